@@ -1,0 +1,83 @@
+/** Every error code the service can produce. Nothing but {@link ERRORS} decides what a code means on the wire. */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'framework_unknown'
+  | 'unauthenticated'
+  | 'missing_scope'
+  | 'not_found'
+  | 'report_not_found'
+  | 'download_link_invalid'
+  | 'download_link_expired'
+  | 'report_not_ready'
+  | 'report_expired'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'render_failed'
+  | 'artifact_missing'
+  | 'internal';
+
+/** How a code behaves: HTTP status, whether an activity failing with it should be retried, and whether its
+ * message may be shown to the caller (otherwise a generic text replaces it). */
+export interface ErrorTraits {
+  status: number;
+  retryable: boolean;
+  expose: boolean;
+}
+
+/** The single table of error traits. */
+export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
+  invalid_request: { status: 400, retryable: false, expose: true },
+  framework_unknown: { status: 400, retryable: false, expose: true },
+  unauthenticated: { status: 401, retryable: false, expose: true },
+  missing_scope: { status: 403, retryable: false, expose: true },
+  download_link_invalid: { status: 403, retryable: false, expose: true },
+  download_link_expired: { status: 403, retryable: false, expose: true },
+  not_found: { status: 404, retryable: false, expose: true },
+  report_not_found: { status: 404, retryable: false, expose: true },
+  report_not_ready: { status: 409, retryable: false, expose: true },
+  report_expired: { status: 410, retryable: false, expose: true },
+  payload_too_large: { status: 413, retryable: false, expose: true },
+  unsupported_media_type: { status: 415, retryable: false, expose: true },
+  rate_limited: { status: 429, retryable: true, expose: true },
+  unavailable: { status: 503, retryable: true, expose: true },
+  render_failed: { status: 500, retryable: true, expose: false },
+  artifact_missing: { status: 500, retryable: false, expose: false },
+  internal: { status: 500, retryable: true, expose: false },
+});
+
+/** The one error type of the service: a code from {@link ERRORS}, a message for humans, optional details
+ * (e.g. the offending field) that are safe to return to the caller. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  /** `cause` is for logs only; it never reaches a response. */
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+
+  /** The traits of this error's code. */
+  get traits(): ErrorTraits {
+    return ERRORS[this.code];
+  }
+}
+
+/** Whether a string is one of our error codes (used when an error crosses Temporal as a typed failure). */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, value);
+}
+
+/** Codes whose failures are final: retrying cannot help. Workflows list them as non-retryable. */
+export const NON_RETRYABLE_CODES: readonly ErrorCode[] = Object.freeze(
+  (Object.keys(ERRORS) as ErrorCode[]).filter((code) => !ERRORS[code].retryable),
+);
+
+/** The message a caller may see for an error: its own when the table allows, a generic one otherwise. */
+export function publicMessage(code: ErrorCode, message: string): string {
+  return ERRORS[code].expose ? message : 'An internal error occurred; it has been logged. Retry later.';
+}

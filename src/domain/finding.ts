@@ -1,0 +1,38 @@
+import type { FrameworkSlug } from './frameworks';
+import type { Severity } from './severity';
+
+/** A reference from a finding to one control of one framework. */
+export interface FrameworkRef {
+  framework: FrameworkSlug;
+  control: string;
+}
+
+/** Attacker-controlled text captured as evidence: what was sent and what came back. */
+export interface Evidence {
+  prompt: string;
+  response: string;
+}
+
+/** A red-team result as the report pipeline sees it. `fingerprint` identifies the same weakness across
+ * scan runs and tools; repeats with equal fingerprints on one endpoint merge into one report row. */
+export interface Finding {
+  id: string;
+  tenantId: string;
+  endpointId: string;
+  title: string;
+  category: string;
+  severity: Severity;
+  detectedAt: string;
+  fingerprint: string;
+  frameworkRefs: FrameworkRef[];
+  evidence: Evidence;
+  source?: { tool: string; runId?: string };
+}
+
+/** An endpoint under test. */
+export interface Endpoint {
+  id: string;
+  tenantId: string;
+  name: string;
+  description: string;
+}

@@ -1,0 +1,117 @@
+import catalogueData from './catalogue/catalogue.json';
+
+/** Framework slugs accepted by the API, in the order the public docs list them. */
+export const FRAMEWORK_SLUGS = [
+  'OWASP_LLM',
+  'OWASP_AGENTIC',
+  'NIST_AI_600_1',
+  'MITRE_ATLAS',
+  'EU_AI_ACT',
+  'ISO_42001',
+] as const;
+
+/** A framework slug. */
+export type FrameworkSlug = (typeof FRAMEWORK_SLUGS)[number];
+
+/** One control of a framework, keyed by its stable id (titles change between editions; ids do not). */
+export interface Control {
+  id: string;
+  title: string;
+  kind: string;
+  edition?: string;
+}
+
+/** A framework as the catalogue describes it. */
+export interface Framework {
+  slug: FrameworkSlug;
+  label: string;
+  controls: readonly Control[];
+}
+
+interface CatalogueFile {
+  version: string;
+  frameworks: Record<FrameworkSlug, { label: string; controls: Control[] }>;
+}
+
+const data = catalogueData as CatalogueFile;
+
+/** Version of the control catalogue; every report records the one it was built with. */
+export const CATALOGUE_VERSION: string = data.version;
+
+const frameworks: ReadonlyMap<FrameworkSlug, Framework> = new Map(
+  FRAMEWORK_SLUGS.map((slug) => [slug, Object.freeze({ slug, ...data.frameworks[slug] })]),
+);
+
+const controlIndex: ReadonlyMap<FrameworkSlug, ReadonlyMap<string, Control>> = new Map(
+  FRAMEWORK_SLUGS.map((slug) => [slug, new Map(data.frameworks[slug].controls.map((c) => [c.id, c]))]),
+);
+
+/** Whether a value is a framework slug. */
+export function isFrameworkSlug(value: unknown): value is FrameworkSlug {
+  return typeof value === 'string' && (FRAMEWORK_SLUGS as readonly string[]).includes(value);
+}
+
+/** The catalogue entry of a framework. */
+export function getFramework(slug: FrameworkSlug): Framework {
+  return frameworks.get(slug)!;
+}
+
+/** A control by framework and canonical id, or undefined. */
+export function findControl(slug: FrameworkSlug, id: string): Control | undefined {
+  return controlIndex.get(slug)!.get(id);
+}
+
+const NIST_FUNCTIONS: Record<string, string> = {
+  GV: 'GOVERN',
+  GOVERN: 'GOVERN',
+  MP: 'MAP',
+  MAP: 'MAP',
+  MS: 'MEASURE',
+  MEASURE: 'MEASURE',
+  MG: 'MANAGE',
+  MANAGE: 'MANAGE',
+};
+
+const NIST_ACTION_PREFIX: Record<string, string> = { GOVERN: 'GV', MAP: 'MP', MEASURE: 'MS', MANAGE: 'MG' };
+
+/** Rewrites the spellings people use for a control into the catalogue's canonical id, without checking that
+ * the control exists: `llm06` → `LLM06:2025`, `MEASURE-2.7` → `MEASURE 2.7`, `Article 10` → `Art. 10`. */
+export function canonicalControlId(slug: FrameworkSlug, raw: string): string {
+  const text = raw.trim().replace(/\s+/g, ' ');
+  switch (slug) {
+    case 'OWASP_LLM': {
+      const m = /^(?:OWASP[ _-]?)?LLM ?0?(\d{1,2})(?::(\d{4}))?$/i.exec(text);
+      return m ? `LLM${m[1].padStart(2, '0')}:${m[2] ?? '2025'}` : text;
+    }
+    case 'OWASP_AGENTIC': {
+      const m = /^(?:OWASP[ _-]?)?(ASI|T) ?0?(\d{1,2})(?::\d{4})?$/i.exec(text);
+      if (!m) return text;
+      const prefix = m[1].toUpperCase();
+      return prefix === 'ASI' ? `ASI${m[2].padStart(2, '0')}` : `T${Number(m[2])}`;
+    }
+    case 'NIST_AI_600_1': {
+      const action = /^(GV|MP|MS|MG|GOVERN|MAP|MEASURE|MANAGE)[ -]?(\d+\.\d+)-(\d{3})$/i.exec(text);
+      if (action) return `${NIST_ACTION_PREFIX[NIST_FUNCTIONS[action[1].toUpperCase()]]}-${action[2]}-${action[3]}`;
+      const sub = /^(GV|MP|MS|MG|GOVERN|MAP|MEASURE|MANAGE)[ -]?(\d+\.\d+)$/i.exec(text);
+      if (sub) return `${NIST_FUNCTIONS[sub[1].toUpperCase()]} ${sub[2]}`;
+      const risk = /^(?:(?:NIST )?(?:AI )?600-1 )?§ ?(2\.\d+)$/i.exec(text);
+      return risk ? `600-1 §${risk[1]}` : text;
+    }
+    case 'MITRE_ATLAS':
+      return /^AML\.T\d{4}(\.\d{3})?$/i.test(text) ? text.toUpperCase() : text;
+    case 'EU_AI_ACT': {
+      const m = /^(?:EU AI Act )?(?:Article|Art\.?) ?(\d+)((?:\(\w+\))*)$/i.exec(text);
+      return m ? `Art. ${m[1]}${m[2].toLowerCase()}` : text;
+    }
+    case 'ISO_42001': {
+      const m = /^(?:ISO(?:\/IEC)? ?42001(?::2023)? )?(A\.)?(\d+(?:\.\d+)*)$/i.exec(text);
+      return m ? `${m[1] ? 'A.' : ''}${m[2]}` : text;
+    }
+  }
+}
+
+/** Canonical id of a control if the catalogue knows it under any accepted spelling, else undefined. */
+export function normaliseControlId(slug: FrameworkSlug, raw: string): string | undefined {
+  const id = canonicalControlId(slug, raw);
+  return findControl(slug, id) ? id : undefined;
+}

@@ -1,0 +1,59 @@
+import type { ReportModel } from './report-model';
+
+/** The JSON artifact: the report model in the API's snake_case, with `schema_version` first so a reader can
+ * pick the right schema before reading anything else. */
+export function toJsonExport(model: ReportModel): Record<string, unknown> {
+  const { report, summary } = model;
+  return {
+    schema_version: model.schemaVersion,
+    catalogue_version: model.catalogueVersion,
+    report: {
+      id: report.id,
+      tenant_id: report.tenantId,
+      tenant_name: report.tenantName,
+      title: report.title,
+      frameworks: report.frameworks.map((f) => ({ slug: f.slug, label: f.label })),
+      scope: {
+        endpoint_ids: report.scope.endpointIds,
+        from: report.scope.from,
+        to: report.scope.to,
+        include_severities: report.scope.includeSeverities,
+      },
+      requested_at: report.requestedAt,
+      generated_at: report.generatedAt,
+    },
+    summary: {
+      rows: summary.rows,
+      findings: summary.findings,
+      by_severity: summary.bySeverity,
+      by_framework: summary.byFramework.map((f) => ({
+        framework: f.framework,
+        label: f.label,
+        rows: f.rows,
+        controls_covered: f.controlsCovered,
+      })),
+      by_endpoint: summary.byEndpoint.map((e) => ({
+        endpoint_id: e.endpointId,
+        endpoint_name: e.endpointName,
+        rows: e.rows,
+      })),
+    },
+    rows: model.rows.map((r) => ({
+      ref: r.ref,
+      severity: r.severity,
+      title: r.title,
+      category: r.category,
+      endpoint_id: r.endpointId,
+      endpoint_name: r.endpointName,
+      first_seen: r.firstSeen,
+      last_seen: r.lastSeen,
+      occurrences: r.occurrences,
+      finding_ids: r.findingIds,
+      controls: r.frameworks.map((f) => ({
+        framework: f.framework,
+        items: f.controls.map((c) => ({ id: c.id, title: c.title })),
+      })),
+      evidence: { prompt: r.evidence.prompt, response: r.evidence.response },
+    })),
+  };
+}

@@ -1,0 +1,71 @@
+import type { FrameworkSlug } from './frameworks';
+import type { Severity } from './severity';
+
+/** Artifact formats a report can be exported as. */
+export const REPORT_FORMATS = ['pdf', 'json'] as const;
+
+/** An artifact format. */
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Report lifecycle. `expired` follows `ready` once retention purges the artifact. */
+export const REPORT_STATUSES = ['queued', 'running', 'ready', 'failed', 'expired'] as const;
+
+/** A report status. */
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+
+/** Which findings a report covers. Dates are calendar days (UTC), both ends inclusive. */
+export interface ReportScope {
+  endpointIds: string[];
+  from: string;
+  to: string;
+  includeSeverities: Severity[];
+}
+
+/** A validated request to generate a report. */
+export interface ReportRequest {
+  title: string;
+  frameworks: FrameworkSlug[];
+  scope: ReportScope;
+  format: ReportFormat;
+}
+
+/** Facts about a stored artifact, kept on the report once it is ready. */
+export interface ArtifactFacts {
+  key: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+}
+
+/** Content types by format. */
+export const CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = Object.freeze({
+  pdf: 'application/pdf',
+  json: 'application/json',
+});
+
+/** The file name an artifact is downloaded under: the report id and the format's extension. */
+export function artifactFileName(reportId: string, format: ReportFormat): string {
+  return `${reportId}.${format}`;
+}
+
+/** Stages of the pipeline, as shown in a report's progress. */
+export type ReportStage = 'queued' | 'collecting' | 'modelling' | 'rendering' | 'storing' | 'done' | 'failed';
+
+/** A report as stored: the request, where it is in its life, and its artifact once ready. */
+export interface ReportRecord {
+  id: string;
+  tenantId: string;
+  request: ReportRequest;
+  status: ReportStatus;
+  createdAt: Date;
+  startedAt?: Date;
+  completedAt?: Date;
+  failedAt?: Date;
+  expiresAt?: Date;
+  purgedAt?: Date;
+  progress: { stage: ReportStage; percent: number };
+  attempts: number;
+  error?: { code: string; message: string };
+  artifact?: ArtifactFacts;
+  counts?: { rows: number; findings: number };
+}

@@ -1,0 +1,25 @@
+import type { ReportFormat } from './report';
+
+const SEGMENT = /^[a-z]{2,4}_\d{4}_[0-9a-z]{6,40}$/;
+
+function segment(value: string, what: string): string {
+  if (!SEGMENT.test(value)) throw new Error(`${what} "${value}" cannot form a storage key`);
+  return value;
+}
+
+/** The prefix under which every object of one report lives: `tenants/<tenant>/reports/<report>/`. Ids are
+ * checked against our id shape, so no value can climb out of its tenant's prefix. */
+export function reportPrefix(tenantId: string, reportId: string): string {
+  return `tenants/${segment(tenantId, 'tenant id')}/reports/${segment(reportId, 'report id')}/`;
+}
+
+/** Key of an intermediate result of the pipeline (findings snapshot, model, unsigned render). */
+export function stagingKey(tenantId: string, reportId: string, name: string): string {
+  if (!/^[a-z0-9][a-z0-9.-]{0,63}$/.test(name)) throw new Error(`staging name "${name}" is not allowed`);
+  return `${reportPrefix(tenantId, reportId)}staging/${name}`;
+}
+
+/** Key of the finished artifact that downloads serve. */
+export function artifactKey(tenantId: string, reportId: string, format: ReportFormat): string {
+  return `${reportPrefix(tenantId, reportId)}artifact/${reportId}.${format}`;
+}
