@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
+import type { Endpoint, Finding } from '../src/domain/finding';
+import { toJsonExport } from '../src/domain/json-export';
+import { CONTENT_TYPES, type ArtifactFacts, type ReportFormat, type ReportRecord } from '../src/domain/report';
+import { buildReportModel as buildModel, type ReportModel } from '../src/domain/report-model';
+import { artifactKey, stagingKey } from '../src/domain/storage-keys';
+import { withFailureTypes } from './failures';
+import type { ArtifactStore, Clock, FindingsRepo, ReportsRepo, TenantsRepo } from './ports';
+
+/** What the report activities need from the outside world. */
+export interface ReportActivityDeps {
+  reports: ReportsRepo;
+  findings: FindingsRepo;
+  tenants: TenantsRepo;
+  store: ArtifactStore;
+  clock: Clock;
+}
+
+/** Names a report: every activity takes at least this. */
+export interface ReportRef {
+  tenantId: string;
+  reportId: string;
+}
+
+/** The findings snapshot a report is built from, frozen at collection time so retries see the same data. */
+export interface FindingsSnapshot {
+  findings: Finding[];
+  endpoints: Endpoint[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Reads a JSON object written by an earlier activity. */
+export async function readJson<T>(store: ArtifactStore, key: string): Promise<T> {
+  return JSON.parse((await store.get(key)).toString('utf8')) as T;
+}
+
+async function writeJson(store: ArtifactStore, key: string, value: unknown): Promise<void> {
+  await store.put(key, Buffer.from(JSON.stringify(value), 'utf8'), 'application/json');
+}
+
+/** Builds the activities of the report pipeline that do not need a browser. Each is idempotent: a retry
+ * writes the same keys and makes the same conditional updates. They exchange storage keys, never findings
+ * or artifact bytes, because workflow history keeps every payload forever. */
+export function createReportActivities(deps: ReportActivityDeps) {
+  const { reports, findings, tenants, store, clock } = deps;
+
+  async function loadReport(ref: ReportRef): Promise<ReportRecord> {
+    const report = await reports.get(ref.tenantId, ref.reportId);
+    if (!report) throw new AppError('report_not_found', `report ${ref.reportId} does not exist`);
+    return report;
+  }
+
+  return withFailureTypes({
+    /** Moves the report to running; refuses to work on a report that is gone or already final. */
+    async markRunning(ref: ReportRef): Promise<void> {
+      const ok = await reports.markRunning(ref.tenantId, ref.reportId, clock.now());
+      if (!ok) throw new AppError('report_not_found', `report ${ref.reportId} is missing or no longer pending`);
+    },
+
+    /** Queries the findings in the report's scope and snapshots them with their endpoints. */
+    async collectFindings(ref: ReportRef): Promise<{ snapshotKey: string; findings: number }> {
+      const report = await loadReport(ref);
+      const [found, endpoints] = await Promise.all([
+        findings.findInScope(ref.tenantId, report.request.scope),
+        findings.endpoints(ref.tenantId, report.request.scope.endpointIds),
+      ]);
+      const snapshotKey = stagingKey(ref.tenantId, ref.reportId, 'findings.json');
+      await writeJson(store, snapshotKey, { findings: found, endpoints } satisfies FindingsSnapshot);
+      await reports.setProgress(ref.tenantId, ref.reportId, 'modelling', 30);
+      return { snapshotKey, findings: found.length };
+    },
+
+    /** Merges the snapshot into report rows with their controls and writes the model. */
+    async buildReportModel(ref: ReportRef & { snapshotKey: string }): Promise<{ modelKey: string; rows: number }> {
+      const [report, tenant, snapshot] = await Promise.all([
+        loadReport(ref),
+        tenants.get(ref.tenantId),
+        readJson<FindingsSnapshot>(store, ref.snapshotKey),
+      ]);
+      const model = buildModel({
+        report: {
+          id: report.id,
+          tenantId: report.tenantId,
+          tenantName: tenant?.name ?? report.tenantId,
+          title: report.request.title,
+          format: report.request.format,
+          frameworks: report.request.frameworks,
+          scope: report.request.scope,
+          requestedAt: report.createdAt.toISOString(),
+        },
+        findings: snapshot.findings,
+        endpoints: snapshot.endpoints,
+        generatedAt: (report.startedAt ?? clock.now()).toISOString(),
+      });
+      const modelKey = stagingKey(ref.tenantId, ref.reportId, 'model.json');
+      await writeJson(store, modelKey, model);
+      await reports.setProgress(ref.tenantId, ref.reportId, 'rendering', 50);
+      return { modelKey, rows: model.rows.length };
+    },
+
+    /** Renders the JSON artifact from the model. */
+    async renderJson(ref: ReportRef & { modelKey: string }): Promise<{ renderedKey: string }> {
+      const model = await readJson<ReportModel>(store, ref.modelKey);
+      const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.json');
+      const body = Buffer.from(`${JSON.stringify(toJsonExport(model), null, 2)}\n`, 'utf8');
+      await store.put(renderedKey, body, 'application/json');
+      await reports.setProgress(ref.tenantId, ref.reportId, 'storing', 85);
+      return { renderedKey };
+    },
+
+    /** Puts the rendered artifact under its final key and returns its facts. */
+    async storeArtifact(ref: ReportRef & { format: ReportFormat; renderedKey: string }): Promise<ArtifactFacts> {
+      const body = await store.get(ref.renderedKey);
+      const key = artifactKey(ref.tenantId, ref.reportId, ref.format);
+      const contentType = CONTENT_TYPES[ref.format];
+      await store.put(key, body, contentType);
+      return { key, sha256: createHash('sha256').update(body).digest('hex'), size: body.length, contentType };
+    },
+
+    /** Marks the report ready with its artifact and sets its expiry from the tenant's audit retention. */
+    async markReady(
+      ref: ReportRef & { artifact: ArtifactFacts; rows: number; findings: number },
+    ): Promise<{ expiresAt: string }> {
+      const tenant = await tenants.get(ref.tenantId);
+      if (!tenant) throw new AppError('report_not_found', `tenant ${ref.tenantId} does not exist`);
+      const at = clock.now();
+      const expiresAt = new Date(at.getTime() + tenant.auditRetentionDays * DAY_MS);
+      await reports.markReady(ref.tenantId, ref.reportId, {
+        artifact: ref.artifact,
+        counts: { rows: ref.rows, findings: ref.findings },
+        at,
+        expiresAt,
+      });
+      return { expiresAt: expiresAt.toISOString() };
+    },
+
+    /** Marks the report failed with an error a user can read (internal details stay in the workflow history). */
+    async markFailed(ref: ReportRef & { code: string; message: string }): Promise<void> {
+      const code = isErrorCode(ref.code) ? ref.code : 'internal';
+      await reports.markFailed(
+        ref.tenantId,
+        ref.reportId,
+        { code, message: publicMessage(code, ref.message) },
+        clock.now(),
+      );
+    },
+  });
+}
+
+/** The activity functions {@link createReportActivities} returns, for workflows to proxy by type. */
+export type ReportActivities = ReturnType<typeof createReportActivities>;

@@ -1,0 +1,28 @@
+import express, { type Express } from 'express';
+import type { Logger } from '../infra/logger';
+import { artifactsRouter, type ArtifactsRouterDeps } from './artifacts-router';
+import { errorHandler, notFound } from './errors';
+import { reportsRouter, type ReportsRouterDeps } from './reports-router';
+
+/** Everything the HTTP API needs. */
+export type AppDeps = ReportsRouterDeps & ArtifactsRouterDeps & { logger: Logger };
+
+/** Builds the Express application: the signed artifact URLs and health check without a token, the reports API
+ * behind bearer auth, and the one error handler last. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((_req, res, next) => {
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use('/api/v2', artifactsRouter(deps));
+  app.use('/api/v2', reportsRouter(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

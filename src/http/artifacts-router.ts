@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { Router } from 'express';
+import type { ArtifactStore, Clock, ReportsRepo } from '../../activities/ports';
+import { AppError } from '../domain/errors';
+import { isId } from '../domain/ids';
+import { artifactFileName } from '../domain/report';
+import type { DownloadLinks } from '../infra/download-links';
+import type { MongoAuditLog } from '../infra/mongo/audit-repo';
+
+/** What the signed-URL endpoint needs. */
+export interface ArtifactsRouterDeps {
+  reports: Pick<ReportsRepo, 'get'>;
+  store: ArtifactStore;
+  links: DownloadLinks;
+  audit: Pick<MongoAuditLog, 'record'>;
+  clock: Clock;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** Serves artifact bytes to holders of a signed URL. No bearer token: the signature is the authority, and it
+ * opens exactly one artifact until it expires. */
+export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
+  const router = Router();
+
+  router.get('/artifacts/:reportId/:fileName', async (req, res) => {
+    const { reportId, fileName } = req.params;
+    const tenant = text(req.query.tenant);
+    const report = isId(reportId, 'rpt') && isId(tenant, 'tnt') ? await deps.reports.get(tenant, reportId) : undefined;
+    const grant =
+      report?.artifact && fileName === artifactFileName(report.id, report.request.format)
+        ? { tenantId: report.tenantId, reportId: report.id, key: report.artifact.key }
+        : undefined;
+    const now = deps.clock.now();
+    deps.links.verify(grant, { tenant, expires: text(req.query.expires), signature: text(req.query.signature) }, now);
+    if (!report || !report.artifact) throw new AppError('download_link_invalid', 'This download link is not valid.');
+    if (report.status === 'expired') {
+      throw new AppError(
+        'report_expired',
+        'The artifact was purged under the retention policy; regenerate the report.',
+      );
+    }
+    const body = await deps.store.get(report.artifact.key);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    if (sha256 !== report.artifact.sha256) {
+      throw new AppError('internal', `stored artifact of ${report.id} does not match its recorded sha256`);
+    }
+    await deps.audit.record({
+      tenant_id: report.tenantId,
+      report_id: report.id,
+      action: 'report.artifact_fetched',
+      actor: 'signed-url',
+      at: now,
+      details: { sha256, ip: req.ip ?? '' },
+    });
+    // setHeader, not res.set: Express would append a charset and the type must match the recorded one.
+    const headers: Record<string, string> = {
+      'Content-Type': report.artifact.contentType,
+      'Content-Length': String(body.length),
+      'Content-Disposition': `attachment; filename="${fileName}"`,
+      'Cache-Control': 'no-store',
+      ETag: `"${sha256}"`,
+      'Repr-Digest': `sha-256=:${Buffer.from(sha256, 'hex').toString('base64')}:`,
+      'X-Content-Type-Options': 'nosniff',
+    };
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.status(200).end(body);
+  });
+
+  return router;
+}

@@ -1,0 +1,56 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, ERRORS, publicMessage } from '../domain/errors';
+import type { Logger } from '../infra/logger';
+
+/** Errors raised by Express's body parser carry a `type`; these are the ones a client can cause. */
+function fromBodyParser(err: { type?: string; limit?: number }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new AppError('payload_too_large', `request body is larger than ${err.limit} bytes`);
+    case 'entity.parse.failed':
+      return new AppError('invalid_request', 'body: is not valid JSON', { field: 'body' });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 'body: must be UTF-8 encoded JSON');
+    default:
+      return undefined;
+  }
+}
+
+/** Answers any route nobody handled. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', `no route for ${req.method} ${req.path}`));
+};
+
+/** The one error middleware, registered last: writes `{error: {code, message, ...details}}` with the status
+ * from the error table, logs 4xx as warn and 5xx as error, and never leaks a stack or a query. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const appError =
+      err instanceof AppError
+        ? err
+        : (fromBodyParser(err as { type?: string }) ?? new AppError('internal', 'unexpected error', undefined, err));
+    const { status } = ERRORS[appError.code];
+    const fields = { method: req.method, path: req.path, status, code: appError.code };
+    if (status >= 500) {
+      const cause = appError.cause ?? (appError === err ? undefined : err);
+      logger.error(appError.message, { ...fields, cause: cause instanceof Error ? cause.stack : String(cause) });
+    } else {
+      logger.warn(appError.message, fields);
+    }
+    if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="reports"');
+    if (appError.code === 'rate_limited' || appError.code === 'unavailable') res.set('Retry-After', '5');
+    const expose = ERRORS[appError.code].expose;
+    res.status(status).json({
+      error: {
+        code: appError.code,
+        message: publicMessage(appError.code, appError.message),
+        ...(expose && appError.details ? appError.details : {}),
+      },
+    });
+  };
+}

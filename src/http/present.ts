@@ -1,0 +1,41 @@
+import { artifactFileName, type ReportRecord } from '../domain/report';
+
+const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
+
+/** The public representation of a report (`GET /reports/:id` and the list). Every key is always present,
+ * null when it does not apply yet, so clients can rely on one shape. */
+export function presentReport(r: ReportRecord): Record<string, unknown> {
+  const self = `/api/v2/reports/${r.id}`;
+  return {
+    id: r.id,
+    status: r.status,
+    format: r.request.format,
+    title: r.request.title,
+    frameworks: r.request.frameworks,
+    scope: {
+      endpoint_ids: r.request.scope.endpointIds,
+      from: r.request.scope.from,
+      to: r.request.scope.to,
+      include_severities: r.request.scope.includeSeverities,
+    },
+    progress: r.progress,
+    attempts: r.attempts,
+    queued_at: r.createdAt.toISOString(),
+    started_at: iso(r.startedAt),
+    completed_at: iso(r.completedAt),
+    failed_at: iso(r.failedAt),
+    expires_at: iso(r.expiresAt),
+    purged_at: iso(r.purgedAt),
+    error: r.error ?? null,
+    counts: r.counts ?? null,
+    artifact: r.artifact
+      ? {
+          file_name: artifactFileName(r.id, r.request.format),
+          content_type: r.artifact.contentType,
+          size: r.artifact.size,
+          sha256: r.artifact.sha256,
+        }
+      : null,
+    links: { self, download: r.status === 'ready' ? `${self}/download` : null },
+  };
+}

@@ -1,0 +1,29 @@
+import { MongoClient, type Db } from 'mongodb';
+
+/** A connected database and the client that owns it. */
+export interface Database {
+  client: MongoClient;
+  db: Db;
+}
+
+/** Connects to a MongoDB-compatible server and makes sure the indexes every hot query needs exist. */
+export async function connectDatabase(url: string, dbName: string): Promise<Database> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000, appName: 'audit-evidence-reports' });
+  await client.connect();
+  const db = client.db(dbName);
+  await ensureIndexes(db);
+  return { client, db };
+}
+
+/** Creates the indexes (idempotent). Only features both MongoDB and FerretDB support: plain and unique
+ * compound indexes; no TTL, no collation. */
+export async function ensureIndexes(db: Db): Promise<void> {
+  await Promise.all([
+    db.collection('findings').createIndex({ tenant_id: 1, endpoint_id: 1, detected_at: 1 }, { name: 'scope' }),
+    db.collection('reports').createIndex({ tenant_id: 1, created_at: -1, _id: -1 }, { name: 'tenant_newest' }),
+    db.collection('reports').createIndex({ status: 1, created_at: 1 }, { name: 'status_age' }),
+    db.collection('api_tokens').createIndex({ token_sha256: 1 }, { name: 'token_hash', unique: true }),
+    db.collection('endpoints').createIndex({ tenant_id: 1, _id: 1 }, { name: 'tenant_endpoint' }),
+    db.collection('audit_events').createIndex({ tenant_id: 1, report_id: 1, at: 1 }, { name: 'tenant_report' }),
+  ]);
+}

@@ -1,0 +1,190 @@
+import type { Collection, Db } from 'mongodb';
+import type { ReportsRepo } from '../../../activities/ports';
+import type { FrameworkSlug } from '../../domain/frameworks';
+import type { ArtifactFacts, ReportFormat, ReportRecord, ReportStage, ReportStatus } from '../../domain/report';
+import type { Severity } from '../../domain/severity';
+
+/** A report as stored in MongoDB (snake_case, dates as BSON dates). */
+interface ReportDoc {
+  _id: string;
+  tenant_id: string;
+  title: string;
+  frameworks: FrameworkSlug[];
+  scope: { endpoint_ids: string[]; from: string; to: string; include_severities: Severity[] };
+  format: ReportFormat;
+  status: ReportStatus;
+  created_at: Date;
+  started_at?: Date;
+  completed_at?: Date;
+  failed_at?: Date;
+  expires_at?: Date;
+  purged_at?: Date;
+  progress: { stage: ReportStage; percent: number };
+  attempts: number;
+  error?: { code: string; message: string };
+  artifact?: { key: string; sha256: string; size: number; content_type: string };
+  counts?: { rows: number; findings: number };
+}
+
+function toDoc(r: ReportRecord): ReportDoc {
+  return {
+    _id: r.id,
+    tenant_id: r.tenantId,
+    title: r.request.title,
+    frameworks: r.request.frameworks,
+    scope: {
+      endpoint_ids: r.request.scope.endpointIds,
+      from: r.request.scope.from,
+      to: r.request.scope.to,
+      include_severities: r.request.scope.includeSeverities,
+    },
+    format: r.request.format,
+    status: r.status,
+    created_at: r.createdAt,
+    progress: r.progress,
+    attempts: r.attempts,
+  };
+}
+
+function artifactFromDoc(a: NonNullable<ReportDoc['artifact']>): ArtifactFacts {
+  return { key: a.key, sha256: a.sha256, size: a.size, contentType: a.content_type };
+}
+
+function fromDoc(d: ReportDoc): ReportRecord {
+  const record: ReportRecord = {
+    id: d._id,
+    tenantId: d.tenant_id,
+    request: {
+      title: d.title,
+      frameworks: d.frameworks,
+      scope: {
+        endpointIds: d.scope.endpoint_ids,
+        from: d.scope.from,
+        to: d.scope.to,
+        includeSeverities: d.scope.include_severities,
+      },
+      format: d.format,
+    },
+    status: d.status,
+    createdAt: d.created_at,
+    progress: d.progress,
+    attempts: d.attempts,
+  };
+  if (d.started_at) record.startedAt = d.started_at;
+  if (d.completed_at) record.completedAt = d.completed_at;
+  if (d.failed_at) record.failedAt = d.failed_at;
+  if (d.expires_at) record.expiresAt = d.expires_at;
+  if (d.purged_at) record.purgedAt = d.purged_at;
+  if (d.error) record.error = d.error;
+  if (d.artifact) record.artifact = artifactFromDoc(d.artifact);
+  if (d.counts) record.counts = d.counts;
+  return record;
+}
+
+/** MongoDB implementation of {@link ReportsRepo}. Every filter carries the tenant id; status changes are
+ * conditional updates, so a retried activity repeats them harmlessly and never moves a report backwards. */
+export class MongoReportsRepo implements ReportsRepo {
+  private readonly reports: Collection<ReportDoc>;
+
+  constructor(db: Db) {
+    this.reports = db.collection<ReportDoc>('reports');
+  }
+
+  async insert(report: ReportRecord): Promise<void> {
+    await this.reports.insertOne(toDoc(report));
+  }
+
+  async get(tenantId: string, reportId: string): Promise<ReportRecord | undefined> {
+    const doc = await this.reports.findOne({ _id: reportId, tenant_id: tenantId });
+    return doc ? fromDoc(doc) : undefined;
+  }
+
+  async deleteQueued(tenantId: string, reportId: string): Promise<void> {
+    await this.reports.deleteOne({ _id: reportId, tenant_id: tenantId, status: 'queued' });
+  }
+
+  async list(
+    tenantId: string,
+    page: { limit: number; after?: { createdAt: Date; id: string } },
+  ): Promise<ReportRecord[]> {
+    const filter = page.after
+      ? {
+          tenant_id: tenantId,
+          $or: [
+            { created_at: { $lt: page.after.createdAt } },
+            { created_at: page.after.createdAt, _id: { $lt: page.after.id } },
+          ],
+        }
+      : { tenant_id: tenantId };
+    const docs = await this.reports.find(filter).sort({ created_at: -1, _id: -1 }).limit(page.limit).toArray();
+    return docs.map(fromDoc);
+  }
+
+  async markRunning(tenantId: string, reportId: string, at: Date): Promise<boolean> {
+    const queued = await this.reports.updateOne(
+      { _id: reportId, tenant_id: tenantId, status: 'queued' },
+      {
+        $set: { status: 'running', started_at: at, progress: { stage: 'collecting', percent: 5 } },
+        $inc: { attempts: 1 },
+      },
+    );
+    if (queued.matchedCount === 1) return true;
+    const current = await this.reports.findOne({ _id: reportId, tenant_id: tenantId }, { projection: { status: 1 } });
+    return current?.status === 'running';
+  }
+
+  async setProgress(tenantId: string, reportId: string, stage: ReportStage, percent: number): Promise<void> {
+    await this.reports.updateOne(
+      { _id: reportId, tenant_id: tenantId, status: 'running' },
+      { $set: { progress: { stage, percent } } },
+    );
+  }
+
+  async markReady(
+    tenantId: string,
+    reportId: string,
+    facts: { artifact: ArtifactFacts; counts: { rows: number; findings: number }; at: Date; expiresAt: Date },
+  ): Promise<void> {
+    const { artifact } = facts;
+    await this.reports.updateOne(
+      { _id: reportId, tenant_id: tenantId, status: { $in: ['queued', 'running'] } },
+      {
+        $set: {
+          status: 'ready',
+          completed_at: facts.at,
+          expires_at: facts.expiresAt,
+          progress: { stage: 'done', percent: 100 },
+          artifact: {
+            key: artifact.key,
+            sha256: artifact.sha256,
+            size: artifact.size,
+            content_type: artifact.contentType,
+          },
+          counts: facts.counts,
+        },
+        $unset: { error: '' },
+      },
+    );
+  }
+
+  async markFailed(
+    tenantId: string,
+    reportId: string,
+    error: { code: string; message: string },
+    at: Date,
+  ): Promise<void> {
+    await this.reports.updateOne(
+      { _id: reportId, tenant_id: tenantId, status: { $in: ['queued', 'running'] } },
+      { $set: { status: 'failed', failed_at: at, error, progress: { stage: 'failed', percent: 100 } } },
+    );
+  }
+
+  async listQueuedBefore(before: Date, limit: number): Promise<ReportRecord[]> {
+    const docs = await this.reports
+      .find({ status: 'queued', created_at: { $lt: before } })
+      .sort({ created_at: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(fromDoc);
+  }
+}

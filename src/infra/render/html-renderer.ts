@@ -1,0 +1,60 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import Handlebars from 'handlebars';
+import type { HtmlRenderer } from '../../../activities/render-activities';
+import type { ReportModel } from '../../domain/report-model';
+import { EXCERPT_LIMIT, registerHelpers } from './helpers';
+
+export type { HtmlRenderer };
+
+type Template = Handlebars.TemplateDelegate<ReportModel>;
+
+// Strict mode turns a misspelt field in a template into an error instead of a silently empty cell.
+const COMPILE_OPTIONS: CompileOptions = { strict: true, noEscape: false };
+
+function compileFile(hbs: typeof Handlebars, path: string): Template {
+  const source = readFileSync(path, 'utf8');
+  // compile() is lazy; parsing now surfaces a syntax error at start-up, naming the file.
+  try {
+    hbs.parse(source);
+  } catch (err) {
+    throw new Error(`template ${basename(path)}: ${(err as Error).message}`);
+  }
+  return hbs.compile<ReportModel>(source, COMPILE_OPTIONS);
+}
+
+function readStylesheet(path: string): string {
+  const css = readFileSync(path, 'utf8');
+  // The stylesheet is inserted unescaped; a closing tag inside it would end the <style> element early.
+  if (/<\/style/i.test(css)) throw new Error(`${basename(path)} must not contain "</style"`);
+  return css;
+}
+
+/** Creates an HTML renderer from a templates folder holding `report.hbs`, `report.css`, `header.hbs`,
+ * `footer.hbs` and `partials/*.hbs`. It renders the report as one self-contained HTML document (inline CSS,
+ * nothing external), and the running header (title, tenant) and footer (report id, "Page N of M") that
+ * `page.pdf` draws on every page. Files are read and parsed here, once, so a missing file or a syntax error
+ * fails at start-up rather than on the first report. Uses its own Handlebars environment, so helpers and
+ * partials registered elsewhere in the process cannot change what a report shows. */
+export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
+  const hbs = Handlebars.create();
+  registerHelpers(hbs);
+
+  const partialsDir = join(templatesDir, 'partials');
+  for (const file of readdirSync(partialsDir).sort()) {
+    if (extname(file) !== '.hbs') continue;
+    // Compiled here rather than left as source so partials get strict mode too.
+    hbs.registerPartial(basename(file, '.hbs'), compileFile(hbs, join(partialsDir, file)));
+  }
+
+  const stylesheet = readStylesheet(join(templatesDir, 'report.css'));
+  const report = compileFile(hbs, join(templatesDir, 'report.hbs'));
+  const header = compileFile(hbs, join(templatesDir, 'header.hbs'));
+  const footer = compileFile(hbs, join(templatesDir, 'footer.hbs'));
+
+  return {
+    renderReportHtml: (model) => report(model, { data: { stylesheet, excerptLimit: EXCERPT_LIMIT } }),
+    headerTemplate: (model) => header(model),
+    footerTemplate: (model) => footer(model),
+  };
+}

@@ -1,0 +1,50 @@
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type {
+  ArtifactStore,
+  Clock,
+  FindingsRepo,
+  PdfRenderer,
+  ReportsRepo,
+  TenantsRepo,
+} from '../../../activities/ports';
+import { createRenderActivities, type HtmlRenderer } from '../../../activities/render-activities';
+import { createReportActivities } from '../../../activities/report-activities';
+import { renderQueueFor } from '../../../workflows/contracts';
+
+/** What the report workers are built from. */
+export interface ReportWorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** A prebuilt bundle (production) or the path of the workflows module to bundle at start. */
+  workflows: { workflowBundle: WorkflowBundleOption } | { workflowsPath: string };
+  reports: ReportsRepo;
+  findings: FindingsRepo;
+  tenants: TenantsRepo;
+  store: ArtifactStore;
+  clock: Clock;
+  html: HtmlRenderer;
+  pdf: PdfRenderer;
+  renderConcurrency: number;
+}
+
+/** Builds the two workers of the report pipeline: one hosting the workflows and light activities, and one on
+ * the render queue whose concurrency is bounded because each render holds a browser context. */
+export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worker[]> {
+  const { connection, namespace, taskQueue } = deps;
+  const main = await Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    ...deps.workflows,
+    activities: createReportActivities(deps),
+  });
+  const render = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: renderQueueFor(taskQueue),
+    activities: createRenderActivities({ store: deps.store, reports: deps.reports, html: deps.html, pdf: deps.pdf }),
+    maxConcurrentActivityTaskExecutions: deps.renderConcurrency,
+  });
+  return [main, render];
+}

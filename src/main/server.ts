@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { createApp } from '../http/app';
+import { DownloadLinks } from '../infra/download-links';
+import { newId } from '../infra/ids';
+import { createLogger } from '../infra/logger';
+import { MongoAuditLog } from '../infra/mongo/audit-repo';
+import { connectDatabase } from '../infra/mongo/database';
+import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
+import { MongoReportsRepo } from '../infra/mongo/reports-repo';
+import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
+import { loadOrCreateSecret } from '../infra/secrets';
+import { FsArtifactStore } from '../infra/storage/fs-artifact-store';
+import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { service: 'api' });
+  const { client: mongo, db } = await connectDatabase(config.mongo.url, config.mongo.db);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const { secret, created } = await loadOrCreateSecret(
+    config.downloads.secret,
+    path.join(config.dataDir, 'keys', 'download-url.secret'),
+  );
+  if (created) logger.warn('generated a download-link secret for this machine; set DOWNLOAD_URL_SECRET in production');
+
+  const app = createApp({
+    reports: new MongoReportsRepo(db),
+    findings: new MongoFindingsRepo(db),
+    tokens: new MongoTokensRepo(db),
+    audit: new MongoAuditLog(db),
+    workflows: new TemporalReportWorkflows(temporal, config.temporal.taskQueue),
+    store: new FsArtifactStore(path.join(config.dataDir, 'artifacts')),
+    links: new DownloadLinks(secret, config.http.publicBaseUrl, config.downloads.ttlSeconds),
+    clock: { now: () => new Date() },
+    logger,
+    newReportId: () => newId('rpt'),
+    bodyLimitBytes: config.http.bodyLimitBytes,
+  });
+  const server = app.listen(config.http.port, config.http.host, () => {
+    logger.info('API listening', { url: config.http.publicBaseUrl, port: config.http.port });
+  });
+
+  const shutdown = (signal: string): void => {
+    logger.info('shutting down', { signal });
+    server.close(() => {
+      void Promise.allSettled([mongo.close(), connection.close()]).then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 15_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`API failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { createLogger } from '../infra/logger';
+import { connectDatabase } from '../infra/mongo/database';
+import { MongoFindingsRepo, MongoTenantsRepo } from '../infra/mongo/findings-repo';
+import { MongoReportsRepo } from '../infra/mongo/reports-repo';
+import { ChromiumPdfRenderer } from '../infra/render/chromium-pdf-renderer';
+import { createHtmlRenderer } from '../infra/render/html-renderer';
+import { FsArtifactStore } from '../infra/storage/fs-artifact-store';
+import { reconcileQueuedReports } from '../infra/temporal/reconciler';
+import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
+import { createReportWorkers } from '../infra/temporal/workers';
+
+/** How often the worker looks for queued reports whose workflow never started. */
+const RECONCILE_EVERY_MS = 60_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { service: 'worker' });
+  const { client: mongo, db } = await connectDatabase(config.mongo.url, config.mongo.db);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const pdf = new ChromiumPdfRenderer({
+    executablePath: config.render.chromiumPath,
+    recycleAfter: config.render.recycleAfter,
+  });
+  const reports = new MongoReportsRepo(db);
+  const clock = { now: () => new Date() };
+  const workers = await createReportWorkers({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflows: { workflowsPath: require.resolve('../../workflows') },
+    reports,
+    findings: new MongoFindingsRepo(db),
+    tenants: new MongoTenantsRepo(db),
+    store: new FsArtifactStore(path.join(config.dataDir, 'artifacts')),
+    clock,
+    html: createHtmlRenderer(config.render.templatesDir),
+    pdf,
+    renderConcurrency: config.render.concurrency,
+  });
+  logger.info('worker running', { taskQueue: config.temporal.taskQueue, renderConcurrency: config.render.concurrency });
+  const client = new Client({
+    connection: await Connection.connect({ address: config.temporal.address }),
+    namespace: config.temporal.namespace,
+  });
+  const reconcile = {
+    reports,
+    workflows: new TemporalReportWorkflows(client, config.temporal.taskQueue),
+    clock,
+    logger,
+  };
+  const reconciler = setInterval(() => {
+    reconcileQueuedReports(reconcile).catch((err: unknown) =>
+      logger.warn('reconciling queued reports failed', { error: String(err) }),
+    );
+  }, RECONCILE_EVERY_MS);
+  // Worker.run() resolves once shutdown completes; the SDK handles SIGINT/SIGTERM by draining in-flight tasks.
+  await Promise.all(workers.map((w) => w.run()));
+  clearInterval(reconciler);
+  await pdf.close();
+  await Promise.allSettled([mongo.close(), connection.close(), client.connection.close()]);
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+import type { ReportFormat, ReportStage, ReportStatus } from '../src/domain/report';
+
+/** Task queue of the report pipeline's workflows and light activities, unless configured otherwise. */
+export const DEFAULT_TASK_QUEUE = 'reports';
+
+/** The queue PDF rendering runs on, derived from the workflow's own queue so a deployment (or a test) that
+ * picks one queue name gets a matching render queue. Chromium is the heavy part: its own queue lets the
+ * worker bound render concurrency apart from everything else. */
+export function renderQueueFor(taskQueue: string): string {
+  return `${taskQueue}-render`;
+}
+
+/** Workflow id of a report's generation: derived from the report id, so starting it twice is harmless. */
+export function reportWorkflowId(reportId: string): string {
+  return `report-${reportId}`;
+}
+
+/** Search attributes operators filter by in the Temporal Web UI (registered when the server starts). */
+export const TenantIdAttribute = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+/** The report's status, kept current by the workflow. */
+export const ReportStatusAttribute = defineSearchAttributeKey('ReportStatus', SearchAttributeType.KEYWORD);
+/** The requested artifact format. */
+export const ReportFormatAttribute = defineSearchAttributeKey('ReportFormat', SearchAttributeType.KEYWORD);
+
+/** Input of {@link generateReportWorkflow}: references only; the activities read everything else. */
+export interface GenerateReportInput {
+  reportId: string;
+  tenantId: string;
+  format: ReportFormat;
+}
+
+/** What {@link generateReportWorkflow} returns once the artifact is stored. */
+export interface GenerateReportResult {
+  reportId: string;
+  artifactKey: string;
+  sha256: string;
+  size: number;
+  rows: number;
+}
+
+/** Where a report's generation stands, as the status query answers. */
+export interface ReportProgress {
+  status: ReportStatus;
+  stage: ReportStage;
+  error?: { code: string; message: string };
+}
+
+/** Query answering {@link ReportProgress}. */
+export const reportProgressQuery = defineQuery<ReportProgress>('reportProgress');

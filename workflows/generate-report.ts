@@ -1,0 +1,98 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { RenderActivities } from '../activities/render-activities';
+import type { ReportActivities } from '../activities/report-activities';
+import { NON_RETRYABLE_CODES } from '../src/domain/errors';
+import type { ReportStatus } from '../src/domain/report';
+import {
+  ReportFormatAttribute,
+  ReportStatusAttribute,
+  TenantIdAttribute,
+  renderQueueFor,
+  reportProgressQuery,
+  type GenerateReportInput,
+  type GenerateReportResult,
+  type ReportProgress,
+} from './contracts';
+
+const retry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 8,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_CODES],
+};
+
+const steps = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry });
+
+/** Our error code and message carried by a failure, whichever layer it surfaced from. */
+function describeFailure(err: unknown): { code: string; message: string } {
+  let cause: unknown = err;
+  while (cause instanceof ActivityFailure) cause = cause.cause;
+  if (cause instanceof ApplicationFailure && cause.type) return { code: cause.type, message: cause.message };
+  return { code: 'internal', message: cause instanceof Error ? cause.message : String(cause) };
+}
+
+/** Generates one report: collect the findings in scope, build the model, render, store, mark ready.
+ * Activities pass storage keys between them, never findings or bytes. When a step gives up, the report is
+ * marked failed with an error code and the workflow fails too, so operators see it in the Web UI. */
+export async function generateReportWorkflow(input: GenerateReportInput): Promise<GenerateReportResult> {
+  const ref = { tenantId: input.tenantId, reportId: input.reportId };
+  const progress: ReportProgress = { status: 'queued', stage: 'queued' };
+  setHandler(reportProgressQuery, () => progress);
+
+  const setStatus = (status: ReportStatus): void => {
+    progress.status = status;
+    upsertSearchAttributes([
+      { key: TenantIdAttribute, value: input.tenantId },
+      { key: ReportFormatAttribute, value: input.format },
+      { key: ReportStatusAttribute, value: status },
+    ]);
+  };
+  const render = proxyActivities<RenderActivities>({
+    taskQueue: renderQueueFor(workflowInfo().taskQueue),
+    startToCloseTimeout: '2 minutes',
+    scheduleToCloseTimeout: '15 minutes',
+    retry: { ...retry, maximumAttempts: 5 },
+  });
+
+  try {
+    await steps.markRunning(ref);
+    setStatus('running');
+    progress.stage = 'collecting';
+    const collected = await steps.collectFindings(ref);
+    progress.stage = 'modelling';
+    const model = await steps.buildReportModel({ ...ref, snapshotKey: collected.snapshotKey });
+    progress.stage = 'rendering';
+    const rendered =
+      input.format === 'pdf'
+        ? await render.renderPdf({ ...ref, modelKey: model.modelKey })
+        : await steps.renderJson({ ...ref, modelKey: model.modelKey });
+    progress.stage = 'storing';
+    const artifact = await steps.storeArtifact({ ...ref, format: input.format, renderedKey: rendered.renderedKey });
+    await steps.markReady({ ...ref, artifact, rows: model.rows, findings: collected.findings });
+    progress.stage = 'done';
+    setStatus('ready');
+    return {
+      reportId: input.reportId,
+      artifactKey: artifact.key,
+      sha256: artifact.sha256,
+      size: artifact.size,
+      rows: model.rows,
+    };
+  } catch (err) {
+    const failure = describeFailure(err);
+    progress.stage = 'failed';
+    progress.error = failure;
+    await steps.markFailed({ ...ref, ...failure });
+    setStatus('failed');
+    throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true });
+  }
+}
