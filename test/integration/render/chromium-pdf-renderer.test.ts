@@ -1,0 +1,359 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { ChromiumPdfRenderer, type PdfRenderOptions } from '../../../src/infra/render/chromium-pdf-renderer';
+import { createHtmlRenderer } from '../../../src/infra/render/html-renderer';
+import type { ReportModel } from '../../../src/domain/report-model';
+import { buildReportModelFixture, mapModelStrings } from '../../fixtures/report-model';
+
+jest.setTimeout(120_000);
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const html = createHtmlRenderer(path.resolve(__dirname, '../../../templates'));
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'render-test-'));
+
+/** A loopback HTTP server that counts every request it receives: anything the render fetches shows up here. */
+interface Canary {
+  base: string;
+  hits: string[];
+  close(): Promise<void>;
+}
+
+async function startCanary(): Promise<Canary> {
+  const hits: string[] = [];
+  const server: Server = createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    res.end('canary');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function payloads(base: string): string[] {
+  return [
+    `<script>fetch('${base}/script')</script>`,
+    `<img src="${base}/img">`,
+    `<link rel="prefetch" href="${base}/prefetch">`,
+    `<link rel="preload" as="image" href="${base}/preload">`,
+    `<link rel="stylesheet" href="${base}/stylesheet">`,
+    `<style>@import url(${base}/import);</style>`,
+    `<iframe src="${base}/iframe"></iframe>`,
+    `<meta http-equiv="refresh" content="0;url=${base}/refresh">`,
+    `<object data="${base}/object"></object>`,
+    `<div style="background:url(${base}/background)">bg</div>`,
+    `<svg><image href="${base}/svg-image"></image></svg>`,
+    `<base href="${base}/base/">`,
+  ];
+}
+
+let fileCount = 0;
+function pdfFacts(pdf: Buffer): { pages: number; text: string; flat: string } {
+  const file = path.join(workDir, `out-${++fileCount}.pdf`);
+  writeFileSync(file, pdf);
+  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+  const pages = Number(/^Pages:\s+(\d+)$/m.exec(info)?.[1]);
+  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { pages, text, flat: text.replace(/\s+/g, ' ') };
+}
+
+function withoutSpace(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+function optionsFor(model: ReportModel, timeoutMs = 60_000): PdfRenderOptions {
+  return {
+    headerTemplate: html.headerTemplate(model),
+    footerTemplate: html.footerTemplate(model),
+    timeoutMs,
+    title: model.report.title,
+  };
+}
+
+const BARE_OPTIONS: PdfRenderOptions = {
+  headerTemplate: '<span style="font-size:8pt">t</span>',
+  footerTemplate: '<span style="font-size:8pt"><span class="pageNumber"></span></span>',
+  timeoutMs: 60_000,
+  title: 'raw',
+};
+
+/** Chromium processes this test process started, by pid. */
+function chromiumChildren(): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, comm]) => comm === 'chromium')
+    .map(([pid]) => Number(pid));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const renderers: ChromiumPdfRenderer[] = [];
+function newRenderer(recycleAfter?: number): ChromiumPdfRenderer {
+  const renderer = new ChromiumPdfRenderer({ executablePath: CHROMIUM_PATH, recycleAfter });
+  renderers.push(renderer);
+  return renderer;
+}
+
+afterAll(async () => {
+  await Promise.all(renderers.map((r) => r.close()));
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('ChromiumPdfRenderer with the report templates', () => {
+  it('when a report has 65 rows, then the PDF spans several pages and its text holds the title, every row and the page numbers', async () => {
+    const model = buildReportModelFixture({ rowCount: 65 });
+    const renderer = newRenderer();
+    const started = Date.now();
+    const pdf = await renderer.renderPdf(html.renderReportHtml(model), optionsFor(model));
+    const elapsed = Date.now() - started;
+
+    const { pages, text, flat } = pdfFacts(pdf);
+    expect(pages).toBeGreaterThan(5);
+    expect(flat).toContain(model.report.title);
+    expect(flat).toContain(model.report.tenantName);
+    for (const row of model.rows) {
+      expect(flat).toContain(row.ref);
+      expect(flat).toContain(row.title);
+    }
+    expect(text).toContain(`Page 1 of ${pages}`);
+    expect(text).toContain(`Page ${pages} of ${pages}`);
+    expect(flat).toContain(`Report ${model.report.id}`);
+    // The table header repeats on every page the findings table runs over.
+    expect(text.split('First seen').length - 1).toBeGreaterThan(2);
+    expect(pdf.length).toBeLessThan(2_000_000);
+    process.stdout.write(`65-row report: ${pages} pages, ${pdf.length} bytes, ${elapsed} ms (cold browser)\n`);
+  });
+
+  it('when the document outline is on, then the PDF carries bookmarks for the sections and every evidence entry', async () => {
+    const model = buildReportModelFixture({ rowCount: 6 });
+    const renderer = new ChromiumPdfRenderer({ executablePath: CHROMIUM_PATH, documentOutline: true });
+    renderers.push(renderer);
+    const file = path.join(workDir, 'outline.pdf');
+    writeFileSync(file, await renderer.renderPdf(html.renderReportHtml(model), optionsFor(model)));
+    const xml = execFileSync('pdftohtml', ['-xml', '-i', '-stdout', file], { encoding: 'utf8' });
+    const items = [...xml.matchAll(/<item page="\d+">([^<]*)<\/item>/g)].map((m) => m[1].replace(/\s+/g, ' '));
+    expect(items).toEqual(
+      expect.arrayContaining([
+        model.report.title,
+        '1 Executive summary',
+        '2 Scope and method',
+        '3 Findings',
+        'Appendix A Evidence',
+        ...model.rows.map((r) => expect.stringContaining(`${r.ref} `)),
+      ]),
+    );
+  });
+
+  it('when evidence holds an unbroken 3,000-character string, then it wraps inside the page and is cut at 1,500', async () => {
+    const token = 'Z'.repeat(3000);
+    const base = buildReportModelFixture({ rowCount: 1 });
+    const model = buildReportModelFixture({
+      rows: [{ ...base.rows[0], evidence: { prompt: token, response: 'ok' } }],
+    });
+    const { text } = pdfFacts(await newRenderer().renderPdf(html.renderReportHtml(model), optionsFor(model)));
+    const zLines = text.split('\n').filter((line) => /^Z+$/.test(line.trim()));
+    // Wrapped into many lines rather than one line running off the page, and only the first 1,500 printed.
+    expect(zLines.length).toBeGreaterThan(10);
+    expect(zLines.join('').length).toBe(1500);
+    expect(text).toContain('[truncated: 1500 of 3000 characters shown]');
+  });
+});
+
+describe('ChromiumPdfRenderer isolation', () => {
+  let canary: Canary;
+  beforeAll(async () => {
+    canary = await startCanary();
+  });
+  afterAll(async () => {
+    await canary.close();
+  });
+  beforeEach(() => {
+    canary.hits.length = 0;
+  });
+
+  it('when the same payloads load in an unprotected page, then the canary sees requests (so it can catch a leak)', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true });
+    try {
+      const page = await browser.newPage();
+      await page.setContent(payloads(canary.base).join('\n'), { waitUntil: 'load' });
+      await sleep(1000);
+    } finally {
+      await browser.close();
+    }
+    expect(canary.hits.length).toBeGreaterThan(3);
+  });
+
+  it('when every text field holds fetching markup, then it prints as text and nothing is fetched', async () => {
+    const attack = payloads(canary.base).join(' ');
+    const model = mapModelStrings(buildReportModelFixture({ rowCount: 4 }), (text) => `${text} ${attack}`);
+    const pdf = await newRenderer().renderPdf(html.renderReportHtml(model), optionsFor(model));
+    await sleep(1000);
+
+    expect(canary.hits).toEqual([]);
+    const { text } = pdfFacts(pdf);
+    const squashed = withoutSpace(text);
+    for (const literal of [
+      "<script>fetch('",
+      '<imgsrc="',
+      '<linkrel="prefetch"',
+      '<metahttp-equiv="refresh"',
+      '<style>@importurl(',
+      '<iframesrc="',
+    ]) {
+      expect(squashed).toContain(literal);
+    }
+    expect(squashed).toContain(withoutSpace(`${buildReportModelFixture().report.title} <script>fetch(`));
+  });
+
+  it('when raw malicious HTML goes straight to the renderer, then nothing is fetched and the render fails on the navigation or prints about:blank', async () => {
+    const raw = `<!DOCTYPE html><html><head>
+      <meta http-equiv="refresh" content="0;url=${canary.base}/refresh">
+      <link rel="prefetch" href="${canary.base}/prefetch">
+      <link rel="preload" as="image" href="${canary.base}/preload">
+      <link rel="stylesheet" href="${canary.base}/stylesheet">
+      <style>@import url(${canary.base}/import); body { background: url(${canary.base}/background); }</style>
+      </head><body>
+      <p>RAW-BODY</p>
+      <img src="${canary.base}/img"><iframe src="${canary.base}/iframe"></iframe>
+      <object data="${canary.base}/object"></object>
+      <script>fetch('${canary.base}/script'); location.href = '${canary.base}/js-nav';</script>
+      </body></html>`;
+    const outcome = await newRenderer()
+      .renderPdf(raw, BARE_OPTIONS)
+      .then((pdf) => ({ pdf, error: undefined as Error | undefined }))
+      .catch((error: Error) => ({ pdf: undefined, error }));
+    await sleep(1000);
+
+    expect(canary.hits).toEqual([]);
+    if (outcome.error) {
+      expect(outcome.error.message).toMatch(/navigate away from about:blank/);
+    } else {
+      expect(pdfFacts(outcome.pdf!).text).toContain('RAW-BODY');
+    }
+  });
+
+  it('when raw HTML holds only a meta refresh to the canary, then the render fails naming the navigation', async () => {
+    const raw = `<meta http-equiv="refresh" content="0;url=${canary.base}/refresh"><p>x</p>`;
+    await expect(newRenderer().renderPdf(raw, BARE_OPTIONS)).rejects.toThrow(
+      /tried to navigate away from about:blank \(to "http:\/\/127\.0\.0\.1:\d+\/refresh"\)/,
+    );
+    await sleep(500);
+    expect(canary.hits).toEqual([]);
+  });
+
+  it('when raw HTML points at a local file, then the file content never reaches the PDF', async () => {
+    const secretFile = path.join(workDir, 'secret.txt');
+    writeFileSync(secretFile, 'LOCAL-FILE-SECRET-7f3a');
+    const url = pathToFileURL(secretFile).href;
+    const raw = `<p>FILE-TEST</p><iframe src="${url}"></iframe><object data="${url}"></object><img src="${url}">
+      <link rel="stylesheet" href="${url}">`;
+    const { text } = pdfFacts(await newRenderer().renderPdf(raw, BARE_OPTIONS));
+    expect(text).toContain('FILE-TEST');
+    expect(text).not.toContain('LOCAL-FILE-SECRET');
+  });
+});
+
+describe('ChromiumPdfRenderer lifecycle', () => {
+  const model = buildReportModelFixture({ rowCount: 3 });
+  const reportHtml = html.renderReportHtml(model);
+
+  it('when it has served recycleAfter renders, then it starts a new browser and keeps rendering', async () => {
+    const renderer = newRenderer(2);
+    for (let i = 0; i < 5; i++) {
+      const { pages } = pdfFacts(await renderer.renderPdf(reportHtml, optionsFor(model)));
+      expect(pages).toBeGreaterThan(1);
+    }
+    expect(renderer.stats()).toEqual({ launches: 3, renders: 5, inFlight: 0 });
+  });
+
+  it('when renders run concurrently across a recycle, then every one succeeds and old browsers are closed', async () => {
+    const before = chromiumChildren();
+    const renderer = newRenderer(2);
+    const timings: number[] = [];
+    const pdfs = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const started = Date.now();
+        const pdf = await renderer.renderPdf(reportHtml, optionsFor(model));
+        timings.push(Date.now() - started);
+        return pdf;
+      }),
+    );
+    for (const pdf of pdfs) expect(pdfFacts(pdf).text).toContain(model.report.title);
+    expect(renderer.stats()).toEqual({ launches: 3, renders: 6, inFlight: 0 });
+    await sleep(500);
+    const mine = chromiumChildren().filter((pid) => !before.includes(pid));
+    expect(mine.length).toBeLessThanOrEqual(1);
+    process.stdout.write(`6 concurrent renders: ${timings.sort((a, b) => a - b).join(', ')} ms\n`);
+  });
+
+  it('when the browser is killed between renders, then the next render relaunches it and succeeds', async () => {
+    const before = chromiumChildren();
+    const renderer = newRenderer();
+    await renderer.renderPdf(reportHtml, optionsFor(model));
+    const started = chromiumChildren().filter((pid) => !before.includes(pid));
+    expect(started).toHaveLength(1);
+    process.kill(started[0], 'SIGKILL');
+
+    const pdf = await renderer.renderPdf(reportHtml, optionsFor(model));
+    expect(pdfFacts(pdf).text).toContain(model.report.title);
+    expect(renderer.stats().launches).toBe(2);
+  });
+
+  it('when the browser is killed and the process has noticed, then the next render relaunches it and succeeds', async () => {
+    const before = chromiumChildren();
+    const renderer = newRenderer();
+    await renderer.renderPdf(reportHtml, optionsFor(model));
+    const [pid] = chromiumChildren().filter((p) => !before.includes(p));
+    process.kill(pid, 'SIGKILL');
+    await sleep(1000);
+
+    const pdf = await renderer.renderPdf(reportHtml, optionsFor(model));
+    expect(pdfFacts(pdf).text).toContain(model.report.title);
+    expect(renderer.stats().launches).toBe(2);
+  });
+
+  it('when the render exceeds its timeout, then it fails with a clear error and the renderer still works', async () => {
+    const renderer = newRenderer();
+    await expect(renderer.renderPdf(reportHtml, optionsFor(model, 1))).rejects.toThrow(
+      'PDF render timed out after 1 ms',
+    );
+    // Warm browser this time: the timeout must also cut a render in progress, not only a slow start.
+    await renderer.renderPdf(reportHtml, optionsFor(model));
+    const big = buildReportModelFixture({ rowCount: 80 });
+    await expect(renderer.renderPdf(html.renderReportHtml(big), optionsFor(big, 50))).rejects.toThrow(
+      'PDF render timed out after 50 ms',
+    );
+    const pdf = await renderer.renderPdf(reportHtml, optionsFor(model));
+    expect(pdfFacts(pdf).text).toContain(model.report.title);
+    await sleep(200);
+    expect(renderer.stats().inFlight).toBe(0);
+  });
+
+  it('when closed, then its browser exits and later renders fail', async () => {
+    const before = chromiumChildren();
+    const renderer = newRenderer();
+    await renderer.renderPdf(reportHtml, optionsFor(model));
+    expect(chromiumChildren().filter((pid) => !before.includes(pid))).toHaveLength(1);
+    await renderer.close();
+    await sleep(300);
+    expect(chromiumChildren().filter((pid) => !before.includes(pid))).toEqual([]);
+    await expect(renderer.renderPdf(reportHtml, optionsFor(model))).rejects.toThrow('PDF renderer is closed');
+  });
+
+  it('when Chromium cannot be started, then the render fails saying so', async () => {
+    const renderer = new ChromiumPdfRenderer({ executablePath: path.join(workDir, 'no-such-chromium') });
+    await expect(renderer.renderPdf(reportHtml, optionsFor(model))).rejects.toThrow(/Chromium failed to start/);
+    await renderer.close();
+  });
+});

@@ -1,0 +1,249 @@
+import { newId } from '../../src/infra/ids';
+import { silentLogger } from '../../src/infra/logger';
+import { reconcileQueuedReports } from '../../src/infra/temporal/reconciler';
+import { loadScenario, scenarioRequest, type Scenario } from '../fixtures/scenario';
+import { startHarness, waitForReport, type Harness } from '../support/harness';
+import { readPdf } from '../support/pdf';
+
+jest.setTimeout(120_000);
+
+let h: Harness;
+let s: Scenario;
+
+beforeAll(async () => {
+  h = await startHarness({ workers: true, label: 'flow' });
+  s = await loadScenario(h.db);
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Follows the download redirect by hand, as `curl -L` would, and returns both hops. */
+async function download(id: string, token: string) {
+  const redirect = await h.request('GET', `/api/v2/reports/${id}/download`, { token });
+  expect(redirect.status).toBe(302);
+  const location = redirect.headers.get('location')!;
+  const artifact = await fetch(location);
+  return { redirect, location, artifact, bytes: Buffer.from(await artifact.arrayBuffer()) };
+}
+
+describe('the documented flow: create, poll, download', () => {
+  let pdfId: string;
+  let pdfText: string;
+
+  it('when a PDF report is requested, then it is queued with the documented response', async () => {
+    const res = await h.request('POST', '/api/v2/reports', { token: s.a.token, body: scenarioRequest(s, 'pdf') });
+    expect(res.status).toBe(202);
+    expect(Object.keys(res.body).sort()).toEqual(['format', 'id', 'queued_at', 'status']);
+    expect(res.body).toMatchObject({ status: 'queued', format: 'pdf' });
+    expect(res.body.id).toMatch(/^rpt_2026_[0-9a-z]{16}$/);
+    expect(new Date(res.body.queued_at).toISOString()).toBe(res.body.queued_at);
+    expect(res.headers.get('location')).toBe(`/api/v2/reports/${res.body.id}`);
+    pdfId = res.body.id;
+  });
+
+  it('when polled, then it becomes ready with the artifact facts and an expiry from the tenant retention', async () => {
+    const res = await waitForReport(h, pdfId, s.a.token);
+    expect(res.body).toMatchObject({
+      id: pdfId,
+      status: 'ready',
+      format: 'pdf',
+      title: 'Q2 2026 AI security evidence pack',
+      progress: { stage: 'done', percent: 100 },
+      attempts: 1,
+      error: null,
+      counts: { rows: 3, findings: 4 },
+      artifact: { file_name: `${pdfId}.pdf`, content_type: 'application/pdf' },
+      links: { self: `/api/v2/reports/${pdfId}`, download: `/api/v2/reports/${pdfId}/download` },
+    });
+    expect(res.body.artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const retentionMs = new Date(res.body.expires_at).getTime() - new Date(res.body.completed_at).getTime();
+    expect(retentionMs).toBe(365 * 86_400_000);
+  });
+
+  it('when downloaded, then a signed URL serves the PDF as an attachment named after the report', async () => {
+    const { redirect, location, artifact, bytes } = await download(pdfId, s.a.token);
+    expect(redirect.headers.get('cache-control')).toBe('no-store');
+    expect(location.startsWith(`${h.baseUrl}/api/v2/artifacts/${pdfId}/${pdfId}.pdf?`)).toBe(true);
+    expect(artifact.status).toBe(200);
+    expect(artifact.headers.get('content-type')).toBe('application/pdf');
+    expect(artifact.headers.get('content-disposition')).toBe(`attachment; filename="${pdfId}.pdf"`);
+    expect(artifact.headers.get('cache-control')).toBe('no-store');
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const report = await h.request('GET', `/api/v2/reports/${pdfId}`, { token: s.a.token });
+    expect(artifact.headers.get('etag')).toBe(`"${report.body.artifact.sha256}"`);
+    expect(bytes.length).toBe(report.body.artifact.size);
+
+    const pdf = await readPdf(bytes);
+    pdfText = pdf.text;
+    expect(pdf.pages).toBeGreaterThan(1);
+    expect(pdfText).toContain('Q2 2026 AI security evidence pack');
+    for (const title of s.inScope) expect(pdfText).toContain(title);
+    for (const title of s.outOfScope) expect(pdfText).not.toContain(title);
+  });
+
+  it('the merged row lists its controls in each requested framework', () => {
+    for (const control of ['LLM06:2025', 'MEASURE 2.7', 'Art. 10']) expect(pdfText).toContain(control);
+  });
+
+  it('when the same request is made as JSON, then it carries schema_version and the same rows', async () => {
+    const created = await h.request('POST', '/api/v2/reports', { token: s.a.token, body: scenarioRequest(s, 'json') });
+    expect(created.status).toBe(202);
+    const ready = await waitForReport(h, created.body.id, s.a.token);
+    expect(ready.body.status).toBe('ready');
+    const { artifact, bytes } = await download(created.body.id, s.a.token);
+    expect(artifact.headers.get('content-type')).toBe('application/json');
+    expect(artifact.headers.get('content-disposition')).toBe(`attachment; filename="${created.body.id}.json"`);
+    const doc = JSON.parse(bytes.toString('utf8'));
+    expect(doc.schema_version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(doc.report).toMatchObject({
+      id: created.body.id,
+      tenant_id: s.a.tenantId,
+      title: 'Q2 2026 AI security evidence pack',
+    });
+    const titles = doc.rows.map((r: { title: string }) => r.title);
+    expect([...titles].sort()).toEqual([...s.inScope].sort());
+    for (const title of titles) expect(pdfText).toContain(title);
+    const merged = doc.rows.find((r: { title: string }) => r.title === 'Quokka agent deletes claims');
+    expect(merged.occurrences).toBe(2);
+    expect(merged.severity).toBe('critical');
+    expect(
+      merged.controls.map((c: { framework: string; items: { id: string }[] }) => [
+        c.framework,
+        c.items.map((i) => i.id),
+      ]),
+    ).toEqual([
+      ['OWASP_LLM', ['LLM06:2025']],
+      ['NIST_AI_600_1', ['MEASURE 2.7']],
+      ['EU_AI_ACT', ['Art. 10']],
+      ['ISO_42001', []],
+    ]);
+  });
+
+  it('the list shows the tenant its reports newest first, page by page, and nothing of other tenants', async () => {
+    const first = await h.request('GET', '/api/v2/reports?limit=1', { token: s.a.token });
+    expect(first.status).toBe(200);
+    expect(first.body.data).toHaveLength(1);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await h.request('GET', `/api/v2/reports?limit=1&cursor=${first.body.next_cursor}`, {
+      token: s.a.token,
+    });
+    expect(second.body.data).toHaveLength(1);
+    expect(second.body.data[0].id).toBe(pdfId);
+    expect(second.body.next_cursor).toBeNull();
+    expect(first.body.data[0].queued_at >= second.body.data[0].queued_at).toBe(true);
+    const other = await h.request('GET', '/api/v2/reports', { token: s.b.token });
+    expect(other.body).toEqual({ data: [], next_cursor: null });
+  });
+
+  it('every create, link and fetch left an audit event', async () => {
+    const events = await h.db
+      .collection('audit_events')
+      .find({ tenant_id: s.a.tenantId, report_id: pdfId })
+      .sort({ at: 1 })
+      .toArray();
+    expect(events.map((e) => e.action)).toEqual([
+      'report.created',
+      'report.download_link_issued',
+      'report.artifact_fetched',
+    ]);
+  });
+});
+
+describe('signed URLs open one artifact of one tenant', () => {
+  let id: string;
+  let location: URL;
+
+  beforeAll(async () => {
+    const created = await h.request('POST', '/api/v2/reports', { token: s.a.token, body: scenarioRequest(s, 'json') });
+    id = created.body.id;
+    await waitForReport(h, id, s.a.token);
+    location = new URL(
+      (await h.request('GET', `/api/v2/reports/${id}/download`, { token: s.a.token })).headers.get('location')!,
+    );
+  });
+
+  const fetchAltered = async (change: (u: URL) => void) => {
+    const u = new URL(location);
+    change(u);
+    const res = await fetch(u);
+    return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
+  };
+
+  it('when the URL is used as issued, with no bearer token, then it serves the artifact', async () => {
+    expect((await fetch(location)).status).toBe(200);
+  });
+
+  it("when tenant B's id is put in A's signed URL, then it is refused without saying what exists", async () => {
+    const res = await fetchAltered((u) => u.searchParams.set('tenant', s.b.tenantId));
+    expect(res).toEqual({
+      status: 403,
+      body: {
+        error: {
+          code: 'download_link_invalid',
+          message: 'This download link is not valid. Request a new one from the report.',
+        },
+      },
+    });
+  });
+
+  it('when one character of the signature changes, then it is refused', async () => {
+    const res = await fetchAltered((u) => {
+      const sig = u.searchParams.get('signature')!;
+      u.searchParams.set('signature', (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1));
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('download_link_invalid');
+  });
+
+  it('when the URL names another report of the same tenant, then it is refused', async () => {
+    const res = await fetchAltered((u) => {
+      u.pathname = u.pathname.replaceAll(id, 'rpt_2026_def456');
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('download_link_invalid');
+  });
+
+  it('when the expiry is moved later, then it is refused', async () => {
+    const res = await fetchAltered((u) =>
+      u.searchParams.set('expires', String(Number(u.searchParams.get('expires')) + 86_400)),
+    );
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('download_link_invalid');
+  });
+
+  it("when tenant B asks for A's download with its own token, then 404 report_not_found", async () => {
+    const res = await h.request('GET', `/api/v2/reports/${id}/download`, { token: s.b.token });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('report_not_found');
+  });
+});
+
+describe('a report whose workflow never started', () => {
+  it('when the reconciler runs, then it starts the workflow once and the report becomes ready', async () => {
+    // The state a crash between the API's two writes leaves: a queued row and no workflow.
+    const id = newId('rpt');
+    await h.reports.insert({
+      id,
+      tenantId: s.a.tenantId,
+      request: {
+        title: 'Recovered after a crash',
+        frameworks: ['OWASP_LLM'],
+        scope: { endpointIds: [s.a.endpoint], from: '2026-04-01', to: '2026-06-30', includeSeverities: ['critical'] },
+        format: 'json',
+      },
+      status: 'queued',
+      createdAt: new Date(Date.now() - 120_000),
+      progress: { stage: 'queued', percent: 0 },
+      attempts: 0,
+    });
+    const deps = { reports: h.reports, workflows: h.workflows, clock: { now: () => new Date() }, logger: silentLogger };
+    const started = await reconcileQueuedReports(deps);
+    expect(started).toBeGreaterThanOrEqual(1);
+    const ready = await waitForReport(h, id, s.a.token);
+    expect(ready.body).toMatchObject({ status: 'ready', attempts: 1, counts: { rows: 1, findings: 2 } });
+    const result = await h.temporal.workflow.getHandle(`report-${id}`).result();
+    expect(result).toMatchObject({ reportId: id, rows: 1 });
+  });
+});

@@ -1,0 +1,183 @@
+import { promises as fs } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createServer } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import {
+  NativeConnection,
+  bundleWorkflowCode,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import type { Db, MongoClient } from 'mongodb';
+import type { PdfRenderer } from '../../activities/ports';
+import { createApp } from '../../src/http/app';
+import { DownloadLinks } from '../../src/infra/download-links';
+import { newId } from '../../src/infra/ids';
+import { silentLogger } from '../../src/infra/logger';
+import { MongoAuditLog } from '../../src/infra/mongo/audit-repo';
+import { ensureIndexes } from '../../src/infra/mongo/database';
+import { MongoFindingsRepo, MongoTenantsRepo } from '../../src/infra/mongo/findings-repo';
+import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
+import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
+import { FsArtifactStore } from '../../src/infra/storage/fs-artifact-store';
+import { TemporalReportWorkflows, type ReportWorkflows } from '../../src/infra/temporal/report-workflows';
+import { createReportWorkers } from '../../src/infra/temporal/workers';
+import { freshDatabase, stackEnv, uniqueSuffix } from './stack';
+
+/** A response as the tests look at it. */
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  text: string;
+}
+
+/** The API, workers and stores of one test file, on the real test stack. */
+export interface Harness {
+  baseUrl: string;
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  links: DownloadLinks;
+  reports: MongoReportsRepo;
+  workflows: ReportWorkflows;
+  request(
+    method: string,
+    urlPath: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string },
+  ): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle, built once per test file (≈2 s). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: { ...silentLoggerForBundler },
+  });
+  return bundle;
+}
+
+const noop = (): void => undefined;
+const silentLoggerForBundler = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+/** Starts the API on an ephemeral port against the test stack. With `workers`, the pipeline's workers run
+ * in-process on a task queue of this harness alone, with a real Chromium. `workflows` replaces the Temporal
+ * starter (to point at an unreachable server, say). */
+export async function startHarness(
+  opts: { workers?: boolean; workflows?: ReportWorkflows; label?: string } = {},
+): Promise<Harness> {
+  const env = stackEnv();
+  const { client: mongo, db } = await freshDatabase(opts.label ?? 'api');
+  await ensureIndexes(db);
+  const connection = await Connection.connect({ address: env.temporalAddress });
+  const temporal = new Client({ connection });
+  const taskQueue = `reports-test-${uniqueSuffix()}`;
+  const artifactsDir = path.join(env.dataDir, `artifacts-${uniqueSuffix()}`);
+  const store = new FsArtifactStore(artifactsDir);
+  const reports = new MongoReportsRepo(db);
+  const findings = new MongoFindingsRepo(db);
+  const clock = { now: () => new Date() };
+  // Listen first: signed links are minted against the real address, known only once the port is bound.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const links = new DownloadLinks('test-secret-'.padEnd(40, 'x'), baseUrl, 120);
+
+  const closers: (() => Promise<unknown>)[] = [];
+  if (opts.workers) {
+    const native = await NativeConnection.connect({ address: env.temporalAddress });
+    // Loaded here so harnesses without workers need no browser.
+    const { ChromiumPdfRenderer } = await import('../../src/infra/render/chromium-pdf-renderer');
+    const { createHtmlRenderer } = await import('../../src/infra/render/html-renderer');
+    const pdf: PdfRenderer = new ChromiumPdfRenderer({ executablePath: env.chromiumPath });
+    const workers = await createReportWorkers({
+      connection: native,
+      namespace: 'default',
+      taskQueue,
+      workflows: { workflowBundle: await workflowBundle() },
+      reports,
+      findings,
+      tenants: new MongoTenantsRepo(db),
+      store,
+      clock,
+      html: createHtmlRenderer(path.resolve(__dirname, '../../templates')),
+      pdf,
+      renderConcurrency: 2,
+    });
+    const running = workers.map((w: Worker) => w.run());
+    closers.push(async () => {
+      workers.forEach((w) => w.shutdown());
+      await Promise.all(running);
+      await pdf.close();
+      await native.close();
+    });
+  }
+
+  const workflows = opts.workflows ?? new TemporalReportWorkflows(temporal, taskQueue);
+  const app = createApp({
+    reports,
+    findings,
+    tokens: new MongoTokensRepo(db),
+    audit: new MongoAuditLog(db),
+    workflows,
+    store,
+    links,
+    clock,
+    logger: silentLogger,
+    newReportId: () => newId('rpt'),
+    bodyLimitBytes: 16 * 1024,
+  });
+  server.on('request', app);
+
+  return {
+    baseUrl,
+    db,
+    temporal,
+    taskQueue,
+    links,
+    reports,
+    workflows,
+    async request(method, urlPath, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      if (o.token) headers.authorization = `Bearer ${o.token}`;
+      let body: string | undefined = o.raw;
+      if (o.body !== undefined) {
+        body = JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${baseUrl}${urlPath}`, { method, headers, body, redirect: 'manual' });
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, headers: res.headers, body: parsed, text };
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      for (const close of closers) await close();
+      await connection.close();
+      await db.dropDatabase().catch(() => undefined);
+      await (mongo as MongoClient).close();
+      await fs.rm(artifactsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls a report until it leaves queued/running, or fails the test after `timeoutMs`. */
+export async function waitForReport(h: Harness, id: string, token: string, timeoutMs = 60_000): Promise<ApiResponse> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await h.request('GET', `/api/v2/reports/${id}`, { token });
+    if (res.status !== 200) throw new Error(`GET report answered ${res.status}: ${res.text}`);
+    if (!['queued', 'running'].includes(res.body.status)) return res;
+    if (Date.now() > deadline) throw new Error(`report ${id} still ${res.body.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

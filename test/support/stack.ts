@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient, type Db } from 'mongodb';
+
+/** Where the test stack started by scripts/test.sh listens. Tests fail loudly, never skip, without it. */
+export function stackEnv(): { mongoUrl: string; temporalAddress: string; dataDir: string; chromiumPath: string } {
+  const mongoUrl = process.env.TEST_MONGO_URL;
+  const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
+  const dataDir = process.env.TEST_DATA_DIR;
+  if (!mongoUrl || !temporalAddress || !dataDir) {
+    throw new Error(
+      'TEST_MONGO_URL, TEST_TEMPORAL_ADDRESS and TEST_DATA_DIR are not set: run the suite with ./scripts/test.sh, which starts the test stack',
+    );
+  }
+  return { mongoUrl, temporalAddress, dataDir, chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' };
+}
+
+/** A short random suffix for per-test names (databases, task queues, folders). */
+export function uniqueSuffix(): string {
+  return randomBytes(5).toString('hex');
+}
+
+/** A fresh database of its own for one test file. */
+export async function freshDatabase(label: string): Promise<{ client: MongoClient; db: Db }> {
+  const client = new MongoClient(stackEnv().mongoUrl, { serverSelectionTimeoutMS: 5_000 });
+  await client.connect();
+  return { client, db: client.db(`test_${label}_${uniqueSuffix()}`) };
+}
