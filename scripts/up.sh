@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Runs the whole product locally: installs what is missing, builds, starts Temporal and FerretDB, starts
+# (or restarts, to pick up the new build) the worker and the API server, loads the demo tenant, and prints
+# a token with the commands to create, poll and download a report. Safe to re-run at any time.
+#
+#   HTTP_PORT         API port (default 3000)
+#   TEMPORAL_PORT, TEMPORAL_UI_PORT, MONGO_PORT, STACK_DIR   as for scripts/stack.sh (default .data/dev)
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+cd "$REPO_ROOT"
+stack_env
+export STACK_DIR STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT HTTP_PORT
+
+"$REPO_ROOT/scripts/install.sh"
+
+log "building"
+npm run build --silent
+for entry in server worker cli; do
+  [[ -f dist/src/main/$entry.js ]] || die "the build did not produce dist/src/main/$entry.js"
+done
+
+"$REPO_ROOT/scripts/stack.sh" up
+
+# The application reads its whole configuration from these (see src/config.ts).
+export MONGO_URL="mongodb://$STACK_HOST:$MONGO_PORT"
+export MONGO_DB=evidence
+export TEMPORAL_ADDRESS="$STACK_HOST:$TEMPORAL_PORT"
+export DATA_DIR="$STACK_DIR/app"
+export PUBLIC_BASE_URL="http://127.0.0.1:$HTTP_PORT"
+export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+TASK_QUEUE="${TEMPORAL_TASK_QUEUE:-reports}"
+mkdir -p "$DATA_DIR"
+
+# A worker counts as up once Temporal sees it polling. The SDK's default worker identity is
+# "<pid>@<host>", which tells the new process apart from a previous one still listed as a recent poller.
+worker_polling() {
+  local pid
+  pid="$(svc_pid worker)" || return 1
+  timeout 15 "$TOOLS_BIN/temporal" task-queue describe --task-queue "$TASK_QUEUE" --output json \
+    --address "$TEMPORAL_ADDRESS" --namespace "${TEMPORAL_NAMESPACE:-default}" --disable-config-file --disable-config-env |
+    node -e '
+      const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      process.exit((d.pollers || []).some((p) => String(p.identity).startsWith(process.argv[1] + "@")) ? 0 : 1);
+    ' "$pid"
+}
+
+server_healthy() {
+  curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$HTTP_PORT/healthz"
+}
+
+svc_stop server
+svc_stop worker
+# Checked after our own server is gone: a stranger on the port would fail the start, or worse, answer
+# the health check in its place.
+port_free 127.0.0.1 "$HTTP_PORT" ||
+  die "port $HTTP_PORT is in use by another program; choose another with HTTP_PORT=..."
+svc_start worker node dist/src/main/worker.js
+svc_start server node dist/src/main/server.js
+wait_for server 60 server_healthy
+wait_for worker 90 worker_polling
+
+# seed-demo prints one line of JSON; anything else it might print is not part of that contract.
+seed_json="$(node dist/src/main/cli.js seed-demo)" || die "seeding the demo tenant failed"
+mapfile -t seed < <(node -e '
+  const line = require("fs").readFileSync(0, "utf8").split("\n").filter((l) => l.startsWith("{")).pop();
+  const s = JSON.parse(line || "{}");
+  if (typeof s.token !== "string" || !s.token || !Array.isArray(s.endpoint_ids) || !s.endpoint_ids.length) {
+    console.error("seed-demo printed no token or no endpoint ids");
+    process.exit(1);
+  }
+  console.log([s.token, s.tenant_id, s.endpoint_ids[0]].join("\n"));
+' <<<"$seed_json")
+((${#seed[@]} == 3)) || die "could not read the output of seed-demo: $seed_json"
+token=${seed[0]} tenant=${seed[1]} endpoint=${seed[2]}
+api="http://127.0.0.1:$HTTP_PORT/api/v2"
+stack_cmd=scripts/stack.sh
+[[ $STACK_DIR == "$REPO_ROOT/.data/dev" ]] || stack_cmd="STACK_DIR=$(printf '%q' "$STACK_DIR") $stack_cmd"
+
+cat <<EOF
+
+The product is running (demo tenant $tenant). Paste into a shell:
+
+export TOKEN=$(printf '%q' "$token")
+export API=$api
+
+# Create a report; the answer is shown, and its id is kept in REPORT_ID
+REPORT_ID=\$(curl -sS "\$API/reports" \\
+  -H "Authorization: Bearer \$TOKEN" \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "title": "Q2 2026 AI security evidence pack",
+    "frameworks": ["OWASP_LLM","NIST_AI_600_1","EU_AI_ACT","ISO_42001"],
+    "scope": {
+      "endpoint_ids": ["$endpoint"],
+      "from": "2026-04-01",
+      "to": "2026-06-30",
+      "include_severities": ["critical","high","medium"]
+    },
+    "format": "pdf"
+  }' | node -e 'const b = require("fs").readFileSync(0, "utf8"); console.error(b); console.log(JSON.parse(b).id)')
+
+# Poll until "status" is "ready"
+curl -sS "\$API/reports/\$REPORT_ID" -H "Authorization: Bearer \$TOKEN"; echo
+
+# Download: the API redirects to a short-lived signed URL; curl saves the PDF under its own name
+curl -fOJL -H "Authorization: Bearer \$TOKEN" "\$API/reports/\$REPORT_ID/download"
+
+Temporal Web UI: http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/default/workflows
+Logs:            $LOG_DIR/{server,worker,temporal,ferretdb}.log
+Status / stop:   $stack_cmd status   /   $stack_cmd down
+
+Up in $(elapsed).
+EOF
