@@ -19,11 +19,12 @@ export type ErrorCode =
   | 'internal';
 
 /** How a code behaves: HTTP status, whether an activity failing with it should be retried, and whether its
- * message may be shown to the caller (otherwise a generic text replaces it). */
+ * message may be shown to the caller; when not, `shown` replaces it (or a generic text). */
 export interface ErrorTraits {
   status: number;
   retryable: boolean;
   expose: boolean;
+  shown?: string;
 }
 
 /** The single table of error traits. */
@@ -42,8 +43,19 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   unsupported_media_type: { status: 415, retryable: false, expose: true },
   rate_limited: { status: 429, retryable: true, expose: true },
   unavailable: { status: 503, retryable: true, expose: true },
-  render_failed: { status: 500, retryable: true, expose: false },
-  artifact_missing: { status: 500, retryable: false, expose: false },
+  render_failed: {
+    status: 500,
+    retryable: true,
+    expose: false,
+    shown:
+      'The artifact could not be rendered after several attempts. Retry the report; if it fails again, contact support with the report id.',
+  },
+  artifact_missing: {
+    status: 500,
+    retryable: false,
+    expose: false,
+    shown: 'A stored part of this report is missing. Regenerate the report.',
+  },
   internal: { status: 500, retryable: true, expose: false },
 });
 
@@ -79,5 +91,7 @@ export const NON_RETRYABLE_CODES: readonly ErrorCode[] = Object.freeze(
 
 /** The message a caller may see for an error: its own when the table allows, a generic one otherwise. */
 export function publicMessage(code: ErrorCode, message: string): string {
-  return ERRORS[code].expose ? message : 'An internal error occurred; it has been logged. Retry later.';
+  const traits = ERRORS[code];
+  if (traits.expose) return message;
+  return traits.shown ?? 'An internal error occurred; it has been logged. Retry later.';
 }

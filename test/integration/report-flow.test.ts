@@ -247,3 +247,43 @@ describe('a report whose workflow never started', () => {
     expect(result).toMatchObject({ reportId: id, rows: 1 });
   });
 });
+
+describe('a report whose render can never succeed', () => {
+  let broken: Harness;
+  let sb: Scenario;
+
+  beforeAll(async () => {
+    broken = await startHarness({ workers: true, label: 'broken', chromiumPath: '/nonexistent/chromium' });
+    sb = await loadScenario(broken.db);
+  });
+
+  afterAll(async () => {
+    await broken?.close();
+  });
+
+  it('when every render attempt fails, then the report ends failed with render_failed and an actionable message', async () => {
+    const created = await broken.request('POST', '/api/v2/reports', {
+      token: sb.a.token,
+      body: scenarioRequest(sb, 'pdf'),
+    });
+    const res = await waitForReport(broken, created.body.id, sb.a.token, 90_000);
+    expect(res.body).toMatchObject({
+      status: 'failed',
+      progress: { stage: 'failed', percent: 100 },
+      error: {
+        code: 'render_failed',
+        message:
+          'The artifact could not be rendered after several attempts. Retry the report; if it fails again, contact support with the report id.',
+      },
+      artifact: null,
+      links: { download: null },
+    });
+    expect(res.body.failed_at).toEqual(expect.any(String));
+    const download = await broken.request('GET', `/api/v2/reports/${created.body.id}/download`, { token: sb.a.token });
+    expect(download.status).toBe(409);
+    expect(download.body.error).toMatchObject({ code: 'report_not_ready', status: 'failed' });
+    const handle = broken.temporal.workflow.getHandle(`report-${created.body.id}`);
+    await expect(handle.result()).rejects.toThrow();
+    expect((await handle.describe()).status.name).toBe('FAILED');
+  });
+});

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import {
+  DefaultLogger,
   NativeConnection,
+  Runtime,
   bundleWorkflowCode,
   type Worker,
   type WorkflowBundleWithSourceMap,
@@ -64,11 +66,26 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 const noop = (): void => undefined;
 const silentLoggerForBundler = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
+/** Keeps the SDK's own logging to warnings, so test output shows what matters. Installed once per file. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier harness in this file.
+  }
+}
+
 /** Starts the API on an ephemeral port against the test stack. With `workers`, the pipeline's workers run
  * in-process on a task queue of this harness alone, with a real Chromium. `workflows` replaces the Temporal
  * starter (to point at an unreachable server, say). */
 export async function startHarness(
-  opts: { workers?: boolean; workflows?: ReportWorkflows; label?: string } = {},
+  opts: {
+    workers?: boolean;
+    workflows?: ReportWorkflows;
+    label?: string;
+    /** A browser path for the workers, e.g. a missing one to make every render fail. */
+    chromiumPath?: string;
+  } = {},
 ): Promise<Harness> {
   const env = stackEnv();
   const { client: mongo, db } = await freshDatabase(opts.label ?? 'api');
@@ -89,11 +106,12 @@ export async function startHarness(
 
   const closers: (() => Promise<unknown>)[] = [];
   if (opts.workers) {
+    quietRuntime();
     const native = await NativeConnection.connect({ address: env.temporalAddress });
     // Loaded here so harnesses without workers need no browser.
     const { ChromiumPdfRenderer } = await import('../../src/infra/render/chromium-pdf-renderer');
     const { createHtmlRenderer } = await import('../../src/infra/render/html-renderer');
-    const pdf: PdfRenderer = new ChromiumPdfRenderer({ executablePath: env.chromiumPath });
+    const pdf: PdfRenderer = new ChromiumPdfRenderer({ executablePath: opts.chromiumPath ?? env.chromiumPath });
     const workers = await createReportWorkers({
       connection: native,
       namespace: 'default',

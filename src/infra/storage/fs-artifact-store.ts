@@ -21,7 +21,8 @@ export class FsArtifactStore implements ArtifactStore {
     return full;
   }
 
-  async put(key: string, body: Buffer): Promise<void> {
+  // The content type is not kept: a file store serves what the report records.
+  async put(key: string, body: Buffer, _contentType: string): Promise<void> {
     const target = this.pathOf(key);
     await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
     const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
