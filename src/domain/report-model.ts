@@ -164,7 +164,13 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
   };
 }
 
-function summarise(rows: ReportRow[], findings: number, frameworks: FrameworkSlug[]): ReportSummary {
+/** Totals rows into the report summary: rows by severity, by requested framework (rows with a control in it,
+ * distinct controls covered) and by endpoint. `findings` is the number of findings behind the rows. */
+export function summarise(
+  rows: readonly ReportRow[],
+  findings: number,
+  frameworks: readonly FrameworkSlug[],
+): ReportSummary {
   const byEndpoint = new Map<string, { endpointId: string; endpointName: string; rows: number }>();
   for (const r of rows) {
     const e = byEndpoint.get(r.endpointId) ?? { endpointId: r.endpointId, endpointName: r.endpointName, rows: 0 };
@@ -175,13 +181,13 @@ function summarise(rows: ReportRow[], findings: number, frameworks: FrameworkSlu
     rows: rows.length,
     findings,
     bySeverity: SEVERITIES.map((severity) => ({ severity, rows: rows.filter((r) => r.severity === severity).length })),
-    byFramework: frameworks.map((slug, i) => {
-      const covered = new Set(rows.flatMap((r) => r.frameworks[i].controls.map((c) => c.id)));
+    byFramework: frameworks.map((slug) => {
+      const lists = rows.map((r) => r.frameworks.find((f) => f.framework === slug)?.controls ?? []);
       return {
         framework: slug,
         label: getFramework(slug).label,
-        rows: rows.filter((r) => r.frameworks[i].controls.length > 0).length,
-        controlsCovered: covered.size,
+        rows: lists.filter((controls) => controls.length > 0).length,
+        controlsCovered: new Set(lists.flat().map((c) => c.id)).size,
       };
     }),
     byEndpoint: [...byEndpoint.values()].sort((a, b) => a.endpointId.localeCompare(b.endpointId)),
