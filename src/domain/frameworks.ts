@@ -19,6 +19,10 @@ export interface Control {
   title: string;
   kind: string;
   edition?: string;
+  /** Key into {@link CATALOGUE_SOURCES}: where the id and title were confirmed. */
+  source: string;
+  /** `verified` in the primary text, `secondary` where the standard is paywalled, `partial` where cut off. */
+  status: string;
 }
 
 /** A framework as the catalogue describes it. */
@@ -30,6 +34,7 @@ export interface Framework {
 
 interface CatalogueFile {
   version: string;
+  sources: Record<string, string>;
   frameworks: Record<FrameworkSlug, { label: string; controls: Control[] }>;
 }
 
@@ -37,6 +42,9 @@ const data = catalogueData as CatalogueFile;
 
 /** Version of the control catalogue; every report records the one it was built with. */
 export const CATALOGUE_VERSION: string = data.version;
+
+/** The documents the catalogue's ids and titles were confirmed in, by key. */
+export const CATALOGUE_SOURCES: Readonly<Record<string, string>> = Object.freeze({ ...data.sources });
 
 const frameworks: ReadonlyMap<FrameworkSlug, Framework> = new Map(
   FRAMEWORK_SLUGS.map((slug) => [slug, Object.freeze({ slug, ...data.frameworks[slug] })]),
@@ -114,4 +122,53 @@ export function canonicalControlId(slug: FrameworkSlug, raw: string): string {
 export function normaliseControlId(slug: FrameworkSlug, raw: string): string | undefined {
   const id = canonicalControlId(slug, raw);
   return findControl(slug, id) ? id : undefined;
+}
+
+/** The control a coverage matrix counts a control under: NIST suggested actions roll up to their AI RMF
+ * subcategory (`MS-2.7-007` → `MEASURE 2.7`), ATLAS sub-techniques to their technique, EU AI Act paragraphs
+ * to their article; everything else stands for itself. */
+export function coverageKey(slug: FrameworkSlug, id: string): string {
+  let parent: string | undefined;
+  if (slug === 'NIST_AI_600_1') {
+    const m = /^(GV|MP|MS|MG)-(\d+\.\d+)-\d{3}$/.exec(id);
+    if (m) parent = `${NIST_FUNCTIONS[m[1]]} ${m[2]}`;
+  } else if (slug === 'MITRE_ATLAS') {
+    parent = /^(AML\.T\d{4})\.\d{3}$/.exec(id)?.[1];
+  } else if (slug === 'EU_AI_ACT') {
+    parent = /^(Art\. \d+)\(/.exec(id)?.[1];
+  }
+  return parent && findControl(slug, parent) ? parent : id;
+}
+
+const EU_BASELINE = new Set([
+  'Art. 9',
+  'Art. 10',
+  'Art. 11',
+  'Art. 12',
+  'Art. 13',
+  'Art. 14',
+  'Art. 15',
+  'Art. 50',
+  'Art. 55',
+]);
+
+/** Whether a control is always listed in a framework's coverage matrix, touched or not: the granularity an
+ * auditor reads each framework at (OWASP LLM 2025 risks, ASI01–ASI10, NIST AI 600-1's twelve GAI risks, the
+ * ATLAS LLM techniques, EU AI Act Articles 9–15, 50 and 55, ISO/IEC 42001 Annex A controls). Other controls
+ * appear only when a finding touches them. */
+export function isBaselineControl(slug: FrameworkSlug, control: Control): boolean {
+  switch (slug) {
+    case 'OWASP_LLM':
+      return control.edition === '2025';
+    case 'OWASP_AGENTIC':
+      return control.kind === 'top10';
+    case 'NIST_AI_600_1':
+      return control.kind === 'gai-risk';
+    case 'MITRE_ATLAS':
+      return control.kind === 'technique' && /\bLLM\b/.test(control.title);
+    case 'EU_AI_ACT':
+      return EU_BASELINE.has(control.id);
+    case 'ISO_42001':
+      return control.kind === 'annex-a';
+  }
 }

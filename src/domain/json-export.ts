@@ -7,6 +7,7 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
   return {
     schema_version: model.schemaVersion,
     catalogue_version: model.catalogueVersion,
+    crosswalk_version: model.crosswalkVersion,
     report: {
       id: report.id,
       tenant_id: report.tenantId,
@@ -49,11 +50,30 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
       last_seen: r.lastSeen,
       occurrences: r.occurrences,
       finding_ids: r.findingIds,
+      overlap_groups: r.groups,
       controls: r.frameworks.map((f) => ({
         framework: f.framework,
-        items: f.controls.map((c) => ({ id: c.id, title: c.title })),
+        items: f.controls.map((c) => ({
+          id: c.id,
+          title: c.title,
+          explicit: c.explicit,
+          derived_via: c.via.map((v) => ({ group: v.group, basis: v.basis, reason: v.reason })),
+        })),
       })),
       evidence: { prompt: r.evidence.prompt, response: r.evidence.response },
+    })),
+    coverage: model.coverage.map((c) => ({
+      framework: c.framework,
+      label: c.label,
+      covered: c.covered,
+      total: c.controls.length,
+      controls: c.controls.map((e) => ({ id: e.id, title: e.title, rows: e.rows })),
+    })),
+    crosswalk: { groups: model.crosswalk.groups, basis: model.crosswalk.basis },
+    unknown_refs: model.unknownRefs.map((u) => ({
+      finding_id: u.findingId,
+      framework: u.framework,
+      control: u.control,
     })),
   };
 }

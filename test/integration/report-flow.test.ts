@@ -83,8 +83,10 @@ describe('the documented flow: create, poll, download', () => {
     for (const title of s.outOfScope) expect(pdfText).not.toContain(title);
   });
 
-  it('the merged row lists its controls in each requested framework', () => {
+  it('the merged row lists its controls in each requested framework, and the coverage matrix is there', () => {
     for (const control of ['LLM06:2025', 'MEASURE 2.7', 'Art. 10']) expect(pdfText).toContain(control);
+    expect(pdfText).toContain('Coverage matrix');
+    expect(pdfText).toContain('No findings in scope');
   });
 
   it('when the same request is made as JSON, then it carries schema_version and the same rows', async () => {
@@ -108,16 +110,25 @@ describe('the documented flow: create, poll, download', () => {
     const merged = doc.rows.find((r: { title: string }) => r.title === 'Quokka agent deletes claims');
     expect(merged.occurrences).toBe(2);
     expect(merged.severity).toBe('critical');
-    expect(
-      merged.controls.map((c: { framework: string; items: { id: string }[] }) => [
-        c.framework,
-        c.items.map((i) => i.id),
-      ]),
-    ).toEqual([
-      ['OWASP_LLM', ['LLM06:2025']],
-      ['NIST_AI_600_1', ['MEASURE 2.7']],
-      ['EU_AI_ACT', ['Art. 10']],
-      ['ISO_42001', []],
+    const controls = (framework: string) =>
+      merged.controls.find((c: { framework: string }) => c.framework === framework).items as {
+        id: string;
+        explicit: boolean;
+        derived_via: { group: string }[];
+      }[];
+    // The finding's own references, each explicit…
+    expect(controls('OWASP_LLM').find((c) => c.id === 'LLM06:2025')).toMatchObject({ explicit: true });
+    expect(controls('NIST_AI_600_1').find((c) => c.id === 'MEASURE 2.7')).toMatchObject({ explicit: true });
+    expect(controls('EU_AI_ACT').find((c) => c.id === 'Art. 10')).toMatchObject({ explicit: true });
+    // …and the excessive-agency overlap group's controls, derived.
+    expect(merged.overlap_groups).toEqual(['X07']);
+    expect(controls('ISO_42001').length).toBeGreaterThan(0);
+    expect(controls('ISO_42001').every((c) => !c.explicit && c.derived_via.some((v) => v.group === 'X07'))).toBe(true);
+    expect(doc.coverage.map((c: { framework: string }) => c.framework)).toEqual([
+      'OWASP_LLM',
+      'NIST_AI_600_1',
+      'EU_AI_ACT',
+      'ISO_42001',
     ]);
   });
 

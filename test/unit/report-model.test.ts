@@ -1,5 +1,14 @@
-import { buildReportModel, type ReportModelInput } from '../../src/domain/report-model';
+import {
+  CROSSWALK_GROUPS,
+  CROSSWALK_VERSION,
+  crosswalkProblems,
+  groupsFor,
+  normaliseCategory,
+} from '../../src/domain/crosswalk';
+import { CATALOGUE_VERSION, FRAMEWORK_SLUGS, findControl, type FrameworkSlug } from '../../src/domain/frameworks';
+import type { Finding } from '../../src/domain/finding';
 import { toJsonExport } from '../../src/domain/json-export';
+import { buildReportModel, type ReportModel, type ReportModelInput } from '../../src/domain/report-model';
 import { buildFinding } from '../fixtures/findings';
 
 const endpoint = {
@@ -9,15 +18,18 @@ const endpoint = {
   description: '',
 };
 
-function input(overrides: Partial<ReportModelInput> = {}): ReportModelInput {
-  return {
+function build(
+  findings: Finding[],
+  frameworks: FrameworkSlug[] = ['OWASP_LLM', 'NIST_AI_600_1', 'EU_AI_ACT'],
+): ReportModel {
+  const input: ReportModelInput = {
     report: {
       id: 'rpt_2026_fixturereport1',
       tenantId: 'tnt_2026_fixturetenant01',
       tenantName: 'Example Corp',
       title: 'Q2 evidence',
       format: 'pdf',
-      frameworks: ['OWASP_LLM', 'NIST_AI_600_1', 'EU_AI_ACT'],
+      frameworks,
       scope: {
         endpointIds: [endpoint.id],
         from: '2026-04-01',
@@ -26,49 +38,151 @@ function input(overrides: Partial<ReportModelInput> = {}): ReportModelInput {
       },
       requestedAt: '2026-07-01T00:00:00.000Z',
     },
-    findings: [],
+    findings,
     endpoints: [endpoint],
     generatedAt: '2026-07-01T00:00:05.000Z',
-    ...overrides,
   };
+  return buildReportModel(input);
 }
 
-describe('buildReportModel', () => {
-  it('when a critical finding refers to LLM06, MEASURE-2.7 and Article 10, then one row lists all three controls', () => {
-    const finding = buildFinding({
-      severity: 'critical',
-      category: 'excessive_agency',
-      frameworkRefs: [
-        { framework: 'OWASP_LLM', control: 'LLM06' },
-        { framework: 'NIST_AI_600_1', control: 'MEASURE-2.7' },
-        { framework: 'EU_AI_ACT', control: 'Article 10' },
+/** The controls of a row in one framework as `id` (explicit), `id<X01,X02>` (derived) or `id+<X01>` (both). */
+function controlsOf(model: ReportModel, row: number, framework: FrameworkSlug): string[] {
+  const f = model.rows[row].frameworks.find((x) => x.framework === framework)!;
+  return f.controls.map((c) => {
+    const via = c.via.map((v) => v.group).join(',');
+    if (!via) return c.id;
+    return c.explicit ? `${c.id}+<${via}>` : `${c.id}<${via}>`;
+  });
+}
+
+/** A deterministic shuffle, so the order-independence property is checked over many orders, repeatably. */
+function shuffled<T>(items: T[], seed: number): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+const seedExample = () =>
+  buildFinding({
+    severity: 'critical',
+    category: 'unclassified',
+    frameworkRefs: [
+      { framework: 'OWASP_LLM', control: 'LLM06' },
+      { framework: 'NIST_AI_600_1', control: 'MEASURE-2.7' },
+      { framework: 'EU_AI_ACT', control: 'Article 10' },
+    ],
+  });
+
+describe('the crosswalk data', () => {
+  it('has 22 groups, each with categories, and every link names a catalogue control with a basis and a reason', () => {
+    expect(CROSSWALK_GROUPS).toHaveLength(22);
+    expect(CROSSWALK_GROUPS.map((g) => g.id)).toEqual(
+      Array.from({ length: 22 }, (_, i) => `X${String(i + 1).padStart(2, '0')}`),
+    );
+    expect(crosswalkProblems()).toEqual([]);
+  });
+
+  it.each([
+    ['Prompt Injection', 'prompt_injection'],
+    [' prompt-injection ', 'prompt_injection'],
+    ['EXCESSIVE AGENCY', 'excessive_agency'],
+  ])('folds the category %p to %p', (raw, key) => {
+    expect(normaliseCategory(raw)).toBe(key);
+  });
+
+  it.each<[string, { framework: FrameworkSlug; control: string }[], string[]]>([
+    ['prompt_injection', [], ['X01']],
+    ['Indirect Prompt Injection', [], ['X01']],
+    ['unclassified', [{ framework: 'MITRE_ATLAS', control: 'AML.T0054' }], ['X02']],
+    ['unclassified', [{ framework: 'OWASP_LLM', control: 'LLM07:2025' }], ['X03']],
+    ['jailbreak', [{ framework: 'OWASP_LLM', control: 'LLM07:2025' }], ['X02', 'X03']],
+    // Controls that many groups share say nothing specific: no group.
+    [
+      'unclassified',
+      [
+        { framework: 'NIST_AI_600_1', control: 'MEASURE 2.7' },
+        { framework: 'OWASP_LLM', control: 'LLM01:2025' },
       ],
-    });
-    const model = buildReportModel(input({ findings: [finding] }));
+      [],
+    ],
+  ])('a finding of category %p with refs %j falls in %j', (category, refs, groups) => {
+    expect(groupsFor(category, refs).map((g) => g.id)).toEqual(groups);
+  });
+});
+
+describe('buildReportModel', () => {
+  it('the documented example: a critical finding with LLM06, MEASURE-2.7 and Article 10 gives one row listing all three', () => {
+    const model = build([seedExample()]);
     expect(model.rows).toHaveLength(1);
-    expect(model.rows[0].frameworks.map((f) => [f.framework, f.controls.map((c) => c.id)])).toEqual([
-      ['OWASP_LLM', ['LLM06:2025']],
-      ['NIST_AI_600_1', ['MEASURE 2.7']],
-      ['EU_AI_ACT', ['Art. 10']],
+    expect(model.rows[0].frameworks.map((f) => [f.framework, f.controls.map((c) => [c.id, c.explicit])])).toEqual([
+      ['OWASP_LLM', [['LLM06:2025', true]]],
+      ['NIST_AI_600_1', [['MEASURE 2.7', true]]],
+      ['EU_AI_ACT', [['Art. 10', true]]],
     ]);
     expect(model.rows[0].frameworks[0].controls[0].title).toBe('Excessive Agency');
   });
 
-  it('when the same weakness repeats across scans, then it merges into one row with count, first/last seen and worst severity', () => {
-    const base = { fingerprint: 'pi:1', category: 'prompt_injection' };
+  it('when the category falls in an overlap group, then the row adds its controls as derived, saying through which group and why', () => {
+    const model = build([
+      buildFinding({ category: 'prompt_injection', frameworkRefs: [{ framework: 'OWASP_LLM', control: 'LLM01' }] }),
+    ]);
+    expect(model.rows[0].groups).toEqual(['X01']);
+    expect(controlsOf(model, 0, 'OWASP_LLM')).toEqual(['LLM01:2025+<X01>']);
+    expect(controlsOf(model, 0, 'EU_AI_ACT')).toEqual(['Art. 9<X01>', 'Art. 15<X01>', 'Art. 55<X01>']);
+    expect(controlsOf(model, 0, 'NIST_AI_600_1')).toEqual([
+      '600-1 §2.9<X01>',
+      'MEASURE 2.7<X01>',
+      'MP-2.3-005<X01>',
+      'MP-5.1-005<X01>',
+      'MS-2.7-007<X01>',
+    ]);
+    const art15 = model.rows[0].frameworks[2].controls.find((c) => c.id === 'Art. 15')!;
+    expect(art15.via).toEqual([{ group: 'X01', basis: 'EU-TEXT', reason: expect.stringMatching(/\S/) }]);
+    expect(model.crosswalk.groups).toEqual([{ id: 'X01', name: 'Prompt injection (direct / indirect)' }]);
+    expect(model.crosswalk.basis.J).toMatch(/judgement/);
+  });
+
+  it('when the same weakness repeats across scans and tools, then it merges into one row with count, first/last seen and worst severity', () => {
+    const base = { category: 'prompt_injection' };
     const findings = [
-      buildFinding({ ...base, severity: 'high', detectedAt: '2026-05-02T00:00:00.000Z', title: 'old title' }),
-      buildFinding({ ...base, severity: 'critical', detectedAt: '2026-04-10T00:00:00.000Z' }),
-      buildFinding({ ...base, severity: 'medium', detectedAt: '2026-06-20T00:00:00.000Z', title: 'latest title' }),
+      buildFinding({
+        ...base,
+        fingerprint: 'PI:ignore-previous',
+        severity: 'high',
+        detectedAt: '2026-05-02T00:00:00.000Z',
+        title: 'old title',
+      }),
+      buildFinding({
+        ...base,
+        fingerprint: ' pi:ignore-previous ',
+        severity: 'critical',
+        detectedAt: '2026-04-10T00:00:00.000Z',
+        source: { tool: 'garak' },
+      }),
+      buildFinding({
+        category: 'Prompt Injection',
+        fingerprint: 'pi:ignore-previous',
+        severity: 'medium',
+        detectedAt: '2026-06-20T00:00:00.000Z',
+        title: 'latest title',
+        source: { tool: 'promptfoo' },
+      }),
     ];
-    const [row] = buildReportModel(input({ findings })).rows;
-    expect(row).toMatchObject({
+    const model = build(findings);
+    expect(model.rows).toHaveLength(1);
+    expect(model.rows[0]).toMatchObject({
       ref: 'R001',
       occurrences: 3,
       severity: 'critical',
       firstSeen: '2026-04-10T00:00:00.000Z',
       lastSeen: '2026-06-20T00:00:00.000Z',
       title: 'latest title',
+      category: 'prompt_injection',
       findingIds: [findings[1].id, findings[0].id, findings[2].id],
     });
   });
@@ -80,32 +194,153 @@ describe('buildReportModel', () => {
       buildFinding({ fingerprint: 'b', category: 'x' }),
       buildFinding({ fingerprint: 'a', category: 'x', endpointId: 'ep_2026_otherendpoint' }),
     ];
-    expect(buildReportModel(input({ findings })).rows).toHaveLength(4);
+    expect(build(findings).rows).toHaveLength(4);
   });
 
-  it('when findings arrive in any order, then the rows come out the same', () => {
-    const findings = [
-      buildFinding({ severity: 'low', fingerprint: 'a' }),
-      buildFinding({ severity: 'critical', fingerprint: 'b' }),
-      buildFinding({ severity: 'high', fingerprint: 'c' }),
-      buildFinding({ severity: 'critical', fingerprint: 'b', detectedAt: '2026-06-01T00:00:00.000Z' }),
+  const mixed = (): Finding[] => [
+    buildFinding({ severity: 'low', fingerprint: 'a', category: 'dos' }),
+    buildFinding({ severity: 'critical', fingerprint: 'b', category: 'jailbreak' }),
+    buildFinding({
+      severity: 'high',
+      fingerprint: 'c',
+      category: 'pii_leak',
+      frameworkRefs: [{ framework: 'EU_AI_ACT', control: 'Art. 10' }],
+    }),
+    buildFinding({
+      severity: 'critical',
+      fingerprint: 'b',
+      category: 'jailbreak',
+      detectedAt: '2026-06-01T00:00:00.000Z',
+    }),
+    buildFinding({
+      severity: 'medium',
+      fingerprint: 'd',
+      category: 'tool_misuse',
+      frameworkRefs: [{ framework: 'OWASP_AGENTIC', control: 'ASI02' }],
+    }),
+    buildFinding({ severity: 'high', fingerprint: 'c', category: 'pii_leak', detectedAt: '2026-04-02T00:00:00.000Z' }),
+  ];
+
+  it('property: whatever order the findings arrive in, the model is the same', () => {
+    const findings = mixed();
+    const reference = build(findings, [...FRAMEWORK_SLUGS]);
+    for (let seed = 1; seed <= 25; seed++) {
+      expect(build(shuffled(findings, seed), [...FRAMEWORK_SLUGS])).toEqual(reference);
+    }
+    expect(reference.rows.map((r) => r.severity)).toEqual(['critical', 'high', 'medium', 'low']);
+  });
+
+  it('property: merging is idempotent — a finding delivered twice counts once', () => {
+    const findings = mixed();
+    expect(build([...findings, ...findings.slice(0, 3)])).toEqual(build(findings));
+  });
+
+  it('property: requesting a subset of frameworks never adds a row or changes a row, only narrows its controls', () => {
+    const findings = mixed();
+    const all = build(findings, [...FRAMEWORK_SLUGS]);
+    const subsets: FrameworkSlug[][] = [
+      ['EU_AI_ACT'],
+      ['OWASP_AGENTIC', 'MITRE_ATLAS'],
+      ['ISO_42001', 'OWASP_LLM', 'NIST_AI_600_1'],
     ];
-    const forward = buildReportModel(input({ findings }));
-    const backward = buildReportModel(input({ findings: [...findings].reverse() }));
-    expect(backward.rows).toEqual(forward.rows);
-    expect(forward.rows.map((r) => r.severity)).toEqual(['critical', 'high', 'low']);
+    for (const subset of subsets) {
+      const part = build(findings, subset);
+      expect(part.rows.map((r) => [r.ref, r.findingIds, r.severity, r.groups])).toEqual(
+        all.rows.map((r) => [r.ref, r.findingIds, r.severity, r.groups]),
+      );
+      part.rows.forEach((row, i) => {
+        expect(row.frameworks).toEqual(subset.map((slug) => all.rows[i].frameworks.find((f) => f.framework === slug)));
+      });
+    }
   });
 
-  it('when a ref names a framework that was not requested, then the row does not show it', () => {
-    const finding = buildFinding({
+  it('property: every control a row shows exists in the catalogue', () => {
+    const model = build(mixed(), [...FRAMEWORK_SLUGS]);
+    const shown = model.rows.flatMap((r) =>
+      r.frameworks.flatMap((f) => f.controls.map((c) => [f.framework, c.id] as const)),
+    );
+    expect(shown.length).toBeGreaterThan(20);
+    for (const [framework, id] of shown)
+      expect([framework, id, findControl(framework, id)?.id]).toEqual([framework, id, id]);
+  });
+
+  it('when a finding carries a reference the catalogue does not know, then it is reported with the finding id, not dropped silently', () => {
+    const f = buildFinding({
+      category: 'unclassified',
       frameworkRefs: [
-        { framework: 'MITRE_ATLAS', control: 'AML.T0051' },
-        { framework: 'OWASP_LLM', control: 'LLM01' },
+        { framework: 'OWASP_LLM', control: 'LLM11' },
+        { framework: 'EU_AI_ACT', control: 'Article 999' },
+        { framework: 'OWASP_LLM', control: 'LLM02' },
       ],
     });
-    const [row] = buildReportModel(input({ findings: [finding] })).rows;
-    expect(row.frameworks.map((f) => f.framework)).toEqual(['OWASP_LLM', 'NIST_AI_600_1', 'EU_AI_ACT']);
-    expect(row.frameworks.flatMap((f) => f.controls.map((c) => c.id))).toEqual(['LLM01:2025']);
+    const model = build([f]);
+    expect(model.unknownRefs).toEqual([
+      { findingId: f.id, framework: 'EU_AI_ACT', control: 'Article 999' },
+      { findingId: f.id, framework: 'OWASP_LLM', control: 'LLM11' },
+    ]);
+    expect(controlsOf(model, 0, 'OWASP_LLM')).toEqual(['LLM02:2025']);
+  });
+
+  it('the coverage matrix lists every baseline control of each framework with its rows, or none', () => {
+    const findings = [
+      buildFinding({
+        severity: 'critical',
+        category: 'unclassified',
+        fingerprint: 'one',
+        frameworkRefs: [
+          { framework: 'OWASP_LLM', control: 'LLM06' },
+          { framework: 'NIST_AI_600_1', control: 'MS-2.7-007' },
+          { framework: 'MITRE_ATLAS', control: 'AML.T0051.001' },
+          { framework: 'EU_AI_ACT', control: 'Art. 55(1)(a)' },
+          { framework: 'ISO_42001', control: 'A.6.2.4' },
+        ],
+      }),
+    ];
+    const model = build(findings, [
+      'OWASP_LLM',
+      'NIST_AI_600_1',
+      'MITRE_ATLAS',
+      'EU_AI_ACT',
+      'ISO_42001',
+      'OWASP_AGENTIC',
+    ]);
+    const byFramework = Object.fromEntries(model.coverage.map((c) => [c.framework, c]));
+    const llm = byFramework.OWASP_LLM;
+    expect(llm.controls.map((c) => c.id)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `LLM${String(i + 1).padStart(2, '0')}:2025`),
+    );
+    expect(llm.controls.filter((c) => c.rows.length > 0).map((c) => [c.id, c.rows])).toEqual([
+      ['LLM06:2025', ['R001']],
+    ]);
+    expect(llm.covered).toBe(1);
+    // A suggested action counts under its subcategory; the twelve GAI risks are always listed.
+    const nist = byFramework.NIST_AI_600_1;
+    expect(nist.controls.find((c) => c.id === 'MEASURE 2.7')?.rows).toEqual(['R001']);
+    expect(nist.controls.filter((c) => c.id.startsWith('600-1 §'))).toHaveLength(12);
+    // A sub-technique counts under its technique; the LLM techniques are always listed.
+    const atlas = byFramework.MITRE_ATLAS;
+    expect(atlas.controls.find((c) => c.id === 'AML.T0051')?.rows).toEqual(['R001']);
+    expect(atlas.controls.find((c) => c.id === 'AML.T0054')?.rows).toEqual([]);
+    // A paragraph counts under its article; Articles 9–15, 50 and 55 are always listed.
+    const eu = byFramework.EU_AI_ACT;
+    expect(eu.controls.map((c) => c.id)).toEqual([
+      'Art. 9',
+      'Art. 10',
+      'Art. 11',
+      'Art. 12',
+      'Art. 13',
+      'Art. 14',
+      'Art. 15',
+      'Art. 50',
+      'Art. 55',
+    ]);
+    expect(eu.controls.find((c) => c.id === 'Art. 55')?.rows).toEqual(['R001']);
+    expect(byFramework.ISO_42001.controls.every((c) => c.id.startsWith('A.'))).toBe(true);
+    expect(byFramework.ISO_42001.controls.find((c) => c.id === 'A.6.2.4')?.rows).toEqual(['R001']);
+    expect(byFramework.OWASP_AGENTIC.controls.map((c) => c.id)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `ASI${String(i + 1).padStart(2, '0')}`),
+    );
+    expect(byFramework.OWASP_AGENTIC.covered).toBe(0);
   });
 
   it('the summary counts rows by severity, framework and endpoint', () => {
@@ -113,16 +348,18 @@ describe('buildReportModel', () => {
       buildFinding({
         severity: 'critical',
         fingerprint: 'a',
+        category: 'x',
         frameworkRefs: [{ framework: 'EU_AI_ACT', control: 'Art. 15' }],
       }),
       buildFinding({
         severity: 'critical',
         fingerprint: 'a',
+        category: 'x',
         frameworkRefs: [{ framework: 'EU_AI_ACT', control: 'Art. 15' }],
       }),
-      buildFinding({ severity: 'high', fingerprint: 'b' }),
+      buildFinding({ severity: 'high', fingerprint: 'b', category: 'x' }),
     ];
-    const { summary } = buildReportModel(input({ findings }));
+    const { summary } = build(findings);
     expect(summary.rows).toBe(2);
     expect(summary.findings).toBe(3);
     expect(summary.bySeverity).toEqual([
@@ -140,12 +377,46 @@ describe('buildReportModel', () => {
     expect(summary.byEndpoint).toEqual([{ endpointId: endpoint.id, endpointName: 'Support bot', rows: 2 }]);
   });
 
-  it('the JSON export carries schema_version and the same rows', () => {
-    const findings = [buildFinding({ fingerprint: 'a' }), buildFinding({ fingerprint: 'b', severity: 'critical' })];
-    const model = buildReportModel(input({ findings }));
-    const doc = toJsonExport(model) as { schema_version: string; rows: { ref: string; finding_ids: string[] }[] };
-    expect(doc.schema_version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(Object.keys(doc)[0]).toBe('schema_version');
-    expect(doc.rows.map((r) => [r.ref, r.finding_ids])).toEqual(model.rows.map((r) => [r.ref, r.findingIds]));
+  it('the JSON export carries versions, rows with provenance, coverage and unknown references', () => {
+    const findings = [
+      buildFinding({
+        fingerprint: 'a',
+        category: 'prompt_injection',
+        frameworkRefs: [{ framework: 'OWASP_LLM', control: 'LLM01' }],
+      }),
+      buildFinding({
+        fingerprint: 'b',
+        category: 'unclassified',
+        severity: 'critical',
+        frameworkRefs: [{ framework: 'OWASP_LLM', control: 'LLM99' }],
+      }),
+    ];
+    const model = build(findings);
+    const doc = toJsonExport(model) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(Object.keys(doc).slice(0, 3)).toEqual(['schema_version', 'catalogue_version', 'crosswalk_version']);
+    expect([doc.schema_version, doc.catalogue_version, doc.crosswalk_version]).toEqual([
+      '1.1.0',
+      CATALOGUE_VERSION,
+      CROSSWALK_VERSION,
+    ]);
+    expect(doc.rows.map((r: { ref: string; finding_ids: string[] }) => [r.ref, r.finding_ids])).toEqual(
+      model.rows.map((r) => [r.ref, r.findingIds]),
+    );
+    const pi = doc.rows.find((r: { overlap_groups: string[] }) => r.overlap_groups.includes('X01'));
+    const owasp = pi.controls.find((c: { framework: string }) => c.framework === 'OWASP_LLM');
+    expect(owasp.items).toEqual([
+      {
+        id: 'LLM01:2025',
+        title: 'Prompt Injection',
+        explicit: true,
+        derived_via: [{ group: 'X01', basis: 'OWASP25', reason: expect.any(String) }],
+      },
+    ]);
+    expect(doc.coverage.map((c: { framework: string; total: number }) => [c.framework, c.total])).toEqual([
+      ['OWASP_LLM', 10],
+      ['NIST_AI_600_1', expect.any(Number)],
+      ['EU_AI_ACT', 9],
+    ]);
+    expect(doc.unknown_refs).toEqual([{ finding_id: findings[1].id, framework: 'OWASP_LLM', control: 'LLM99' }]);
   });
 });

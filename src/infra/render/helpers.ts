@@ -1,9 +1,16 @@
 import type Handlebars from 'handlebars';
-import type { ReportModel } from '../../domain/report-model';
+import type { Derivation, FrameworkCoverage, ReportModel, ReportRow } from '../../domain/report-model';
 import { isSeverity } from '../../domain/severity';
 
 /** How many characters of a prompt or response the evidence appendix prints before cutting. */
 export const EXCERPT_LIMIT = 1500;
+
+/** How many characters of a control title the findings table prints: NIST suggested actions run to a paragraph,
+ * and a dozen of them in full would stretch one row over a page. */
+export const CONTROL_TITLE_LIMIT = 80;
+
+/** How many characters of a control title the coverage matrix prints: about two lines of its title column. */
+export const MATRIX_TITLE_LIMIT = 160;
 
 /** A piece of evidence cut to a printable length, with what an auditor needs to know about the cut. */
 export interface Excerpt {
@@ -11,6 +18,37 @@ export interface Excerpt {
   truncated: boolean;
   shown: number;
   total: number;
+}
+
+/** The crosswalk basis key of links that rest on analyst judgement rather than a published source. */
+export const JUDGEMENT_BASIS = 'J';
+
+/** An overlap group by id and name. */
+export interface NamedGroup {
+  id: string;
+  name: string;
+}
+
+/** One crosswalk link a row applied: the control a group derived, in which framework, on what basis and why. */
+export interface AppliedLink {
+  framework: string;
+  label: string;
+  control: string;
+  basis: string;
+  judgement: boolean;
+  reason: string;
+}
+
+/** An overlap group used by the rows, with every link of it that some row applied. */
+export interface AppliedGroup extends NamedGroup {
+  links: AppliedLink[];
+}
+
+/** One entry of the crosswalk's basis legend. */
+export interface BasisEntry {
+  key: string;
+  meaning: string;
+  judgement: boolean;
 }
 
 /** One endpoint of the report's scope, with its display name when any row names it. */
@@ -87,6 +125,16 @@ export function excerpt(text: string, limit: number = EXCERPT_LIMIT): Excerpt {
   return { text: text.slice(0, end), truncated: true, shown: end, total: text.length };
 }
 
+/** Shortens a title to at most `limit` characters, cutting at a word boundary where there is one and ending
+ * with an ellipsis; a title that fits comes back unchanged. */
+export function shortTitle(text: string, limit: number = CONTROL_TITLE_LIMIT): string {
+  if (text.length <= limit) return text;
+  const cut = excerpt(text, limit - 1).text;
+  const space = cut.lastIndexOf(' ');
+  const head = space > limit / 2 ? cut.slice(0, space) : cut;
+  return `${head.replace(/[\s,;:.–—-]+$/, '')}…`;
+}
+
 /** The largest value of a numeric property over a list, for scaling a chart; 0 for an empty list. */
 export function maxOf(items: readonly Record<string, unknown>[], key: string): number {
   return items.reduce((max, item) => {
@@ -113,6 +161,104 @@ export function plural(count: number, singular: string, pluralForm: string): str
   return `${count} ${count === 1 ? singular : pluralForm}`;
 }
 
+/** Names the overlap groups that derived a control: `X01`, `X01, X13`. A group whose link to the control rests
+ * on analyst judgement is marked `X01 (J)`, so the reader sees it without turning to the appendix. */
+export function derivationLabel(via: readonly Derivation[]): string {
+  const judged = new Map<string, boolean>();
+  for (const d of via) judged.set(d.group, (judged.get(d.group) ?? false) || d.basis === JUDGEMENT_BASIS);
+  return [...judged].map(([group, judgement]) => (judgement ? `${group} (${JUDGEMENT_BASIS})` : group)).join(', ');
+}
+
+/** Row refs as a compact list, consecutive runs folded into ranges: `R001–R004, R007`. Refs of another shape
+ * are listed as given, so nothing is lost to the folding. */
+export function refRanges(refs: readonly string[]): string {
+  const parts: string[] = [];
+  let run: { first: string; last: string; n: number; width: number } | undefined;
+  const flush = () => {
+    if (run) parts.push(run.first === run.last ? run.first : `${run.first}–${run.last}`);
+    run = undefined;
+  };
+  for (const ref of refs) {
+    const m = /^R(\d+)$/.exec(ref);
+    if (!m) {
+      flush();
+      parts.push(ref);
+      continue;
+    }
+    const n = Number(m[1]);
+    if (run && n === run.n + 1 && m[1].length === run.width) {
+      run.last = ref;
+      run.n = n;
+    } else {
+      flush();
+      run = { first: ref, last: ref, n, width: m[1].length };
+    }
+  }
+  flush();
+  return parts.join(', ');
+}
+
+/** The overlap groups of a row with their names, in the row's order; a group the model does not name keeps
+ * its id and an empty name. */
+export function namedGroups(ids: readonly string[], groups: readonly NamedGroup[]): NamedGroup[] {
+  return ids.map((id) => ({ id, name: groups.find((g) => g.id === id)?.name ?? '' }));
+}
+
+/** The coverage matrix of one framework, or undefined when the model holds none for it. */
+export function coverageFor(slug: string, coverage: readonly FrameworkCoverage[]): FrameworkCoverage | undefined {
+  return coverage.find((c) => c.framework === slug);
+}
+
+/** The report row holding a finding, by its ref, or an empty string when no row does. */
+export function rowRefOf(findingId: string, rows: readonly ReportRow[]): string {
+  return rows.find((r) => r.findingIds.includes(findingId))?.ref ?? '';
+}
+
+/** The basis legend in the model's order, each entry saying whether it is the judgement basis. */
+export function basisEntries(basis: Readonly<Record<string, string>>): BasisEntry[] {
+  return Object.entries(basis).map(([key, meaning]) => ({ key, meaning, judgement: key === JUDGEMENT_BASIS }));
+}
+
+/** The crosswalk links the rows applied, grouped by overlap group in the model's group order: each distinct
+ * link once, by requested framework, then control. Built from the rows, so the appendix shows exactly the
+ * derivations the findings table relies on and no others. */
+export function appliedLinks(model: ReportModel): AppliedGroup[] {
+  const order = new Map(model.report.frameworks.map((f, i) => [f.slug as string, i]));
+  const byGroup = new Map<string, Map<string, AppliedLink>>();
+  for (const row of model.rows) {
+    for (const fw of row.frameworks) {
+      for (const c of fw.controls) {
+        for (const d of c.via) {
+          const links = byGroup.get(d.group) ?? new Map<string, AppliedLink>();
+          byGroup.set(d.group, links);
+          const key = JSON.stringify([fw.framework, c.id, d.basis, d.reason]);
+          if (!links.has(key)) {
+            links.set(key, {
+              framework: fw.framework,
+              label: fw.label,
+              control: c.id,
+              basis: d.basis,
+              judgement: d.basis === JUDGEMENT_BASIS,
+              reason: d.reason,
+            });
+          }
+        }
+      }
+    }
+  }
+  const named = [...model.crosswalk.groups];
+  for (const id of [...byGroup.keys()].sort()) if (!named.some((g) => g.id === id)) named.push({ id, name: '' });
+  return named.map((g) => ({
+    id: g.id,
+    name: g.name,
+    links: [...(byGroup.get(g.id)?.values() ?? [])].sort(
+      (a, b) =>
+        (order.get(a.framework) ?? order.size) - (order.get(b.framework) ?? order.size) ||
+        a.control.localeCompare(b.control, 'en', { numeric: true }),
+    ),
+  }));
+}
+
 /** Registers the report helpers on a Handlebars environment. Every helper returns plain strings, numbers or
  * objects, never `SafeString`, so whatever it returns is still escaped when printed. */
 export function registerHelpers(hbs: typeof Handlebars): void {
@@ -129,6 +275,17 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('plural', (count: number, singular: string, pluralForm: string) =>
     plural(count, singular, pluralForm),
   );
+  // Handlebars passes its options object last, so a limit left out arrives as that object, not a number.
+  hbs.registerHelper('shortTitle', (text: string, limit: unknown) =>
+    shortTitle(text, typeof limit === 'number' ? limit : CONTROL_TITLE_LIMIT),
+  );
+  hbs.registerHelper('derivationLabel', (via: Derivation[]) => derivationLabel(via));
+  hbs.registerHelper('refRanges', (refs: string[]) => refRanges(refs));
+  hbs.registerHelper('namedGroups', (ids: string[], groups: NamedGroup[]) => namedGroups(ids, groups));
+  hbs.registerHelper('coverageFor', (slug: string, coverage: FrameworkCoverage[]) => coverageFor(slug, coverage));
+  hbs.registerHelper('rowRefOf', (findingId: string, rows: ReportRow[]) => rowRefOf(findingId, rows));
+  hbs.registerHelper('basisEntries', (basis: Record<string, string>) => basisEntries(basis));
+  hbs.registerHelper('appliedLinks', (model: ReportModel) => appliedLinks(model));
   hbs.registerHelper('truncate', (text: string, limit: number) => {
     const cut = excerpt(text, limit);
     return cut.truncated ? `${cut.text}…` : cut.text;

@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { HtmlRenderer } from '../../../activities/render-activities';
 import type { ReportModel } from '../../domain/report-model';
-import { EXCERPT_LIMIT, registerHelpers } from './helpers';
+import { CONTROL_TITLE_LIMIT, EXCERPT_LIMIT, MATRIX_TITLE_LIMIT, registerHelpers } from './helpers';
 
 export type { HtmlRenderer };
 
@@ -53,7 +53,15 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
   const footer = compileFile(hbs, join(templatesDir, 'footer.hbs'));
 
   return {
-    renderReportHtml: (model) => report(model, { data: { stylesheet, excerptLimit: EXCERPT_LIMIT } }),
+    renderReportHtml: (model) =>
+      report(model, {
+        data: {
+          stylesheet,
+          excerptLimit: EXCERPT_LIMIT,
+          controlTitleLimit: CONTROL_TITLE_LIMIT,
+          matrixTitleLimit: MATRIX_TITLE_LIMIT,
+        },
+      }),
     headerTemplate: (model) => header(model),
     footerTemplate: (model) => footer(model),
   };

@@ -131,6 +131,15 @@ describe('ChromiumPdfRenderer with the report templates', () => {
     expect(flat).toContain(`Report ${model.report.id}`);
     // The table header repeats on every page the findings table runs over.
     expect(text.split('First seen').length - 1).toBeGreaterThan(2);
+    expect(flat).toContain('4 Coverage matrix');
+    for (const fw of model.coverage) expect(flat).toContain(`covered ${fw.covered} of ${fw.controls.length} controls`);
+    const uncovered = model.coverage.flatMap((fw) => fw.controls.filter((c) => c.rows.length === 0));
+    expect(uncovered.length).toBeGreaterThan(0);
+    expect(flat.split('No findings in scope').length - 1).toBeGreaterThanOrEqual(uncovered.length);
+    expect(flat).toContain('References not in the catalogue');
+    for (const u of model.unknownRefs) expect(flat).toContain(u.control);
+    expect(flat).toContain('Appendix B Cross-framework mapping');
+    expect(flat).toMatch(/via X\d\d/);
     expect(pdf.length).toBeLessThan(2_000_000);
     process.stdout.write(`65-row report: ${pages} pages, ${pdf.length} bytes, ${elapsed} ms (cold browser)\n`);
   });
@@ -149,7 +158,10 @@ describe('ChromiumPdfRenderer with the report templates', () => {
         '1 Executive summary',
         '2 Scope and method',
         '3 Findings',
+        '4 Coverage matrix',
+        'References not in the catalogue',
         'Appendix A Evidence',
+        'Appendix B Cross-framework mapping',
         ...model.rows.map((r) => expect.stringContaining(`${r.ref} `)),
       ]),
     );

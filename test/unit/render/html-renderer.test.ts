@@ -1,16 +1,20 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { createHtmlRenderer } from '../../../src/infra/render/html-renderer';
 import {
+  appliedLinks,
   barPercent,
+  derivationLabel,
   excerpt,
   formatUtcDate,
   formatUtcDateTime,
+  refRanges,
   severityClass,
+  shortTitle,
 } from '../../../src/infra/render/helpers';
-import type { ReportModel } from '../../../src/domain/report-model';
+import type { ReportModel, RowControl } from '../../../src/domain/report-model';
 import { buildReportModelFixture, buildRow, mapModelStrings } from '../../fixtures/report-model';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../../templates');
@@ -39,6 +43,20 @@ function count(haystack: string, needle: string): number {
 
 function hostile(model: ReportModel): ReportModel {
   return mapModelStrings(model, (text) => `${text} ${PAYLOAD}`);
+}
+
+const esc = (text: string): string => Handlebars.escapeExpression(text);
+
+/** The HTML from a heading (`<h2>` or `<h3>` text) to the end of its section, white space runs folded to one. */
+function section(html: string, heading: string): string {
+  const start = html.search(new RegExp(`<h[23]>${heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  if (start < 0) throw new Error(`no section ${heading}`);
+  const end = html.indexOf('</section>', start);
+  return html.slice(start, end < 0 ? undefined : end).replace(/\s+/g, ' ');
+}
+
+function controls(model: ReportModel): RowControl[] {
+  return model.rows.flatMap((r) => r.frameworks.flatMap((f) => f.controls));
 }
 
 function barWidth(html: string, className: string): number {
@@ -79,9 +97,45 @@ describe('report HTML', () => {
     expect(attacked).toContain(Handlebars.escapeExpression(`${model.report.title} ${PAYLOAD}`));
     expect(attacked).toContain(Handlebars.escapeExpression(`${model.report.tenantName} ${PAYLOAD}`));
     expect(attacked).toContain(Handlebars.escapeExpression(`${model.rows[0].endpointName} ${PAYLOAD}`));
-    expect(attacked).toContain(
-      Handlebars.escapeExpression(`${model.rows[0].frameworks[0].controls[0].title} ${PAYLOAD}`),
+    // Control titles print shortened; what is left of the payload is still escaped.
+    expect(attacked).toContain(esc(shortTitle(`${model.rows[0].frameworks[0].controls[0].title} ${PAYLOAD}`)));
+  });
+
+  it('when a finding id and reference not in the catalogue hold markup, then the section listing them escapes them', () => {
+    const findingId = 'fnd_<img src=x onerror=alert(1)>';
+    const control = '"><svg onload=alert(1)>LLM99';
+    const attacked = renderer.renderReportHtml(
+      buildReportModelFixture({
+        unknownRefs: [{ findingId, framework: '<script>alert(3)</script>', control }],
+      }),
     );
+    const listing = section(attacked, 'References not in the catalogue');
+    expect(listing).toContain(`<td class="mono">${esc(findingId)}</td>`);
+    expect(listing).toContain(`<td class="mono">${esc(control)}</td>`);
+    expect(listing).toContain(`<td>${esc('<script>alert(3)</script>')}</td>`);
+    expect(attacked).not.toMatch(/<(script|img)/i);
+    expect(attacked).not.toContain('<svg onload');
+  });
+
+  it('when group names, basis meanings and derivation reasons hold markup, then they print escaped', () => {
+    const attacked = renderer.renderReportHtml(hostile(model));
+    const mapping = section(attacked, 'Appendix B&ensp;Cross-framework mapping');
+    expect(mapping).toContain(esc(`${model.crosswalk.groups[0].name} ${PAYLOAD}`));
+    expect(mapping).toContain(esc(`${model.crosswalk.basis.J} ${PAYLOAD}`));
+    expect(mapping).toContain(esc(`${controls(model).find((c) => c.via.length > 0)!.via[0].reason} ${PAYLOAD}`));
+    expect(mapping).not.toMatch(/<(script|img|iframe|link|object|svg|meta)/i);
+  });
+
+  it('when the templates print data, then they never do so unescaped: the only triple-stash is our stylesheet', () => {
+    const dirs = [TEMPLATES_DIR, path.join(TEMPLATES_DIR, 'partials')];
+    const sources = dirs.flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.hbs'))
+        .map((f) => readFileSync(path.join(dir, f), 'utf8')),
+    );
+    expect(sources.length).toBeGreaterThanOrEqual(10);
+    expect(sources.flatMap((s) => s.match(/\{\{\{[^}]*\}\}\}/g) ?? [])).toEqual(['{{{@stylesheet}}}']);
+    expect(sources.join('\n')).not.toMatch(/\{\{\s*&/);
   });
 
   it('when data looks like a Handlebars expression, then it prints literally and is never evaluated', () => {
@@ -110,6 +164,7 @@ describe('report HTML', () => {
       '2026-04-01 to 2026-06-30',
       '2026-07-01 09:13 UTC',
       `<td class="mono">${model.catalogueVersion}</td>`,
+      `<th scope="row">Crosswalk version</th><td class="mono">${model.crosswalkVersion}</td>`,
       `<td class="mono">${model.schemaVersion}</td>`,
     ]) {
       expect(html).toContain(fact);
@@ -126,12 +181,153 @@ describe('report HTML', () => {
       expect(html).toContain(`<td class="num">${row.occurrences}</td>`);
       for (const fw of row.frameworks) {
         for (const c of fw.controls) {
-          expect(html).toContain(
-            `<span class="control-id">${Handlebars.escapeExpression(c.id)}</span> — ${Handlebars.escapeExpression(c.title)}`,
+          expect(html).toContain(`<span class="control-id">${esc(c.id)}</span> — ${esc(shortTitle(c.title))}`);
+        }
+      }
+    }
+  });
+
+  it('when a control is only derived, then it is tagged with its groups; a referenced one is printed plainly', () => {
+    const row = buildRow();
+    const explicitOnly = { id: 'LLM01:2025', title: 'Prompt Injection', explicit: true, via: [] };
+    const both = {
+      id: 'LLM05:2025',
+      title: 'Improper Output Handling',
+      explicit: true,
+      via: [{ group: 'X06', basis: 'OWASP25', reason: 'the entry itself' }],
+    };
+    const derived = {
+      id: 'LLM09:2025',
+      title: 'Misinformation',
+      explicit: false,
+      via: [
+        { group: 'X01', basis: 'J', reason: 'judged' },
+        { group: 'X13', basis: 'OWASP25-REF', reason: 'listed' },
+      ],
+    };
+    row.frameworks[0] = { ...row.frameworks[0], controls: [explicitOnly, both, derived] };
+    const out = renderer.renderReportHtml(buildReportModelFixture({ rows: [row] }));
+    expect(out).toContain('<div class="control"><span class="control-id">LLM01:2025</span> — Prompt Injection</div>');
+    expect(out).toContain(
+      '<div class="control"><span class="control-id">LLM05:2025</span> — Improper Output Handling</div>',
+    );
+    expect(out).toContain(
+      '<div class="control derived"><span class="control-id">LLM09:2025</span> — Misinformation ' +
+        '<span class="via">via X01 (J), X13</span></div>',
+    );
+    // The legend under the table says what the tags mean.
+    expect(out).toMatch(
+      /derived through the curated overlap group named \(Appendix B\), not referenced by\s+the finding/,
+    );
+  });
+
+  it('when the fixture rows are rendered, then every derived-only control carries a tag and no referenced one does', () => {
+    const findings = section(html, '3&ensp;Findings').split('<p class="note legend">')[0];
+    const all = controls(model);
+    const derivedOnly = all.filter((c) => !c.explicit);
+    expect(derivedOnly.length).toBeGreaterThan(20);
+    expect(all.some((c) => c.explicit && c.via.length > 0)).toBe(true);
+    expect(all.some((c) => c.explicit && c.via.length === 0)).toBe(true);
+    expect(count(findings, '<div class="control derived">')).toBe(derivedOnly.length);
+    expect(count(findings, '<span class="via">via ')).toBe(derivedOnly.length);
+  });
+
+  it('when a row falls in overlap groups, then the findings table names them under its title', () => {
+    const row = model.rows.find((r) => r.groups.length > 1)!;
+    for (const id of row.groups) {
+      const name = model.crosswalk.groups.find((g) => g.id === id)!.name;
+      expect(html).toContain(`<div class="row-group"><span class="group-id">${id}</span> ${esc(name)}</div>`);
+    }
+  });
+
+  it('when rendered, then the coverage matrix lists every control of every requested framework with its rows', () => {
+    const matrix = section(html, '4&ensp;Coverage matrix');
+    expect(model.coverage).toHaveLength(model.report.frameworks.length);
+    for (const fw of model.coverage) {
+      expect(matrix).toContain(`<h3>${esc(fw.label)}</h3>`);
+      expect(matrix).toContain(`covered ${fw.covered} of ${fw.controls.length} controls`);
+      expect(fw.controls.some((c) => c.rows.length === 0)).toBe(true);
+      for (const c of fw.controls) {
+        const cells = `<td>${esc(shortTitle(c.title, 160))}</td>`;
+        if (c.rows.length === 0) {
+          expect(matrix).toContain(
+            `<tr class="uncovered"><td class="mono">${esc(c.id)}</td>${cells}<td class="muted">No findings in scope</td></tr>`,
+          );
+        } else {
+          expect(matrix).toContain(
+            `<tr><td class="mono control-id">${esc(c.id)}</td>${cells}<td class="mono">${esc(refRanges(c.rows))}</td></tr>`,
           );
         }
       }
     }
+    const total = model.coverage.reduce((n, fw) => n + fw.controls.length, 0);
+    const empty = model.coverage.reduce((n, fw) => n + fw.controls.filter((c) => c.rows.length === 0).length, 0);
+    expect(count(matrix, '<tr class="uncovered">')).toBe(empty);
+    expect(count(matrix, '<td class="mono control-id">')).toBe(total - empty);
+  });
+
+  it('when rendered, then the coverage matrix comes after the findings and before the appendices', () => {
+    const order = ['1&ensp;Executive summary', '2&ensp;Scope and method', '3&ensp;Findings', '4&ensp;Coverage matrix'];
+    const positions = [...order, 'Appendix A&ensp;Evidence', 'Appendix B&ensp;Cross-framework mapping'].map((h) =>
+      html.indexOf(`<h2>${h}</h2>`),
+    );
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('when some references are not in the catalogue, then section 4 lists each with its row and the summary says so', () => {
+    expect(model.unknownRefs.length).toBeGreaterThanOrEqual(2);
+    const listing = section(html, 'References not in the catalogue');
+    for (const u of model.unknownRefs) {
+      const ref = model.rows.find((r) => r.findingIds.includes(u.findingId))!.ref;
+      expect(listing).toMatch(
+        new RegExp(
+          `<td class="mono">${u.findingId}</td>\\s*<td class="mono">${ref}</td>\\s*<td>[^<]+</td>\\s*` +
+            `<td class="mono">${u.control.replace(/\./g, '\\.')}</td>`,
+        ),
+      );
+    }
+    expect(section(html, '1&ensp;Executive summary')).toContain(
+      `${model.unknownRefs.length} framework references in the findings could not be matched to a control of the catalogue`,
+    );
+  });
+
+  it('when one reference is not in the catalogue, then the summary says so in the singular', () => {
+    const out = renderer.renderReportHtml(
+      buildReportModelFixture({ unknownRefs: [{ findingId: 'fnd_1', framework: 'OWASP_LLM', control: 'LLM11' }] }),
+    );
+    expect(section(out, '1&ensp;Executive summary')).toContain(
+      '1 framework reference in the findings could not be matched to a control of the catalogue; see section 4.',
+    );
+  });
+
+  it('when every reference is in the catalogue, then section 4 says so in one line and the summary is silent', () => {
+    const out = renderer.renderReportHtml(buildReportModelFixture({ unknownRefs: [] }));
+    expect(section(out, 'References not in the catalogue')).toContain(
+      'Every framework reference in the findings names a control of the catalogue.',
+    );
+    expect(out).not.toContain('<table class="grid unknown">');
+    expect(out).not.toContain('could not be matched');
+  });
+
+  it('when rendered, then the mapping appendix gives both versions, the groups used, the basis legend and the links', () => {
+    const mapping = section(html, 'Appendix B&ensp;Cross-framework mapping');
+    expect(mapping).toContain(`<th scope="row">Crosswalk version</th><td class="mono">${model.crosswalkVersion}</td>`);
+    expect(mapping).toContain(
+      `<th scope="row">Control catalogue version</th><td class="mono">${model.catalogueVersion}</td>`,
+    );
+    for (const g of model.crosswalk.groups)
+      expect(mapping).toContain(`<tr><td class="mono">${g.id}</td><td>${esc(g.name)}</td></tr>`);
+    for (const [key, meaning] of Object.entries(model.crosswalk.basis)) {
+      const row = key === 'J' ? '<tr class="judgement">' : '<tr>';
+      expect(mapping).toContain(`${row}<td class="mono">${esc(key)}</td><td>${esc(meaning)}</td></tr>`);
+    }
+    expect(mapping).toMatch(/Links with basis J rest on analyst judgement/);
+    const links = appliedLinks(model);
+    expect(links.map((g) => g.id)).toEqual(model.crosswalk.groups.map((g) => g.id));
+    expect(count(mapping, '<tr class="group-row">')).toBe(links.length);
+    const linkCount = links.reduce((n, g) => n + g.links.length, 0);
+    expect(count(mapping, '<td class="control-id">')).toBe(linkCount);
   });
 
   it('when rendered, then every requested framework is listed on the cover, in scope and in the summary', () => {
@@ -164,6 +360,13 @@ describe('report HTML', () => {
     const out = renderer.renderReportHtml(buildReportModelFixture({ rows: [] }));
     expect(out).toContain('No findings in scope.');
     expect(out).toContain('No findings in scope, so no evidence.');
+    expect(out).toContain('No row falls in an overlap group.');
+    expect(out).toContain('No link applies to this report.');
+    // Every baseline control is still listed, each with nothing bearing on it.
+    const matrix = section(out, '4&ensp;Coverage matrix');
+    const listed = count(matrix, '<tr class="uncovered">');
+    expect(listed).toBeGreaterThan(50);
+    expect(count(matrix, '<td class="muted">No findings in scope</td>')).toBe(listed);
   });
 
   it('when evidence is longer than 1,500 characters, then it is cut there and marked truncated', () => {
@@ -269,6 +472,33 @@ describe('render helpers', () => {
     expect(formatUtcDate('not a date')).toBe('not a date');
     expect(formatUtcDateTime('2026-13-45')).toBe('2026-13-45');
     expect(formatUtcDate('2026-04-01')).toBe('2026-04-01');
+  });
+
+  it('when refs run consecutively, then they fold into ranges, and refs of another shape are kept as given', () => {
+    expect(refRanges(['R001', 'R002', 'R003', 'R005', 'R007', 'R008'])).toBe('R001–R003, R005, R007–R008');
+    expect(refRanges(['R009', 'R010', 'x<y', 'R011'])).toBe('R009–R010, x<y, R011');
+    expect(refRanges(['R99', 'R100'])).toBe('R99, R100');
+    expect(refRanges([])).toBe('');
+  });
+
+  it('when a control is derived by several groups, then each group is named once and judgement is marked', () => {
+    expect(
+      derivationLabel([
+        { group: 'X01', basis: 'NIST-TEXT', reason: 'a' },
+        { group: 'X01', basis: 'J', reason: 'b' },
+        { group: 'X04', basis: 'PF', reason: 'c' },
+      ]),
+    ).toBe('X01 (J), X04');
+    expect(derivationLabel([])).toBe('');
+  });
+
+  it('when a title is long, then it is cut at a word and ends with an ellipsis', () => {
+    expect(shortTitle('Prompt Injection')).toBe('Prompt Injection');
+    const long = 'Implement systems to continually monitor and track the outcomes of human-GAI configurations for ever';
+    const cut = shortTitle(long);
+    expect(cut.length).toBeLessThanOrEqual(80);
+    expect(cut).toBe('Implement systems to continually monitor and track the outcomes of human-GAI…');
+    expect(shortTitle('x'.repeat(200), 10)).toBe(`${'x'.repeat(9)}…`);
   });
 
   it('when a severity is unknown, then its class is neutral', () => {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Benchmark of the report model step (see bench/report-model.bench.ts) on a database stack of its own,
+# started fresh and stopped afterwards. Prints medians and maxima at 1k, 10k and 100k findings.
+#
+#   BENCH_TEMPORAL_PORT (default 27333), BENCH_TEMPORAL_UI_PORT (28333), BENCH_MONGO_PORT (47117)
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+cd "$REPO_ROOT"
+"$REPO_ROOT/scripts/install.sh"
+npm run build --silent
+
+export STACK_DIR="$REPO_ROOT/.data/bench"
+export STACK_HOST=127.0.0.1
+export TEMPORAL_PORT="${BENCH_TEMPORAL_PORT:-27333}"
+export TEMPORAL_UI_PORT="${BENCH_TEMPORAL_UI_PORT:-28333}"
+export MONGO_PORT="${BENCH_MONGO_PORT:-47117}"
+
+"$REPO_ROOT/scripts/stack.sh" down || true
+rm -rf "$STACK_DIR"
+trap '"$REPO_ROOT/scripts/stack.sh" down || true' EXIT
+"$REPO_ROOT/scripts/stack.sh" up
+
+MONGO_URL="mongodb://$STACK_HOST:$MONGO_PORT" node dist/bench/report-model.bench.js
