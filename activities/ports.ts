@@ -56,3 +56,27 @@ export interface PdfRenderer {
   ): Promise<Buffer>;
   close(): Promise<void>;
 }
+
+/** Facts a PDF signature embeds in the document metadata. */
+export interface PdfSignatureFacts {
+  reportId: string;
+  tenantId: string;
+  title: string;
+  tenantName: string;
+  schemaVersion: string;
+  /** sha256 (hex) of the unsigned rendered PDF. */
+  contentDigest: string;
+  frameworks: string[];
+  generatedAt: string;
+}
+
+/** Signs PDFs with an embedded CMS signature and the report facts in the metadata. */
+export interface PdfSigning {
+  readonly keyId: string;
+  sign(unsignedPdf: Buffer, facts: PdfSignatureFacts): Promise<Buffer>;
+}
+
+/** Signs bytes with a detached JWS. */
+export interface DetachedSigning {
+  sign(bytes: Buffer): Promise<{ kid: string; jws: string }>;
+}

@@ -49,7 +49,7 @@ export function createRenderActivities(deps: RenderActivityDeps) {
       }
       const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.pdf');
       await deps.store.put(renderedKey, pdf, 'application/pdf');
-      await deps.reports.setProgress(ref.tenantId, ref.reportId, 'storing', 85);
+      await deps.reports.setProgress(ref.tenantId, ref.reportId, 'signing', 80);
       return { renderedKey };
     },
   });

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
 import type { Endpoint, Finding } from '../src/domain/finding';
 import { toJsonExport } from '../src/domain/json-export';
-import { CONTENT_TYPES, type ArtifactFacts, type ReportFormat, type ReportRecord } from '../src/domain/report';
+import {
+  CONTENT_TYPES,
+  type ArtifactFacts,
+  type ArtifactSignature,
+  type ReportFormat,
+  type ReportRecord,
+} from '../src/domain/report';
 import { buildReportModel as buildModel, type ReportModel } from '../src/domain/report-model';
 import { artifactKey, stagingKey } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
@@ -106,17 +112,20 @@ export function createReportActivities(deps: ReportActivityDeps) {
       const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.json');
       const body = Buffer.from(`${JSON.stringify(toJsonExport(model), null, 2)}\n`, 'utf8');
       await store.put(renderedKey, body, 'application/json');
-      await reports.setProgress(ref.tenantId, ref.reportId, 'storing', 85);
+      await reports.setProgress(ref.tenantId, ref.reportId, 'signing', 80);
       return { renderedKey };
     },
 
-    /** Puts the rendered artifact under its final key and returns its facts. */
-    async storeArtifact(ref: ReportRef & { format: ReportFormat; renderedKey: string }): Promise<ArtifactFacts> {
-      const body = await store.get(ref.renderedKey);
+    /** Puts the signed artifact under its final key and returns its facts. */
+    async storeArtifact(
+      ref: ReportRef & { format: ReportFormat; signedKey: string; signature: ArtifactSignature },
+    ): Promise<ArtifactFacts> {
+      const body = await store.get(ref.signedKey);
       const key = artifactKey(ref.tenantId, ref.reportId, ref.format);
       const contentType = CONTENT_TYPES[ref.format];
       await store.put(key, body, contentType);
-      return { key, sha256: createHash('sha256').update(body).digest('hex'), size: body.length, contentType };
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      return { key, sha256, size: body.length, contentType, signature: ref.signature };
     },
 
     /** Marks the report ready with its artifact and sets its expiry from the tenant's audit retention. */

@@ -9,6 +9,8 @@ export interface Config {
   /** Where the local artifact store and generated keys live. */
   dataDir: string;
   downloads: { secret?: string; ttlSeconds: number };
+  /** PDF signing key as PKCS#12; without a path, a local self-signed key is generated into `dataDir`. */
+  signing: { p12Path?: string; p12Password: string };
   render: { chromiumPath: string; concurrency: number; recycleAfter: number; templatesDir: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -87,6 +89,10 @@ export function loadConfig(env: Env = process.env): Config {
     downloads: {
       secret: secret || undefined,
       ttlSeconds: p.int(env, 'DOWNLOAD_URL_TTL_SECONDS', 300, 10, 86_400),
+    },
+    signing: {
+      p12Path: env.SIGNING_P12_PATH?.trim() ? path.resolve(env.SIGNING_P12_PATH.trim()) : undefined,
+      p12Password: env.SIGNING_P12_PASSWORD ?? '',
     },
     render: {
       chromiumPath: p.string(env, 'CHROMIUM_PATH', '/usr/bin/chromium'),

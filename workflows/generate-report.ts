@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { RenderActivities } from '../activities/render-activities';
 import type { ReportActivities } from '../activities/report-activities';
+import type { SignActivities } from '../activities/sign-activities';
 import { NON_RETRYABLE_CODES } from '../src/domain/errors';
 import type { ReportStatus } from '../src/domain/report';
 import {
@@ -30,7 +31,7 @@ const retry: RetryPolicy = {
   nonRetryableErrorTypes: [...NON_RETRYABLE_CODES],
 };
 
-const steps = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry });
+const steps = proxyActivities<ReportActivities & SignActivities>({ startToCloseTimeout: '1 minute', retry });
 
 /** Our error code and message carried by a failure, whichever layer it surfaced from. */
 function describeFailure(err: unknown): { code: string; message: string } {
@@ -40,7 +41,7 @@ function describeFailure(err: unknown): { code: string; message: string } {
   return { code: 'internal', message: cause instanceof Error ? cause.message : String(cause) };
 }
 
-/** Generates one report: collect the findings in scope, build the model, render, store, mark ready.
+/** Generates one report: collect the findings in scope, build the model, render, sign, store, mark ready.
  * Activities pass storage keys between them, never findings or bytes. When a step gives up, the report is
  * marked failed with an error code and the workflow fails too, so operators see it in the Web UI. */
 export async function generateReportWorkflow(input: GenerateReportInput): Promise<GenerateReportResult> {
@@ -75,8 +76,15 @@ export async function generateReportWorkflow(input: GenerateReportInput): Promis
       input.format === 'pdf'
         ? await render.renderPdf({ ...ref, modelKey: model.modelKey })
         : await steps.renderJson({ ...ref, modelKey: model.modelKey });
+    progress.stage = 'signing';
+    const signed = await steps.signArtifact({
+      ...ref,
+      format: input.format,
+      renderedKey: rendered.renderedKey,
+      modelKey: model.modelKey,
+    });
     progress.stage = 'storing';
-    const artifact = await steps.storeArtifact({ ...ref, format: input.format, renderedKey: rendered.renderedKey });
+    const artifact = await steps.storeArtifact({ ...ref, format: input.format, ...signed });
     await steps.markReady({ ...ref, artifact, rows: model.rows, findings: collected.findings });
     progress.stage = 'done';
     setStatus('ready');

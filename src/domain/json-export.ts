@@ -13,6 +13,7 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
       tenant_id: report.tenantId,
       tenant_name: report.tenantName,
       title: report.title,
+      format: report.format,
       frameworks: report.frameworks.map((f) => ({ slug: f.slug, label: f.label })),
       scope: {
         endpoint_ids: report.scope.endpointIds,

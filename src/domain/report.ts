@@ -29,12 +29,22 @@ export interface ReportRequest {
   format: ReportFormat;
 }
 
+/** How an artifact is signed: a PDF carries an embedded CMS signature; a JSON document has a detached JWS
+ * over its exact bytes, kept beside it. `keyId` names the key, so rotation keeps old artifacts verifiable. */
+export interface ArtifactSignature {
+  type: 'pdf-cms' | 'jws-detached';
+  keyId: string;
+  /** The compact detached JWS, for `jws-detached`. */
+  jws?: string;
+}
+
 /** Facts about a stored artifact, kept on the report once it is ready. */
 export interface ArtifactFacts {
   key: string;
   sha256: string;
   size: number;
   contentType: string;
+  signature?: ArtifactSignature;
 }
 
 /** Content types by format. */
@@ -49,7 +59,8 @@ export function artifactFileName(reportId: string, format: ReportFormat): string
 }
 
 /** Stages of the pipeline, as shown in a report's progress. */
-export type ReportStage = 'queued' | 'collecting' | 'modelling' | 'rendering' | 'storing' | 'done' | 'failed';
+export type ReportStage =
+  'queued' | 'collecting' | 'modelling' | 'rendering' | 'signing' | 'storing' | 'done' | 'failed';
 
 /** A report as stored: the request, where it is in its life, and its artifact once ready. */
 export interface ReportRecord {

@@ -2,12 +2,14 @@ import express, { type Express } from 'express';
 import type { Logger } from '../infra/logger';
 import { artifactsRouter, type ArtifactsRouterDeps } from './artifacts-router';
 import { errorHandler, notFound } from './errors';
+import { publicRouter, type PublicRouterDeps } from './public-router';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
 
 /** Everything the HTTP API needs. */
-export type AppDeps = ReportsRouterDeps & ArtifactsRouterDeps & { logger: Logger };
+export type AppDeps = ReportsRouterDeps & ArtifactsRouterDeps & PublicRouterDeps & { logger: Logger };
 
-/** Builds the Express application: the signed artifact URLs and health check without a token, the reports API
+/** Builds the Express application: the health check, public keys, schemas and signed artifact URLs without a
+ * token, the reports API
  * behind bearer auth, and the one error handler last. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -20,6 +22,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.use(publicRouter(deps));
   app.use('/api/v2', artifactsRouter(deps));
   app.use('/api/v2', reportsRouter(deps));
   app.use(notFound);

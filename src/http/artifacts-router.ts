@@ -63,6 +63,10 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
       'Repr-Digest': `sha-256=:${Buffer.from(sha256, 'hex').toString('base64')}:`,
       'X-Content-Type-Options': 'nosniff',
     };
+    // A JSON artifact's detached JWS travels with it, so a downloader can verify against the published keys.
+    const signature = report.artifact.signature;
+    if (signature?.jws) headers['X-Artifact-Signature'] = signature.jws;
+    if (signature) headers['X-Artifact-Signature-Key-Id'] = signature.keyId;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.status(200).end(body);
   });

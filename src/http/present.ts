@@ -34,6 +34,13 @@ export function presentReport(r: ReportRecord): Record<string, unknown> {
           content_type: r.artifact.contentType,
           size: r.artifact.size,
           sha256: r.artifact.sha256,
+          signature: r.artifact.signature
+            ? {
+                type: r.artifact.signature.type,
+                key_id: r.artifact.signature.keyId,
+                jws: r.artifact.signature.jws ?? null,
+              }
+            : null,
         }
       : null,
     links: { self, download: r.status === 'ready' ? `${self}/download` : null },

@@ -1,13 +1,17 @@
+import { promises as fs } from 'node:fs';
 import type { Db } from 'mongodb';
 import { loadConfig } from '../config';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings } from '../demo/demo-data';
 import { connectDatabase } from '../infra/mongo/database';
 import { createEndpoint, createTenant, insertFindings, mintToken } from '../infra/mongo/tenant-admin';
 import { SCOPES, type Scope } from '../infra/mongo/tokens-repo';
+import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-artifact';
 
 const USAGE = `usage:
   cli seed-demo                         load the demo tenant (once) and print a fresh token as JSON
-  cli mint-token <tenant-id> [scopes]   mint a token; scopes comma-separated (default: ${SCOPES.join(',')})`;
+  cli mint-token <tenant-id> [scopes]   mint a token; scopes comma-separated (default: ${SCOPES.join(',')})
+  cli verify <file> --jwks <url|file> [--signature <jws> | --signature-file <file>]
+                                        check a downloaded PDF or JSON against the published keys only`;
 
 async function seedDemo(db: Db): Promise<void> {
   const exists = await db.collection('tenants').findOne({ _id: DEMO_TENANT_ID as never });
@@ -34,8 +38,53 @@ async function mint(db: Db, tenantId: string | undefined, scopesArg: string | un
   process.stdout.write(`${JSON.stringify({ token: token.secret, token_id: token.id, tenant_id: tenantId, scopes })}\n`);
 }
 
+/** Reads `--name value` options; anything else is positional. */
+function options(args: string[]): { positional: string[]; named: Record<string, string> } {
+  const positional: string[] = [];
+  const named: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].startsWith('--')) {
+      if (i + 1 >= args.length) throw new Error(`${args[i]} needs a value\n${USAGE}`);
+      named[args[i].slice(2)] = args[++i];
+    } else positional.push(args[i]);
+  }
+  return { positional, named };
+}
+
+async function readJwks(source: string): Promise<PublishedJwks> {
+  const text = /^https?:\/\//.test(source)
+    ? await fetch(source).then((r) => {
+        if (!r.ok) throw new Error(`${source} answered ${r.status}`);
+        return r.text();
+      })
+    : await fs.readFile(source, 'utf8');
+  const jwks = JSON.parse(text) as PublishedJwks;
+  if (!Array.isArray(jwks.keys)) throw new Error(`${source} is not a JWKS (no "keys" array)`);
+  return jwks;
+}
+
+/** What an auditor runs: checks a downloaded artifact with nothing but the published keys. Exit 0 = valid. */
+async function verify(args: string[]): Promise<number> {
+  const { positional, named } = options(args);
+  if (positional.length !== 1 || !named.jwks) throw new Error(USAGE);
+  const bytes = await fs.readFile(positional[0]);
+  const jws =
+    named.signature ??
+    (named['signature-file'] ? (await fs.readFile(named['signature-file'], 'utf8')).trim() : undefined);
+  const verdict = await verifyArtifact(bytes, await readJwks(named.jwks), jws);
+  const key = verdict.keyId ? ` (key ${verdict.keyId})` : '';
+  process.stdout.write(
+    `${verdict.valid ? 'VALID' : 'INVALID'}: ${positional[0]} [${verdict.kind}]${key}: ${verdict.detail}\n`,
+  );
+  return verdict.valid ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
+  if (command === 'verify') {
+    process.exitCode = await verify(args);
+    return;
+  }
   if (command !== 'seed-demo' && command !== 'mint-token') throw new Error(USAGE);
   const config = loadConfig();
   const { client, db } = await connectDatabase(config.mongo.url, config.mongo.db);

@@ -11,6 +11,9 @@ import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
 import { loadOrCreateSecret } from '../infra/secrets';
+import reportSchema from '../../schemas/report-1.1.0.schema.json';
+import { publishedJwks } from '../infra/signing/artifact-signers';
+import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
 import { FsArtifactStore } from '../infra/storage/fs-artifact-store';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
 
@@ -26,6 +29,13 @@ async function main(): Promise<void> {
   );
   if (created) logger.warn('generated a download-link secret for this machine; set DOWNLOAD_URL_SECRET in production');
 
+  // The API publishes the keys the worker signs with; both keep them in the shared data folder.
+  const signing = await loadOrCreateSigningIdentity({
+    p12Path: config.signing.p12Path,
+    password: config.signing.p12Password,
+    dataDir: config.dataDir,
+  });
+
   const app = createApp({
     reports: new MongoReportsRepo(db),
     findings: new MongoFindingsRepo(db),
@@ -38,6 +48,8 @@ async function main(): Promise<void> {
     logger,
     newReportId: () => newId('rpt'),
     bodyLimitBytes: config.http.bodyLimitBytes,
+    jwks: publishedJwks(path.join(config.dataDir, 'keys'), signing.identity),
+    schemas: { report: { '1.1.0': reportSchema } },
   });
   const server = app.listen(config.http.port, config.http.host, () => {
     logger.info('API listening', { url: config.http.publicBaseUrl, port: config.http.port });

@@ -8,6 +8,10 @@ import { MongoFindingsRepo, MongoTenantsRepo } from '../infra/mongo/findings-rep
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { ChromiumPdfRenderer } from '../infra/render/chromium-pdf-renderer';
 import { createHtmlRenderer } from '../infra/render/html-renderer';
+import { jwsSigner } from '../infra/signing/artifact-signers';
+import { loadOrCreateJwsKeys } from '../infra/signing/jwks';
+import { PdfSigner } from '../infra/signing/pdf-signer';
+import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
 import { FsArtifactStore } from '../infra/storage/fs-artifact-store';
 import { reconcileQueuedReports } from '../infra/temporal/reconciler';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
@@ -25,6 +29,18 @@ async function main(): Promise<void> {
     executablePath: config.render.chromiumPath,
     recycleAfter: config.render.recycleAfter,
   });
+  const signing = await loadOrCreateSigningIdentity({
+    p12Path: config.signing.p12Path,
+    password: config.signing.p12Password,
+    dataDir: config.dataDir,
+  });
+  if (signing.created) {
+    logger.warn('generated a self-signed PDF signing key for this machine; configure SIGNING_P12_PATH in production', {
+      keyId: signing.identity.keyId,
+    });
+  }
+  const jws = await loadOrCreateJwsKeys(path.join(config.dataDir, 'keys'));
+  if (jws.created) logger.warn('generated a JSON signing key for this machine', { kid: jws.keys.current.kid });
   const reports = new MongoReportsRepo(db);
   const clock = { now: () => new Date() };
   const workers = await createReportWorkers({
@@ -39,6 +55,7 @@ async function main(): Promise<void> {
     clock,
     html: createHtmlRenderer(config.render.templatesDir),
     pdf,
+    signers: { pdf: new PdfSigner(signing.identity), json: jwsSigner(jws.keys) },
     renderConcurrency: config.render.concurrency,
   });
   logger.info('worker running', { taskQueue: config.temporal.taskQueue, renderConcurrency: config.render.concurrency });

@@ -33,6 +33,19 @@ describe('the built service, run as processes', () => {
   let base: string;
   let token: string;
 
+  async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+    try {
+      const { stdout } = await run(process.execPath, [path.join(root, 'dist/src/main/cli.js'), ...args], {
+        env,
+        cwd: root,
+      });
+      return { code: 0, stdout };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string };
+      return { code: e.code ?? -1, stdout: e.stdout ?? '' };
+    }
+  }
+
   function start(script: string): ChildProcess {
     const child = spawn(process.execPath, [path.join(root, 'dist/src/main', script)], { env, cwd: root });
     child.stdout?.on('data', (d: Buffer) => logs.push(`[${script}] ${d.toString()}`));
@@ -131,7 +144,8 @@ describe('the built service, run as processes', () => {
     expect(download.status).toBe(200);
     expect(download.url.startsWith(`${base}/api/v2/artifacts/${id}/`)).toBe(true);
     expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${id}.pdf"`);
-    const pdf = await readPdf(Buffer.from(await download.arrayBuffer()));
+    const bytes = Buffer.from(await download.arrayBuffer());
+    const pdf = await readPdf(bytes);
     expect(pdf.pages).toBeGreaterThan(2);
     expect(pdf.text).toContain('Q2 2026 AI security evidence pack');
     expect(pdf.text).toContain('Direct prompt injection overrides the system prompt');
@@ -140,6 +154,23 @@ describe('the built service, run as processes', () => {
     expect(pdf.text).not.toContain('Unpinned third-party model adapter');
     // Hostile evidence prints as text.
     expect(pdf.text).toContain('<script>fetch(');
+
+    // What an auditor runs: the verify command with nothing but the published keys.
+    const file = path.join(env.DATA_DIR!, `${id}.pdf`);
+    await fs.writeFile(file, bytes);
+    const jwks = `${base}/.well-known/jwks.json`;
+    expect(await cli(['verify', file, '--jwks', jwks])).toEqual({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`^VALID: .*${id}\\.pdf \\[pdf\\] \\(key pdf-[0-9a-f]{16}\\)`)),
+    });
+    const tampered = Buffer.from(bytes);
+    // One bit, a quarter of the way in: page content, well inside the signed byte range.
+    tampered[Math.floor(tampered.length / 4)] ^= 1;
+    await fs.writeFile(file, tampered);
+    expect(await cli(['verify', file, '--jwks', jwks])).toEqual({
+      code: 1,
+      stdout: expect.stringMatching(/^INVALID: /),
+    });
 
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
     try {

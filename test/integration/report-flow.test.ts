@@ -3,6 +3,10 @@ import { silentLogger } from '../../src/infra/logger';
 import { reconcileQueuedReports } from '../../src/infra/temporal/reconciler';
 import { loadScenario, scenarioRequest, type Scenario } from '../fixtures/scenario';
 import { startHarness, waitForReport, type Harness } from '../support/harness';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { verifyDetached } from '../../src/infra/signing/jws-signer';
+import { verifyPdfSignature } from '../../src/infra/signing/pdf-signer';
 import { readPdf } from '../support/pdf';
 
 jest.setTimeout(120_000);
@@ -75,6 +79,16 @@ describe('the documented flow: create, poll, download', () => {
     expect(artifact.headers.get('etag')).toBe(`"${report.body.artifact.sha256}"`);
     expect(bytes.length).toBe(report.body.artifact.size);
 
+    expect(report.body.artifact.signature).toEqual({
+      type: 'pdf-cms',
+      key_id: expect.stringMatching(/^pdf-[0-9a-f]{16}$/),
+      jws: null,
+    });
+    expect(artifact.headers.get('x-artifact-signature-key-id')).toBe(report.body.artifact.signature.key_id);
+    expect(await verifyPdfSignature(bytes)).toMatchObject({ valid: true });
+    const published = await h.request('GET', '/.well-known/jwks.json');
+    expect(published.body.keys.map((k: { kid: string }) => k.kid)).toContain(report.body.artifact.signature.key_id);
+
     const pdf = await readPdf(bytes);
     pdfText = pdf.text;
     expect(pdf.pages).toBeGreaterThan(1);
@@ -99,6 +113,27 @@ describe('the documented flow: create, poll, download', () => {
     expect(artifact.headers.get('content-disposition')).toBe(`attachment; filename="${created.body.id}.json"`);
     const doc = JSON.parse(bytes.toString('utf8'));
     expect(doc.schema_version).toMatch(/^\d+\.\d+\.\d+$/);
+
+    // Signed with a detached JWS over the exact bytes served, checkable with the published keys alone.
+    const jws = artifact.headers.get('x-artifact-signature')!;
+    expect(ready.body.artifact.signature).toEqual({
+      type: 'jws-detached',
+      key_id: artifact.headers.get('x-artifact-signature-key-id'),
+      jws,
+    });
+    const jwks = (await h.request('GET', '/.well-known/jwks.json')).body;
+    expect(await verifyDetached(bytes, jws, jwks)).toMatchObject({ valid: true });
+    const tampered = Buffer.from(bytes);
+    tampered[tampered.length - 2] ^= 1;
+    expect(await verifyDetached(tampered, jws, jwks)).toMatchObject({ valid: false });
+
+    // And valid against the JSON Schema the API publishes for its version.
+    const schema = await h.request('GET', `/api/v2/schemas/report/${doc.schema_version}`);
+    expect(schema.status).toBe(200);
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(schema.body);
+    expect([validate(doc), validate.errors]).toEqual([true, null]);
     expect(doc.report).toMatchObject({
       id: created.body.id,
       tenant_id: s.a.tenantId,

@@ -22,6 +22,11 @@ import { ensureIndexes } from '../../src/infra/mongo/database';
 import { MongoFindingsRepo, MongoTenantsRepo } from '../../src/infra/mongo/findings-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
 import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
+import reportSchema from '../../schemas/report-1.1.0.schema.json';
+import { jwsSigner, publishedJwks } from '../../src/infra/signing/artifact-signers';
+import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
+import { PdfSigner } from '../../src/infra/signing/pdf-signer';
+import { loadOrCreateSigningIdentity } from '../../src/infra/signing/signing-identity';
 import { FsArtifactStore } from '../../src/infra/storage/fs-artifact-store';
 import { TemporalReportWorkflows, type ReportWorkflows } from '../../src/infra/temporal/report-workflows';
 import { createReportWorkers } from '../../src/infra/temporal/workers';
@@ -104,6 +109,11 @@ export async function startHarness(
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const links = new DownloadLinks('test-secret-'.padEnd(40, 'x'), baseUrl, 120);
 
+  // One set of signing keys for the whole test run, in the test data folder: creating them is race-safe.
+  const keysDir = path.join(env.dataDir, 'keys');
+  const { identity } = await loadOrCreateSigningIdentity({ dataDir: env.dataDir });
+  const { keys: jwsKeys } = await loadOrCreateJwsKeys(keysDir);
+
   const closers: (() => Promise<unknown>)[] = [];
   if (opts.workers) {
     quietRuntime();
@@ -124,6 +134,7 @@ export async function startHarness(
       clock,
       html: createHtmlRenderer(path.resolve(__dirname, '../../templates')),
       pdf,
+      signers: { pdf: new PdfSigner(identity), json: jwsSigner(jwsKeys) },
       renderConcurrency: 2,
     });
     const running = workers.map((w: Worker) => w.run());
@@ -148,6 +159,8 @@ export async function startHarness(
     logger: silentLogger,
     newReportId: () => newId('rpt'),
     bodyLimitBytes: 16 * 1024,
+    jwks: publishedJwks(keysDir, identity),
+    schemas: { report: { '1.1.0': reportSchema } },
   });
   server.on('request', app);
 

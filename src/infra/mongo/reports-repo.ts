@@ -1,7 +1,14 @@
 import type { Collection, Db } from 'mongodb';
 import type { ReportsRepo } from '../../../activities/ports';
 import type { FrameworkSlug } from '../../domain/frameworks';
-import type { ArtifactFacts, ReportFormat, ReportRecord, ReportStage, ReportStatus } from '../../domain/report';
+import type {
+  ArtifactFacts,
+  ArtifactSignature,
+  ReportFormat,
+  ReportRecord,
+  ReportStage,
+  ReportStatus,
+} from '../../domain/report';
 import type { Severity } from '../../domain/severity';
 
 /** A report as stored in MongoDB (snake_case, dates as BSON dates). */
@@ -22,7 +29,13 @@ interface ReportDoc {
   progress: { stage: ReportStage; percent: number };
   attempts: number;
   error?: { code: string; message: string };
-  artifact?: { key: string; sha256: string; size: number; content_type: string };
+  artifact?: {
+    key: string;
+    sha256: string;
+    size: number;
+    content_type: string;
+    signature?: { type: ArtifactSignature['type']; key_id: string; jws?: string };
+  };
   counts?: { rows: number; findings: number };
 }
 
@@ -47,7 +60,26 @@ function toDoc(r: ReportRecord): ReportDoc {
 }
 
 function artifactFromDoc(a: NonNullable<ReportDoc['artifact']>): ArtifactFacts {
-  return { key: a.key, sha256: a.sha256, size: a.size, contentType: a.content_type };
+  const facts: ArtifactFacts = { key: a.key, sha256: a.sha256, size: a.size, contentType: a.content_type };
+  if (a.signature) {
+    facts.signature = { type: a.signature.type, keyId: a.signature.key_id };
+    if (a.signature.jws) facts.signature.jws = a.signature.jws;
+  }
+  return facts;
+}
+
+function artifactToDoc(a: ArtifactFacts): NonNullable<ReportDoc['artifact']> {
+  const doc: NonNullable<ReportDoc['artifact']> = {
+    key: a.key,
+    sha256: a.sha256,
+    size: a.size,
+    content_type: a.contentType,
+  };
+  if (a.signature) {
+    doc.signature = { type: a.signature.type, key_id: a.signature.keyId };
+    if (a.signature.jws) doc.signature.jws = a.signature.jws;
+  }
+  return doc;
 }
 
 function fromDoc(d: ReportDoc): ReportRecord {
@@ -154,12 +186,7 @@ export class MongoReportsRepo implements ReportsRepo {
           completed_at: facts.at,
           expires_at: facts.expiresAt,
           progress: { stage: 'done', percent: 100 },
-          artifact: {
-            key: artifact.key,
-            sha256: artifact.sha256,
-            size: artifact.size,
-            content_type: artifact.contentType,
-          },
+          artifact: artifactToDoc(artifact),
           counts: facts.counts,
         },
         $unset: { error: '' },

@@ -2,13 +2,16 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import type {
   ArtifactStore,
   Clock,
+  DetachedSigning,
   FindingsRepo,
   PdfRenderer,
+  PdfSigning,
   ReportsRepo,
   TenantsRepo,
 } from '../../../activities/ports';
 import { createRenderActivities, type HtmlRenderer } from '../../../activities/render-activities';
 import { createReportActivities } from '../../../activities/report-activities';
+import { createSignActivities } from '../../../activities/sign-activities';
 import { renderQueueFor } from '../../../workflows/contracts';
 
 /** What the report workers are built from. */
@@ -25,6 +28,7 @@ export interface ReportWorkerDeps {
   clock: Clock;
   html: HtmlRenderer;
   pdf: PdfRenderer;
+  signers: { pdf: PdfSigning; json: DetachedSigning };
   renderConcurrency: number;
 }
 
@@ -37,7 +41,10 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     namespace,
     taskQueue,
     ...deps.workflows,
-    activities: createReportActivities(deps),
+    activities: {
+      ...createReportActivities(deps),
+      ...createSignActivities({ store: deps.store, reports: deps.reports, ...deps.signers }),
+    },
   });
   const render = await Worker.create({
     connection,

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { ArtifactSignature, ReportFormat } from '../src/domain/report';
+import type { ReportModel } from '../src/domain/report-model';
+import { stagingKey } from '../src/domain/storage-keys';
+import { withFailureTypes } from './failures';
+import type { ArtifactStore, DetachedSigning, PdfSigning, ReportsRepo } from './ports';
+import { readJson, type ReportRef } from './report-activities';
+
+/** What the signing activity needs. */
+export interface SignActivityDeps {
+  store: ArtifactStore;
+  reports: ReportsRepo;
+  pdf: PdfSigning;
+  json: DetachedSigning;
+}
+
+/** Builds the activity that signs a rendered artifact. Signing is the last write to the bytes: a PDF gets its
+ * metadata and an embedded CMS signature; a JSON document stays byte for byte as rendered and gets a
+ * detached JWS. Re-running it signs the same input again and overwrites the same staged key. */
+export function createSignActivities(deps: SignActivityDeps) {
+  return withFailureTypes({
+    /** Signs the staged render and stages the signed artifact. */
+    async signArtifact(
+      ref: ReportRef & { format: ReportFormat; renderedKey: string; modelKey: string },
+    ): Promise<{ signedKey: string; signature: ArtifactSignature }> {
+      const rendered = await deps.store.get(ref.renderedKey);
+      if (ref.format === 'json') {
+        const { kid, jws } = await deps.json.sign(rendered);
+        return { signedKey: ref.renderedKey, signature: { type: 'jws-detached', keyId: kid, jws } };
+      }
+      const model = await readJson<ReportModel>(deps.store, ref.modelKey);
+      const signed = await deps.pdf.sign(rendered, {
+        reportId: model.report.id,
+        tenantId: model.report.tenantId,
+        title: model.report.title,
+        tenantName: model.report.tenantName,
+        schemaVersion: model.schemaVersion,
+        contentDigest: createHash('sha256').update(rendered).digest('hex'),
+        frameworks: model.report.frameworks.map((f) => f.slug),
+        generatedAt: model.report.generatedAt,
+      });
+      const signedKey = stagingKey(ref.tenantId, ref.reportId, 'signed.pdf');
+      await deps.store.put(signedKey, signed, 'application/pdf');
+      await deps.reports.setProgress(ref.tenantId, ref.reportId, 'storing', 90);
+      return { signedKey, signature: { type: 'pdf-cms', keyId: deps.pdf.keyId } };
+    },
+  });
+}
+
+/** The activity functions {@link createSignActivities} returns. */
+export type SignActivities = ReturnType<typeof createSignActivities>;

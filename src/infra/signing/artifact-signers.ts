@@ -1,0 +1,34 @@
+import { X509Certificate } from 'node:crypto';
+import { exportJWK, importX509 } from 'jose';
+import type { DetachedSigning } from '../../../activities/ports';
+import { loadOrCreateJwsKeys, type JwsKeyRing } from './jwks';
+import { signDetached } from './jws-signer';
+import type { SigningIdentity } from './signing-identity';
+
+/** A detached-JWS signer on the newest key of a key ring. The key is read once per call, so the kid returned
+ * is always the one that signed. */
+export function jwsSigner(ring: JwsKeyRing): DetachedSigning {
+  return {
+    async sign(bytes) {
+      const key = ring.current;
+      return { kid: key.kid, jws: await signDetached(bytes, key) };
+    },
+  };
+}
+
+/** The public JWK of the PDF signing certificate, with the certificate itself in `x5c`, so a verifier can match
+ * the certificate embedded in a PDF's signature against what this service publishes. */
+export async function pdfCertificateJwk(identity: SigningIdentity): Promise<Record<string, unknown>> {
+  const cert = new X509Certificate(identity.certificatePem);
+  const jwk = await exportJWK(await importX509(identity.certificatePem, 'RS256', { extractable: true }));
+  return { ...jwk, kid: identity.keyId, alg: 'RS256', use: 'sig', x5c: [cert.raw.toString('base64')] };
+}
+
+/** The JWKS the service publishes: every artifact-signing key still needed for verification, re-read from the
+ * key folder (a worker may have rotated), plus the PDF signing certificate. */
+export function publishedJwks(keysDir: string, identity: SigningIdentity): () => Promise<{ keys: object[] }> {
+  return async () => {
+    const { keys } = await loadOrCreateJwsKeys(keysDir);
+    return { keys: [...keys.publicJwks().keys, await pdfCertificateJwk(identity)] };
+  };
+}

@@ -1,0 +1,140 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
+import { P12Signer } from '@signpdf/signer-p12';
+import { SignPdf } from '@signpdf/signpdf';
+import { PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
+import type { SigningIdentity } from './signing-identity';
+
+const run = promisify(execFile);
+
+/** Product name written as the PDF's Creator and Producer and as the signing application. */
+export const PRODUCT_NAME = 'Audit Evidence Reports';
+
+/** Room for the PKCS#7 in bytes: a 3072-bit signature plus its certificate need about 2 KiB, a chain more. */
+const SIGNATURE_BYTES = 8192;
+
+/** The facts about a report that its signed PDF carries in the document information dictionary. */
+export interface PdfSignatureFacts {
+  reportId: string;
+  tenantId: string;
+  title: string;
+  tenantName: string;
+  schemaVersion: string;
+  /** SHA-256, hex, of the unsigned PDF as rendered. */
+  contentDigest: string;
+  frameworks: string[];
+  generatedAt: string;
+}
+
+/** Signs rendered report PDFs: writes the report's facts into the document information, then adds a detached
+ * PKCS#7 (SHA-256) signature over the whole file that `pdfsig` and Acrobat verify. */
+export class PdfSigner {
+  private readonly identity: SigningIdentity;
+  private readonly signPdf = new SignPdf();
+
+  constructor(identity: SigningIdentity) {
+    this.identity = identity;
+  }
+
+  /** Identifies the signing certificate, for the report record and the logs. */
+  get keyId(): string {
+    return this.identity.keyId;
+  }
+
+  /** Returns `unsignedPdf` with the report's metadata set and a signature covering every byte but its own. */
+  async sign(unsignedPdf: Buffer, facts: PdfSignatureFacts): Promise<Buffer> {
+    // Without updateMetadata: false pdf-lib would overwrite Producer and ModDate as it loads.
+    const doc = await PDFDocument.load(unsignedPdf, { updateMetadata: false });
+    const generatedAt = new Date(facts.generatedAt);
+    if (Number.isNaN(generatedAt.getTime())) throw new Error(`generatedAt: "${facts.generatedAt}" is not a date`);
+
+    doc.setTitle(facts.title, { showInWindowTitleBar: true });
+    doc.setAuthor(facts.tenantName);
+    doc.setSubject(`Audit evidence report ${facts.reportId} for ${facts.tenantName}`);
+    doc.setKeywords([...facts.frameworks, facts.reportId]);
+    doc.setCreator(PRODUCT_NAME);
+    doc.setProducer(PRODUCT_NAME);
+    doc.setCreationDate(generatedAt);
+    doc.setModificationDate(generatedAt);
+    // setTitle has created the Info dictionary; pdf-lib offers no public accessor for it.
+    const info = doc.context.lookup(doc.context.trailerInfo.Info, PDFDict);
+    const custom: Record<string, string> = {
+      ReportId: facts.reportId,
+      TenantId: facts.tenantId,
+      SchemaVersion: facts.schemaVersion,
+      ContentDigest: facts.contentDigest,
+    };
+    for (const [key, value] of Object.entries(custom)) info.set(PDFName.of(key), PDFHexString.fromText(value));
+
+    pdflibAddPlaceholder({
+      pdfDoc: doc,
+      reason: `Audit evidence report ${facts.reportId}: integrity and origin`,
+      contactInfo: '',
+      name: this.identity.subject,
+      location: facts.tenantName,
+      signatureLength: SIGNATURE_BYTES * 2,
+      appName: PRODUCT_NAME,
+    });
+    // Object streams would hide the placeholder from the byte-level search the signer does.
+    const prepared = Buffer.from(await doc.save({ useObjectStreams: false }));
+    const signer = new P12Signer(this.identity.p12, { passphrase: this.identity.password });
+    // Nothing may touch the bytes after this: the signature covers the file exactly as returned.
+    return this.signPdf.sign(prepared, signer);
+  }
+}
+
+/** The outcome of checking a PDF's signatures with poppler's `pdfsig`. */
+export interface PdfSignatureCheck {
+  /** True when the file has signatures, every one verifies, and the last covers the whole file. */
+  valid: boolean;
+  /** Common name of the last signature's certificate, when pdfsig reports one. */
+  signer?: string;
+  /** pdfsig's verdict in a line, or why there is none. */
+  detail: string;
+}
+
+/** Verifies the signatures of any PDF with `pdfsig -nocert`: the bytes and the signature's cryptography, not
+ * whether the certificate is trusted, and independent of how the file was produced. */
+export async function verifyPdfSignature(pdf: Buffer): Promise<PdfSignatureCheck> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdfsig-'));
+  try {
+    const file = path.join(dir, 'document.pdf');
+    await fs.writeFile(file, pdf, { mode: 0o600 });
+    let output: string;
+    try {
+      output = (await run('pdfsig', ['-nocert', file], { timeout: 60_000, maxBuffer: 4 << 20 })).stdout;
+    } catch (err) {
+      // pdfsig exits non-zero for invalid or absent signatures but still says why on stdout.
+      const failed = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+      if (failed.code === 'ENOENT') throw new Error('pdfsig (poppler-utils) is not installed');
+      output = `${failed.stdout ?? ''}\n${failed.stderr ?? ''}`;
+    }
+    // The temporary name means nothing to the caller.
+    return parsePdfsig(output.split(file).join('the file'));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+function parsePdfsig(output: string): PdfSignatureCheck {
+  const signatures = output.split(/^Signature #\d+:/m).slice(1);
+  if (signatures.length === 0) {
+    const line = output.split('\n').find((l) => l.trim() && !l.startsWith('Digital Signature Info of'));
+    return { valid: false, detail: line?.trim() ?? 'no signatures found' };
+  }
+  const field = (block: string, name: string): string | undefined =>
+    new RegExp(`^\\s*- ${name}: (.*)$`, 'm').exec(block)?.[1]?.trim();
+  const verdicts = signatures.map((block) => field(block, 'Signature Validation') ?? 'no verdict');
+  const last = signatures[signatures.length - 1];
+  const signer = field(last, 'Signer Certificate Common Name');
+  const bad = verdicts.findIndex((v) => v !== 'Signature is Valid.');
+  if (bad >= 0) return { valid: false, signer, detail: `signature #${bad + 1}: ${verdicts[bad]}` };
+  // A valid signature that does not reach the end of the file means bytes were appended after signing.
+  if (!/^\s*- Total document signed$/m.test(last))
+    return { valid: false, signer, detail: 'the last signature does not cover the whole file' };
+  return { valid: true, signer, detail: verdicts[verdicts.length - 1] };
+}
