@@ -64,7 +64,7 @@ export interface PdfSignatureFacts {
   title: string;
   tenantName: string;
   schemaVersion: string;
-  /** sha256 (hex) of the unsigned rendered PDF. */
+  /** sha256 (hex) of the report's content (the staged model's bytes), as the integrity page prints it. */
   contentDigest: string;
   frameworks: string[];
   generatedAt: string;

@@ -1,14 +1,27 @@
+import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { AppError } from '../src/domain/errors';
 import type { ReportModel } from '../src/domain/report-model';
 import { stagingKey } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
 import type { ArtifactStore, PdfRenderer, ReportsRepo } from './ports';
-import { readJson, type ReportRef } from './report-activities';
+import type { ReportRef } from './report-activities';
+
+/** Facts the integrity page prints. */
+export interface IntegrityFacts {
+  /** sha256 (hex) of the report's content: the exact bytes of the report model the document presents. */
+  contentDigest: string;
+  /** Distinguished name of the signing certificate, e.g. "CN=..., O=...". */
+  signer: string;
+  /** Id of the signing key, as published in the JWKS (e.g. "pdf-0123456789abcdef"). */
+  keyId: string;
+  /** Where the public keys are published, e.g. "https://reports.example.com/.well-known/jwks.json". */
+  jwksUrl: string;
+}
 
 /** Turns a report model into the HTML the browser prints, with its running header and footer. */
 export interface HtmlRenderer {
-  renderReportHtml(model: ReportModel): string;
+  renderReportHtml(model: ReportModel, integrity: IntegrityFacts): string;
   headerTemplate(model: ReportModel): string;
   footerTemplate(model: ReportModel): string;
 }
@@ -19,6 +32,14 @@ export interface RenderActivityDeps {
   reports: ReportsRepo;
   html: HtmlRenderer;
   pdf: PdfRenderer;
+  /** Who signs the PDFs and where their keys are published, for the integrity page. */
+  signer: { subject: string; keyId: string; jwksUrl: string };
+}
+
+/** The digest a report's integrity page and PDF metadata carry: sha256 of the staged model's exact bytes,
+ * the content the document presents. */
+export function contentDigest(modelBytes: Buffer): string {
+  return createHash('sha256').update(modelBytes).digest('hex');
 }
 
 /** Margin kept between the browser's own timeout and the activity's deadline, so the render fails with its
@@ -32,8 +53,14 @@ export function createRenderActivities(deps: RenderActivityDeps) {
   return withFailureTypes({
     /** Renders the model to HTML, prints it in a sandboxed browser, and stages the PDF. */
     async renderPdf(ref: ReportRef & { modelKey: string }): Promise<{ renderedKey: string }> {
-      const model = await readJson<ReportModel>(deps.store, ref.modelKey);
-      const html = deps.html.renderReportHtml(model);
+      const modelBytes = await deps.store.get(ref.modelKey);
+      const model = JSON.parse(modelBytes.toString('utf8')) as ReportModel;
+      const html = deps.html.renderReportHtml(model, {
+        contentDigest: contentDigest(modelBytes),
+        signer: deps.signer.subject,
+        keyId: deps.signer.keyId,
+        jwksUrl: deps.signer.jwksUrl,
+      });
       const info = Context.current().info;
       const timeoutMs = Math.max(1_000, (info.startToCloseTimeoutMs ?? FALLBACK_TIMEOUT_MS) - DEADLINE_MARGIN_MS);
       let pdf: Buffer;

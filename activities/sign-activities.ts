@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { ArtifactSignature, ReportFormat } from '../src/domain/report';
 import type { ReportModel } from '../src/domain/report-model';
 import { stagingKey } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
 import type { ArtifactStore, DetachedSigning, PdfSigning, ReportsRepo } from './ports';
-import { readJson, type ReportRef } from './report-activities';
+import { contentDigest } from './render-activities';
+import type { ReportRef } from './report-activities';
 
 /** What the signing activity needs. */
 export interface SignActivityDeps {
@@ -28,14 +28,15 @@ export function createSignActivities(deps: SignActivityDeps) {
         const { kid, jws } = await deps.json.sign(rendered);
         return { signedKey: ref.renderedKey, signature: { type: 'jws-detached', keyId: kid, jws } };
       }
-      const model = await readJson<ReportModel>(deps.store, ref.modelKey);
+      const modelBytes = await deps.store.get(ref.modelKey);
+      const model = JSON.parse(modelBytes.toString('utf8')) as ReportModel;
       const signed = await deps.pdf.sign(rendered, {
         reportId: model.report.id,
         tenantId: model.report.tenantId,
         title: model.report.title,
         tenantName: model.report.tenantName,
         schemaVersion: model.schemaVersion,
-        contentDigest: createHash('sha256').update(rendered).digest('hex'),
+        contentDigest: contentDigest(modelBytes),
         frameworks: model.report.frameworks.map((f) => f.slug),
         generatedAt: model.report.generatedAt,
       });

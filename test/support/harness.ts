@@ -121,7 +121,9 @@ export async function startHarness(
     // Loaded here so harnesses without workers need no browser.
     const { ChromiumPdfRenderer } = await import('../../src/infra/render/chromium-pdf-renderer');
     const { createHtmlRenderer } = await import('../../src/infra/render/html-renderer');
-    const pdf: PdfRenderer = new ChromiumPdfRenderer({ executablePath: opts.chromiumPath ?? env.chromiumPath });
+    const pdf: PdfRenderer = new ChromiumPdfRenderer({
+      executablePath: opts.chromiumPath ?? env.chromiumPath,
+    });
     const workers = await createReportWorkers({
       connection: native,
       namespace: 'default',
@@ -135,6 +137,7 @@ export async function startHarness(
       html: createHtmlRenderer(path.resolve(__dirname, '../../templates')),
       pdf,
       signers: { pdf: new PdfSigner(identity), json: jwsSigner(jwsKeys) },
+      signerInfo: { subject: identity.subject, keyId: identity.keyId, jwksUrl: `${baseUrl}/.well-known/jwks.json` },
       renderConcurrency: 2,
     });
     const running = workers.map((w: Worker) => w.run());

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Handlebars from 'handlebars';
 import type { Derivation, FrameworkCoverage, ReportModel, ReportRow } from '../../domain/report-model';
 import { isSeverity } from '../../domain/severity';
@@ -123,6 +124,12 @@ export function excerpt(text: string, limit: number = EXCERPT_LIMIT): Excerpt {
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end--;
   return { text: text.slice(0, end), truncated: true, shown: end, total: text.length };
+}
+
+/** SHA-256 of a text's UTF-8 bytes, as lowercase hex: what an auditor recomputes from the source record to
+ * match a truncated excerpt with the full text it was cut from. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** Shortens a title to at most `limit` characters, cutting at a word boundary where there is one and ending
@@ -270,6 +277,7 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('severityLabel', (severity: string) => severityLabel(severity));
   hbs.registerHelper('frameworkShort', (slug: string, label: string) => frameworkShortLabel(slug, label));
   hbs.registerHelper('excerpt', (text: string) => excerpt(text));
+  hbs.registerHelper('sha256', (text: string) => sha256Hex(text));
   hbs.registerHelper('maxOf', (items: Record<string, unknown>[], key: string) => maxOf(items, key));
   hbs.registerHelper('scopeEndpoints', (model: ReportModel) => scopeEndpoints(model));
   hbs.registerHelper('plural', (count: number, singular: string, pluralForm: string) =>

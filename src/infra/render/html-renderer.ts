@@ -1,11 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import Handlebars from 'handlebars';
-import type { HtmlRenderer } from '../../../activities/render-activities';
+import type { HtmlRenderer, IntegrityFacts } from '../../../activities/render-activities';
 import type { ReportModel } from '../../domain/report-model';
 import { CONTROL_TITLE_LIMIT, EXCERPT_LIMIT, MATRIX_TITLE_LIMIT, registerHelpers } from './helpers';
 
-export type { HtmlRenderer };
+export type { HtmlRenderer, IntegrityFacts };
 
 type Template = Handlebars.TemplateDelegate<ReportModel>;
 
@@ -23,6 +23,21 @@ function compileFile(hbs: typeof Handlebars, path: string): Template {
   return hbs.compile<ReportModel>(source, COMPILE_OPTIONS);
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+/** Refuses integrity facts the page would print wrongly: a digest that is not SHA-256 hex, or a fact left empty.
+ * A verification page that names no key, or the wrong kind of digest, is worse than a failed render. */
+function checkIntegrity(integrity: IntegrityFacts): void {
+  for (const key of ['contentDigest', 'signer', 'keyId', 'jwksUrl'] as const) {
+    const value: unknown = integrity[key];
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new Error(`integrity.${key} must be a non-empty string`);
+  }
+  if (!SHA256_HEX.test(integrity.contentDigest)) {
+    throw new Error('integrity.contentDigest must be a SHA-256 digest as 64 hex digits');
+  }
+}
+
 function readStylesheet(path: string): string {
   const css = readFileSync(path, 'utf8');
   // The stylesheet is inserted unescaped; a closing tag inside it would end the <style> element early.
@@ -32,7 +47,8 @@ function readStylesheet(path: string): string {
 
 /** Creates an HTML renderer from a templates folder holding `report.hbs`, `report.css`, `header.hbs`,
  * `footer.hbs` and `partials/*.hbs`. It renders the report as one self-contained HTML document (inline CSS,
- * nothing external), and the running header (title, tenant) and footer (report id, "Page N of M") that
+ * nothing external) that ends with an integrity page printing the given {@link IntegrityFacts} and how to verify
+ * the signed PDF, and the running header (title, tenant) and footer (report id, "Page N of M") that
  * `page.pdf` draws on every page. Files are read and parsed here, once, so a missing file or a syntax error
  * fails at start-up rather than on the first report. Uses its own Handlebars environment, so helpers and
  * partials registered elsewhere in the process cannot change what a report shows. */
@@ -53,15 +69,18 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
   const footer = compileFile(hbs, join(templatesDir, 'footer.hbs'));
 
   return {
-    renderReportHtml: (model) =>
-      report(model, {
+    renderReportHtml: (model, integrity) => {
+      checkIntegrity(integrity);
+      return report(model, {
         data: {
           stylesheet,
+          integrity,
           excerptLimit: EXCERPT_LIMIT,
           controlTitleLimit: CONTROL_TITLE_LIMIT,
           matrixTitleLimit: MATRIX_TITLE_LIMIT,
         },
-      }),
+      });
+    },
     headerTemplate: (model) => header(model),
     footerTemplate: (model) => footer(model),
   };

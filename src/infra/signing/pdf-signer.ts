@@ -1,3 +1,4 @@
+import type { PdfSignatureFacts } from '../../../activities/ports';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -18,17 +19,7 @@ export const PRODUCT_NAME = 'Audit Evidence Reports';
 const SIGNATURE_BYTES = 8192;
 
 /** The facts about a report that its signed PDF carries in the document information dictionary. */
-export interface PdfSignatureFacts {
-  reportId: string;
-  tenantId: string;
-  title: string;
-  tenantName: string;
-  schemaVersion: string;
-  /** SHA-256, hex, of the unsigned PDF as rendered. */
-  contentDigest: string;
-  frameworks: string[];
-  generatedAt: string;
-}
+export type { PdfSignatureFacts };
 
 /** Signs rendered report PDFs: writes the report's facts into the document information, then adds a detached
  * PKCS#7 (SHA-256) signature over the whole file that `pdfsig` and Acrobat verify. */

@@ -29,6 +29,8 @@ export interface ReportWorkerDeps {
   html: HtmlRenderer;
   pdf: PdfRenderer;
   signers: { pdf: PdfSigning; json: DetachedSigning };
+  /** The PDF signer's certificate subject and key id, and where the keys are published. */
+  signerInfo: { subject: string; keyId: string; jwksUrl: string };
   renderConcurrency: number;
 }
 
@@ -50,7 +52,13 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     connection,
     namespace,
     taskQueue: renderQueueFor(taskQueue),
-    activities: createRenderActivities({ store: deps.store, reports: deps.reports, html: deps.html, pdf: deps.pdf }),
+    activities: createRenderActivities({
+      store: deps.store,
+      reports: deps.reports,
+      html: deps.html,
+      pdf: deps.pdf,
+      signer: deps.signerInfo,
+    }),
     maxConcurrentActivityTaskExecutions: deps.renderConcurrency,
   });
   return [main, render];

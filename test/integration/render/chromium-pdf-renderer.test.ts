@@ -1,21 +1,34 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
 import { chromium } from 'playwright-core';
 import { ChromiumPdfRenderer, type PdfRenderOptions } from '../../../src/infra/render/chromium-pdf-renderer';
 import { createHtmlRenderer } from '../../../src/infra/render/html-renderer';
 import type { ReportModel } from '../../../src/domain/report-model';
-import { buildReportModelFixture, mapModelStrings } from '../../fixtures/report-model';
+import { buildReportModelFixture, integrityFixture, mapModelStrings } from '../../fixtures/report-model';
 
 jest.setTimeout(120_000);
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const html = createHtmlRenderer(path.resolve(__dirname, '../../../templates'));
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'render-test-'));
+
+/** The report HTML of a model, with the integrity facts of its own content. */
+function reportHtmlOf(model: ReportModel): string {
+  return html.renderReportHtml(model, integrityFixture(model));
+}
+
+/** The document catalogue's outline dictionary, or undefined when the PDF has none. */
+async function outlineOf(pdf: Buffer): Promise<PDFDict | undefined> {
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  return doc.catalog.lookupMaybe(PDFName.of('Outlines'), PDFDict);
+}
 
 /** A loopback HTTP server that counts every request it receives: anything the render fetches shows up here. */
 interface Canary {
@@ -115,7 +128,7 @@ describe('ChromiumPdfRenderer with the report templates', () => {
     const model = buildReportModelFixture({ rowCount: 65 });
     const renderer = newRenderer();
     const started = Date.now();
-    const pdf = await renderer.renderPdf(html.renderReportHtml(model), optionsFor(model));
+    const pdf = await renderer.renderPdf(reportHtmlOf(model), optionsFor(model));
     const elapsed = Date.now() - started;
 
     const { pages, text, flat } = pdfFacts(pdf);
@@ -141,6 +154,16 @@ describe('ChromiumPdfRenderer with the report templates', () => {
     expect(flat).toContain('Appendix B Cross-framework mapping');
     expect(flat).toMatch(/via X\d\d/);
     expect(pdf.length).toBeLessThan(2_000_000);
+    const integrity = integrityFixture(model);
+    const lastPage = text
+      .split('\f')
+      .filter((p) => p.trim() !== '')
+      .pop()!;
+    expect(lastPage).toContain('Integrity and verification');
+    expect(lastPage).toContain('How to verify');
+    expect(withoutSpace(lastPage)).toContain(integrity.contentDigest);
+    expect(withoutSpace(lastPage)).toContain(`--jwks${integrity.jwksUrl}`);
+    expect(lastPage).toContain(integrity.keyId);
     process.stdout.write(`65-row report: ${pages} pages, ${pdf.length} bytes, ${elapsed} ms (cold browser)\n`);
   });
 
@@ -149,7 +172,11 @@ describe('ChromiumPdfRenderer with the report templates', () => {
     const renderer = new ChromiumPdfRenderer({ executablePath: CHROMIUM_PATH, documentOutline: true });
     renderers.push(renderer);
     const file = path.join(workDir, 'outline.pdf');
-    writeFileSync(file, await renderer.renderPdf(html.renderReportHtml(model), optionsFor(model)));
+    writeFileSync(file, await renderer.renderPdf(reportHtmlOf(model), optionsFor(model)));
+    const outline = await outlineOf(readFileSync(file));
+    expect(outline).toBeDefined();
+    expect(outline!.get(PDFName.of('First'))).toBeDefined();
+    expect(outline!.lookupMaybe(PDFName.of('Count'), PDFNumber)?.asNumber()).not.toBe(0);
     const xml = execFileSync('pdftohtml', ['-xml', '-i', '-stdout', file], { encoding: 'utf8' });
     const items = [...xml.matchAll(/<item page="\d+">([^<]*)<\/item>/g)].map((m) => m[1].replace(/\s+/g, ' '));
     expect(items).toEqual(
@@ -162,9 +189,15 @@ describe('ChromiumPdfRenderer with the report templates', () => {
         'References not in the catalogue',
         'Appendix A Evidence',
         'Appendix B Cross-framework mapping',
+        'Integrity and verification',
         ...model.rows.map((r) => expect.stringContaining(`${r.ref} `)),
       ]),
     );
+  });
+
+  it('when the document outline is off, then the PDF carries none', async () => {
+    const model = buildReportModelFixture({ rowCount: 2 });
+    expect(await outlineOf(await newRenderer().renderPdf(reportHtmlOf(model), optionsFor(model)))).toBeUndefined();
   });
 
   it('when evidence holds an unbroken 3,000-character string, then it wraps inside the page and is cut at 1,500', async () => {
@@ -173,12 +206,15 @@ describe('ChromiumPdfRenderer with the report templates', () => {
     const model = buildReportModelFixture({
       rows: [{ ...base.rows[0], evidence: { prompt: token, response: 'ok' } }],
     });
-    const { text } = pdfFacts(await newRenderer().renderPdf(html.renderReportHtml(model), optionsFor(model)));
+    const { text } = pdfFacts(await newRenderer().renderPdf(reportHtmlOf(model), optionsFor(model)));
     const zLines = text.split('\n').filter((line) => /^Z+$/.test(line.trim()));
     // Wrapped into many lines rather than one line running off the page, and only the first 1,500 printed.
     expect(zLines.length).toBeGreaterThan(10);
     expect(zLines.join('').length).toBe(1500);
     expect(text).toContain('[truncated: 1500 of 3000 characters shown]');
+    expect(withoutSpace(text)).toContain(
+      `Fulltext:3000characters,sha256${createHash('sha256').update(token).digest('hex')}`,
+    );
   });
 });
 
@@ -209,7 +245,7 @@ describe('ChromiumPdfRenderer isolation', () => {
   it('when every text field holds fetching markup, then it prints as text and nothing is fetched', async () => {
     const attack = payloads(canary.base).join(' ');
     const model = mapModelStrings(buildReportModelFixture({ rowCount: 4 }), (text) => `${text} ${attack}`);
-    const pdf = await newRenderer().renderPdf(html.renderReportHtml(model), optionsFor(model));
+    const pdf = await newRenderer().renderPdf(reportHtmlOf(model), optionsFor(model));
     await sleep(1000);
 
     expect(canary.hits).toEqual([]);
@@ -278,7 +314,7 @@ describe('ChromiumPdfRenderer isolation', () => {
 
 describe('ChromiumPdfRenderer lifecycle', () => {
   const model = buildReportModelFixture({ rowCount: 3 });
-  const reportHtml = html.renderReportHtml(model);
+  const reportHtml = reportHtmlOf(model);
 
   it('when it has served recycleAfter renders, then it starts a new browser and keeps rendering', async () => {
     const renderer = newRenderer(2);
@@ -343,7 +379,7 @@ describe('ChromiumPdfRenderer lifecycle', () => {
     // Warm browser this time: the timeout must also cut a render in progress, not only a slow start.
     await renderer.renderPdf(reportHtml, optionsFor(model));
     const big = buildReportModelFixture({ rowCount: 80 });
-    await expect(renderer.renderPdf(html.renderReportHtml(big), optionsFor(big, 50))).rejects.toThrow(
+    await expect(renderer.renderPdf(reportHtmlOf(big), optionsFor(big, 50))).rejects.toThrow(
       'PDF render timed out after 50 ms',
     );
     const pdf = await renderer.renderPdf(reportHtml, optionsFor(model));

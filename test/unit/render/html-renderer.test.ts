@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,13 +13,19 @@ import {
   formatUtcDateTime,
   refRanges,
   severityClass,
+  sha256Hex,
   shortTitle,
 } from '../../../src/infra/render/helpers';
 import type { ReportModel, RowControl } from '../../../src/domain/report-model';
-import { buildReportModelFixture, buildRow, mapModelStrings } from '../../fixtures/report-model';
+import { buildReportModelFixture, buildRow, integrityFixture, mapModelStrings } from '../../fixtures/report-model';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../../templates');
 const renderer = createHtmlRenderer(TEMPLATES_DIR);
+
+/** Renders a model with the integrity facts of its own content. */
+function render(model: ReportModel): string {
+  return renderer.renderReportHtml(model, integrityFixture(model));
+}
 
 const PAYLOAD = [
   '<script>alert(1)</script>',
@@ -67,10 +74,10 @@ function barWidth(html: string, className: string): number {
 
 describe('report HTML', () => {
   const model = buildReportModelFixture();
-  const html = renderer.renderReportHtml(model);
+  const html = render(model);
 
   it('when every field of the model holds markup, then none of it appears unescaped in the HTML', () => {
-    const attacked = renderer.renderReportHtml(hostile(model));
+    const attacked = render(hostile(model));
 
     for (const needle of DANGEROUS) {
       expect({ needle, count: count(attacked, needle) }).toEqual({ needle, count: count(html, needle) });
@@ -90,7 +97,7 @@ describe('report HTML', () => {
   });
 
   it('when every field holds markup, then it prints as escaped text in every place it is shown', () => {
-    const attacked = renderer.renderReportHtml(hostile(model));
+    const attacked = render(hostile(model));
     const escaped = Handlebars.escapeExpression('<script>alert(1)</script>');
     // Title, tenant, ids, dates, endpoint names, row titles, categories, evidence and control titles all carry it.
     expect(count(attacked, escaped)).toBeGreaterThan(model.rows.length * 8);
@@ -104,7 +111,7 @@ describe('report HTML', () => {
   it('when a finding id and reference not in the catalogue hold markup, then the section listing them escapes them', () => {
     const findingId = 'fnd_<img src=x onerror=alert(1)>';
     const control = '"><svg onload=alert(1)>LLM99';
-    const attacked = renderer.renderReportHtml(
+    const attacked = render(
       buildReportModelFixture({
         unknownRefs: [{ findingId, framework: '<script>alert(3)</script>', control }],
       }),
@@ -118,7 +125,7 @@ describe('report HTML', () => {
   });
 
   it('when group names, basis meanings and derivation reasons hold markup, then they print escaped', () => {
-    const attacked = renderer.renderReportHtml(hostile(model));
+    const attacked = render(hostile(model));
     const mapping = section(attacked, 'Appendix B&ensp;Cross-framework mapping');
     expect(mapping).toContain(esc(`${model.crosswalk.groups[0].name} ${PAYLOAD}`));
     expect(mapping).toContain(esc(`${model.crosswalk.basis.J} ${PAYLOAD}`));
@@ -139,13 +146,13 @@ describe('report HTML', () => {
   });
 
   it('when data looks like a Handlebars expression, then it prints literally and is never evaluated', () => {
-    const attacked = renderer.renderReportHtml(hostile(model));
+    const attacked = render(hostile(model));
     expect(attacked).toContain('{{constructor.constructor &quot;return process&quot;}}');
   });
 
   it('when a severity is not a known one, then its badge gets the neutral class and no class built from the text', () => {
     const row = buildRow({ severity: 'x" onmouseover="evil' as never });
-    const attacked = renderer.renderReportHtml(buildReportModelFixture({ rows: [row] }));
+    const attacked = render(buildReportModelFixture({ rows: [row] }));
     expect(attacked).toContain('class="badge sev-unknown"');
     expect(attacked).not.toContain('onmouseover="');
   });
@@ -206,7 +213,7 @@ describe('report HTML', () => {
       ],
     };
     row.frameworks[0] = { ...row.frameworks[0], controls: [explicitOnly, both, derived] };
-    const out = renderer.renderReportHtml(buildReportModelFixture({ rows: [row] }));
+    const out = render(buildReportModelFixture({ rows: [row] }));
     expect(out).toContain('<div class="control"><span class="control-id">LLM01:2025</span> — Prompt Injection</div>');
     expect(out).toContain(
       '<div class="control"><span class="control-id">LLM05:2025</span> — Improper Output Handling</div>',
@@ -268,9 +275,12 @@ describe('report HTML', () => {
 
   it('when rendered, then the coverage matrix comes after the findings and before the appendices', () => {
     const order = ['1&ensp;Executive summary', '2&ensp;Scope and method', '3&ensp;Findings', '4&ensp;Coverage matrix'];
-    const positions = [...order, 'Appendix A&ensp;Evidence', 'Appendix B&ensp;Cross-framework mapping'].map((h) =>
-      html.indexOf(`<h2>${h}</h2>`),
-    );
+    const appendices = [
+      'Appendix A&ensp;Evidence',
+      'Appendix B&ensp;Cross-framework mapping',
+      'Integrity and verification',
+    ];
+    const positions = [...order, ...appendices].map((h) => html.indexOf(`<h2>${h}</h2>`));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
@@ -293,7 +303,7 @@ describe('report HTML', () => {
   });
 
   it('when one reference is not in the catalogue, then the summary says so in the singular', () => {
-    const out = renderer.renderReportHtml(
+    const out = render(
       buildReportModelFixture({ unknownRefs: [{ findingId: 'fnd_1', framework: 'OWASP_LLM', control: 'LLM11' }] }),
     );
     expect(section(out, '1&ensp;Executive summary')).toContain(
@@ -302,7 +312,7 @@ describe('report HTML', () => {
   });
 
   it('when every reference is in the catalogue, then section 4 says so in one line and the summary is silent', () => {
-    const out = renderer.renderReportHtml(buildReportModelFixture({ unknownRefs: [] }));
+    const out = render(buildReportModelFixture({ unknownRefs: [] }));
     expect(section(out, 'References not in the catalogue')).toContain(
       'Every framework reference in the findings names a control of the catalogue.',
     );
@@ -339,12 +349,12 @@ describe('report HTML', () => {
   it('when a row maps to no control of a framework, then the table says so instead of leaving a blank', () => {
     const row = buildRow();
     row.frameworks[0] = { ...row.frameworks[0], controls: [] };
-    const out = renderer.renderReportHtml(buildReportModelFixture({ rows: [row] }));
+    const out = render(buildReportModelFixture({ rows: [row] }));
     expect(out).toContain('<div class="control muted">No mapped control</div>');
   });
 
   it('when an endpoint in scope has no rows, then scope lists it with no findings', () => {
-    const out = renderer.renderReportHtml(
+    const out = render(
       buildReportModelFixture({
         rows: [buildRow()],
         report: { scope: { ...model.report.scope, endpointIds: ['ep_2026_abc123', 'ep_2026_q9w8e7r6t5y4'] } },
@@ -357,7 +367,7 @@ describe('report HTML', () => {
   });
 
   it('when there are no rows, then the findings table and appendix say there is nothing in scope', () => {
-    const out = renderer.renderReportHtml(buildReportModelFixture({ rows: [] }));
+    const out = render(buildReportModelFixture({ rows: [] }));
     expect(out).toContain('No findings in scope.');
     expect(out).toContain('No findings in scope, so no evidence.');
     expect(out).toContain('No row falls in an overlap group.');
@@ -372,7 +382,7 @@ describe('report HTML', () => {
   it('when evidence is longer than 1,500 characters, then it is cut there and marked truncated', () => {
     const prompt = 'A'.repeat(5000) + 'END-OF-PROMPT';
     const row = buildRow({ evidence: { prompt, response: 'short answer' } });
-    const out = renderer.renderReportHtml(buildReportModelFixture({ rows: [row] }));
+    const out = render(buildReportModelFixture({ rows: [row] }));
     expect(out).toContain(`<div class="excerpt-text">${'A'.repeat(1500)}</div>`);
     expect(out).not.toContain('END-OF-PROMPT');
     expect(out).toContain(`[truncated: 1500 of ${prompt.length} characters shown]`);
@@ -380,11 +390,31 @@ describe('report HTML', () => {
     expect(count(out, '[truncated:')).toBe(1);
   });
 
+  it('when both excerpts are truncated, then each states the length and the sha256 of its full text', () => {
+    const prompt = 'Ä'.repeat(1600) + '<script>alert(1)</script> END-OF-PROMPT';
+    const response = 'r'.repeat(2000) + '😀';
+    const row = buildRow({ evidence: { prompt, response } });
+    const out = render(buildReportModelFixture({ rows: [row] }));
+    const digestOf = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
+    const appendix = section(out, 'Appendix A&ensp;Evidence');
+    for (const text of [prompt, response]) {
+      expect(appendix).toContain(
+        `Full text: ${text.length} characters, sha256 <span class="mono">${digestOf(text)}</span>`,
+      );
+    }
+    expect(count(appendix, '[truncated:')).toBe(2);
+    expect(count(appendix, 'Full text:')).toBe(2);
+  });
+
+  it('when an excerpt fits, then no digest is printed for it', () => {
+    const row = buildRow({ evidence: { prompt: 'short prompt', response: 'short answer' } });
+    const out = render(buildReportModelFixture({ rows: [row] }));
+    expect(out).not.toContain('Full text:');
+  });
+
   it('when timestamps carry offsets, then they print as UTC', () => {
     const row = buildRow({ firstSeen: '2026-06-30T23:30:00-05:00', lastSeen: '2026-07-01T01:05:00+02:00' });
-    const out = renderer.renderReportHtml(
-      buildReportModelFixture({ rows: [row], report: { generatedAt: '2026-07-02T00:30:00+01:00' } }),
-    );
+    const out = render(buildReportModelFixture({ rows: [row], report: { generatedAt: '2026-07-02T00:30:00+01:00' } }));
     expect(out).toContain('<td class="date">2026-07-01</td>');
     expect(out).toContain('<td class="date">2026-06-30</td>');
     expect(out).toContain('2026-07-01 23:30 UTC');
@@ -395,7 +425,7 @@ describe('report HTML', () => {
       buildRow({ ref: 'R001', severity: 'critical' }),
       ...['R002', 'R003', 'R004', 'R005'].map((ref) => buildRow({ ref, severity: 'high' })),
     ];
-    const out = renderer.renderReportHtml(buildReportModelFixture({ rows }));
+    const out = render(buildReportModelFixture({ rows }));
     expect(barWidth(out, 'sev-high')).toBe(100);
     expect(barWidth(out, 'sev-critical')).toBe(25);
     expect(barWidth(out, 'sev-low')).toBe(0);
@@ -404,7 +434,81 @@ describe('report HTML', () => {
   it('when a field the templates read is missing, then rendering fails instead of printing a blank', () => {
     const broken = buildReportModelFixture();
     delete (broken.report as Partial<ReportModel['report']>).tenantName;
-    expect(() => renderer.renderReportHtml(broken)).toThrow(/tenantName/);
+    expect(() => render(broken)).toThrow(/tenantName/);
+  });
+});
+
+describe('integrity page', () => {
+  const model = buildReportModelFixture();
+  const integrity = integrityFixture(model);
+  const html = renderer.renderReportHtml(model, integrity);
+  const page = (out: string) => section(out, 'Integrity and verification');
+
+  it('when rendered, then it is the last section, starts on its own page and has its own heading', () => {
+    const heading = html.indexOf('<h2>Integrity and verification</h2>');
+    expect(heading).toBeGreaterThan(html.indexOf('<h2>Appendix B&ensp;Cross-framework mapping</h2>'));
+    expect(html.lastIndexOf('<h2>')).toBe(heading);
+    expect(html).toContain('<section class="section integrity">');
+    expect(html.slice(html.indexOf('<section class="section integrity">'))).toMatch(/^[\s\S]*<\/section>\s*<\/body>/);
+  });
+
+  it('when rendered, then it prints the report id, tenant, generation time, digest, signer, key id and key address', () => {
+    const out = page(html);
+    expect(out).toContain(`<th scope="row">Report ID</th><td class="mono">${model.report.id}</td>`);
+    expect(out).toContain(`${esc(model.report.tenantName)} <span class="mono muted">(${model.report.tenantId})</span>`);
+    expect(out).toContain('<th scope="row">Generated at</th><td>2026-07-01 09:13 UTC</td>');
+    expect(out).toContain(`<div class="mono digest">${integrity.contentDigest}</div>`);
+    expect(out).toContain(`<th scope="row">Signer</th><td>${esc(integrity.signer)}</td>`);
+    expect(out).toContain(`<th scope="row">Signing key ID</th><td class="mono">${integrity.keyId}</td>`);
+    expect(out).toContain(`<th scope="row">Published keys</th><td class="mono">${integrity.jwksUrl}</td>`);
+  });
+
+  it('when rendered, then it says how to verify: signature, published certificate, the verify command, metadata', () => {
+    const out = page(html);
+    expect(out).toContain('<h3>How to verify</h3>');
+    expect(out).toContain('embedded PKCS#7 (CMS) signature covering the whole file');
+    expect(out).toContain('<span class="mono cmd">pdfsig &lt;file&gt;</span> (poppler)');
+    expect(out).toContain('Changing a single byte of the file makes the signature invalid.');
+    expect(out).toContain(
+      `key ID <span class="mono">${integrity.keyId}</span> at <span class="mono">${integrity.jwksUrl}</span>`,
+    );
+    expect(out).toContain('<span class="mono">x5c</span>');
+    expect(out).toContain(`<div class="mono cmd-line">cli verify &lt;file&gt; --jwks ${integrity.jwksUrl}</div>`);
+    for (const key of ['ReportId', 'TenantId', 'SchemaVersion', 'ContentDigest']) {
+      expect(out).toContain(`<span class="mono">${key}</span>`);
+    }
+  });
+
+  it('when the signer, key id and key address hold markup, then every one prints escaped wherever it appears', () => {
+    const hostileFacts = integrityFixture(model, {
+      signer: 'CN=<script>alert(1)</script>, O="><img src=x onerror=alert(2)>',
+      keyId: "pdf-'><svg onload=alert(3)>",
+      jwksUrl: 'javascript:alert(4)//"><iframe src="http://attacker.example/f"></iframe>&x=1',
+    });
+    const attacked = renderer.renderReportHtml(hostile(model), hostileFacts);
+    const out = page(attacked);
+    expect(out).toContain(`<td>${esc(hostileFacts.signer)}</td>`);
+    expect(count(out, esc(hostileFacts.keyId))).toBe(2);
+    expect(count(out, esc(hostileFacts.jwksUrl))).toBe(3);
+    expect(out).toContain(`<td class="mono">${esc(`${model.report.id} ${PAYLOAD}`)}</td>`);
+    expect(out).toContain(esc(`${model.report.tenantName} ${PAYLOAD}`));
+    expect(out).not.toMatch(/<(script|img|iframe|svg|meta|link|object)/i);
+    expect(out).not.toMatch(/\s(src|href|onerror|onload)\s*=/i);
+    for (const needle of DANGEROUS) {
+      expect({ needle, count: count(attacked, needle) }).toEqual({ needle, count: count(html, needle) });
+    }
+  });
+
+  it('when the digest is not SHA-256 hex or a fact is empty, then rendering fails instead of printing it', () => {
+    expect(() => renderer.renderReportHtml(model, { ...integrity, contentDigest: 'abc' })).toThrow(
+      /contentDigest must be a SHA-256 digest/,
+    );
+    expect(() => renderer.renderReportHtml(model, { ...integrity, contentDigest: `${'0'.repeat(64)}<b>` })).toThrow(
+      /contentDigest/,
+    );
+    expect(() => renderer.renderReportHtml(model, { ...integrity, keyId: ' ' })).toThrow(/integrity\.keyId/);
+    const { jwksUrl: _dropped, ...missing } = integrity;
+    expect(() => renderer.renderReportHtml(model, missing as never)).toThrow(/integrity\.jwksUrl/);
   });
 });
 
@@ -499,6 +603,12 @@ describe('render helpers', () => {
     expect(cut.length).toBeLessThanOrEqual(80);
     expect(cut).toBe('Implement systems to continually monitor and track the outcomes of human-GAI…');
     expect(shortTitle('x'.repeat(200), 10)).toBe(`${'x'.repeat(9)}…`);
+  });
+
+  it('when text is hashed, then the digest is the sha256 of its UTF-8 bytes', () => {
+    const text = 'Grüße 😀 <b>';
+    expect(sha256Hex(text)).toBe(createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'));
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 
   it('when a severity is unknown, then its class is neutral', () => {
