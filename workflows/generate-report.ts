@@ -59,8 +59,9 @@ export async function generateReportWorkflow(input: GenerateReportInput): Promis
   };
   const render = proxyActivities<RenderActivities>({
     taskQueue: renderQueueFor(workflowInfo().taskQueue),
-    startToCloseTimeout: '2 minutes',
-    scheduleToCloseTimeout: '15 minutes',
+    // A 2,000-row report takes over a minute to print on two cores; leave room for a loaded machine.
+    startToCloseTimeout: '5 minutes',
+    scheduleToCloseTimeout: '30 minutes',
     retry: { ...retry, maximumAttempts: 5 },
   });
 
