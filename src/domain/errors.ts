@@ -72,11 +72,6 @@ export class AppError extends Error {
     this.code = code;
     this.details = details;
   }
-
-  /** The traits of this error's code. */
-  get traits(): ErrorTraits {
-    return ERRORS[this.code];
-  }
 }
 
 /** Whether a string is one of our error codes (used when an error crosses Temporal as a typed failure). */

@@ -1,4 +1,5 @@
 import {
+  CATALOGUE_SOURCES,
   FRAMEWORK_SLUGS,
   canonicalControlId,
   getFramework,
@@ -40,13 +41,17 @@ describe('control id normalisation', () => {
     expect(normaliseControlId('MITRE_ATLAS', 'T0051')).toBeUndefined();
   });
 
-  it('every framework has controls with unique ids and titles', () => {
+  it('every framework has controls with unique ids, titles, a named source and a status', () => {
     for (const slug of FRAMEWORK_SLUGS) {
       const { controls, label } = getFramework(slug);
       expect(label.length).toBeGreaterThan(3);
       expect(controls.length).toBeGreaterThan(5);
       expect(new Set(controls.map((c) => c.id)).size).toBe(controls.length);
-      for (const c of controls) expect(c.title.trim()).not.toBe('');
+      for (const c of controls) {
+        expect(c.title.trim()).not.toBe('');
+        expect([c.id, CATALOGUE_SOURCES[c.source]]).toEqual([c.id, expect.stringMatching(/\S/)]);
+        expect([c.id, c.status]).toEqual([c.id, expect.stringMatching(/^(verified|secondary|partial)$/)]);
+      }
     }
   });
 
