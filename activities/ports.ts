@@ -68,6 +68,8 @@ export interface PdfSignatureFacts {
   contentDigest: string;
   frameworks: string[];
   generatedAt: string;
+  /** Section titles, in order, to bookmark where each first appears. */
+  outline?: string[];
 }
 
 /** Signs PDFs with an embedded CMS signature and the report facts in the metadata. */

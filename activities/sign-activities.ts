@@ -12,6 +12,8 @@ export interface SignActivityDeps {
   reports: ReportsRepo;
   pdf: PdfSigning;
   json: DetachedSigning;
+  /** The section titles of a rendered report, in order, for its bookmarks. */
+  outlineOf: (model: ReportModel) => string[];
 }
 
 /** Builds the activity that signs a rendered artifact. Signing is the last write to the bytes: a PDF gets its
@@ -39,6 +41,7 @@ export function createSignActivities(deps: SignActivityDeps) {
         contentDigest: contentDigest(modelBytes),
         frameworks: model.report.frameworks.map((f) => f.slug),
         generatedAt: model.report.generatedAt,
+        outline: deps.outlineOf(model),
       });
       const signedKey = stagingKey(ref.tenantId, ref.reportId, 'signed.pdf');
       await deps.store.put(signedKey, signed, 'application/pdf');

@@ -85,3 +85,18 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
     footerTemplate: (model) => footer(model),
   };
 }
+
+/** The report's section titles in print order, as the templates head them: the document outline that signing
+ * turns into bookmarks. Kept beside the templates; a test checks every one is found in a rendered report. */
+export function reportOutline(model: ReportModel): string[] {
+  return [
+    model.report.title,
+    '1 Executive summary',
+    '2 Scope and method',
+    '3 Findings',
+    '4 Coverage matrix',
+    'Appendix A Evidence',
+    'Appendix B Cross-framework mapping',
+    'Integrity and verification',
+  ];
+}

@@ -8,6 +8,7 @@ import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { P12Signer } from '@signpdf/signer-p12';
 import { SignPdf } from '@signpdf/signpdf';
 import { PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
+import { addOutline, locateSections } from './pdf-outline';
 import type { SigningIdentity } from './signing-identity';
 
 const run = promisify(execFile);
@@ -60,6 +61,9 @@ export class PdfSigner {
       ContentDigest: facts.contentDigest,
     };
     for (const [key, value] of Object.entries(custom)) info.set(PDFName.of(key), PDFHexString.fromText(value));
+
+    // Bookmarks go in before the placeholder: the signature must be the last write.
+    if (facts.outline?.length) addOutline(doc, await locateSections(unsignedPdf, facts.outline));
 
     pdflibAddPlaceholder({
       pdfDoc: doc,

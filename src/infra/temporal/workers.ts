@@ -13,6 +13,7 @@ import { createRenderActivities, type HtmlRenderer } from '../../../activities/r
 import { createReportActivities } from '../../../activities/report-activities';
 import { createSignActivities } from '../../../activities/sign-activities';
 import { renderQueueFor } from '../../../workflows/contracts';
+import { reportOutline } from '../render/html-renderer';
 
 /** What the report workers are built from. */
 export interface ReportWorkerDeps {
@@ -45,7 +46,7 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     ...deps.workflows,
     activities: {
       ...createReportActivities(deps),
-      ...createSignActivities({ store: deps.store, reports: deps.reports, ...deps.signers }),
+      ...createSignActivities({ store: deps.store, reports: deps.reports, ...deps.signers, outlineOf: reportOutline }),
     },
   });
   const render = await Worker.create({
