@@ -7,6 +7,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { verifyDetached } from '../../src/infra/signing/jws-signer';
 import { verifyPdfSignature } from '../../src/infra/signing/pdf-signer';
+import { PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
 import { readPdf } from '../support/pdf';
 
 jest.setTimeout(120_000);
@@ -86,6 +87,9 @@ describe('the documented flow: create, poll, download', () => {
     });
     expect(artifact.headers.get('x-artifact-signature-key-id')).toBe(report.body.artifact.signature.key_id);
     expect(await verifyPdfSignature(bytes)).toMatchObject({ valid: true });
+    // Every section bookmarked (cover, four sections, two appendices, integrity page).
+    const catalog = (await PDFDocument.load(bytes)).catalog;
+    expect(catalog.lookup(PDFName.of('Outlines'), PDFDict).lookup(PDFName.of('Count'), PDFNumber).asNumber()).toBe(8);
     const published = await h.request('GET', '/.well-known/jwks.json');
     expect(published.body.keys.map((k: { kid: string }) => k.kid)).toContain(report.body.artifact.signature.key_id);
 
