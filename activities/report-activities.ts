@@ -38,7 +38,7 @@ export interface FindingsSnapshot {
 const DAY_MS = 86_400_000;
 
 /** Reads a JSON object written by an earlier activity. */
-export async function readJson<T>(store: ArtifactStore, key: string): Promise<T> {
+async function readJson<T>(store: ArtifactStore, key: string): Promise<T> {
   return JSON.parse((await store.get(key)).toString('utf8')) as T;
 }
 

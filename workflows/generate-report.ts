@@ -13,9 +13,7 @@ import type { SignActivities } from '../activities/sign-activities';
 import { NON_RETRYABLE_CODES } from '../src/domain/errors';
 import type { ReportStatus } from '../src/domain/report';
 import {
-  ReportFormatAttribute,
   ReportStatusAttribute,
-  TenantIdAttribute,
   renderQueueFor,
   reportProgressQuery,
   type GenerateReportInput,
@@ -51,11 +49,8 @@ export async function generateReportWorkflow(input: GenerateReportInput): Promis
 
   const setStatus = (status: ReportStatus): void => {
     progress.status = status;
-    upsertSearchAttributes([
-      { key: TenantIdAttribute, value: input.tenantId },
-      { key: ReportFormatAttribute, value: input.format },
-      { key: ReportStatusAttribute, value: status },
-    ]);
+    // TenantId and ReportFormat never change: they are set when the workflow is started.
+    upsertSearchAttributes([{ key: ReportStatusAttribute, value: status }]);
   };
   const render = proxyActivities<RenderActivities>({
     taskQueue: renderQueueFor(workflowInfo().taskQueue),

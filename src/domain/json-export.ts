@@ -1,3 +1,4 @@
+import { toWireScope } from './report';
 import type { ReportModel } from './report-model';
 
 /** The JSON artifact: the report model in the API's snake_case, with `schema_version` first so a reader can
@@ -15,12 +16,7 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
       title: report.title,
       format: report.format,
       frameworks: report.frameworks.map((f) => ({ slug: f.slug, label: f.label })),
-      scope: {
-        endpoint_ids: report.scope.endpointIds,
-        from: report.scope.from,
-        to: report.scope.to,
-        include_severities: report.scope.includeSeverities,
-      },
+      scope: toWireScope(report.scope),
       requested_at: report.requestedAt,
       generated_at: report.generatedAt,
     },

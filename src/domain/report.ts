@@ -21,6 +21,34 @@ export interface ReportScope {
   includeSeverities: Severity[];
 }
 
+/** A scope as written outside the code: in the API, the stored report and the JSON artifact alike. */
+export interface WireScope {
+  endpoint_ids: string[];
+  from: string;
+  to: string;
+  include_severities: Severity[];
+}
+
+/** A scope in its written (snake_case) form. */
+export function toWireScope(scope: ReportScope): WireScope {
+  return {
+    endpoint_ids: scope.endpointIds,
+    from: scope.from,
+    to: scope.to,
+    include_severities: scope.includeSeverities,
+  };
+}
+
+/** A scope read back from its written form. */
+export function fromWireScope(scope: WireScope): ReportScope {
+  return {
+    endpointIds: scope.endpoint_ids,
+    from: scope.from,
+    to: scope.to,
+    includeSeverities: scope.include_severities,
+  };
+}
+
 /** A validated request to generate a report. */
 export interface ReportRequest {
   title: string;

@@ -1,4 +1,4 @@
-import { artifactFileName, type ReportRecord } from '../domain/report';
+import { artifactFileName, toWireScope, type ReportRecord } from '../domain/report';
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
 
@@ -12,12 +12,7 @@ export function presentReport(r: ReportRecord): Record<string, unknown> {
     format: r.request.format,
     title: r.request.title,
     frameworks: r.request.frameworks,
-    scope: {
-      endpoint_ids: r.request.scope.endpointIds,
-      from: r.request.scope.from,
-      to: r.request.scope.to,
-      include_severities: r.request.scope.includeSeverities,
-    },
+    scope: toWireScope(r.request.scope),
     progress: r.progress,
     attempts: r.attempts,
     queued_at: r.createdAt.toISOString(),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID } from '../../src/demo/demo-data';
+import { documentedRequest } from '../fixtures/requests';
 import { readPdf } from '../support/pdf';
 import { stackEnv, uniqueSuffix } from '../support/stack';
 
@@ -114,17 +115,7 @@ describe('the built service, run as processes', () => {
     const created = await fetch(`${base}/api/v2/reports`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        title: 'Q2 2026 AI security evidence pack',
-        frameworks: ['OWASP_LLM', 'NIST_AI_600_1', 'EU_AI_ACT', 'ISO_42001'],
-        scope: {
-          endpoint_ids: ['ep_2026_abc123'],
-          from: '2026-04-01',
-          to: '2026-06-30',
-          include_severities: ['critical', 'high', 'medium'],
-        },
-        format: 'pdf',
-      }),
+      body: JSON.stringify(documentedRequest(['ep_2026_abc123'], 'pdf')),
     });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };

@@ -1,17 +1,8 @@
 import { AppError } from '../../src/domain/errors';
 import { parseReportRequest } from '../../src/domain/report-request';
+import { documentedRequest } from '../fixtures/requests';
 
-const valid = {
-  title: 'Q2 2026 AI security evidence pack',
-  frameworks: ['OWASP_LLM', 'NIST_AI_600_1', 'EU_AI_ACT', 'ISO_42001'],
-  scope: {
-    endpoint_ids: ['ep_2026_abc123'],
-    from: '2026-04-01',
-    to: '2026-06-30',
-    include_severities: ['critical', 'high', 'medium'],
-  },
-  format: 'pdf',
-};
+const valid = documentedRequest();
 
 function errorOf(body: unknown): AppError {
   try {

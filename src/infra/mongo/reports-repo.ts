@@ -1,15 +1,17 @@
 import type { Collection, Db } from 'mongodb';
 import type { ReportsRepo } from '../../../activities/ports';
 import type { FrameworkSlug } from '../../domain/frameworks';
-import type {
-  ArtifactFacts,
-  ArtifactSignature,
-  ReportFormat,
-  ReportRecord,
-  ReportStage,
-  ReportStatus,
+import {
+  fromWireScope,
+  toWireScope,
+  type ArtifactFacts,
+  type ArtifactSignature,
+  type ReportFormat,
+  type ReportRecord,
+  type ReportStage,
+  type ReportStatus,
+  type WireScope,
 } from '../../domain/report';
-import type { Severity } from '../../domain/severity';
 
 /** A report as stored in MongoDB (snake_case, dates as BSON dates). */
 interface ReportDoc {
@@ -17,7 +19,7 @@ interface ReportDoc {
   tenant_id: string;
   title: string;
   frameworks: FrameworkSlug[];
-  scope: { endpoint_ids: string[]; from: string; to: string; include_severities: Severity[] };
+  scope: WireScope;
   format: ReportFormat;
   status: ReportStatus;
   created_at: Date;
@@ -45,12 +47,7 @@ function toDoc(r: ReportRecord): ReportDoc {
     tenant_id: r.tenantId,
     title: r.request.title,
     frameworks: r.request.frameworks,
-    scope: {
-      endpoint_ids: r.request.scope.endpointIds,
-      from: r.request.scope.from,
-      to: r.request.scope.to,
-      include_severities: r.request.scope.includeSeverities,
-    },
+    scope: toWireScope(r.request.scope),
     format: r.request.format,
     status: r.status,
     created_at: r.createdAt,
@@ -89,12 +86,7 @@ function fromDoc(d: ReportDoc): ReportRecord {
     request: {
       title: d.title,
       frameworks: d.frameworks,
-      scope: {
-        endpointIds: d.scope.endpoint_ids,
-        from: d.scope.from,
-        to: d.scope.to,
-        includeSeverities: d.scope.include_severities,
-      },
+      scope: fromWireScope(d.scope),
       format: d.format,
     },
     status: d.status,

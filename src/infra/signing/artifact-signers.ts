@@ -25,10 +25,12 @@ export async function pdfCertificateJwk(identity: SigningIdentity): Promise<Reco
 }
 
 /** The JWKS the service publishes: every artifact-signing key still needed for verification, re-read from the
- * key folder (a worker may have rotated), plus the PDF signing certificate. */
+ * key folder on each call (a worker may have rotated), plus the PDF signing certificate, which is fixed for the
+ * life of the process and so converted once. */
 export function publishedJwks(keysDir: string, identity: SigningIdentity): () => Promise<{ keys: object[] }> {
+  const certificate = pdfCertificateJwk(identity);
   return async () => {
     const { keys } = await loadOrCreateJwsKeys(keysDir);
-    return { keys: [...keys.publicJwks().keys, await pdfCertificateJwk(identity)] };
+    return { keys: [...keys.publicJwks().keys, await certificate] };
   };
 }
