@@ -1,5 +1,7 @@
-import type { Endpoint, Finding } from '../src/domain/finding';
-import type { ArtifactFacts, ReportRecord, ReportScope, ReportStage } from '../src/domain/report';
+import type { AuditEvent } from '../src/domain/audit';
+import type { Endpoint, Evidence, Finding } from '../src/domain/finding';
+import type { ArtifactFacts, ReportRecord, ReportScope, ReportStage, ReportStatus } from '../src/domain/report';
+import type { LegalHold } from '../src/domain/retention';
 
 /** Reports as the pipeline and the API need them. Every call is scoped to one tenant. */
 export interface ReportsRepo {
@@ -20,18 +22,79 @@ export interface ReportsRepo {
   /** Reports of any tenant still queued since before `before`: candidates whose workflow may never have
    * started (the API crashed between its two writes). The one query not scoped to a tenant: operations only. */
   listQueuedBefore(before: Date, limit: number): Promise<ReportRecord[]>;
+  /** failed → queued for another attempt; the error stays until the new attempt starts. Returns false unless
+   * the report was failed. */
+  requeueFailed(tenantId: string, reportId: string): Promise<boolean>;
+  /** ready → expired once retention purged the artifact; the artifact facts stay as a record of what existed.
+   * Returns false if the report was not ready (already expired, or gone): a repeat changes nothing. */
+  markExpired(tenantId: string, reportId: string, purgedAt: Date): Promise<boolean>;
+  /** Moves the purge deadline of a ready report. */
+  setExpiry(tenantId: string, reportId: string, expiresAt: Date): Promise<void>;
+  /** Places (hold) or releases (undefined) a legal hold; answers the report as it now is. */
+  setLegalHold(tenantId: string, reportId: string, hold: LegalHold | undefined): Promise<ReportRecord | undefined>;
+  /** How many reports of all tenants are in each status (operations metrics). */
+  countByStatus(): Promise<Record<ReportStatus, number>>;
+  /** A tenant's ready reports in id order, a page at a time: those whose retention can still move. */
+  listReady(tenantId: string, page: { limit: number; afterId?: string }): Promise<ReportRecord[]>;
+}
+
+/** A finding without its evidence: what a scope query lists. */
+export type FindingSummary = Omit<Finding, 'evidence'>;
+
+/** The findings in one report's scope, and their evidence on request. Evidence is most of a finding's bytes
+ * and a report shows one per row, so it is read only for the findings asked for. */
+export interface FindingsInScope {
+  /** Oldest first, ties by id; each finding once. */
+  findings: FindingSummary[];
+  /** The evidence of the given findings (ids of `findings`; others are left out of the answer). */
+  evidence(ids: readonly string[]): Promise<Map<string, Evidence>>;
 }
 
 /** Findings and the endpoints they were found on. */
 export interface FindingsRepo {
-  /** The findings of one tenant that fall in a report's scope, oldest first. */
-  findInScope(tenantId: string, scope: ReportScope): Promise<Finding[]>;
+  /** The findings of one tenant that fall in a report's scope: endpoint among its endpoints, detected from the
+   * start of `from` to the end of `to` (UTC days), severity among its severities. */
+  findInScope(tenantId: string, scope: ReportScope): Promise<FindingsInScope>;
   endpoints(tenantId: string, ids: string[]): Promise<Endpoint[]>;
 }
 
-/** Tenant settings the pipeline reads. */
+/** A tenant's settings. */
+export interface TenantSettings {
+  id: string;
+  name: string;
+  auditRetentionDays: number;
+  updatedAt?: Date;
+}
+
+/** Tenant settings. */
 export interface TenantsRepo {
-  get(tenantId: string): Promise<{ id: string; name: string; auditRetentionDays: number } | undefined>;
+  get(tenantId: string): Promise<TenantSettings | undefined>;
+  /** Changes the retention; answers the settings as they now are, undefined if there is no such tenant. */
+  setRetention(tenantId: string, days: number, at: Date): Promise<TenantSettings | undefined>;
+}
+
+/** Remembers `Idempotency-Key`s of report creation, per tenant. */
+export interface IdempotencyKeys {
+  /** Binds the key to `candidateReportId` and the body's hash, or answers the report it is already bound to
+   * (`replay`). Throws `AppError('idempotency_key_reused')` if the key was used with another body. */
+  claim(
+    tenantId: string,
+    key: string,
+    bodySha256: string,
+    candidateReportId: string,
+    now: Date,
+  ): Promise<{ reportId: string; replay: boolean }>;
+}
+
+/** The append-only audit log. */
+export interface AuditLog {
+  record(event: AuditEvent): Promise<void>;
+}
+
+/** Tells a report's retention workflow that its deadline moved, starting the workflow if it is not running
+ * (a report made ready before retention existed, or one whose workflow was lost). */
+export interface RetentionSignals {
+  deadlineMoved(ref: { tenantId: string; reportId: string }, expiresAt: Date): Promise<void>;
 }
 
 /** Object storage for intermediate results and artifacts, addressed by key. */
@@ -41,6 +104,13 @@ export interface ArtifactStore {
   get(key: string): Promise<Buffer>;
   /** Deletes every object under a prefix; returns how many there were. */
   deletePrefix(prefix: string): Promise<number>;
+  /** A short-lived URL that fetches one object without credentials, answering with `Content-Disposition:
+   * attachment; filename="<fileName>"` and the given content type. Only stores that can serve objects themselves
+   * (S3-compatible ones) have it; without it, downloads go through the API. */
+  presignGet?(
+    key: string,
+    options: { expiresInSeconds: number; fileName: string; contentType: string },
+  ): Promise<string>;
 }
 
 /** Wall-clock time, injectable so tests can pin it. */
@@ -52,7 +122,14 @@ export interface Clock {
 export interface PdfRenderer {
   renderPdf(
     html: string,
-    options: { headerTemplate: string; footerTemplate: string; timeoutMs: number; title: string },
+    options: {
+      headerTemplate: string;
+      footerTemplate: string;
+      timeoutMs: number;
+      title: string;
+      /** Aborts the render (the activity was cancelled). */
+      signal?: AbortSignal;
+    },
   ): Promise<Buffer>;
   close(): Promise<void>;
 }

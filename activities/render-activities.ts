@@ -46,6 +46,8 @@ export function contentDigest(modelBytes: Buffer): string {
  * own clear error instead of being cut off by Temporal mid-print. */
 const DEADLINE_MARGIN_MS = 2_000;
 const FALLBACK_TIMEOUT_MS = 60_000;
+/** How often a render tells Temporal it is alive; the workflow allows a few missed beats. */
+const HEARTBEAT_EVERY_MS = 5_000;
 
 /** Builds the activity that prints a report to PDF. It runs on the render task queue, where the worker
  * bounds concurrency: Chromium is the heavy part of the pipeline. */
@@ -61,8 +63,11 @@ export function createRenderActivities(deps: RenderActivityDeps) {
         keyId: deps.signer.keyId,
         jwksUrl: deps.signer.jwksUrl,
       });
-      const info = Context.current().info;
-      const timeoutMs = Math.max(1_000, (info.startToCloseTimeoutMs ?? FALLBACK_TIMEOUT_MS) - DEADLINE_MARGIN_MS);
+      const ctx = Context.current();
+      const timeoutMs = Math.max(1_000, (ctx.info.startToCloseTimeoutMs ?? FALLBACK_TIMEOUT_MS) - DEADLINE_MARGIN_MS);
+      // Heartbeats say the worker is alive: if it dies mid-render, the render is retried elsewhere within the
+      // heartbeat timeout, not after the whole start-to-close timeout. A cancelled activity aborts the render.
+      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       let pdf: Buffer;
       try {
         pdf = await deps.pdf.renderPdf(html, {
@@ -70,9 +75,13 @@ export function createRenderActivities(deps: RenderActivityDeps) {
           footerTemplate: deps.html.footerTemplate(model),
           timeoutMs,
           title: model.report.title,
+          signal: ctx.cancellationSignal,
         });
       } catch (err) {
+        if (ctx.cancellationSignal.aborted) throw err;
         throw new AppError('render_failed', `PDF render failed: ${(err as Error).message}`);
+      } finally {
+        clearInterval(beat);
       }
       const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.pdf');
       await deps.store.put(renderedKey, pdf, 'application/pdf');

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { metricMeter } from '@temporalio/activity';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
-import type { Endpoint, Finding } from '../src/domain/finding';
+import { normaliseCategory } from '../src/domain/crosswalk';
+import type { Endpoint, Evidence, Finding } from '../src/domain/finding';
 import { toJsonExport } from '../src/domain/json-export';
 import {
   CONTENT_TYPES,
@@ -9,10 +11,11 @@ import {
   type ReportFormat,
   type ReportRecord,
 } from '../src/domain/report';
-import { buildReportModel as buildModel, type ReportModel } from '../src/domain/report-model';
+import { buildReportModel as buildModel, normaliseFingerprint, type ReportModel } from '../src/domain/report-model';
+import { retentionDeadline } from '../src/domain/retention';
 import { artifactKey, stagingKey } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
-import type { ArtifactStore, Clock, FindingsRepo, ReportsRepo, TenantsRepo } from './ports';
+import type { ArtifactStore, Clock, FindingSummary, FindingsRepo, ReportsRepo, TenantsRepo } from './ports';
 
 /** What the report activities need from the outside world. */
 export interface ReportActivityDeps {
@@ -29,13 +32,30 @@ export interface ReportRef {
   reportId: string;
 }
 
-/** The findings snapshot a report is built from, frozen at collection time so retries see the same data. */
+/** The findings snapshot a report is built from, frozen at collection time so retries see the same data. Only
+ * the latest finding of each row carries its evidence; the others carry {@link NOT_SHOWN}. */
 export interface FindingsSnapshot {
   findings: Finding[];
   endpoints: Endpoint[];
 }
 
-const DAY_MS = 86_400_000;
+/** The evidence a snapshot gives a finding whose evidence no row shows. */
+const NOT_SHOWN: Evidence = Object.freeze({ prompt: '', response: '' });
+
+/** The ids of the findings whose evidence a report shows: the latest (by detection time, then id) of each
+ * group that the report model merges into a row, grouped by the same key (endpoint, normalised category and
+ * fingerprint). test/unit/collect-findings.test.ts checks the model agrees. */
+export function latestOfEachRow(found: readonly FindingSummary[]): string[] {
+  const latest = new Map<string, FindingSummary>();
+  for (const f of found) {
+    const key = JSON.stringify([f.endpointId, normaliseCategory(f.category), normaliseFingerprint(f.fingerprint)]);
+    const held = latest.get(key);
+    if (!held || held.detectedAt < f.detectedAt || (held.detectedAt === f.detectedAt && held.id < f.id)) {
+      latest.set(key, f);
+    }
+  }
+  return [...latest.values()].map((f) => f.id);
+}
 
 /** Reads a JSON object written by an earlier activity. */
 async function readJson<T>(store: ArtifactStore, key: string): Promise<T> {
@@ -65,13 +85,19 @@ export function createReportActivities(deps: ReportActivityDeps) {
       if (!ok) throw new AppError('report_not_found', `report ${ref.reportId} is missing or no longer pending`);
     },
 
-    /** Queries the findings in the report's scope and snapshots them with their endpoints. */
+    /** Queries the findings in the report's scope and snapshots them with their endpoints, with the evidence
+     * of each row's latest finding (the only evidence a report shows). */
     async collectFindings(ref: ReportRef): Promise<{ snapshotKey: string; findings: number }> {
       const report = await loadReport(ref);
-      const [found, endpoints] = await Promise.all([
+      const [inScope, endpoints] = await Promise.all([
         findings.findInScope(ref.tenantId, report.request.scope),
         findings.endpoints(ref.tenantId, report.request.scope.endpointIds),
       ]);
+      const shown = latestOfEachRow(inScope.findings);
+      const evidence = await inScope.evidence(shown);
+      const missing = shown.find((id) => !evidence.has(id));
+      if (missing) throw new AppError('internal', `finding ${missing} is in scope but its evidence cannot be read`);
+      const found: Finding[] = inScope.findings.map((f) => ({ ...f, evidence: evidence.get(f.id) ?? NOT_SHOWN }));
       const snapshotKey = stagingKey(ref.tenantId, ref.reportId, 'findings.json');
       await writeJson(store, snapshotKey, { findings: found, endpoints } satisfies FindingsSnapshot);
       await reports.setProgress(ref.tenantId, ref.reportId, 'modelling', 30);
@@ -131,18 +157,23 @@ export function createReportActivities(deps: ReportActivityDeps) {
     /** Marks the report ready with its artifact and sets its expiry from the tenant's audit retention. */
     async markReady(
       ref: ReportRef & { artifact: ArtifactFacts; rows: number; findings: number },
-    ): Promise<{ expiresAt: string }> {
+    ): Promise<{ expiresAt: string; held: boolean }> {
       const tenant = await tenants.get(ref.tenantId);
       if (!tenant) throw new AppError('report_not_found', `tenant ${ref.tenantId} does not exist`);
       const at = clock.now();
-      const expiresAt = new Date(at.getTime() + tenant.auditRetentionDays * DAY_MS);
+      const expiresAt = retentionDeadline(at, tenant.auditRetentionDays);
       await reports.markReady(ref.tenantId, ref.reportId, {
         artifact: ref.artifact,
         counts: { rows: ref.rows, findings: ref.findings },
         at,
         expiresAt,
       });
-      return { expiresAt: expiresAt.toISOString() };
+      // A retry reads back what the first attempt stored, so the retention workflow gets one deadline.
+      const report = await loadReport(ref);
+      metricMeter
+        .createHistogram('report_create_to_ready', 'float', 's', 'Time from a report being created to its being ready.')
+        .record((at.getTime() - report.createdAt.getTime()) / 1000, { format: report.request.format });
+      return { expiresAt: (report.expiresAt ?? expiresAt).toISOString(), held: report.legalHold !== undefined };
     },
 
     /** Marks the report failed with an error a user can read (internal details stay in the workflow history). */
@@ -154,6 +185,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         { code, message: publicMessage(code, ref.message) },
         clock.now(),
       );
+      metricMeter.createCounter('reports_failed', '1', 'Reports that ended failed, by error code.').add(1, { code });
     },
   });
 }

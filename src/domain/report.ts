@@ -1,4 +1,5 @@
 import type { FrameworkSlug } from './frameworks';
+import type { LegalHold } from './retention';
 import type { Severity } from './severity';
 
 /** Artifact formats a report can be exported as. */
@@ -107,4 +108,8 @@ export interface ReportRecord {
   error?: { code: string; message: string };
   artifact?: ArtifactFacts;
   counts?: { rows: number; findings: number };
+  /** In place while the artifact must be kept whatever the retention says. */
+  legalHold?: LegalHold;
+  /** The report this one was regenerated from (same request), when it was. */
+  regeneratedFrom?: string;
 }

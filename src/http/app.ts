@@ -2,11 +2,17 @@ import express, { type Express } from 'express';
 import type { Logger } from '../infra/logger';
 import { artifactsRouter, type ArtifactsRouterDeps } from './artifacts-router';
 import { errorHandler, notFound } from './errors';
+import { ApiMetrics, opsRouter, type OpsRouterDeps } from './ops-router';
 import { publicRouter, type PublicRouterDeps } from './public-router';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
+import { tenantRouter, type TenantRouterDeps } from './tenant-router';
 
 /** Everything the HTTP API needs. */
-export type AppDeps = ReportsRouterDeps & ArtifactsRouterDeps & PublicRouterDeps & { logger: Logger };
+export type AppDeps = ReportsRouterDeps &
+  ArtifactsRouterDeps &
+  PublicRouterDeps &
+  TenantRouterDeps &
+  OpsRouterDeps & { logger: Logger };
 
 /** Builds the Express application: the health check, public keys, schemas and signed artifact URLs without a
  * token, the reports API
@@ -19,11 +25,12 @@ export function createApp(deps: AppDeps): Express {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
     next();
   });
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(deps.metrics.middleware());
+  app.use(opsRouter(deps));
   app.use(publicRouter(deps));
+  app.use('/api/v2', ApiMetrics.mountedAt('/api/v2'));
   app.use('/api/v2', artifactsRouter(deps));
+  app.use('/api/v2', tenantRouter(deps));
   app.use('/api/v2', reportsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,20 +1,24 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
-import type { ArtifactStore, Clock, ReportsRepo } from '../../activities/ports';
+import type { ArtifactStore, AuditLog, Clock, ReportsRepo } from '../../activities/ports';
 import { AppError } from '../domain/errors';
 import { isId } from '../domain/ids';
 import { artifactFileName } from '../domain/report';
 import type { DownloadLinks } from '../infra/download-links';
-import type { MongoAuditLog } from '../infra/mongo/audit-repo';
 
 /** What the signed-URL endpoint needs. */
 export interface ArtifactsRouterDeps {
   reports: Pick<ReportsRepo, 'get'>;
   store: ArtifactStore;
   links: DownloadLinks;
-  audit: Pick<MongoAuditLog, 'record'>;
+  audit: AuditLog;
   clock: Clock;
+  /** Redirect to the store's own presigned GET (a bucket clients can reach) instead of streaming the bytes. */
+  presignedDownloads: boolean;
 }
+
+/** How long a presigned GET lives: just long enough to follow the redirect. */
+const PRESIGNED_SECONDS = 60;
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -39,6 +43,23 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
         'report_expired',
         'The artifact was purged under the retention policy; regenerate the report.',
       );
+    }
+    if (deps.presignedDownloads && deps.store.presignGet) {
+      const url = await deps.store.presignGet(report.artifact.key, {
+        expiresInSeconds: PRESIGNED_SECONDS,
+        fileName,
+        contentType: report.artifact.contentType,
+      });
+      await deps.audit.record({
+        tenant_id: report.tenantId,
+        report_id: report.id,
+        action: 'report.artifact_fetched',
+        actor: 'signed-url',
+        at: now,
+        details: { sha256: report.artifact.sha256, ip: req.ip ?? '', via: 'presigned-get' },
+      });
+      res.set({ 'Cache-Control': 'no-store', ETag: `"${report.artifact.sha256}"` }).redirect(302, url);
+      return;
     }
     const body = await deps.store.get(report.artifact.key);
     const sha256 = createHash('sha256').update(body).digest('hex');

@@ -43,7 +43,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn(appError.message, fields);
     }
     if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="reports"');
-    if (appError.code === 'rate_limited' || appError.code === 'unavailable') res.set('Retry-After', '5');
+    if (appError.code === 'rate_limited' || appError.code === 'unavailable') {
+      const after = appError.details?.retry_after_seconds;
+      res.set('Retry-After', typeof after === 'number' ? String(after) : '5');
+    }
     const expose = ERRORS[appError.code].expose;
     res.status(status).json({
       error: {

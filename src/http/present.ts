@@ -21,6 +21,10 @@ export function presentReport(r: ReportRecord): Record<string, unknown> {
     failed_at: iso(r.failedAt),
     expires_at: iso(r.expiresAt),
     purged_at: iso(r.purgedAt),
+    legal_hold: r.legalHold
+      ? { reason: r.legalHold.reason, placed_at: r.legalHold.placedAt.toISOString(), placed_by: r.legalHold.placedBy }
+      : null,
+    regenerated_from: r.regeneratedFrom ?? null,
     error: r.error ?? null,
     counts: r.counts ?? null,
     artifact: r.artifact
@@ -38,6 +42,11 @@ export function presentReport(r: ReportRecord): Record<string, unknown> {
             : null,
         }
       : null,
-    links: { self, download: r.status === 'ready' ? `${self}/download` : null },
+    links: {
+      self,
+      download: r.status === 'ready' ? `${self}/download` : null,
+      regenerate: r.status === 'queued' || r.status === 'running' ? null : `${self}/regenerate`,
+      retry: r.status === 'failed' ? `${self}/retry` : null,
+    },
   };
 }

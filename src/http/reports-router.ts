@@ -1,14 +1,19 @@
-import express, { Router, type Request } from 'express';
-import type { Clock, FindingsRepo, ReportsRepo } from '../../activities/ports';
+import { createHash } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type { AuditLog, Clock, FindingsRepo, IdempotencyKeys, ReportsRepo } from '../../activities/ports';
 import { AppError } from '../domain/errors';
 import { isId } from '../domain/ids';
-import { artifactFileName, type ReportRecord } from '../domain/report';
+import { artifactFileName, type ReportRecord, type ReportRequest } from '../domain/report';
 import { parseReportRequest } from '../domain/report-request';
+import { parseLegalHoldRequest } from '../domain/retention';
 import type { DownloadLinks } from '../infra/download-links';
+import { isDuplicateKey } from '../infra/mongo/idempotency-repo';
 import type { Logger } from '../infra/logger';
-import type { MongoAuditLog } from '../infra/mongo/audit-repo';
 import type { ReportWorkflows } from '../infra/temporal/report-workflows';
+import type { RetentionControl } from '../infra/temporal/retention-workflows';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
+import { jsonBody } from './json-body';
+import { rateLimit, type TokenBuckets } from './rate-limit';
 import { presentReport } from './present';
 
 /** What the reports API needs. */
@@ -16,8 +21,11 @@ export interface ReportsRouterDeps {
   reports: ReportsRepo;
   findings: Pick<FindingsRepo, 'endpoints'>;
   tokens: TokenAuthenticator;
-  audit: Pick<MongoAuditLog, 'record'>;
+  audit: AuditLog;
   workflows: ReportWorkflows;
+  retention: RetentionControl;
+  idempotency: IdempotencyKeys;
+  rateLimits: TokenBuckets;
   links: DownloadLinks;
   clock: Clock;
   logger: Logger;
@@ -26,6 +34,7 @@ export interface ReportsRouterDeps {
 }
 
 const DEFAULT_PAGE = 20;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const MAX_PAGE = 100;
 
 function encodeCursor(r: ReportRecord): string {
@@ -61,7 +70,7 @@ function parseLimit(raw: unknown): number {
 /** The reports API: create, read, list, and the download redirect. */
 export function reportsRouter(deps: ReportsRouterDeps): Router {
   const router = Router();
-  router.use(authenticate(deps.tokens));
+  router.use(authenticate(deps.tokens), rateLimit(deps.rateLimits));
 
   async function findReport(req: Request, tenantId: string): Promise<ReportRecord> {
     const id = req.params.id;
@@ -72,67 +81,213 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
     return report;
   }
 
-  router.post(
-    '/reports',
-    requireScope('reports:generate'),
-    (req, _res, next) => {
-      if (!req.is('application/json')) {
-        throw new AppError('unsupported_media_type', 'Content-Type must be application/json');
-      }
-      next();
-    },
-    express.json({ limit: deps.bodyLimitBytes, strict: false }),
+  /** Answers a create: 202, where to poll, and the report as it stands. */
+  function replyQueued(res: Response, report: ReportRecord, replayed = false): void {
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res
+      .status(202)
+      .location(`/api/v2/reports/${report.id}`)
+      .json({
+        id: report.id,
+        status: report.status,
+        format: report.request.format,
+        queued_at: report.createdAt.toISOString(),
+        ...(report.regeneratedFrom ? { regenerated_from: report.regeneratedFrom } : {}),
+      });
+  }
+
+  /** Stores a new report and starts its workflow; answers 202 with where to poll. */
+  async function createReport(
+    res: Response,
+    request: ReportRequest,
+    opts: { id?: string; regeneratedFrom?: ReportRecord } = {},
+  ): Promise<void> {
+    const principal = principalOf(res);
+    const now = deps.clock.now();
+    const { regeneratedFrom } = opts;
+    const report: ReportRecord = {
+      id: opts.id ?? deps.newReportId(),
+      tenantId: principal.tenantId,
+      request,
+      status: 'queued',
+      createdAt: now,
+      progress: { stage: 'queued', percent: 0 },
+      attempts: 0,
+      ...(regeneratedFrom ? { regeneratedFrom: regeneratedFrom.id } : {}),
+    };
+    try {
+      await deps.reports.insert(report);
+    } catch (err) {
+      // A concurrent request with the same Idempotency-Key inserted it first: answer what it made.
+      const existing = opts.id && isDuplicateKey(err) ? await deps.reports.get(principal.tenantId, opts.id) : undefined;
+      if (!existing) throw err;
+      replyQueued(res, existing, true);
+      return;
+    }
+    try {
+      await deps.workflows.start({
+        reportId: report.id,
+        tenantId: report.tenantId,
+        format: request.format,
+        title: request.title,
+      });
+    } catch (err) {
+      // No orphan: a report nobody will ever generate must not be left behind.
+      await deps.reports.deleteQueued(report.tenantId, report.id);
+      throw err;
+    }
+    await deps.audit.record({
+      tenant_id: report.tenantId,
+      report_id: report.id,
+      action: regeneratedFrom ? 'report.regenerated' : 'report.created',
+      actor: principal.tokenId,
+      at: now,
+      ...(regeneratedFrom ? { details: { regenerated_from: regeneratedFrom.id } } : {}),
+    });
+    replyQueued(res, report);
+  }
+
+  router.post('/reports', requireScope('reports:generate'), ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
+    const principal = principalOf(res);
+    const request = parseReportRequest(req.body);
+    const known = new Set(
+      (await deps.findings.endpoints(principal.tenantId, request.scope.endpointIds)).map((e) => e.id),
+    );
+    const unknownIndex = request.scope.endpointIds.findIndex((id) => !known.has(id));
+    if (unknownIndex >= 0) {
+      const field = `scope.endpoint_ids[${unknownIndex}]`;
+      throw new AppError(
+        'invalid_request',
+        `${field}: "${request.scope.endpointIds[unknownIndex]}" is not an endpoint of this tenant`,
+        { field },
+      );
+    }
+    const key = req.get('idempotency-key');
+    if (key === undefined) {
+      await createReport(res, request);
+      return;
+    }
+    if (!IDEMPOTENCY_KEY.test(key)) {
+      throw new AppError('invalid_request', 'Idempotency-Key: must be 1 to 255 visible ASCII characters', {
+        field: 'Idempotency-Key',
+      });
+    }
+    const bodySha256 = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const claim = await deps.idempotency.claim(
+      principal.tenantId,
+      key,
+      bodySha256,
+      deps.newReportId(),
+      deps.clock.now(),
+    );
+    const existing = claim.replay ? await deps.reports.get(principal.tenantId, claim.reportId) : undefined;
+    if (existing) {
+      replyQueued(res, existing, true);
+      return;
+    }
+    // First use, or a repeat after an attempt that never stored its report (Temporal was down): create it now.
+    await createReport(res, request, { id: claim.reportId });
+  });
+
+  // The fix the 410 names: a new report over the same request, linked to the one it replaces.
+  router.post('/reports/:id/regenerate', requireScope('reports:generate'), async (req, res) => {
+    const original = await findReport(req, principalOf(res).tenantId);
+    if (original.status === 'queued' || original.status === 'running') {
+      throw new AppError(
+        'report_not_ready',
+        `report ${original.id} is ${original.status}; regenerate it once it has finished`,
+        { status: original.status },
+      );
+    }
+    await createReport(res, original.request, { regeneratedFrom: original });
+  });
+
+  // Another attempt at a failed report: same id, same request, attempt n+1.
+  router.post('/reports/:id/retry', requireScope('reports:generate'), async (req, res) => {
+    const principal = principalOf(res);
+    const report = await findReport(req, principal.tenantId);
+    if (report.status !== 'failed' || !(await deps.reports.requeueFailed(principal.tenantId, report.id))) {
+      throw new AppError(
+        'report_not_retryable',
+        `report ${report.id} is ${report.status}; only a failed report can be retried (regenerate makes a new one)`,
+        { status: report.status },
+      );
+    }
+    try {
+      await deps.workflows.start({
+        reportId: report.id,
+        tenantId: report.tenantId,
+        format: report.request.format,
+        title: report.request.title,
+      });
+    } catch (err) {
+      // Back to how it was, so the caller's 503 means nothing changed.
+      const previous = report.error ?? { code: 'internal', message: 'the report failed' };
+      await deps.reports.markFailed(principal.tenantId, report.id, previous, report.failedAt ?? deps.clock.now());
+      throw err;
+    }
+    const now = deps.clock.now();
+    await deps.audit.record({
+      tenant_id: principal.tenantId,
+      report_id: report.id,
+      action: 'report.retried',
+      actor: principal.tokenId,
+      at: now,
+      details: { attempt: report.attempts + 1, previous_error: report.error?.code ?? '' },
+    });
+    res
+      .status(202)
+      .location(`/api/v2/reports/${report.id}`)
+      .json({ id: report.id, status: 'queued', format: report.request.format, attempt: report.attempts + 1 });
+  });
+
+  router.put(
+    '/reports/:id/legal-hold',
+    requireScope('reports:legal_hold'),
+    ...jsonBody(deps.bodyLimitBytes),
     async (req, res) => {
       const principal = principalOf(res);
-      const request = parseReportRequest(req.body);
-      const known = new Set(
-        (await deps.findings.endpoints(principal.tenantId, request.scope.endpointIds)).map((e) => e.id),
-      );
-      const unknownIndex = request.scope.endpointIds.findIndex((id) => !known.has(id));
-      if (unknownIndex >= 0) {
-        const field = `scope.endpoint_ids[${unknownIndex}]`;
-        throw new AppError(
-          'invalid_request',
-          `${field}: "${request.scope.endpointIds[unknownIndex]}" is not an endpoint of this tenant`,
-          { field },
-        );
+      const report = await findReport(req, principal.tenantId);
+      const { reason } = parseLegalHoldRequest(req.body);
+      if (report.status === 'expired') {
+        throw new AppError('report_expired', `report ${report.id} was already purged; there is nothing left to hold`);
       }
       const now = deps.clock.now();
-      const report: ReportRecord = {
-        id: deps.newReportId(),
-        tenantId: principal.tenantId,
-        request,
-        status: 'queued',
-        createdAt: now,
-        progress: { stage: 'queued', percent: 0 },
-        attempts: 0,
-      };
-      await deps.reports.insert(report);
-      try {
-        await deps.workflows.start({
-          reportId: report.id,
-          tenantId: report.tenantId,
-          format: request.format,
-          title: request.title,
-        });
-      } catch (err) {
-        // No orphan: a report nobody will ever generate must not be left behind.
-        await deps.reports.deleteQueued(report.tenantId, report.id);
-        throw err;
-      }
+      const held = await deps.reports.setLegalHold(principal.tenantId, report.id, {
+        reason,
+        placedAt: now,
+        placedBy: principal.tokenId,
+      });
       await deps.audit.record({
-        tenant_id: report.tenantId,
+        tenant_id: principal.tenantId,
         report_id: report.id,
-        action: 'report.created',
+        action: 'report.legal_hold_placed',
         actor: principal.tokenId,
         at: now,
+        details: { reason },
       });
-      res
-        .status(202)
-        .location(`/api/v2/reports/${report.id}`)
-        .json({ id: report.id, status: report.status, format: request.format, queued_at: now.toISOString() });
+      await deps.retention.holdChanged({ tenantId: principal.tenantId, reportId: report.id }, true);
+      res.json(presentReport(held ?? report));
     },
   );
+
+  router.delete('/reports/:id/legal-hold', requireScope('reports:legal_hold'), async (req, res) => {
+    const principal = principalOf(res);
+    const report = await findReport(req, principal.tenantId);
+    const released = await deps.reports.setLegalHold(principal.tenantId, report.id, undefined);
+    if (report.legalHold) {
+      await deps.audit.record({
+        tenant_id: principal.tenantId,
+        report_id: report.id,
+        action: 'report.legal_hold_released',
+        actor: principal.tokenId,
+        at: deps.clock.now(),
+        details: { reason: report.legalHold.reason },
+      });
+    }
+    await deps.retention.holdChanged({ tenantId: principal.tenantId, reportId: report.id }, false);
+    res.json(presentReport(released ?? report));
+  });
 
   router.get('/reports', requireScope('reports:read'), async (req, res) => {
     const limit = parseLimit(req.query.limit);

@@ -2,20 +2,26 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createApp } from '../http/app';
+import { ApiMetrics } from '../http/ops-router';
+import { TokenBuckets } from '../http/rate-limit';
+import { mongoReady, temporalReady } from '../infra/readiness';
 import { DownloadLinks } from '../infra/download-links';
 import { newId } from '../infra/ids';
 import { createLogger } from '../infra/logger';
 import { MongoAuditLog } from '../infra/mongo/audit-repo';
+import { MongoIdempotencyKeys } from '../infra/mongo/idempotency-repo';
 import { connectDatabase } from '../infra/mongo/database';
 import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
+import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
 import { loadOrCreateSecret } from '../infra/secrets';
 import reportSchema from '../../schemas/report-1.1.0.schema.json';
 import { publishedJwks } from '../infra/signing/artifact-signers';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
-import { FsArtifactStore } from '../infra/storage/fs-artifact-store';
+import { createArtifactStore } from '../infra/storage';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
+import { TemporalRetention } from '../infra/temporal/retention-workflows';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -36,13 +42,22 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
   });
 
+  const reports = new MongoReportsRepo(db);
   const app = createApp({
-    reports: new MongoReportsRepo(db),
+    reports,
     findings: new MongoFindingsRepo(db),
     tokens: new MongoTokensRepo(db),
     audit: new MongoAuditLog(db),
     workflows: new TemporalReportWorkflows(temporal, config.temporal.taskQueue),
-    store: new FsArtifactStore(path.join(config.dataDir, 'artifacts')),
+    retention: new TemporalRetention(temporal, config.temporal.taskQueue),
+    tenants: new MongoTenantsRepo(db),
+    idempotency: new MongoIdempotencyKeys(db),
+    readiness: { mongodb: mongoReady(db), temporal: temporalReady(connection) },
+    reportCounts: () => reports.countByStatus(),
+    metrics: new ApiMetrics(),
+    presignedDownloads: config.artifacts.s3?.presignedDownloads ?? false,
+    rateLimits: new TokenBuckets(config.http.rateLimitPerMinute, config.http.rateLimitBurst),
+    store: await createArtifactStore(config, logger),
     links: new DownloadLinks(secret, config.http.publicBaseUrl, config.downloads.ttlSeconds),
     clock: { now: () => new Date() },
     logger,

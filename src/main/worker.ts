@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createLogger } from '../infra/logger';
+import { MongoAuditLog } from '../infra/mongo/audit-repo';
 import { connectDatabase } from '../infra/mongo/database';
-import { MongoFindingsRepo, MongoTenantsRepo } from '../infra/mongo/findings-repo';
+import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
+import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { ChromiumPdfRenderer } from '../infra/render/chromium-pdf-renderer';
 import { createHtmlRenderer } from '../infra/render/html-renderer';
@@ -12,9 +14,10 @@ import { jwsSigner } from '../infra/signing/artifact-signers';
 import { loadOrCreateJwsKeys } from '../infra/signing/jwks';
 import { PdfSigner } from '../infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
-import { FsArtifactStore } from '../infra/storage/fs-artifact-store';
+import { createArtifactStore } from '../infra/storage';
 import { reconcileQueuedReports } from '../infra/temporal/reconciler';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
+import { TemporalRetention } from '../infra/temporal/retention-workflows';
 import { createReportWorkers } from '../infra/temporal/workers';
 
 /** How often the worker looks for queued reports whose workflow never started. */
@@ -23,6 +26,10 @@ const RECONCILE_EVERY_MS = 60_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { service: 'worker' });
+  // Before any connection: the runtime's exporter serves activity and queue latencies and our own metrics.
+  if (config.workerMetricsAddress) {
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } });
+  }
   const { client: mongo, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const pdf = new ChromiumPdfRenderer({
@@ -46,6 +53,10 @@ async function main(): Promise<void> {
   if (jws.created) logger.warn('generated a JSON signing key for this machine', { kid: jws.keys.current.kid });
   const reports = new MongoReportsRepo(db);
   const clock = { now: () => new Date() };
+  const client = new Client({
+    connection: await Connection.connect({ address: config.temporal.address }),
+    namespace: config.temporal.namespace,
+  });
   const workers = await createReportWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -54,7 +65,9 @@ async function main(): Promise<void> {
     reports,
     findings: new MongoFindingsRepo(db),
     tenants: new MongoTenantsRepo(db),
-    store: new FsArtifactStore(path.join(config.dataDir, 'artifacts')),
+    store: await createArtifactStore(config, logger),
+    audit: new MongoAuditLog(db),
+    retentionSignals: new TemporalRetention(client, config.temporal.taskQueue),
     clock,
     html: createHtmlRenderer(config.render.templatesDir),
     pdf,
@@ -67,10 +80,6 @@ async function main(): Promise<void> {
     renderConcurrency: config.render.concurrency,
   });
   logger.info('worker running', { taskQueue: config.temporal.taskQueue, renderConcurrency: config.render.concurrency });
-  const client = new Client({
-    connection: await Connection.connect({ address: config.temporal.address }),
-    namespace: config.temporal.namespace,
-  });
   const reconcile = {
     reports,
     workflows: new TemporalReportWorkflows(client, config.temporal.taskQueue),

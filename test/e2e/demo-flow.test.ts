@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { chromium } from 'playwright-core';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID } from '../../src/demo/demo-data';
 import { documentedRequest } from '../fixtures/requests';
 import { readPdf } from '../support/pdf';
@@ -30,6 +31,7 @@ describe('the built service, run as processes', () => {
   const suffix = uniqueSuffix();
   const processes: ChildProcess[] = [];
   const logs: string[] = [];
+  let reportId: string;
   let env: NodeJS.ProcessEnv;
   let base: string;
   let token: string;
@@ -70,6 +72,7 @@ describe('the built service, run as processes', () => {
       PUBLIC_BASE_URL: base,
       CHROMIUM_PATH: stack.chromiumPath,
       LOG_LEVEL: 'warn',
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
     };
     await fs.access(path.join(root, 'dist/src/main/server.js')).catch(() => {
       throw new Error('dist/ is missing: the e2e suite runs the built service (npm run build)');
@@ -119,6 +122,7 @@ describe('the built service, run as processes', () => {
     });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
+    reportId = id;
 
     let status = 'queued';
     const deadline = Date.now() + 120_000;
@@ -173,5 +177,33 @@ describe('the built service, run as processes', () => {
     } finally {
       await connection.close();
     }
+  });
+
+  it("when an operator filters the Temporal Web UI by tenant and status, then the report's workflow is listed", async () => {
+    const ui = process.env.TEST_TEMPORAL_UI_URL;
+    if (!ui) throw new Error('TEST_TEMPORAL_UI_URL is not set: run the suite with ./scripts/test.sh');
+    const query = `TenantId="${DEMO_TENANT_ID}" AND ReportStatus="ready" AND TaskQueue="${env.TEMPORAL_TASK_QUEUE}"`;
+    // The Web UI is an application of its own: it needs JavaScript, unlike the report renderer's pages.
+    const browser = await chromium.launch({ executablePath: stackEnv().chromiumPath });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+      await page.getByText(`report-${reportId}`).first().waitFor({ timeout: 30_000 });
+      await page.goto(`${ui}/namespaces/default/workflows/report-${reportId}`);
+      await page.getByText('generateReportWorkflow').first().waitFor({ timeout: 30_000 });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("when the report is ready, then the worker's metrics show the stages' latencies and create-to-ready time", async () => {
+    const res = await fetch(`http://${env.WORKER_METRICS_ADDRESS}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    for (const stage of ['collectFindings', 'buildReportModel', 'renderPdf', 'signArtifact', 'markReady']) {
+      expect(text).toMatch(new RegExp(`temporal_activity_execution_latency\\w*\\{[^}]*activity_type="${stage}"`));
+    }
+    expect(text).toMatch(/temporal_activity_schedule_to_start_latency/);
+    expect(text).toMatch(/report_create_to_ready\w*\{[^}]*format="pdf"/);
   });
 });

@@ -12,14 +12,19 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { Db, MongoClient } from 'mongodb';
-import type { PdfRenderer } from '../../activities/ports';
+import type { ArtifactStore, PdfRenderer } from '../../activities/ports';
 import { createApp } from '../../src/http/app';
+import { ApiMetrics } from '../../src/http/ops-router';
+import { TokenBuckets } from '../../src/http/rate-limit';
+import { mongoReady, temporalReady } from '../../src/infra/readiness';
 import { DownloadLinks } from '../../src/infra/download-links';
 import { newId } from '../../src/infra/ids';
 import { silentLogger } from '../../src/infra/logger';
 import { MongoAuditLog } from '../../src/infra/mongo/audit-repo';
+import { MongoIdempotencyKeys } from '../../src/infra/mongo/idempotency-repo';
 import { ensureIndexes } from '../../src/infra/mongo/database';
-import { MongoFindingsRepo, MongoTenantsRepo } from '../../src/infra/mongo/findings-repo';
+import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
+import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
 import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
 import reportSchema from '../../schemas/report-1.1.0.schema.json';
@@ -27,10 +32,12 @@ import { jwsSigner, publishedJwks } from '../../src/infra/signing/artifact-signe
 import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
 import { PdfSigner } from '../../src/infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../../src/infra/signing/signing-identity';
-import { FsArtifactStore } from '../../src/infra/storage/fs-artifact-store';
+import { FsArtifactStore, loadOrCreateMasterKey } from '../../src/infra/storage';
+import { S3ArtifactStore } from '../../src/infra/storage/s3-artifact-store';
 import { TemporalReportWorkflows, type ReportWorkflows } from '../../src/infra/temporal/report-workflows';
+import { TemporalRetention } from '../../src/infra/temporal/retention-workflows';
 import { createReportWorkers } from '../../src/infra/temporal/workers';
-import { freshDatabase, stackEnv, uniqueSuffix } from './stack';
+import { freshDatabase, s3Env, stackEnv, uniqueSuffix } from './stack';
 
 /** A response as the tests look at it. */
 export interface ApiResponse {
@@ -48,6 +55,8 @@ export interface Harness {
   taskQueue: string;
   links: DownloadLinks;
   reports: MongoReportsRepo;
+  audit: MongoAuditLog;
+  store: ArtifactStore;
   workflows: ReportWorkflows;
   request(
     method: string,
@@ -55,6 +64,17 @@ export interface Harness {
     opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string },
   ): Promise<ApiResponse>;
   close(): Promise<void>;
+}
+
+/** The test stack's S3 server as the S3 store takes it. */
+function s3Connection() {
+  const s3 = s3Env();
+  return {
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket: s3.bucket,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -72,7 +92,7 @@ const noop = (): void => undefined;
 const silentLoggerForBundler = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
 /** Keeps the SDK's own logging to warnings, so test output shows what matters. Installed once per file. */
-function quietRuntime(): void {
+export function quietRuntime(): void {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch {
@@ -90,6 +110,11 @@ export async function startHarness(
     label?: string;
     /** A browser path for the workers, e.g. a missing one to make every render fail. */
     chromiumPath?: string;
+    /** `s3`: artifacts in the test stack's S3 server, downloads redirected to presigned GETs. */
+    store?: 'fs' | 's3';
+    /** Per-token rate limit; generous unless a test is about the limit. */
+    rateLimitPerMinute?: number;
+    rateLimitBurst?: number;
   } = {},
 ): Promise<Harness> {
   const env = stackEnv();
@@ -99,9 +124,15 @@ export async function startHarness(
   const temporal = new Client({ connection });
   const taskQueue = `reports-test-${uniqueSuffix()}`;
   const artifactsDir = path.join(env.dataDir, `artifacts-${uniqueSuffix()}`);
-  const store = new FsArtifactStore(artifactsDir);
+  const store: ArtifactStore =
+    opts.store === 's3'
+      ? new S3ArtifactStore({ ...s3Connection(), forcePathStyle: true })
+      : new FsArtifactStore(artifactsDir, (await loadOrCreateMasterKey({ dataDir: env.dataDir })).masterKey);
   const reports = new MongoReportsRepo(db);
   const findings = new MongoFindingsRepo(db);
+  const tenants = new MongoTenantsRepo(db);
+  const audit = new MongoAuditLog(db);
+  const retention = new TemporalRetention(temporal, taskQueue);
   const clock = { now: () => new Date() };
   // Listen first: signed links are minted against the real address, known only once the port is bound.
   const server = createServer();
@@ -131,8 +162,10 @@ export async function startHarness(
       workflows: { workflowBundle: await workflowBundle() },
       reports,
       findings,
-      tenants: new MongoTenantsRepo(db),
+      tenants,
       store,
+      audit,
+      retentionSignals: retention,
       clock,
       html: createHtmlRenderer(path.resolve(__dirname, '../../templates')),
       pdf,
@@ -154,8 +187,16 @@ export async function startHarness(
     reports,
     findings,
     tokens: new MongoTokensRepo(db),
-    audit: new MongoAuditLog(db),
+    audit,
+    tenants,
+    retention,
     workflows,
+    idempotency: new MongoIdempotencyKeys(db),
+    readiness: { mongodb: mongoReady(db), temporal: temporalReady(connection) },
+    reportCounts: () => reports.countByStatus(),
+    metrics: new ApiMetrics(),
+    presignedDownloads: opts.store === 's3',
+    rateLimits: new TokenBuckets(opts.rateLimitPerMinute ?? 6_000, opts.rateLimitBurst ?? 1_000),
     store,
     links,
     clock,
@@ -174,6 +215,8 @@ export async function startHarness(
     taskQueue,
     links,
     reports,
+    audit,
+    store,
     workflows,
     async request(method, urlPath, o = {}) {
       const headers: Record<string, string> = { ...o.headers };

@@ -14,6 +14,27 @@ export function stackEnv(): { mongoUrl: string; temporalAddress: string; dataDir
   return { mongoUrl, temporalAddress, dataDir, chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' };
 }
 
+/** The S3-compatible server of the test stack started by scripts/test.sh, with the bucket it created and the
+ * credentials it accepts. Tests fail loudly, never skip, without it. */
+export function s3Env(): {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+} {
+  const endpoint = process.env.TEST_S3_URL;
+  const bucket = process.env.TEST_S3_BUCKET;
+  const accessKeyId = process.env.TEST_S3_ACCESS_KEY_ID;
+  const secretAccessKey = process.env.TEST_S3_SECRET_ACCESS_KEY;
+  if (!endpoint || !bucket || !accessKeyId || !secretAccessKey) {
+    throw new Error(
+      'TEST_S3_URL, TEST_S3_BUCKET, TEST_S3_ACCESS_KEY_ID and TEST_S3_SECRET_ACCESS_KEY are not set: run the suite with ./scripts/test.sh, which starts the test stack',
+    );
+  }
+  return { endpoint, bucket, region: process.env.TEST_S3_REGION ?? 'us-east-1', accessKeyId, secretAccessKey };
+}
+
 /** A short random suffix for per-test names (databases, task queues, folders). */
 export function uniqueSuffix(): string {
   return randomBytes(5).toString('hex');

@@ -1,28 +1,36 @@
 import type { Collection, Db } from 'mongodb';
-
-/** Things done to a report that an auditor may ask about. */
-export type AuditAction = 'report.created' | 'report.download_link_issued' | 'report.artifact_fetched';
+import type { AuditLog } from '../../../activities/ports';
+import type { AuditEvent } from '../../domain/audit';
 
 /** One audit event as stored. */
-export interface AuditEventDoc {
-  tenant_id: string;
-  report_id: string;
-  action: AuditAction;
-  actor: string;
-  at: Date;
-  details?: Record<string, string | number>;
-}
+export type AuditEventDoc = AuditEvent;
 
 /** Append-only log of who did what to which report: an evidence product leaves evidence itself. */
-export class MongoAuditLog {
+export class MongoAuditLog implements AuditLog {
   private readonly events: Collection<AuditEventDoc>;
+  private readonly keyed: Collection<AuditEventDoc & { _id: string }>;
 
   constructor(db: Db) {
     this.events = db.collection<AuditEventDoc>('audit_events');
+    this.keyed = db.collection<AuditEventDoc & { _id: string }>('audit_events');
   }
 
   async record(event: AuditEventDoc): Promise<void> {
-    await this.events.insertOne({ ...event });
+    const { event_id: key, ...fields } = event;
+    if (key) {
+      // Keyed by its id: a repeat finds the event in place and adds nothing.
+      await this.keyed.updateOne({ _id: key }, { $setOnInsert: fields }, { upsert: true });
+    } else {
+      await this.events.insertOne(fields);
+    }
+  }
+
+  /** The events of one tenant not tied to a report (settings changes), oldest first. */
+  async forTenant(tenantId: string): Promise<AuditEventDoc[]> {
+    return this.events
+      .find({ tenant_id: tenantId, report_id: { $exists: false } }, { projection: { _id: 0 } })
+      .sort({ at: 1 })
+      .toArray();
   }
 
   /** The events of one report, oldest first. */

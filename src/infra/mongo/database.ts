@@ -20,6 +20,7 @@ export async function connectDatabase(url: string, dbName: string): Promise<Data
 export async function ensureIndexes(db: Db): Promise<void> {
   await Promise.all([
     db.collection('findings').createIndex({ tenant_id: 1, endpoint_id: 1, detected_at: 1 }, { name: 'scope' }),
+    db.collection('finding_pages').createIndex({ tenant_id: 1, endpoint_id: 1, last_at: 1 }, { name: 'scope' }),
     db.collection('reports').createIndex({ tenant_id: 1, created_at: -1, _id: -1 }, { name: 'tenant_newest' }),
     db.collection('reports').createIndex({ status: 1, created_at: 1 }, { name: 'status_age' }),
     db.collection('api_tokens').createIndex({ token_sha256: 1 }, { name: 'token_hash', unique: true }),

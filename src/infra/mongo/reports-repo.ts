@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import type { ReportsRepo } from '../../../activities/ports';
 import type { FrameworkSlug } from '../../domain/frameworks';
 import {
+  REPORT_STATUSES,
   fromWireScope,
   toWireScope,
   type ArtifactFacts,
@@ -12,6 +13,7 @@ import {
   type ReportStatus,
   type WireScope,
 } from '../../domain/report';
+import type { LegalHold } from '../../domain/retention';
 
 /** A report as stored in MongoDB (snake_case, dates as BSON dates). */
 interface ReportDoc {
@@ -39,6 +41,8 @@ interface ReportDoc {
     signature?: { type: ArtifactSignature['type']; key_id: string; jws?: string };
   };
   counts?: { rows: number; findings: number };
+  legal_hold?: { reason: string; placed_at: Date; placed_by: string };
+  regenerated_from?: string;
 }
 
 function toDoc(r: ReportRecord): ReportDoc {
@@ -53,6 +57,7 @@ function toDoc(r: ReportRecord): ReportDoc {
     created_at: r.createdAt,
     progress: r.progress,
     attempts: r.attempts,
+    ...(r.regeneratedFrom ? { regenerated_from: r.regeneratedFrom } : {}),
   };
 }
 
@@ -102,6 +107,14 @@ function fromDoc(d: ReportDoc): ReportRecord {
   if (d.error) record.error = d.error;
   if (d.artifact) record.artifact = artifactFromDoc(d.artifact);
   if (d.counts) record.counts = d.counts;
+  if (d.legal_hold) {
+    record.legalHold = {
+      reason: d.legal_hold.reason,
+      placedAt: d.legal_hold.placed_at,
+      placedBy: d.legal_hold.placed_by,
+    };
+  }
+  if (d.regenerated_from) record.regeneratedFrom = d.regenerated_from;
   return record;
 }
 
@@ -149,6 +162,7 @@ export class MongoReportsRepo implements ReportsRepo {
       { _id: reportId, tenant_id: tenantId, status: 'queued' },
       {
         $set: { status: 'running', started_at: at, progress: { stage: 'collecting', percent: 5 } },
+        $unset: { error: '' },
         $inc: { attempts: 1 },
       },
     );
@@ -196,6 +210,58 @@ export class MongoReportsRepo implements ReportsRepo {
       { _id: reportId, tenant_id: tenantId, status: { $in: ['queued', 'running'] } },
       { $set: { status: 'failed', failed_at: at, error, progress: { stage: 'failed', percent: 100 } } },
     );
+  }
+
+  async requeueFailed(tenantId: string, reportId: string): Promise<boolean> {
+    const res = await this.reports.updateOne(
+      { _id: reportId, tenant_id: tenantId, status: 'failed' },
+      { $set: { status: 'queued', progress: { stage: 'queued', percent: 0 } }, $unset: { failed_at: '' } },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  async markExpired(tenantId: string, reportId: string, purgedAt: Date): Promise<boolean> {
+    const res = await this.reports.updateOne(
+      { _id: reportId, tenant_id: tenantId, status: 'ready' },
+      { $set: { status: 'expired', purged_at: purgedAt } },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  async setExpiry(tenantId: string, reportId: string, expiresAt: Date): Promise<void> {
+    await this.reports.updateOne(
+      { _id: reportId, tenant_id: tenantId, status: 'ready' },
+      { $set: { expires_at: expiresAt } },
+    );
+  }
+
+  async setLegalHold(
+    tenantId: string,
+    reportId: string,
+    hold: LegalHold | undefined,
+  ): Promise<ReportRecord | undefined> {
+    const filter = { _id: reportId, tenant_id: tenantId };
+    await this.reports.updateOne(
+      filter,
+      hold
+        ? { $set: { legal_hold: { reason: hold.reason, placed_at: hold.placedAt, placed_by: hold.placedBy } } }
+        : { $unset: { legal_hold: '' } },
+    );
+    const doc = await this.reports.findOne(filter);
+    return doc ? fromDoc(doc) : undefined;
+  }
+
+  async countByStatus(): Promise<Record<ReportStatus, number>> {
+    const counts = await Promise.all(REPORT_STATUSES.map((status) => this.reports.countDocuments({ status })));
+    return Object.fromEntries(REPORT_STATUSES.map((status, i) => [status, counts[i]])) as Record<ReportStatus, number>;
+  }
+
+  async listReady(tenantId: string, page: { limit: number; afterId?: string }): Promise<ReportRecord[]> {
+    const filter = page.afterId
+      ? { tenant_id: tenantId, status: 'ready' as const, _id: { $gt: page.afterId } }
+      : { tenant_id: tenantId, status: 'ready' as const };
+    const docs = await this.reports.find(filter).sort({ _id: 1 }).limit(page.limit).toArray();
+    return docs.map(fromDoc);
   }
 
   async listQueuedBefore(before: Date, limit: number): Promise<ReportRecord[]> {

@@ -103,18 +103,23 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     const abort = new AbortController();
     const work = this.renderWithRetry(html, options, deadline, abort.signal);
     let timer: NodeJS.Timeout | undefined;
+    const onCancel = () => abort.abort();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        abort.abort();
         reject(new Error(`PDF render timed out after ${options.timeoutMs} ms`));
+        abort.abort();
       }, options.timeoutMs);
+      abort.signal.addEventListener('abort', () => reject(new Error('PDF render was cancelled')));
     });
+    if (options.signal?.aborted) abort.abort();
+    options.signal?.addEventListener('abort', onCancel);
     // The losing promise must not surface later as an unhandled rejection.
     work.catch(() => undefined);
     try {
       return await Promise.race([work, timeout]);
     } finally {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onCancel);
     }
   }
 

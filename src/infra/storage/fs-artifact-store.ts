@@ -1,48 +1,63 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { ArtifactStore } from '../../../activities/ports';
 import { AppError } from '../../domain/errors';
+import { openEnvelope, sealEnvelope, type MasterKey } from './envelope';
+import { checkObjectKey, checkObjectPrefix } from './object-keys';
 
-const KEY_PATTERN = /^(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+\/?$/;
-
-/** Artifact store on the local filesystem: one file per key under a root folder, so the per-tenant key
- * layout becomes per-tenant directories. Writes go to a temporary file first and are renamed into place,
- * so a crash never leaves a half-written artifact under its real key. */
+/** Artifact store on the local filesystem: one file per key under a root folder, so the per-tenant key layout
+ * becomes per-tenant directories. Every file is an envelope (see {@link sealEnvelope}): encrypted under a data key
+ * of its own, wrapped by the master key, both bound to the object key, so the bytes on disk reveal nothing and a
+ * file copied under another key does not open. Writes go to a temporary file first and are renamed into place, so
+ * a crash never leaves a half-written artifact under its real key. */
 export class FsArtifactStore implements ArtifactStore {
-  constructor(private readonly root: string) {}
+  private readonly root: string;
+
+  constructor(
+    root: string,
+    private readonly masterKey: MasterKey,
+  ) {
+    this.root = path.resolve(root);
+  }
 
   private pathOf(key: string): string {
-    if (!KEY_PATTERN.test(key) || key.split('/').some((part) => part === '..' || part === '.')) {
-      throw new Error(`storage key "${key}" is not allowed`);
-    }
     const full = path.resolve(this.root, key);
-    if (!full.startsWith(path.resolve(this.root) + path.sep)) throw new Error(`storage key "${key}" escapes the store`);
+    // The key rules already keep every key inside; this catches a rule loosened by mistake.
+    if (!full.startsWith(this.root + path.sep)) throw new Error(`storage key "${key}" escapes the store`);
     return full;
   }
 
   // The content type is not kept: a file store serves what the report records.
   async put(key: string, body: Buffer, _contentType: string): Promise<void> {
-    const target = this.pathOf(key);
+    const target = this.pathOf(checkObjectKey(key));
+    const sealed = sealEnvelope(this.masterKey, key, body);
     await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
     const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    await fs.writeFile(temp, body, { mode: 0o600 });
-    await fs.rename(temp, target);
+    try {
+      await fs.writeFile(temp, sealed, { mode: 0o600, flag: 'wx' });
+      await fs.rename(temp, target);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
   }
 
   async get(key: string): Promise<Buffer> {
+    let sealed: Buffer;
     try {
-      return await fs.readFile(this.pathOf(key));
+      sealed = await fs.readFile(this.pathOf(checkObjectKey(key)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new AppError('artifact_missing', `no stored object at ${key}`);
       }
       throw err;
     }
+    return openEnvelope(this.masterKey, key, sealed);
   }
 
   async deletePrefix(prefix: string): Promise<number> {
-    const dir = this.pathOf(prefix.replace(/\/$/, ''));
+    const dir = this.pathOf(checkObjectPrefix(prefix));
     const count = await countFiles(dir);
     await fs.rm(dir, { recursive: true, force: true });
     return count;
@@ -50,7 +65,7 @@ export class FsArtifactStore implements ArtifactStore {
 }
 
 async function countFiles(dir: string): Promise<number> {
-  let entries: import('node:fs').Dirent[];
+  let entries: Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (err) {

@@ -1,16 +1,19 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type {
   ArtifactStore,
+  AuditLog,
   Clock,
   DetachedSigning,
   FindingsRepo,
   PdfRenderer,
   PdfSigning,
   ReportsRepo,
+  RetentionSignals,
   TenantsRepo,
 } from '../../../activities/ports';
 import { createRenderActivities, type HtmlRenderer } from '../../../activities/render-activities';
 import { createReportActivities } from '../../../activities/report-activities';
+import { createRetentionActivities } from '../../../activities/retention-activities';
 import { createSignActivities } from '../../../activities/sign-activities';
 import { renderQueueFor } from '../../../workflows/contracts';
 import { reportOutline } from '../render/html-renderer';
@@ -26,6 +29,9 @@ export interface ReportWorkerDeps {
   findings: FindingsRepo;
   tenants: TenantsRepo;
   store: ArtifactStore;
+  audit: AuditLog;
+  /** Reaches the retention workflows when a tenant's retention changes. */
+  retentionSignals: RetentionSignals;
   clock: Clock;
   html: HtmlRenderer;
   pdf: PdfRenderer;
@@ -47,6 +53,7 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     activities: {
       ...createReportActivities(deps),
       ...createSignActivities({ store: deps.store, reports: deps.reports, ...deps.signers, outlineOf: reportOutline }),
+      ...createRetentionActivities({ ...deps, signals: deps.retentionSignals }),
     },
   });
   const render = await Worker.create({

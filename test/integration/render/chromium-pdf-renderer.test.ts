@@ -388,6 +388,22 @@ describe('ChromiumPdfRenderer lifecycle', () => {
     expect(renderer.stats().inFlight).toBe(0);
   });
 
+  it('when the activity is cancelled mid-render, then the render stops with a clear error and the renderer still works', async () => {
+    const renderer = newRenderer();
+    await renderer.renderPdf(reportHtml, optionsFor(model));
+    const big = buildReportModelFixture({ rowCount: 80 });
+    const cancel = new AbortController();
+    const started = Date.now();
+    const render = renderer.renderPdf(reportHtmlOf(big), { ...optionsFor(big), signal: cancel.signal });
+    setTimeout(() => cancel.abort(), 50);
+    await expect(render).rejects.toThrow('PDF render was cancelled');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const pdf = await renderer.renderPdf(reportHtml, optionsFor(model));
+    expect(pdfFacts(pdf).text).toContain(model.report.title);
+    await sleep(200);
+    expect(renderer.stats().inFlight).toBe(0);
+  });
+
   it('when closed, then its browser exits and later renders fail', async () => {
     const before = chromiumChildren();
     const renderer = newRenderer();

@@ -1,0 +1,96 @@
+import { Router, type RequestHandler } from 'express';
+import { REPORT_STATUSES, type ReportStatus } from '../domain/report';
+import { Counter, Gauge, Histogram, MetricsRegistry } from '../infra/metrics';
+
+/** A dependency the API cannot serve without, checked by `/readyz`. */
+export type ReadinessCheck = () => Promise<void>;
+
+/** What the operations endpoints need. */
+export interface OpsRouterDeps {
+  readiness: Record<string, ReadinessCheck>;
+  reportCounts: () => Promise<Record<ReportStatus, number>>;
+  metrics: ApiMetrics;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+/** The API's metrics: requests by route and status, their latency, and reports by status. */
+export class ApiMetrics {
+  readonly registry = new MetricsRegistry();
+  readonly requests = this.registry.register(
+    new Counter('http_requests_total', 'HTTP requests answered, by method, route and status.'),
+  );
+  readonly latency = this.registry.register(
+    new Histogram(
+      'http_request_duration_seconds',
+      'Time to answer an HTTP request, by method and route.',
+      [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    ),
+  );
+  readonly reports = this.registry.register(new Gauge('reports', 'Reports by status, all tenants.'));
+
+  /** Remembers where the routers that follow are mounted, for {@link middleware}'s route labels. */
+  static mountedAt(mount: string): RequestHandler {
+    return (_req, res, next) => {
+      res.locals.mount = mount;
+      next();
+    };
+  }
+
+  /** Counts and times every request under its route template (never the raw path, which holds ids). */
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        // The mount path is remembered on the way in: Express resets req.baseUrl when an error leaves a router.
+        const mount = typeof res.locals.mount === 'string' ? res.locals.mount : '';
+        const route = req.route ? `${mount}${String((req.route as { path: unknown }).path)}` : 'unmatched';
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
+        this.latency.observe({ method: req.method, route }, seconds);
+      });
+      next();
+    };
+  }
+}
+
+function withTimeout(check: ReadinessCheck): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
+    check()
+      .then(resolve, reject)
+      .finally(() => clearTimeout(timer));
+  });
+}
+
+/** `/healthz` (the process answers), `/readyz` (every dependency answers: send traffic), `/metrics`. */
+export function opsRouter(deps: OpsRouterDeps): Router {
+  const router = Router();
+  deps.metrics.registry.onCollect(async () => {
+    const counts = await deps.reportCounts();
+    deps.metrics.reports.set(REPORT_STATUSES.map((status) => ({ labels: { status }, value: counts[status] })));
+  });
+
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/readyz', async (_req, res) => {
+    const names = Object.keys(deps.readiness);
+    const results = await Promise.allSettled(names.map((name) => withTimeout(deps.readiness[name])));
+    const checks = Object.fromEntries(
+      names.map((name, i) => [name, results[i].status === 'fulfilled' ? 'ok' : 'unreachable']),
+    );
+    const ready = results.every((r) => r.status === 'fulfilled');
+    res
+      .set('Cache-Control', 'no-store')
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8').send(await deps.metrics.registry.text());
+  });
+
+  return router;
+}

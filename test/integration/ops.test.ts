@@ -1,0 +1,75 @@
+/**
+ * Operations endpoints on the real stack: liveness, readiness (MongoDB and Temporal must answer), metrics.
+ */
+import type { AddressInfo } from 'node:net';
+import { Connection } from '@temporalio/client';
+import express from 'express';
+import { ApiMetrics, opsRouter } from '../../src/http/ops-router';
+import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
+import { mongoReady, temporalReady } from '../../src/infra/readiness';
+import { loadScenario, scenarioRequest, type Scenario } from '../fixtures/scenario';
+import { startHarness, type Harness } from '../support/harness';
+
+jest.setTimeout(60_000);
+
+let h: Harness;
+let s: Scenario;
+
+beforeAll(async () => {
+  h = await startHarness({ label: 'ops' });
+  s = await loadScenario(h.db);
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('health, readiness and metrics', () => {
+  it('when MongoDB and Temporal answer, then /healthz and /readyz are 200', async () => {
+    expect((await h.request('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await h.request('GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', checks: { mongodb: 'ok', temporal: 'ok' } });
+  });
+
+  it('when Temporal cannot be reached, then /readyz is 503 and names it, while /healthz stays 200', async () => {
+    const unreachable = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
+    const app = express().use(
+      opsRouter({
+        readiness: { mongodb: mongoReady(h.db), temporal: temporalReady(unreachable) },
+        reportCounts: () => new MongoReportsRepo(h.db).countByStatus(),
+        metrics: new ApiMetrics(),
+      }),
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'not_ready', checks: { mongodb: 'ok', temporal: 'unreachable' } });
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      server.close();
+      await unreachable.close();
+    }
+  });
+
+  it('when requests have been served, then /metrics counts them by route template and reports by status', async () => {
+    const created = await h.request('POST', '/api/v2/reports', { token: s.a.token, body: scenarioRequest(s, 'json') });
+    await h.request('GET', `/api/v2/reports/${created.body.id}`, { token: s.a.token });
+    await h.request('GET', `/api/v2/reports/${created.body.id}`, { token: s.a.token });
+    await h.request('GET', '/api/v2/reports/rpt_2026_0000000000000000', { token: s.a.token });
+    const res = await h.request('GET', '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
+    expect(res.text).toContain('http_requests_total{method="GET",route="/api/v2/reports/:id",status="200"} 2');
+    expect(res.text).toContain('http_requests_total{method="GET",route="/api/v2/reports/:id",status="404"} 1');
+    expect(res.text).toContain('http_requests_total{method="POST",route="/api/v2/reports",status="202"} 1');
+    expect(res.text).not.toContain(created.body.id);
+    expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v2\/reports\/:id"\} 3/);
+    const queued = await h.db.collection('reports').countDocuments({ status: 'queued' });
+    expect(res.text).toContain(`reports{status="queued"} ${queued}`);
+    expect(res.text).toContain('reports{status="expired"} 0');
+  });
+});

@@ -1,0 +1,148 @@
+import type { ApplicationFailure } from '@temporalio/common';
+import type { ArtifactStore, FindingsInScope, FindingsRepo, ReportsRepo, TenantsRepo } from '../../activities/ports';
+import { createReportActivities, latestOfEachRow, type FindingsSnapshot } from '../../activities/report-activities';
+import type { Evidence, Finding } from '../../src/domain/finding';
+import type { ReportRecord, ReportScope } from '../../src/domain/report';
+import { buildReportModel } from '../../src/domain/report-model';
+import { buildFinding } from '../fixtures/findings';
+
+const TENANT = 'tnt_2026_fixturetenant01';
+const ENDPOINTS = ['ep_2026_fixtureep0001', 'ep_2026_fixtureep0002'];
+const SCOPE: ReportScope = {
+  endpointIds: ENDPOINTS,
+  from: '2026-04-01',
+  to: '2026-06-30',
+  includeSeverities: ['critical', 'high', 'medium', 'low', 'info'],
+};
+
+/** Repeats of a few weaknesses in every spelling the model folds together (category case and separators,
+ * fingerprint case and white space), some at the same instant, on two endpoints. */
+function spelledFindings(): Finding[] {
+  const categories = [
+    ['prompt_injection', 'Prompt Injection', 'prompt-injection'],
+    ['sensitive_information_disclosure', 'Sensitive Information Disclosure'],
+    ['excessive_agency', 'excessive agency'],
+  ];
+  const findings: Finding[] = [];
+  for (let i = 0; i < 120; i++) {
+    const weakness = i % 7;
+    const spellings = categories[weakness % categories.length];
+    const fingerprint = `Weakness:${weakness}`;
+    findings.push(
+      buildFinding({
+        tenantId: TENANT,
+        endpointId: ENDPOINTS[weakness % 2],
+        category: spellings[i % spellings.length],
+        fingerprint: i % 3 === 0 ? `  ${fingerprint.toUpperCase()} ` : fingerprint,
+        severity: (['critical', 'high', 'medium', 'low'] as const)[i % 4],
+        // Every fourth finding shares its instant with the one before: ties break on id.
+        detectedAt: new Date(Date.UTC(2026, 3, 1) + (i - (i % 4 === 3 ? 1 : 0)) * 3_600_000).toISOString(),
+        evidence: { prompt: `prompt of finding ${i}`, response: `response of finding ${i}` },
+      }),
+    );
+  }
+  return findings;
+}
+
+/** A repository over findings in memory that remembers which evidence was asked for. */
+function fakeFindings(all: Finding[], lose: string[] = []): FindingsRepo & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    async findInScope(): Promise<FindingsInScope> {
+      const sorted = [...all].sort((a, b) => a.detectedAt.localeCompare(b.detectedAt) || a.id.localeCompare(b.id));
+      return {
+        findings: sorted.map(({ evidence: _evidence, ...summary }) => summary),
+        async evidence(ids) {
+          asked.push(...ids);
+          const byId = new Map(all.map((f) => [f.id, f.evidence]));
+          return new Map(ids.filter((id) => !lose.includes(id)).map((id) => [id, byId.get(id)!] as [string, Evidence]));
+        },
+      };
+    },
+    async endpoints(_tenantId, ids) {
+      return ids.map((id) => ({ id, tenantId: TENANT, name: `Endpoint ${id}`, description: '' }));
+    },
+  };
+}
+
+function activities(findings: FindingsRepo) {
+  const stored = new Map<string, Buffer>();
+  const report = {
+    id: 'rpt_2026_fixturereport1',
+    tenantId: TENANT,
+    request: { title: 'Q2', format: 'json', frameworks: ['OWASP_LLM', 'EU_AI_ACT'], scope: SCOPE },
+    status: 'running',
+    createdAt: new Date('2026-07-01T00:00:00Z'),
+    progress: { stage: 'collecting', percent: 10 },
+    attempts: 1,
+  } as unknown as ReportRecord;
+  const reports = { get: async () => report, setProgress: async () => undefined } as unknown as ReportsRepo;
+  const store: ArtifactStore = {
+    put: async (key, body) => void stored.set(key, body),
+    get: async (key) => stored.get(key)!,
+    deletePrefix: async () => 0,
+  };
+  const tenants = { get: async () => undefined } as unknown as TenantsRepo;
+  const acts = createReportActivities({ reports, findings, tenants, store, clock: { now: () => new Date() } });
+  return { acts, stored, report };
+}
+
+function modelOf(findings: Finding[]) {
+  return buildReportModel({
+    report: {
+      id: 'rpt_2026_fixturereport1',
+      tenantId: TENANT,
+      tenantName: 'Example Corp',
+      title: 'Q2',
+      format: 'json',
+      frameworks: ['OWASP_LLM', 'EU_AI_ACT'],
+      scope: SCOPE,
+      requestedAt: '2026-07-01T00:00:00.000Z',
+    },
+    findings,
+    endpoints: [],
+    generatedAt: '2026-07-01T00:00:00.000Z',
+  });
+}
+
+describe('collectFindings reads evidence only where a report shows it', () => {
+  it('when findings repeat in every spelling the model merges, then the snapshot builds the same model as the full findings', async () => {
+    const all = spelledFindings();
+    const repo = fakeFindings(all);
+    const { acts, stored } = activities(repo);
+    const { snapshotKey, findings } = await acts.collectFindings({
+      tenantId: TENANT,
+      reportId: 'rpt_2026_fixturereport1',
+    });
+    const snapshot = JSON.parse(stored.get(snapshotKey)!.toString('utf8')) as FindingsSnapshot;
+
+    const expected = modelOf(all);
+    expect(findings).toBe(all.length);
+    expect(modelOf(snapshot.findings)).toEqual(expected);
+    expect(repo.asked.sort()).toEqual(expected.rows.map((r) => r.findingIds[r.findingIds.length - 1]).sort());
+    const withEvidence = snapshot.findings.filter((f) => f.evidence.prompt !== '');
+    expect(withEvidence.map((f) => f.id).sort()).toEqual([...repo.asked].sort());
+  });
+
+  it('when several findings of a row share the latest instant, then the one with the greatest id is the latest', () => {
+    const a = buildFinding({ id: 'fnd_2026_tie_a', detectedAt: '2026-05-01T00:00:00.000Z', fingerprint: 'tie' });
+    const b = buildFinding({ id: 'fnd_2026_tie_b', detectedAt: '2026-05-01T00:00:00.000Z', fingerprint: 'TIE' });
+    const older = buildFinding({ id: 'fnd_2026_tie_c', detectedAt: '2026-04-01T00:00:00.000Z', fingerprint: 'tie' });
+    expect(latestOfEachRow([b, older, a])).toEqual([b.id]);
+    expect(modelOf([a, b, older]).rows.map((r) => r.evidence)).toEqual([b.evidence]);
+  });
+
+  it('when the evidence of a row’s latest finding cannot be read, then collection fails instead of showing none', async () => {
+    const all = spelledFindings();
+    const lost = latestOfEachRow(all)[0];
+    const { acts } = activities(fakeFindings(all, [lost]));
+    const failure = (await acts
+      .collectFindings({ tenantId: TENANT, reportId: 'rpt_2026_fixturereport1' })
+      .catch((err: unknown) => err)) as ApplicationFailure;
+    expect(failure).toMatchObject({
+      type: 'internal',
+      message: `finding ${lost} is in scope but its evidence cannot be read`,
+    });
+  });
+});
