@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Db, MongoClient } from 'mongodb';
@@ -118,6 +119,18 @@ async function startRetention(r: { tenantId: string; reportId: string; readyAt: 
   });
 }
 
+/** Runs the re-targeting of a tenant's retention to completion without letting the test server's clock move:
+ * the environment's own client skips time while it waits for a result, which could carry the retention
+ * workflow past its new deadline before the test looks. */
+async function retarget(tenantId: string): Promise<void> {
+  const frozen = new Client({ connection: env.connection });
+  await frozen.workflow.execute('retargetRetentionWorkflow', {
+    workflowId: `retarget-${uniqueSuffix()}`,
+    taskQueue,
+    args: [{ tenantId }],
+  });
+}
+
 /** Advances the test server's clock to `day` days after the report became ready. */
 async function sleepUntilDay(r: { readyAt: Date }, day: number): Promise<void> {
   const wait = r.readyAt.getTime() + day * DAY_MS - (await env.currentTimeMs());
@@ -164,11 +177,7 @@ describe('artifact retention on a durable timer', () => {
       const handle = await startRetention(r, 365);
       await sleepUntilDay(r, 10);
       await tenants.setRetention(r.tenantId, 30, new Date());
-      await env.client.workflow.execute('retargetRetentionWorkflow', {
-        workflowId: `retarget-${uniqueSuffix()}`,
-        taskQueue,
-        args: [{ tenantId: r.tenantId }],
-      });
+      await retarget(r.tenantId);
       const state = await handle.query(retentionStateQuery);
       expect(state.expiresAt).toBe(retentionDeadline(r.readyAt, 30).toISOString());
       expect((await reports.get(r.tenantId, r.reportId))?.expiresAt).toEqual(retentionDeadline(r.readyAt, 30));
@@ -185,11 +194,7 @@ describe('artifact retention on a durable timer', () => {
       const handle = await startRetention(r, 30);
       await sleepUntilDay(r, 10);
       await tenants.setRetention(r.tenantId, 90, new Date());
-      await env.client.workflow.execute('retargetRetentionWorkflow', {
-        workflowId: `retarget-${uniqueSuffix()}`,
-        taskQueue,
-        args: [{ tenantId: r.tenantId }],
-      });
+      await retarget(r.tenantId);
       await sleepUntilDay(r, 89);
       await expectKept(r);
       await handle.result();
