@@ -6,6 +6,7 @@
  * Prints medians, maxima and peak RSS, and checks the model built from the database equals the one built from
  * the findings as generated; run it through scripts/bench-model.sh, which starts a database of its own.
  */
+import { loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { latestOfEachRow } from '../activities/report-activities';
@@ -19,7 +20,8 @@ import { FINDING_PAGES } from '../src/infra/mongo/finding-pages';
 import { MongoFindingsRepo } from '../src/infra/mongo/findings-repo';
 import { insertFindings } from '../src/infra/mongo/tenant-admin';
 
-const SIZES = [1_000, 10_000, 100_000];
+/** Findings in scope per round; BENCH_SIZES (comma-separated) picks others. */
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const MODEL_RUNS = 7;
 const DB_RUNS = 5;
 const TENANT = 'tnt_2026_benchtenant0001';
@@ -169,7 +171,7 @@ async function main(): Promise<void> {
       lines.push(
         `${String(n).padStart(7)} findings, ${String(rows).padStart(6)} rows | model median ${model.median.toFixed(0)} ms, max ${model.max.toFixed(0)} ms | ` +
           `whole step median ${step.median.toFixed(0)} ms, max ${step.max.toFixed(0)} ms (database part median ${query.median.toFixed(0)} ms) | ` +
-          `load ${(loadMs / 1000).toFixed(1)} s into ${pages} pages | peak RSS so far ${mb(process.resourceUsage().maxRSS)}`,
+          `load ${(loadMs / 1000).toFixed(1)} s into ${pages} pages | machine load ${loadavg()[0].toFixed(1)} | peak RSS so far ${mb(process.resourceUsage().maxRSS)}`,
       );
       process.stdout.write(`${lines[lines.length - 1]}\n`);
     }

@@ -3,6 +3,7 @@
 # started fresh and stopped afterwards. Prints medians and maxima at 1k, 10k and 100k findings.
 #
 #   BENCH_TEMPORAL_PORT (default 27333), BENCH_TEMPORAL_UI_PORT (28333), BENCH_MONGO_PORT (47117)
+#   BENCH_SIZES         findings in scope per round, comma-separated (default 1000,10000,100000)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"

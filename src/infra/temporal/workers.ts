@@ -55,6 +55,10 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
       ...createSignActivities({ store: deps.store, reports: deps.reports, ...deps.signers, outlineOf: reportOutline }),
       ...createRetentionActivities({ ...deps, signals: deps.retentionSignals }),
     },
+    // Every step is a few database and object-store calls, so more steps at once only lengthen the database's queue.
+    // With the SDK's 100, a burst of 1,000 reports (scripts/bench-load.sh) queued so long in FerretDB that steps hit
+    // their one-minute start-to-close timeout and were retried on top, and throughput collapsed.
+    maxConcurrentActivityTaskExecutions: 10,
   });
   const render = await Worker.create({
     connection,
