@@ -281,7 +281,12 @@ export function coverageOf(slug: FrameworkSlug, rows: readonly ReportRow[]): Fra
     const keys = new Set(
       (row.frameworks.find((f) => f.framework === slug)?.controls ?? []).map((c) => coverageKey(slug, c.id)),
     );
-    for (const key of keys) rowsByKey.set(key, [...(rowsByKey.get(key) ?? []), row.ref]);
+    for (const key of keys) {
+      // Appended in place: copying the list per row made coverage quadratic in the rows.
+      const list = rowsByKey.get(key);
+      if (list) list.push(row.ref);
+      else rowsByKey.set(key, [row.ref]);
+    }
   }
   const framework = getFramework(slug);
   const controls = framework.controls
