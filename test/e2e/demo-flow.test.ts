@@ -1,60 +1,27 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { chromium } from 'playwright-core';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID } from '../../src/demo/demo-data';
 import { documentedRequest } from '../fixtures/requests';
 import { readPdf } from '../support/pdf';
+import { ReportsApi, ServiceProcesses, freePort, requireBuild } from '../support/processes';
 import { stackEnv, uniqueSuffix } from '../support/stack';
 
 jest.setTimeout(180_000);
 
-const root = path.resolve(__dirname, '../..');
-const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** The built server, worker and CLI, started as a user starts them, on the test stack. */
 describe('the built service, run as processes', () => {
   const suffix = uniqueSuffix();
-  const processes: ChildProcess[] = [];
-  const logs: string[] = [];
+  let services: ServiceProcesses;
   let reportId: string;
   let env: NodeJS.ProcessEnv;
   let base: string;
   let token: string;
 
   async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-    try {
-      const { stdout } = await run(process.execPath, [path.join(root, 'dist/src/main/cli.js'), ...args], {
-        env,
-        cwd: root,
-      });
-      return { code: 0, stdout };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string };
-      return { code: e.code ?? -1, stdout: e.stdout ?? '' };
-    }
-  }
-
-  function start(script: string): ChildProcess {
-    const child = spawn(process.execPath, [path.join(root, 'dist/src/main', script)], { env, cwd: root });
-    child.stdout?.on('data', (d: Buffer) => logs.push(`[${script}] ${d.toString()}`));
-    child.stderr?.on('data', (d: Buffer) => logs.push(`[${script}] ${d.toString()}`));
-    processes.push(child);
-    return child;
+    const { code, stdout } = await services.cli(args);
+    return { code, stdout };
   }
 
   beforeAll(async () => {
@@ -74,38 +41,20 @@ describe('the built service, run as processes', () => {
       LOG_LEVEL: 'warn',
       WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
     };
-    await fs.access(path.join(root, 'dist/src/main/server.js')).catch(() => {
-      throw new Error('dist/ is missing: the e2e suite runs the built service (npm run build)');
-    });
-    const seeded = await run(process.execPath, [path.join(root, 'dist/src/main/cli.js'), 'seed-demo'], {
-      env,
-      cwd: root,
-    });
+    await requireBuild();
+    services = new ServiceProcesses(env);
+    const seeded = await services.cli(['seed-demo']);
+    if (seeded.code !== 0) throw new Error(`seed-demo failed: ${seeded.stderr}`);
     token = JSON.parse(seeded.stdout).token;
-    start('worker.js');
-    start('server.js');
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const ok = await fetch(`${base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`server did not answer /healthz:\n${logs.join('')}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await Promise.all([services.startWorker(), services.startServer(base)]);
   });
 
   afterAll(async () => {
-    for (const p of processes) p.kill('SIGTERM');
-    await Promise.all(processes.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
+    await services?.stopAll();
   });
 
   it('when the seeding runs again, then it adds no data and still prints a working token', async () => {
-    const again = await run(process.execPath, [path.join(root, 'dist/src/main/cli.js'), 'seed-demo'], {
-      env,
-      cwd: root,
-    });
+    const again = await cli(['seed-demo']);
     const printed = JSON.parse(again.stdout);
     expect(printed.tenant_id).toBe(DEMO_TENANT_ID);
     expect(printed.endpoint_ids).toEqual(DEMO_ENDPOINTS.map((e) => e.id));
@@ -124,15 +73,10 @@ describe('the built service, run as processes', () => {
     const { id } = (await created.json()) as { id: string };
     reportId = id;
 
-    let status = 'queued';
-    const deadline = Date.now() + 120_000;
-    while (status === 'queued' || status === 'running') {
-      if (Date.now() > deadline) throw new Error(`report still ${status}:\n${logs.join('')}`);
-      await new Promise((r) => setTimeout(r, 500));
-      status = ((await (await fetch(`${base}/api/v2/reports/${id}`, { headers: auth })).json()) as { status: string })
-        .status;
-    }
-    expect(status).toBe('ready');
+    const report = await new ReportsApi(base, token).waitForStatus(id, ['ready', 'failed'], 120_000, () =>
+      services.logTail(),
+    );
+    expect(report.status).toBe('ready');
 
     // As `curl -fOJL` does: follow the redirect and save under the Content-Disposition name.
     const download = await fetch(`${base}/api/v2/reports/${id}/download`, { headers: auth });

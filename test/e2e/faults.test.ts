@@ -1,0 +1,427 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection, decodePendingActivityState } from '@temporalio/client';
+import { decodeTimeoutType } from '@temporalio/common';
+import { MongoClient } from 'mongodb';
+import { DEMO_TENANT_ID } from '../../src/demo/demo-data';
+import { createEndpoint, insertFindings } from '../../src/infra/mongo/tenant-admin';
+import { buildFinding } from '../fixtures/findings';
+import { documentedRequest } from '../fixtures/requests';
+import {
+  LocalStack,
+  ROOT,
+  ReportsApi,
+  ServiceProcesses,
+  descendants,
+  freePort,
+  listProcesses,
+  poll,
+  requireBuild,
+  type PresentedReport,
+  type ServiceProcess,
+} from '../support/processes';
+
+/**
+ * Fault injection on the built service, run as processes on a stack of its own, whose services it stops and
+ * starts: a worker killed or stopped mid-render, Chromium crashing under a render, the database and the Temporal
+ * server going away mid-run, and template errors that can never succeed.
+ */
+
+// This file's stack, on ports far from the dev (7233, 27017, 8333) and test (17233, 37017, 38333) stacks.
+const stack = new LocalStack('faults', {
+  temporal: Number(process.env.FAULTS_TEMPORAL_PORT ?? 19233),
+  temporalUi: Number(process.env.FAULTS_TEMPORAL_UI_PORT ?? 19234),
+  mongo: Number(process.env.FAULTS_MONGO_PORT ?? 39017),
+  s3: Number(process.env.FAULTS_S3_PORT ?? 39333),
+});
+
+/** An endpoint with enough findings that printing its report takes seconds: long enough to interrupt. */
+const BULK_ENDPOINT = 'ep_2026_faultsbulk0001';
+const BULK_ROWS = 300;
+/** CPU time a page's renderer has used once it is laying out or printing the report; opening an empty page
+ * costs it about 50 ms. */
+const PRINTING_CPU_MS = 250;
+
+jest.setTimeout(180_000);
+
+let services: ServiceProcesses;
+let api: ReportsApi;
+let worker: ServiceProcess;
+let connection: Connection | undefined;
+let temporal: Client;
+let dataDir: string;
+/** The templates every worker reads: a copy, so a test can break it. */
+let templatesDir: string;
+
+const logs = () => services.logTail();
+
+beforeAll(async () => {
+  await requireBuild();
+  // Artifacts go to the file store, so SeaweedFS is not needed.
+  await stack.startFresh(['temporal', 'ferretdb']);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  dataDir = path.join(stack.dir, 'app');
+  templatesDir = path.join(stack.dir, 'templates');
+  await fs.cp(path.join(ROOT, 'templates'), templatesDir, { recursive: true });
+  services = new ServiceProcesses({
+    ...process.env,
+    MONGO_URL: stack.mongoUrl,
+    MONGO_DB: 'faults',
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `faults-${randomBytes(4).toString('hex')}`,
+    DATA_DIR: dataDir,
+    HTTP_PORT: String(port),
+    PUBLIC_BASE_URL: base,
+    CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    TEMPLATES_DIR: templatesDir,
+    RENDER_CONCURRENCY: '2',
+    LOG_LEVEL: 'warn',
+    WORKER_METRICS_ADDRESS: 'off',
+  });
+  const seeded = await services.cli(['seed-demo']);
+  if (seeded.code !== 0) throw new Error(`seed-demo failed: ${seeded.stderr}`);
+  api = new ReportsApi(base, (JSON.parse(seeded.stdout) as { token: string }).token);
+  await seedBulkEndpoint();
+  [worker] = await Promise.all([services.startWorker(), services.startServer(base)]);
+  connection = await Connection.connect({ address: stack.temporalAddress });
+  temporal = new Client({ connection });
+});
+
+// A test that failed half-way may have left no worker running; the next one starts with one.
+beforeEach(async () => {
+  if (worker && !worker.running) worker = await services.startWorker();
+});
+
+afterAll(async () => {
+  await services?.stopAll();
+  await connection?.close();
+  await stack.down();
+});
+
+async function seedBulkEndpoint(): Promise<void> {
+  const mongo = new MongoClient(stack.mongoUrl, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    const db = mongo.db('faults');
+    await createEndpoint(db, {
+      tenantId: DEMO_TENANT_ID,
+      id: BULK_ENDPOINT,
+      name: 'Bulk scan target',
+      description: 'Many distinct weaknesses, so that its report takes a while to print.',
+    });
+    await insertFindings(
+      db,
+      Array.from({ length: BULK_ROWS }, (_, i) =>
+        buildFinding({
+          id: `fnd_2026_faultsbulk${String(i).padStart(6, '0')}`,
+          tenantId: DEMO_TENANT_ID,
+          endpointId: BULK_ENDPOINT,
+          title: `Jailbreak variant ${i} bypasses the refusal policy`,
+          fingerprint: `jailbreak:${i}`,
+        }),
+      ),
+    );
+  } finally {
+    await mongo.close();
+  }
+}
+
+const bulkReport = () => documentedRequest([BULK_ENDPOINT], 'pdf');
+const smallReport = () => documentedRequest(['ep_2026_abc123'], 'pdf');
+const workflowId = (reportId: string) => `report-${reportId}`;
+
+/** Stops the current worker (SIGTERM, as an orchestrator does) and starts another. A worker that does not exit
+ * in time is killed, and the test fails. */
+async function replaceWorker(): Promise<void> {
+  const old = worker;
+  old.signal('SIGTERM', { group: false });
+  try {
+    await old.waitForExit(20_000);
+  } finally {
+    if (old.running) old.signal('SIGKILL', { group: false });
+    worker = await services.startWorker();
+  }
+}
+
+/** The worker's Chromium: the browser it launched and that browser's renderer processes. */
+function chromiumOf(w: ServiceProcess): { browser?: number; renderers: { pid: number; cpuMs: number }[] } {
+  const tree = descendants(w.pid);
+  const browser = tree.find((p) => p.ppid === w.pid && p.command.includes('--remote-debugging-pipe'));
+  return {
+    browser: browser?.pid,
+    renderers: tree.filter((p) => p.command.includes('--type=renderer')).map((p) => ({ pid: p.pid, cpuMs: p.cpuMs })),
+  };
+}
+
+/** Waits until `w` is printing the report's PDF: the render activity has started, and a renderer of the worker's
+ * browser has done the work of laying out a page (so the page is open and holds the report). */
+async function waitUntilPrinting(reportId: string, w: ServiceProcess): Promise<{ browser: number }> {
+  let seen = '';
+  return poll(
+    `report ${reportId} printing in ${w.name}`,
+    async () => {
+      const desc = await temporal.workflow.getHandle(workflowId(reportId)).describe();
+      const pending = desc.raw.pendingActivities ?? [];
+      const chromium = chromiumOf(w);
+      seen = JSON.stringify({
+        status: desc.status.name,
+        pending: pending.map((a) => ({ type: a.activityType?.name, state: decodePendingActivityState(a.state) })),
+        chromium,
+      });
+      const render = pending.find((a) => a.activityType?.name === 'renderPdf');
+      if (decodePendingActivityState(render?.state) !== 'STARTED') return undefined;
+      const busy = chromium.renderers.some((r) => r.cpuMs >= PRINTING_CPU_MS);
+      return chromium.browser !== undefined && busy ? { browser: chromium.browser } : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, detail: () => `last seen: ${seen}\n${logs()}` },
+  );
+}
+
+/** Waits until no process has the pid any more. */
+async function waitUntilGone(pid: number, what: string): Promise<void> {
+  await poll(what, async () => (listProcesses().some((p) => p.pid === pid) ? undefined : true), {
+    timeoutMs: 15_000,
+    intervalMs: 100,
+  });
+}
+
+/** One scheduled activity of a workflow run, as its history records it. */
+interface ActivityRecord {
+  type: string;
+  /** The attempt the history records as started: the last one. */
+  attempt: number;
+  /** Why the attempt before it failed, if there was one. */
+  lastFailure?: { message: string; type?: string; timeout?: string };
+  outcome: 'completed' | 'failed' | 'timed out' | 'open';
+}
+
+/** The render activities of a report's workflow run (the latest run unless `runId` is given). */
+async function renders(reportId: string, runId?: string): Promise<ActivityRecord[]> {
+  const history = await temporal.workflow.getHandle(workflowId(reportId), runId).fetchHistory();
+  const byScheduled = new Map<string, ActivityRecord>();
+  const record = (scheduledEventId: unknown) => byScheduled.get(String(scheduledEventId));
+  for (const e of history.events ?? []) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      byScheduled.set(String(e.eventId), { type: scheduled.activityType?.name ?? '?', attempt: 0, outcome: 'open' });
+    }
+    const started = e.activityTaskStartedEventAttributes;
+    const r = started && record(started.scheduledEventId);
+    if (started && r) {
+      r.attempt = started.attempt ?? 0;
+      const f = started.lastFailure;
+      if (f) {
+        r.lastFailure = {
+          message: f.message ?? '',
+          type: f.applicationFailureInfo?.type ?? undefined,
+          timeout: decodeTimeoutType(f.timeoutFailureInfo?.timeoutType),
+        };
+      }
+    }
+    const ended = [
+      [e.activityTaskCompletedEventAttributes, 'completed'],
+      [e.activityTaskFailedEventAttributes, 'failed'],
+      [e.activityTaskTimedOutEventAttributes, 'timed out'],
+    ] as const;
+    for (const [attrs, outcome] of ended) {
+      const r2 = attrs && record(attrs.scheduledEventId);
+      if (r2) r2.outcome = outcome;
+    }
+  }
+  return [...byScheduled.values()].filter((a) => a.type === 'renderPdf');
+}
+
+/** The runs of a report's workflow, oldest first, once none is running any more. */
+async function workflowRuns(reportId: string): Promise<{ runId: string; status: string }[]> {
+  return poll(
+    `the workflow runs of ${reportId} listed as closed`,
+    async () => {
+      const runs: { runId: string; status: string; start: number }[] = [];
+      for await (const wf of temporal.workflow.list({ query: `WorkflowId="${workflowId(reportId)}"` })) {
+        runs.push({ runId: wf.runId, status: wf.status.name, start: wf.startTime.getTime() });
+      }
+      if (runs.length === 0 || runs.some((r) => r.status === 'RUNNING')) return undefined;
+      return runs.sort((a, b) => a.start - b.start).map(({ runId, status }) => ({ runId, status }));
+    },
+    { timeoutMs: 15_000 },
+  );
+}
+
+/** Checks a ready report end to end: exactly one file in its artifact folder (no copy from a second attempt, no
+ * temporary file from an interrupted write), facts that agree with the downloaded bytes, the expected number of
+ * attempts, and the expected workflow runs. */
+async function expectOneArtifact(
+  report: PresentedReport,
+  expected: { attempts: number; runs: string[] },
+): Promise<void> {
+  const folder = path.join(dataDir, 'artifacts/tenants', DEMO_TENANT_ID, 'reports', report.id, 'artifact');
+  expect(await fs.readdir(folder)).toEqual([`${report.id}.${report.format}`]);
+  expect(report).toMatchObject({
+    status: 'ready',
+    attempts: expected.attempts,
+    error: null,
+    progress: { stage: 'done', percent: 100 },
+    artifact: { file_name: `${report.id}.${report.format}` },
+  });
+  const bytes = await api.download(report.id);
+  expect(bytes.length).toBe(report.artifact!.size);
+  expect(createHash('sha256').update(bytes).digest('hex')).toBe(report.artifact!.sha256);
+  if (report.format === 'pdf') expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  expect((await workflowRuns(report.id)).map((r) => r.status)).toEqual(expected.runs);
+}
+
+describe('fault injection on the running service', () => {
+  it('when the worker is killed -9 mid-render and started again, then the report becomes ready with exactly one artifact', async () => {
+    const id = await api.create(bulkReport());
+    const { browser } = await waitUntilPrinting(id, worker);
+    worker.signal('SIGKILL', { group: false });
+    await worker.waitForExit(10_000);
+    // Its browser sees the pipe close and exits: no orphan goes on printing.
+    await waitUntilGone(browser, `the killed worker's browser (pid ${browser}) exiting`);
+    worker = await services.startWorker();
+
+    // The dead worker's render is found by its missed heartbeats (30 s) and retried on the new worker.
+    const report = await api.waitForStatus(id, ['ready', 'failed'], 150_000, logs);
+    await expectOneArtifact(report, { attempts: 1, runs: ['COMPLETED'] });
+    expect(await renders(id)).toEqual([
+      {
+        type: 'renderPdf',
+        attempt: 2,
+        lastFailure: expect.objectContaining({ timeout: 'HEARTBEAT' }),
+        outcome: 'completed',
+      },
+    ]);
+  });
+
+  it('when the worker gets SIGTERM mid-render, then it hands the render back and exits, and a new worker makes the report ready', async () => {
+    const id = await api.create(bulkReport());
+    const { browser } = await waitUntilPrinting(id, worker);
+    worker.signal('SIGTERM', { group: false });
+    expect(await worker.waitForExit(20_000)).toEqual({ code: 0, signal: null });
+    await waitUntilGone(browser, `the stopped worker's browser (pid ${browser}) closing`);
+    worker = await services.startWorker();
+
+    const report = await api.waitForStatus(id, ['ready', 'failed'], 120_000, logs);
+    await expectOneArtifact(report, { attempts: 1, runs: ['COMPLETED'] });
+    // Handed back as a failed attempt, retried at once: not left for the heartbeat timeout to find.
+    expect(await renders(id)).toEqual([
+      {
+        type: 'renderPdf',
+        attempt: 2,
+        lastFailure: { message: 'PDF render was cancelled', type: 'Error', timeout: undefined },
+        outcome: 'completed',
+      },
+    ]);
+  });
+
+  it('when Chromium crashes while printing, then the activity is retried on a relaunched browser in the same worker', async () => {
+    const id = await api.create(bulkReport());
+    const { browser } = await waitUntilPrinting(id, worker);
+    process.kill(browser, 'SIGKILL');
+
+    const report = await api.waitForStatus(id, ['ready', 'failed'], 120_000, logs);
+    await expectOneArtifact(report, { attempts: 1, runs: ['COMPLETED'] });
+    expect(await renders(id)).toEqual([
+      {
+        type: 'renderPdf',
+        attempt: 2,
+        lastFailure: expect.objectContaining({ type: 'render_failed' }),
+        outcome: 'completed',
+      },
+    ]);
+    expect(worker.running).toBe(true);
+    const relaunched = chromiumOf(worker).browser;
+    expect(relaunched).toEqual(expect.any(Number));
+    expect(relaunched).not.toBe(browser);
+  });
+
+  it('when the database stops for 10 s during a run, then the report still becomes ready after it returns', async () => {
+    const id = await api.create(bulkReport());
+    await waitUntilPrinting(id, worker);
+    await stack.stop('ferretdb');
+    const stoppedAt = Date.now();
+    try {
+      await new Promise((r) => setTimeout(r, 10_000));
+    } finally {
+      await stack.start('ferretdb');
+    }
+
+    const report = await api.waitForStatus(id, ['ready', 'failed'], 120_000, logs);
+    await expectOneArtifact(report, { attempts: 1, runs: ['COMPLETED'] });
+    // The outage fell inside the run: the report was marked ready only once the database was back.
+    expect(Date.parse(report.completed_at!)).toBeGreaterThan(stoppedAt);
+  });
+
+  it('when the Temporal server restarts with reports in flight, then they all finish, each with one artifact', async () => {
+    // Two reports printing hold both render slots (RENDER_CONCURRENCY 2); the third waits for one.
+    const ids = [await api.create(bulkReport()), await api.create(bulkReport()), await api.create(smallReport())];
+    await Promise.all(ids.slice(0, 2).map((id) => waitUntilPrinting(id, worker)));
+    await stack.stop('temporal');
+    const stoppedAt = Date.now();
+    await stack.start('temporal');
+
+    const reports = await Promise.all(ids.map((id) => api.waitForStatus(id, ['ready', 'failed'], 150_000, logs)));
+    for (const report of reports) {
+      await expectOneArtifact(report, { attempts: 1, runs: ['COMPLETED'] });
+      expect(Date.parse(report.completed_at!)).toBeGreaterThan(stoppedAt);
+    }
+  });
+
+  describe('a template error', () => {
+    const partial = () => path.join(templatesDir, 'partials/summary.hbs');
+    let original: string;
+
+    beforeAll(async () => {
+      original = await fs.readFile(partial(), 'utf8');
+    });
+
+    it('when a partial does not parse, then a worker refuses to start and names the file', async () => {
+      await fs.writeFile(partial(), `${original}\n{{#if summary.rows}}\n`);
+      try {
+        const broken = services.start('worker');
+        expect(await broken.waitForExit(30_000)).toEqual({ code: 1, signal: null });
+        expect(broken.text()).toMatch(/^worker failed: Error: template summary\.hbs: Parse error on line \d+/m);
+      } finally {
+        await fs.writeFile(partial(), original);
+      }
+    });
+
+    it('when a template names a field the data lacks, then the report fails quickly, and once it is fixed a retry makes it ready', async () => {
+      expect(original).toContain('{{summary.rows}}');
+      // Strict mode makes a misspelt field an error, as a template edit gone wrong would.
+      await fs.writeFile(partial(), original.replace('{{summary.rows}}', '{{summary.rowz}}'));
+      let id: string;
+      try {
+        await replaceWorker();
+        id = await api.create(smallReport());
+        const failed = await api.waitForStatus(id, ['ready', 'failed'], 60_000, logs);
+        expect(failed).toMatchObject({
+          status: 'failed',
+          attempts: 1,
+          artifact: null,
+          error: { code: expect.any(String), message: expect.any(String) },
+        });
+        expect(failed.error!.message).not.toContain('rowz');
+        // Quickly: the retries of a render that cannot succeed are few and short, not endless.
+        expect(Date.parse(failed.failed_at!) - Date.parse(failed.started_at!)).toBeLessThan(40_000);
+        const [firstRun] = await workflowRuns(id);
+        expect(firstRun.status).toBe('FAILED');
+        expect(await renders(id, firstRun.runId)).toEqual([
+          expect.objectContaining({
+            outcome: 'failed',
+            lastFailure: expect.objectContaining({ message: expect.stringContaining('"rowz" not defined') }),
+          }),
+        ]);
+      } finally {
+        // The fix: the template put right and the worker restarted, since templates are read at start.
+        await fs.writeFile(partial(), original);
+        await replaceWorker();
+      }
+
+      expect(await api.retry(id)).toEqual({ status: 202, body: { id, status: 'queued', format: 'pdf', attempt: 2 } });
+      const report = await api.waitForStatus(id, ['ready', 'failed'], 60_000, logs);
+      await expectOneArtifact(report, { attempts: 2, runs: ['FAILED', 'COMPLETED'] });
+    });
+  });
+});
