@@ -44,20 +44,22 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
         'The artifact was purged under the retention policy; regenerate the report.',
       );
     }
+    const recordFetch = (details: Record<string, string>) =>
+      deps.audit.record({
+        tenant_id: report.tenantId,
+        report_id: report.id,
+        action: 'report.artifact_fetched',
+        actor: 'signed-url',
+        at: now,
+        details: { ip: req.ip ?? '', ...details },
+      });
     if (deps.presignedDownloads && deps.store.presignGet) {
       const url = await deps.store.presignGet(report.artifact.key, {
         expiresInSeconds: PRESIGNED_SECONDS,
         fileName,
         contentType: report.artifact.contentType,
       });
-      await deps.audit.record({
-        tenant_id: report.tenantId,
-        report_id: report.id,
-        action: 'report.artifact_fetched',
-        actor: 'signed-url',
-        at: now,
-        details: { sha256: report.artifact.sha256, ip: req.ip ?? '', via: 'presigned-get' },
-      });
+      await recordFetch({ sha256: report.artifact.sha256, via: 'presigned-get' });
       res.set({ 'Cache-Control': 'no-store', ETag: `"${report.artifact.sha256}"` }).redirect(302, url);
       return;
     }
@@ -66,14 +68,7 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
     if (sha256 !== report.artifact.sha256) {
       throw new AppError('internal', `stored artifact of ${report.id} does not match its recorded sha256`);
     }
-    await deps.audit.record({
-      tenant_id: report.tenantId,
-      report_id: report.id,
-      action: 'report.artifact_fetched',
-      actor: 'signed-url',
-      at: now,
-      details: { sha256, ip: req.ip ?? '' },
-    });
+    await recordFetch({ sha256 });
     // setHeader, not res.set: Express would append a charset and the type must match the recorded one.
     const headers: Record<string, string> = {
       'Content-Type': report.artifact.contentType,
