@@ -14,9 +14,11 @@ export type ErrorCode =
   | 'idempotency_key_reused'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'import_invalid'
   | 'rate_limited'
   | 'unavailable'
   | 'render_failed'
+  | 'template_failed'
   | 'artifact_missing'
   | 'artifact_corrupt'
   | 'internal';
@@ -46,6 +48,8 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   idempotency_key_reused: { status: 422, retryable: false, expose: true },
   payload_too_large: { status: 413, retryable: false, expose: true },
   unsupported_media_type: { status: 415, retryable: false, expose: true },
+  // A scanner file that cannot be read as the format it claims: the message names the line and the problem.
+  import_invalid: { status: 422, retryable: false, expose: true },
   rate_limited: { status: 429, retryable: true, expose: true },
   unavailable: { status: 503, retryable: true, expose: true },
   render_failed: {
@@ -54,6 +58,15 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
     expose: false,
     shown:
       'The artifact could not be rendered after several attempts. Retry the report; if it fails again, contact support with the report id.',
+  },
+  // The report's templates failed on this report's data: rendering again gives the same error, so the report
+  // fails at once and `/retry` runs it again once the templates are fixed.
+  template_failed: {
+    status: 500,
+    retryable: false,
+    expose: false,
+    shown:
+      'The report template could not be applied to this report. Contact support with the report id; retry it once fixed.',
   },
   artifact_missing: {
     status: 500,

@@ -1,0 +1,53 @@
+import { AppError } from '../errors';
+import type { Evidence, FrameworkRef } from '../finding';
+import type { Severity } from '../severity';
+
+/** The scanners whose output the service imports. */
+export const SCANNER_FORMATS = ['garak-report', 'garak-hitlog', 'promptfoo'] as const;
+
+/** A scanner output format the importers read. */
+export type ScannerFormat = (typeof SCANNER_FORMATS)[number];
+
+/** Where an imported finding came from, kept with it as provenance. `item` names the finding inside its run
+ * (garak attempt uuid and detector, promptfoo result id or index): with the tool and run id it identifies the
+ * finding, so importing the same file twice gives the same findings. */
+export interface ImportSource {
+  tool: 'garak' | 'promptfoo';
+  toolVersion?: string;
+  runId?: string;
+  item: string;
+  /** Tool-specific facts shown to an auditor: probe, detector, score, plugin, strategy, provider. */
+  detail: Record<string, string | number>;
+}
+
+/** A finding as an importer reads it from a scanner file, before it is given an endpoint, a tenant and an id. */
+export interface ImportedFinding {
+  title: string;
+  /** A crosswalk category (see catalogue/crosswalk.json), so the same weakness from two tools merges. */
+  category: string;
+  severity: Severity;
+  /** ISO 8601 time the tool observed it (the run's time when the tool records no finer time). */
+  detectedAt: string;
+  /** Tool-independent weakness key (`weakness:<id>` from weaknesses.ts). */
+  fingerprint: string;
+  frameworkRefs: FrameworkRef[];
+  evidence: Evidence;
+  source: ImportSource;
+}
+
+/** What a parser knows about the run once it has read the file. */
+export interface RunFacts {
+  tool: 'garak' | 'promptfoo';
+  toolVersion?: string;
+  runId?: string;
+  /** Items the file holds (garak attempts, promptfoo results) and how many of them became findings. */
+  itemsRead: number;
+  findings: number;
+}
+
+/** The error for a file that cannot be imported: names the line (1-based; 0 when the file as a whole is
+ * wrong) and the problem, e.g. `line 17: not valid JSON (Unexpected end of JSON input)`. */
+export function importError(line: number, problem: string): AppError {
+  const where = line > 0 ? `line ${line}: ` : '';
+  return new AppError('import_invalid', `${where}${problem}`, { line, problem });
+}
