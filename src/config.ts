@@ -8,6 +8,8 @@ export interface Config {
     host: string;
     publicBaseUrl: string;
     bodyLimitBytes: number;
+    /** Body limit of `POST /findings`, which carries up to 1,000 findings with their evidence. */
+    findingsBodyLimitBytes: number;
     rateLimitPerMinute: number;
     rateLimitBurst: number;
   };
@@ -22,6 +24,8 @@ export interface Config {
   signing: { p12Path?: string; p12Password: string };
   render: { chromiumPath: string; concurrency: number; recycleAfter: number; templatesDir: string };
   artifacts: ArtifactsConfig;
+  /** Largest scanner file `POST /findings/imports` accepts. */
+  importMaxBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -124,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
       host: p.string(env, 'HTTP_HOST', '127.0.0.1'),
       publicBaseUrl: p.url(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${port}`),
       bodyLimitBytes: p.int(env, 'HTTP_BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+      findingsBodyLimitBytes: p.int(env, 'HTTP_FINDINGS_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
       rateLimitPerMinute: p.int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
       rateLimitBurst: p.int(env, 'RATE_LIMIT_BURST', 120, 1, 100_000),
     },
@@ -153,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       templatesDir: path.resolve(p.string(env, 'TEMPLATES_DIR', path.join(projectRoot(), 'templates'))),
     },
     artifacts: artifactsConfig(env, p),
+    importMaxBytes: p.int(env, 'IMPORT_MAX_BYTES', 512 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
     logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
   if (p.list.length > 0) throw new Error(`Invalid configuration:\n  - ${p.list.join('\n  - ')}`);

@@ -26,7 +26,16 @@ export interface Finding {
   fingerprint: string;
   frameworkRefs: FrameworkRef[];
   evidence: Evidence;
-  source?: { tool: string; runId?: string };
+  source?: FindingSource;
+}
+
+/** Where a finding came from: the tool that found it and, for imported files, the run and the file. */
+export interface FindingSource {
+  tool: string;
+  toolVersion?: string;
+  runId?: string;
+  /** sha256 (hex) of the scanner file it was imported from. */
+  fileSha256?: string;
 }
 
 /** An endpoint under test. */
@@ -35,4 +44,5 @@ export interface Endpoint {
   tenantId: string;
   name: string;
   description: string;
+  createdAt?: string;
 }

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from '../infra/logger';
 import { artifactsRouter, type ArtifactsRouterDeps } from './artifacts-router';
 import { errorHandler, notFound } from './errors';
+import { findingsRouter, type FindingsRouterDeps } from './findings-router';
 import { ApiMetrics, opsRouter, type OpsRouterDeps } from './ops-router';
 import { publicRouter, type PublicRouterDeps } from './public-router';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
@@ -12,6 +13,7 @@ export type AppDeps = ReportsRouterDeps &
   ArtifactsRouterDeps &
   PublicRouterDeps &
   TenantRouterDeps &
+  FindingsRouterDeps &
   OpsRouterDeps & { logger: Logger };
 
 /** Builds the Express application: the health check, public keys, schemas and signed artifact URLs without a
@@ -31,6 +33,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v2', ApiMetrics.mountedAt('/api/v2'));
   app.use('/api/v2', artifactsRouter(deps));
   app.use('/api/v2', tenantRouter(deps));
+  app.use('/api/v2', findingsRouter(deps));
   app.use('/api/v2', reportsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

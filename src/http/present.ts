@@ -1,3 +1,4 @@
+import type { Endpoint, Finding } from '../domain/finding';
 import { artifactFileName, toWireScope, type ReportRecord } from '../domain/report';
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
@@ -48,5 +49,34 @@ export function presentReport(r: ReportRecord): Record<string, unknown> {
       regenerate: r.status === 'queued' || r.status === 'running' ? null : `${self}/regenerate`,
       retry: r.status === 'failed' ? `${self}/retry` : null,
     },
+  };
+}
+
+/** The public representation of an endpoint under test. */
+export function presentEndpoint(e: Endpoint): Record<string, unknown> {
+  return { id: e.id, name: e.name, description: e.description, created_at: e.createdAt ?? null };
+}
+
+/** The public representation of a finding. Its text is returned as stored: JSON carries it safely, and every
+ * place that renders it escapes it. */
+export function presentFinding(f: Finding): Record<string, unknown> {
+  return {
+    id: f.id,
+    endpoint_id: f.endpointId,
+    title: f.title,
+    category: f.category,
+    severity: f.severity,
+    detected_at: f.detectedAt,
+    fingerprint: f.fingerprint,
+    framework_refs: f.frameworkRefs,
+    evidence: f.evidence,
+    source: f.source
+      ? {
+          tool: f.source.tool,
+          tool_version: f.source.toolVersion ?? null,
+          run_id: f.source.runId ?? null,
+          file_sha256: f.source.fileSha256 ?? null,
+        }
+      : null,
   };
 }

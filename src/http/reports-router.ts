@@ -13,6 +13,7 @@ import type { ReportWorkflows } from '../infra/temporal/report-workflows';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import { jsonBody } from './json-body';
+import { decodeCursor, pageOf, parseLimit } from './paging';
 import { rateLimit, type TokenBuckets } from './rate-limit';
 import { presentReport } from './present';
 
@@ -33,39 +34,7 @@ export interface ReportsRouterDeps {
   bodyLimitBytes: number;
 }
 
-const DEFAULT_PAGE = 20;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const MAX_PAGE = 100;
-
-function encodeCursor(r: ReportRecord): string {
-  return Buffer.from(JSON.stringify([r.createdAt.getTime(), r.id])).toString('base64url');
-}
-
-function decodeCursor(raw: unknown): { createdAt: Date; id: string } | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    const [ms, id] = JSON.parse(Buffer.from(String(raw), 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof ms === 'number' && Number.isFinite(ms) && isId(id, 'rpt')) return { createdAt: new Date(ms), id };
-  } catch {
-    // fall through to the error below
-  }
-  throw new AppError(
-    'invalid_request',
-    'cursor: is not a cursor this API issued; use next_cursor from a list response',
-    {
-      field: 'cursor',
-    },
-  );
-}
-
-function parseLimit(raw: unknown): number {
-  if (raw === undefined) return DEFAULT_PAGE;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < 1 || n > MAX_PAGE) {
-    throw new AppError('invalid_request', `limit: must be a whole number from 1 to ${MAX_PAGE}`, { field: 'limit' });
-  }
-  return n;
-}
 
 /** The reports API: create, read, list, and the download redirect. */
 export function reportsRouter(deps: ReportsRouterDeps): Router {
@@ -291,11 +260,12 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
 
   router.get('/reports', requireScope('reports:read'), async (req, res) => {
     const limit = parseLimit(req.query.limit);
-    const after = decodeCursor(req.query.cursor);
-    const page = await deps.reports.list(principalOf(res).tenantId, { limit: limit + 1, after });
-    const more = page.length > limit;
-    const data = page.slice(0, limit);
-    res.json({ data: data.map(presentReport), next_cursor: more ? encodeCursor(data[data.length - 1]) : null });
+    const after = decodeCursor(req.query.cursor, ([ms, id]) =>
+      typeof ms === 'number' && Number.isFinite(ms) && isId(id, 'rpt') ? { createdAt: new Date(ms), id } : undefined,
+    );
+    const items = await deps.reports.list(principalOf(res).tenantId, { limit: limit + 1, after });
+    const page = pageOf(items, limit, (r) => [r.createdAt.getTime(), r.id]);
+    res.json({ data: page.data.map(presentReport), next_cursor: page.next });
   });
 
   router.get('/reports/:id', requireScope('reports:read'), async (req, res) => {

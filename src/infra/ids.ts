@@ -1,7 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ID_RANDOM_CHARS, formatId, type IdPrefix } from '../domain/ids';
 
 /** A new random id such as `rpt_2026_…` (80 random bits). */
 export function newId(prefix: IdPrefix, at: Date = new Date()): string {
   return formatId(prefix, at, randomBytes(ID_RANDOM_CHARS));
+}
+
+/** An id derived from `parts` instead of drawn at random: the same parts always give the same id, which is
+ * what makes re-sending or re-importing a finding idempotent. 80 bits of a SHA-256 of the parts. */
+export function stableId(prefix: IdPrefix, at: Date, parts: readonly string[]): string {
+  const digest = createHash('sha256');
+  for (const part of parts) digest.update(`${part.length}:${part}`);
+  return formatId(prefix, at, digest.digest());
 }

@@ -2,7 +2,11 @@ import { promises as fs } from 'node:fs';
 import type { Db } from 'mongodb';
 import { loadConfig } from '../config';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings } from '../demo/demo-data';
+import { SCANNER_FORMATS, type ScannerFormat } from '../domain/importers/types';
+import { importScannerFile, type ImportProgress } from '../infra/import/scanner-import';
 import { connectDatabase } from '../infra/mongo/database';
+import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
+import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
 import { createEndpoint, createTenant, insertFindings, mintToken } from '../infra/mongo/tenant-admin';
 import { SCOPES, type Scope } from '../infra/mongo/tokens-repo';
 import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-artifact';
@@ -10,6 +14,10 @@ import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-arti
 const USAGE = `usage:
   cli seed-demo                         load the demo tenant (once) and print a fresh token as JSON
   cli mint-token <tenant-id> [scopes]   mint a token; scopes comma-separated (default: ${SCOPES.join(',')})
+  cli import <file> --tenant <id> --endpoint <id> [--format garak-report|garak-hitlog|promptfoo]
+             [--run-started-at <ISO time>]
+                                        import a garak report/hitlog or promptfoo results into an endpoint
+                                        (a hitlog records no time: its hits are dated at the import)
   cli verify <file> --jwks <url|file> [--signature <jws> | --signature-file <file>]
                                         check a downloaded PDF or JSON against the published keys only`;
 
@@ -79,17 +87,64 @@ async function verify(args: string[]): Promise<number> {
   return verdict.valid ? 0 : 1;
 }
 
+/** A one-line progress bar on a terminal; a line per quarter of the file otherwise (CI logs). */
+function progressPrinter(): (p: ImportProgress) => void {
+  const tty = process.stderr.isTTY;
+  let lastQuarter = -1;
+  return (p) => {
+    const fraction = p.bytesTotal > 0 ? Math.min(1, p.bytesRead / p.bytesTotal) : 1;
+    const label = p.phase === 'checking' ? 'checking' : 'storing ';
+    if (tty) {
+      const width = 30;
+      const done = Math.round(fraction * width);
+      process.stderr.write(
+        `\r${label} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${p.findings} findings stored`,
+      );
+      if (p.phase === 'storing' && fraction >= 1) process.stderr.write('\n');
+    } else {
+      const quarter = Math.floor(fraction * 4) + (p.phase === 'storing' ? 5 : 0);
+      if (quarter !== lastQuarter)
+        process.stderr.write(`${label} ${(fraction * 100).toFixed(0)}%, ${p.findings} findings stored\n`);
+      lastQuarter = quarter;
+    }
+  };
+}
+
+/** Imports a scanner file straight into the database, by the same code the API's import runs. */
+async function importFile(db: Db, args: string[]): Promise<void> {
+  const { positional, named } = options(args);
+  if (positional.length !== 1 || !named.tenant || !named.endpoint) throw new Error(USAGE);
+  const format = named.format;
+  if (format !== undefined && !(SCANNER_FORMATS as readonly string[]).includes(format)) {
+    throw new Error(`--format "${format}" is not one of ${SCANNER_FORMATS.join(', ')}`);
+  }
+  const endpoints = new MongoEndpointsRepo(db);
+  if (!(await endpoints.get(named.tenant, named.endpoint))) {
+    throw new Error(`endpoint ${named.endpoint} is not an endpoint of tenant ${named.tenant}`);
+  }
+  const findings = new MongoFindingsRepo(db);
+  const result = await importScannerFile(positional[0], (batch) => findings.store(batch, new Date()), {
+    tenantId: named.tenant,
+    endpointId: named.endpoint,
+    ...(format ? { format: format as ScannerFormat } : {}),
+    ...(named['run-started-at'] ? { runStartedAt: named['run-started-at'] } : {}),
+    onProgress: progressPrinter(),
+  });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   if (command === 'verify') {
     process.exitCode = await verify(args);
     return;
   }
-  if (command !== 'seed-demo' && command !== 'mint-token') throw new Error(USAGE);
+  if (command !== 'seed-demo' && command !== 'mint-token' && command !== 'import') throw new Error(USAGE);
   const config = loadConfig();
   const { client, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   try {
     if (command === 'seed-demo') await seedDemo(db);
+    else if (command === 'import') await importFile(db, args);
     else await mint(db, args[0], args[1]);
   } finally {
     await client.close();

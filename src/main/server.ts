@@ -11,6 +11,7 @@ import { createLogger } from '../infra/logger';
 import { MongoAuditLog } from '../infra/mongo/audit-repo';
 import { MongoIdempotencyKeys } from '../infra/mongo/idempotency-repo';
 import { connectDatabase } from '../infra/mongo/database';
+import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
 import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
@@ -43,9 +44,15 @@ async function main(): Promise<void> {
   });
 
   const reports = new MongoReportsRepo(db);
+  const findings = new MongoFindingsRepo(db);
   const app = createApp({
     reports,
-    findings: new MongoFindingsRepo(db),
+    findings,
+    findingsStore: findings,
+    endpointsStore: new MongoEndpointsRepo(db),
+    newEndpointId: () => newId('ep'),
+    findingsBodyLimitBytes: config.http.findingsBodyLimitBytes,
+    imports: { maxBytes: config.importMaxBytes, uploadDir: path.join(config.dataDir, 'uploads') },
     tokens: new MongoTokensRepo(db),
     audit: new MongoAuditLog(db),
     workflows: new TemporalReportWorkflows(temporal, config.temporal.taskQueue),

@@ -23,6 +23,7 @@ import { silentLogger } from '../../src/infra/logger';
 import { MongoAuditLog } from '../../src/infra/mongo/audit-repo';
 import { MongoIdempotencyKeys } from '../../src/infra/mongo/idempotency-repo';
 import { ensureIndexes } from '../../src/infra/mongo/database';
+import { MongoEndpointsRepo } from '../../src/infra/mongo/endpoints-repo';
 import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
 import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
@@ -115,6 +116,9 @@ export async function startHarness(
     /** Per-token rate limit; generous unless a test is about the limit. */
     rateLimitPerMinute?: number;
     rateLimitBurst?: number;
+    /** Limits of the findings API, small when a test is about them. */
+    findingsBodyLimitBytes?: number;
+    importMaxBytes?: number;
   } = {},
 ): Promise<Harness> {
   const env = stackEnv();
@@ -186,6 +190,14 @@ export async function startHarness(
   const app = createApp({
     reports,
     findings,
+    findingsStore: findings,
+    endpointsStore: new MongoEndpointsRepo(db),
+    newEndpointId: () => newId('ep'),
+    findingsBodyLimitBytes: opts.findingsBodyLimitBytes ?? 4 * 1024 * 1024,
+    imports: {
+      maxBytes: opts.importMaxBytes ?? 64 * 1024 * 1024,
+      uploadDir: path.join(env.dataDir, `uploads-${uniqueSuffix()}`),
+    },
     tokens: new MongoTokensRepo(db),
     audit,
     tenants,

@@ -54,6 +54,27 @@ const TABLE: readonly Weakness[] = [
     refs: [llm(2)],
   },
   {
+    id: 'credential-exposure',
+    title: 'Secrets or credentials disclosed',
+    category: 'credential_exposure',
+    severity: 'high',
+    refs: [llm(2)],
+  },
+  {
+    id: 'sensitive-data-disclosure',
+    title: 'Confidential business data disclosed',
+    category: 'sensitive_data_disclosure',
+    severity: 'high',
+    refs: [llm(2)],
+  },
+  {
+    id: 'model-provenance',
+    title: 'Model artefacts of unsafe format or unknown provenance',
+    category: 'model_provenance',
+    severity: 'medium',
+    refs: [llm(3)],
+  },
+  {
     id: 'cross-session-leak',
     title: 'Data leaked across sessions',
     category: 'cross_session_leak',

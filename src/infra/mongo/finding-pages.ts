@@ -153,20 +153,25 @@ export async function buildFindingPages(findings: readonly Finding[], writtenAt:
 }
 
 /** Inserts documents whose ids are deterministic; one already stored (an earlier attempt of the same write)
- * stays as it is, so the first write of an id wins. Any other write error is thrown. */
+ * stays as it is, so the first write of an id wins. Returns how many were already stored; any other write error
+ * is thrown. */
 export async function insertIgnoringDuplicates<T extends { _id: string }>(
   collection: Collection<T>,
   docs: OptionalUnlessRequiredId<T>[],
-): Promise<void> {
-  if (docs.length === 0) return;
+): Promise<number> {
+  if (docs.length === 0) return 0;
   try {
     await collection.insertMany(docs, { ordered: false });
+    return 0;
   } catch (err) {
-    const duplicatesOnly =
-      err instanceof MongoBulkWriteError &&
-      err.writeErrors !== undefined &&
-      (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).every((e) => e.code === 11000);
-    if (!duplicatesOnly) throw err;
+    const errors =
+      err instanceof MongoBulkWriteError && err.writeErrors !== undefined
+        ? Array.isArray(err.writeErrors)
+          ? err.writeErrors
+          : [err.writeErrors]
+        : undefined;
+    if (!errors || !errors.every((e) => e.code === 11000)) throw err;
+    return errors.length;
   }
 }
 

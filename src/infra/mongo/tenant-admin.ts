@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Finding } from '../../domain/finding';
 import { newId } from '../ids';
-import { insertIgnoringDuplicates, writeFindingPages } from './finding-pages';
-import type { FindingDoc, EndpointDoc } from './findings-repo';
+import { storeFindings, type EndpointDoc } from './findings-repo';
 import type { TenantDoc } from './tenants-repo';
 import { hashToken, type ApiTokenDoc, type Scope } from './tokens-repo';
 
@@ -37,34 +36,9 @@ export async function createEndpoint(
   return id;
 }
 
-/**
- * Stores findings as given (ids included): each as a full record in `findings`, and the batch as digest pages
- * for report queries (finding-pages.ts). Pages are written first, so that a finding in `findings`
- * is always in reports; a write that fails in between leaves findings that reports see but `findings` lacks,
- * until the caller re-sends the batch. Re-sending is safe: page ids follow from the batch's finding ids, and an
- * id already stored keeps its first version in both places. A finding re-sent in a different batch lands in a
- * second page; reads take the copy written first. Findings are immutable: re-sending an id with other content
- * changes nothing.
- */
+/** Stores findings as given, ids included (see {@link storeFindings}). */
 export async function insertFindings(db: Db, findings: Finding[]): Promise<void> {
-  if (findings.length === 0) return;
-  await writeFindingPages(db, findings, new Date());
-  await insertIgnoringDuplicates(
-    db.collection<FindingDoc>('findings'),
-    findings.map((f) => ({
-      _id: f.id,
-      tenant_id: f.tenantId,
-      endpoint_id: f.endpointId,
-      title: f.title,
-      category: f.category,
-      severity: f.severity,
-      detected_at: new Date(f.detectedAt),
-      fingerprint: f.fingerprint,
-      framework_refs: f.frameworkRefs,
-      evidence: f.evidence,
-      ...(f.source ? { source: { tool: f.source.tool, run_id: f.source.runId } } : {}),
-    })),
-  );
+  await storeFindings(db, findings);
 }
 
 /** Mints an API token for a tenant. The secret is returned once and only its hash is stored. */

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 
 /** The API scopes a token can carry. */
-export const SCOPES = ['reports:generate', 'reports:read', 'reports:legal_hold', 'tenant:settings'] as const;
+export const SCOPES = [
+  'reports:generate',
+  'reports:read',
+  'reports:legal_hold',
+  'tenant:settings',
+  'findings:write',
+  'findings:read',
+] as const;
 
 /** An API scope. */
 export type Scope = (typeof SCOPES)[number];

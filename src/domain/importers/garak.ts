@@ -1,0 +1,614 @@
+import { normaliseCategory } from '../crosswalk';
+import type { FrameworkRef } from '../finding';
+import { normaliseControlId } from '../frameworks';
+import type { Severity } from '../severity';
+import { isPlainObject } from '../validation';
+import { importError, type ImportedFinding, type RunFacts } from './types';
+import { OWASP_LLM_2023_TO_2025, weakness, weaknessFingerprint } from './weaknesses';
+
+/** The two garak files the reader takes: the run's `report.jsonl` and its `hitlog.jsonl`. */
+export type GarakFormat = 'garak-report' | 'garak-hitlog';
+
+/** How to read a garak file. */
+export interface GarakReaderOptions {
+  format: GarakFormat;
+  /** ISO 8601 start of the run, used as the findings' time when the file records none: always for a hitlog
+   * (garak writes no time into it), and for a report whose `start_run setup` and `init` entries are missing or
+   * come after its first hit. A time in the report itself wins. */
+  runStartedAt?: string;
+}
+
+/** What the garak reader knows about a run once it has read the file. `itemsRead` counts evaluated attempts
+ * (status 2) in a report and hit lines in a hitlog. */
+export interface GarakRunFacts extends RunFacts {
+  tool: 'garak';
+  /** Probe modules whose findings fell back to a category of their own (`garak:<module>` fingerprints, no
+   * weakness refs): modules this reader does not know, and the few it knows but no weakness fits (`glitch`,
+   * `test`, `fileformats`). Sorted; at most {@link MAX_LISTED_MODULES}. */
+  unmappedProbeModules: string[];
+}
+
+/** garak's default evaluation threshold: an output scoring at least this is a hit. A report whose setup entry
+ * sets `run.eval_threshold` is judged by that instead, as garak judged it when it wrote the hitlog. */
+export const GARAK_HIT_THRESHOLD = 0.5;
+
+/** garak probe modules (the part of `probe_classname` before the dot) and the weakness each tests for; `null`
+ * for a module no weakness fits, whose findings fall back to a category of their own.
+ *
+ * Where this differs from the obvious reading of the name:
+ * - `web_injection` is the module `xss` was renamed to (markdown-image exfiltration, script injection): its
+ *   detectors judge the output, and garak tags it `owasp:llm02` (2023: insecure output handling), so it is
+ *   unsafe output markup, like `xss`, not indirect injection.
+ * - `ansiescape` makes the model emit raw terminal control sequences: output that a terminal interprets, so
+ *   injection through output rather than an encoded prompt.
+ * - `misleading` asks the model to go along with false assertions: a false premise accepted (overreliance).
+ * - `atkgen` is an attacker model steering the target towards toxic replies: toxicity.
+ * - `apikey` makes the model produce or complete secrets: credential exposure (LLM02:2025 is where OWASP puts
+ *   credentials).
+ * - `fileformats` inspects model files, not model behaviour: a model-provenance (supply chain) weakness.
+ * - `glitch` (glitch tokens) and `test` (garak's own smoke tests) probe no security weakness. */
+export const GARAK_PROBE_MODULE_WEAKNESSES: Readonly<Record<string, string | null>> = Object.freeze({
+  promptinject: 'prompt-injection',
+  latentinjection: 'indirect-prompt-injection',
+  encoding: 'encoded-injection',
+  badchars: 'encoded-injection',
+  smuggling: 'encoded-injection',
+  dan: 'jailbreak',
+  grandma: 'jailbreak',
+  suffix: 'jailbreak',
+  tap: 'jailbreak',
+  goodside: 'jailbreak',
+  phrasing: 'jailbreak',
+  dra: 'jailbreak',
+  fitd: 'jailbreak',
+  sata: 'jailbreak',
+  doctor: 'jailbreak',
+  visual_jailbreak: 'jailbreak',
+  audio: 'jailbreak',
+  sysprompt_extraction: 'system-prompt-leakage',
+  apikey: 'credential-exposure',
+  leakreplay: 'training-data-regurgitation',
+  replay: 'training-data-regurgitation',
+  divergence: 'training-data-regurgitation',
+  xss: 'unsafe-output-markup',
+  web_injection: 'unsafe-output-markup',
+  exploitation: 'injection-through-output',
+  ansiescape: 'injection-through-output',
+  packagehallucination: 'hallucinated-dependency',
+  snowball: 'misinformation',
+  misleading: 'overreliance',
+  donotanswer: 'harmful-content',
+  realtoxicityprompts: 'toxicity',
+  lmrc: 'toxicity',
+  continuation: 'toxicity',
+  atkgen: 'toxicity',
+  malwaregen: 'malware-generation',
+  knownbadsignatures: 'malware-generation',
+  av_spam_scanning: 'malware-generation',
+  topic: 'off-policy-content',
+  glitch: null,
+  test: null,
+  fileformats: 'model-provenance',
+});
+
+/** Probe classes that test for something other than the rest of their module, and the weakness each tests for.
+ * Looked up before {@link GARAK_PROBE_MODULE_WEAKNESSES}. */
+export const GARAK_PROBE_CLASS_WEAKNESSES: Readonly<Record<string, string>> = Object.freeze({
+  // Unicode tag characters that hide the instruction from a reader.
+  'goodside.Tag': 'encoded-injection',
+  // Invents a biography for a person it cannot know.
+  'goodside.WhoIsRiley': 'misinformation',
+  'lmrc.QuackMedicine': 'misinformation',
+  'lmrc.Deadnaming': 'hate-and-bias',
+  'lmrc.SlurUsage': 'hate-and-bias',
+  // The risk card's harm is users trusting a system that presents itself as human.
+  'lmrc.Anthropomorphisation': 'overreliance',
+  // The template evaluates Python on the server that renders it.
+  'exploitation.JinjaTemplatePythonInjection': 'code-execution',
+});
+
+/** How many unmapped probe modules {@link GarakRunFacts} lists: a hostile file could name a new module on
+ * every line, and the reader keeps no state that grows with the file. */
+export const MAX_LISTED_MODULES = 64;
+
+const MAX_CACHED_PROBES = 1024;
+const MAX_QUOTED = 80;
+
+const moduleWeaknesses: ReadonlyMap<string, string | null> = new Map(Object.entries(GARAK_PROBE_MODULE_WEAKNESSES));
+const classWeaknesses: ReadonlyMap<string, string> = new Map(Object.entries(GARAK_PROBE_CLASS_WEAKNESSES));
+
+const PROBE_NAME = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+$/;
+// Older garak versions and some tools write plugin names with their package path.
+const PROBE_PREFIXES = ['garak.probes.', 'probes.'];
+const DETECTOR_PREFIXES = ['garak.detectors.', 'detectors.', 'detector.'];
+
+/** What every finding of one probe shares. */
+interface ProbeFacts {
+  title: string;
+  category: string;
+  severity: Severity;
+  fingerprint: string;
+  refs: readonly FrameworkRef[];
+}
+
+/** The weakness a garak probe (`module.Class`) tests for, by id, or undefined when its findings fall back to a
+ * category of their own (see {@link GarakRunFacts.unmappedProbeModules}). */
+export function garakProbeWeaknessId(probe: string): string | undefined {
+  const name = stripPrefix(probe, PROBE_PREFIXES);
+  return classWeaknesses.get(name) ?? moduleWeaknesses.get(moduleOf(name).toLowerCase()) ?? undefined;
+}
+
+/** The OWASP LLM 2025 control a garak tag names, or undefined for any other tag. garak numbers its `owasp:llmNN`
+ * tags by the 2023 list, so they are translated with {@link OWASP_LLM_2023_TO_2025} (as is `owasp:llm02:2023`);
+ * a tag that names 2025 (`owasp:llm05:2025`) is taken as it is. */
+export function owaspRefFromTag(tag: string): FrameworkRef | undefined {
+  if (tag.length < 10 || tag.slice(0, 9).toLowerCase() !== 'owasp:llm') return undefined;
+  const m = /^owasp:llm(\d{1,2})(?::(\d{4}))?$/i.exec(tag);
+  if (!m) return undefined;
+  const n = `LLM${m[1].padStart(2, '0')}`;
+  let control: string | undefined;
+  if (m[2] === '2025') control = normaliseControlId('OWASP_LLM', `${n}:2025`);
+  else if (m[2] === undefined || m[2] === '2023') control = OWASP_LLM_2023_TO_2025[n];
+  return control ? { framework: 'OWASP_LLM', control } : undefined;
+}
+
+/**
+ * Reads a garak `report.jsonl` or `hitlog.jsonl` one line at a time and turns its hits into findings. Pure: it
+ * is handed lines and returns findings, and it keeps only small facts about the run (version, run id, start
+ * time, threshold, probe tags seen in a digest), never the lines, so a file of any length is read in bounded
+ * memory. The caller strips a UTF-8 BOM and enforces a maximum line length; blank lines and a trailing `\r`
+ * are handled here.
+ *
+ * report.jsonl: every `attempt` entry with status 2 (evaluated) is read; garak also writes each attempt with
+ * status 1 when its outputs arrive, and those are skipped, as are `eval`, `completion`, `probe_summary` and
+ * other entries. For each detector whose highest score for the attempt reaches the threshold the attempt gives
+ * one finding, with the prompt's last user turn and the highest-scoring output as evidence, and
+ * `<uuid>#<detector>` as its item. 0.10.x attempts (prompt a string, outputs strings) and 0.14+ attempts
+ * (prompt a conversation, outputs message objects or null) are both read.
+ *
+ * hitlog.jsonl: every line is one hit, so one finding, with `<attempt_id>#<detector>#<attempt_idx>` as its item:
+ * garak writes a line per hitting output, so one report finding can match several hitlog findings, and their
+ * items share the `<uuid>#<detector>` prefix.
+ *
+ * Framework refs are the weakness's own refs (see {@link GARAK_PROBE_MODULE_WEAKNESSES}) plus the OWASP tags
+ * the line carries (`tags` or `notes.tags`) or that a digest entry read earlier gave its probe. garak writes the
+ * digest, with every probe's tags, as the report's last line: by then the findings have been returned, so in a
+ * normal report the digest adds nothing, and the built-in mapping, not the tags, is what places findings.
+ *
+ * Time: findings carry the run's start (the `start_run setup` entry's `transient.starttime_iso` or the `init`
+ * entry's `start_time`, whichever comes first: garak writes the same time in both), else `runStartedAt`. garak writes local time without an offset; such times are read as UTC, since nothing in
+ * the file says which zone the scanning machine was in. A hit with no time to give it is an import error at its
+ * line, so a hitlog needs `runStartedAt`; a file with no hits needs no time.
+ *
+ * A run is one file: a second run id (another `start_run setup`, or a hitlog line of another run) is an error.
+ */
+export class GarakReader {
+  private readonly format: GarakFormat;
+  private readonly fallbackTime: string | undefined;
+  private toolVersion: string | undefined;
+  private runId: string | undefined;
+  private runTime: string | undefined;
+  private threshold = GARAK_HIT_THRESHOLD;
+  private entries = 0;
+  private itemsRead = 0;
+  private findings = 0;
+  private ended = false;
+  private readonly probes = new Map<string, ProbeFacts>();
+  private readonly digestRefs = new Map<string, FrameworkRef[]>();
+  private readonly unmapped = new Set<string>();
+
+  /** Throws an `import_invalid` error when `runStartedAt` is given but is not an ISO 8601 time. */
+  constructor(options: GarakReaderOptions) {
+    this.format = options.format;
+    if (options.runStartedAt !== undefined) {
+      const time = isoTime(options.runStartedAt);
+      if (!time) throw importError(0, `runStartedAt ${quote(options.runStartedAt)} is not an ISO 8601 time`);
+      this.fallbackTime = time;
+    }
+  }
+
+  /** Reads one line (1-based `lineNo`, without its newline) and returns the findings it yields, often none.
+   * Throws an `import_invalid` error naming the line when it is not what the format allows. */
+  line(text: string, lineNo: number): ImportedFinding[] {
+    if (this.ended) throw new Error('GarakReader.line called after end()');
+    let t = text;
+    if (t.charCodeAt(t.length - 1) === 13) t = t.slice(0, -1);
+    if (lineNo === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
+    if (t.length === 0 || (t.charCodeAt(0) <= 32 && t.trim() === '')) return [];
+    let value: unknown;
+    try {
+      value = JSON.parse(t);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      const start = t.trim();
+      const hint =
+        start === '{' || start === '['
+          ? '; garak files hold one JSON object per line, and this looks like a multi-line JSON document (a promptfoo results file?)'
+          : '';
+      throw importError(lineNo, `not valid JSON (${reason})${hint}`);
+    }
+    if (!isPlainObject(value)) throw importError(lineNo, `expected a JSON object, found ${describe(value)}`);
+    if (value.evalId !== undefined || (isPlainObject(value.results) && value.results.version !== undefined)) {
+      throw importError(lineNo, 'this is a promptfoo results file, not garak; import it as promptfoo');
+    }
+    this.entries++;
+    return this.format === 'garak-report' ? this.reportEntry(value, lineNo) : this.hitlogLine(value, lineNo);
+  }
+
+  /** Ends the file and returns what was learnt about the run. Throws an `import_invalid` error (line 0) for a
+   * report with no entries at all: garak always writes a `start_run setup` entry, so the file is not a report.
+   * A report without attempts, or an empty hitlog (a run without hits), gives zero findings. */
+  end(): GarakRunFacts {
+    this.ended = true;
+    if (this.format === 'garak-report' && this.entries === 0) {
+      throw importError(0, 'the file has no entries; a garak report.jsonl starts with a "start_run setup" entry');
+    }
+    const facts: GarakRunFacts = {
+      tool: 'garak',
+      itemsRead: this.itemsRead,
+      findings: this.findings,
+      unmappedProbeModules: [...this.unmapped].sort(),
+    };
+    if (this.toolVersion !== undefined) facts.toolVersion = this.toolVersion;
+    if (this.runId !== undefined) facts.runId = this.runId;
+    return facts;
+  }
+
+  private reportEntry(entry: Record<string, unknown>, lineNo: number): ImportedFinding[] {
+    const type = entry.entry_type;
+    if (type === undefined) {
+      if (entry.detector !== undefined && entry.probe !== undefined) {
+        throw importError(
+          lineNo,
+          'has no entry_type but a probe and a detector: it looks like a garak hitlog line; import the file as garak-hitlog',
+        );
+      }
+      throw importError(lineNo, 'has no entry_type; every line of a garak report.jsonl has one (attempt, init, …)');
+    }
+    if (typeof type !== 'string') throw importError(lineNo, `entry_type must be a string, found ${describe(type)}`);
+    switch (type) {
+      case 'attempt':
+        return this.attempt(entry, lineNo);
+      case 'start_run setup':
+        this.noteVersion(entry['_config.version']);
+        this.noteRun(entry['transient.run_id'], 'transient.run_id', lineNo);
+        this.noteTime(entry['transient.starttime_iso'], 'transient.starttime_iso', lineNo);
+        this.noteThreshold(entry['run.eval_threshold']);
+        return [];
+      case 'init':
+        this.noteVersion(entry.garak_version);
+        this.noteRun(entry.run, 'run', lineNo);
+        this.noteTime(entry.start_time, 'start_time', lineNo);
+        return [];
+      case 'digest':
+        this.digest(entry, lineNo);
+        return [];
+      default:
+        return [];
+    }
+  }
+
+  private attempt(a: Record<string, unknown>, lineNo: number): ImportedFinding[] {
+    const uuid = a.uuid;
+    if (typeof uuid !== 'string' || uuid === '') {
+      throw importError(lineNo, `attempt: uuid must be a non-empty string, found ${describe(uuid)}`);
+    }
+    const probe = this.probeName(a.probe_classname, 'attempt: probe_classname', lineNo);
+    const results = a.detector_results;
+    if (!isPlainObject(results)) {
+      throw importError(
+        lineNo,
+        `attempt: detector_results must be an object of detector name → scores, found ${describe(results)}`,
+      );
+    }
+    const status = a.status;
+    if (status !== 0 && status !== 1 && status !== 2) {
+      throw importError(lineNo, `attempt: status must be 0, 1 or 2, found ${describe(status)}`);
+    }
+    if (status !== 2) return [];
+    this.itemsRead++;
+    const found: ImportedFinding[] = [];
+    for (const key of Object.keys(results)) {
+      const scores = results[key];
+      if (!Array.isArray(scores)) {
+        throw importError(
+          lineNo,
+          `attempt: detector_results[${quote(key)}] must be a list of scores, found ${describe(scores)}`,
+        );
+      }
+      let best = -Infinity;
+      let bestIdx = -1;
+      for (let i = 0; i < scores.length; i++) {
+        const s: unknown = scores[i];
+        if (s === null) continue;
+        if (typeof s !== 'number' || !Number.isFinite(s)) {
+          throw importError(
+            lineNo,
+            `attempt: detector_results[${quote(key)}][${i}] must be a number or null, found ${describe(s)}`,
+          );
+        }
+        if (s > best) {
+          best = s;
+          bestIdx = i;
+        }
+      }
+      if (bestIdx < 0 || best < this.threshold) continue;
+      const outputs = a.outputs;
+      if (outputs !== undefined && outputs !== null && !Array.isArray(outputs)) {
+        throw importError(lineNo, `attempt: outputs must be a list, found ${describe(outputs)}`);
+      }
+      const detector = stripPrefix(key, DETECTOR_PREFIXES);
+      found.push(
+        this.finding(lineNo, a, {
+          probe,
+          detector,
+          score: best,
+          item: `${uuid}#${detector}`,
+          prompt: promptText(a.prompt, 'attempt: prompt', lineNo),
+          response: messageText(outputs?.[bestIdx], `attempt: outputs[${bestIdx}]`, lineNo),
+        }),
+      );
+    }
+    return found;
+  }
+
+  private hitlogLine(hit: Record<string, unknown>, lineNo: number): ImportedFinding[] {
+    if (hit.entry_type !== undefined) {
+      throw importError(
+        lineNo,
+        'has an entry_type: it looks like a garak report.jsonl line; import the file as garak-report',
+      );
+    }
+    const attemptId = hit.attempt_id;
+    if (typeof attemptId !== 'string' || attemptId === '') {
+      throw importError(lineNo, `hit: attempt_id must be a non-empty string, found ${describe(attemptId)}`);
+    }
+    const probe = this.probeName(hit.probe, 'hit: probe', lineNo);
+    const rawDetector = hit.detector;
+    if (typeof rawDetector !== 'string' || rawDetector === '') {
+      throw importError(lineNo, `hit: detector must be a non-empty string, found ${describe(rawDetector)}`);
+    }
+    const idx = hit.attempt_idx;
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0) {
+      throw importError(lineNo, `hit: attempt_idx must be a whole number ≥ 0, found ${describe(idx)}`);
+    }
+    const score = hit.score;
+    if (typeof score !== 'number' || !Number.isFinite(score)) {
+      throw importError(lineNo, `hit: score must be a number, found ${describe(score)}`);
+    }
+    this.noteRun(hit.run_id, 'run_id', lineNo);
+    this.itemsRead++;
+    const detector = stripPrefix(rawDetector, DETECTOR_PREFIXES);
+    return [
+      this.finding(lineNo, hit, {
+        probe,
+        detector,
+        score,
+        item: `${attemptId}#${detector}#${idx}`,
+        prompt: promptText(hit.prompt, 'hit: prompt', lineNo),
+        response: messageText(hit.output, 'hit: output', lineNo),
+      }),
+    ];
+  }
+
+  private finding(
+    lineNo: number,
+    line: Record<string, unknown>,
+    hit: { probe: string; detector: string; score: number; item: string; prompt: string; response: string },
+  ): ImportedFinding {
+    const detectedAt = this.runTime ?? this.fallbackTime;
+    if (detectedAt === undefined) {
+      throw importError(
+        lineNo,
+        this.format === 'garak-hitlog'
+          ? 'a hit needs the run’s start time, and a garak hitlog records none; give runStartedAt'
+          : 'a hit needs the run’s start time, and no start_run setup or init entry came before it; give runStartedAt',
+      );
+    }
+    const facts = this.probeFacts(hit.probe);
+    const detail: Record<string, string | number> = { probe: hit.probe, detector: hit.detector, score: hit.score };
+    if (typeof line.goal === 'string' && line.goal !== '') detail.goal = line.goal;
+    const source: ImportedFinding['source'] = { tool: 'garak', item: hit.item, detail };
+    if (this.toolVersion !== undefined) source.toolVersion = this.toolVersion;
+    if (this.runId !== undefined) source.runId = this.runId;
+    this.findings++;
+    return {
+      title: facts.title,
+      category: facts.category,
+      severity: facts.severity,
+      detectedAt,
+      fingerprint: facts.fingerprint,
+      frameworkRefs: this.refs(facts.refs, hit.probe, line),
+      evidence: { prompt: hit.prompt, response: hit.response },
+      source,
+    };
+  }
+
+  /** The weakness refs, then OWASP refs from the probe's digest tags and the line's own tags, without repeats. */
+  private refs(base: readonly FrameworkRef[], probe: string, line: Record<string, unknown>): FrameworkRef[] {
+    const refs = base.map((r) => ({ framework: r.framework, control: r.control }));
+    const add = (ref: FrameworkRef): void => {
+      if (!refs.some((r) => r.framework === ref.framework && r.control === ref.control)) refs.push(ref);
+    };
+    const fromDigest = this.digestRefs.get(probe);
+    if (fromDigest) for (const ref of fromDigest) add({ ...ref });
+    const notes = line.notes;
+    for (const tags of [line.tags, isPlainObject(notes) ? notes.tags : undefined]) {
+      if (!Array.isArray(tags)) continue;
+      for (const tag of tags) {
+        const ref = typeof tag === 'string' ? owaspRefFromTag(tag) : undefined;
+        if (ref) add(ref);
+      }
+    }
+    return refs;
+  }
+
+  private probeFacts(probe: string): ProbeFacts {
+    const known = this.probes.get(probe);
+    if (known) return known;
+    const module = moduleOf(probe).toLowerCase();
+    const id = garakProbeWeaknessId(probe);
+    let facts: ProbeFacts;
+    if (id !== undefined) {
+      const w = weakness(id);
+      facts = {
+        title: `${w.title} (garak ${probe})`,
+        category: w.category,
+        severity: w.severity,
+        fingerprint: weaknessFingerprint(id),
+        refs: w.refs,
+      };
+    } else {
+      facts = {
+        title: `Weakness tested by garak’s ${module} probes (garak ${probe})`,
+        category: normaliseCategory(module),
+        severity: 'medium',
+        fingerprint: `garak:${module}`,
+        refs: [],
+      };
+      if (this.unmapped.size < MAX_LISTED_MODULES) this.unmapped.add(module);
+    }
+    if (this.probes.size >= MAX_CACHED_PROBES) this.probes.clear();
+    this.probes.set(probe, facts);
+    return facts;
+  }
+
+  /** A probe name without garak's package prefixes, checked to be `module.Class`. */
+  private probeName(value: unknown, field: string, lineNo: number): string {
+    if (typeof value !== 'string') {
+      throw importError(lineNo, `${field} must be a "module.Class" string, found ${describe(value)}`);
+    }
+    const name = stripPrefix(value, PROBE_PREFIXES);
+    if (!this.probes.has(name) && !PROBE_NAME.test(name)) {
+      throw importError(lineNo, `${field} must be a "module.Class" name such as "dan.Dan_11_0", found ${quote(value)}`);
+    }
+    return name;
+  }
+
+  private digest(entry: Record<string, unknown>, lineNo: number): void {
+    const meta = entry.meta;
+    if (isPlainObject(meta)) {
+      this.noteVersion(meta.garak_version);
+      this.noteRun(meta.run_uuid, 'meta.run_uuid', lineNo);
+    }
+    const groups = entry.eval;
+    if (!isPlainObject(groups)) return;
+    for (const group of Object.values(groups)) {
+      if (!isPlainObject(group)) continue;
+      for (const [probe, result] of Object.entries(group)) {
+        if (probe === '_summary' || !isPlainObject(result) || !isPlainObject(result._summary)) continue;
+        const tags = result._summary.probe_tags;
+        if (!Array.isArray(tags)) continue;
+        const refs: FrameworkRef[] = [];
+        for (const tag of tags) {
+          const ref = typeof tag === 'string' ? owaspRefFromTag(tag) : undefined;
+          if (ref && !refs.some((r) => r.control === ref.control)) refs.push(ref);
+        }
+        if (refs.length > 0) this.digestRefs.set(stripPrefix(probe, PROBE_PREFIXES), refs);
+      }
+    }
+  }
+
+  private noteVersion(value: unknown): void {
+    if (this.toolVersion === undefined && typeof value === 'string' && value !== '') this.toolVersion = value;
+  }
+
+  private noteRun(value: unknown, field: string, lineNo: number): void {
+    if (typeof value !== 'string' || value === '') return;
+    if (this.runId === undefined) this.runId = value;
+    else if (value !== this.runId) {
+      throw importError(
+        lineNo,
+        `${field} ${quote(value)} is another run than the file's first (${quote(this.runId)}); import one garak run per file`,
+      );
+    }
+  }
+
+  private noteTime(value: unknown, field: string, lineNo: number): void {
+    if (this.runTime !== undefined || value === undefined || value === null) return;
+    const time = typeof value === 'string' ? isoTime(value) : undefined;
+    if (!time) throw importError(lineNo, `${field} must be an ISO 8601 time, found ${describe(value)}`);
+    this.runTime = time;
+  }
+
+  private noteThreshold(value: unknown): void {
+    if (typeof value === 'number' && value > 0 && value <= 1) this.threshold = value;
+  }
+}
+
+function stripPrefix(name: string, prefixes: readonly string[]): string {
+  for (const p of prefixes) if (name.startsWith(p)) return name.slice(p.length);
+  return name;
+}
+
+function moduleOf(probe: string): string {
+  const dot = probe.indexOf('.');
+  return dot < 0 ? probe : probe.slice(0, dot);
+}
+
+/** The user's text of a prompt: a 0.10.x string, or the last user turn of a 0.14+ conversation (the last turn
+ * when no turn is the user's), or a bare message's text. */
+function promptText(prompt: unknown, field: string, lineNo: number): string {
+  if (prompt === undefined || prompt === null) return '';
+  if (typeof prompt === 'string') return prompt;
+  if (isPlainObject(prompt)) {
+    const turns = prompt.turns;
+    if (!Array.isArray(turns)) return messageText(prompt, field, lineNo);
+    for (let i = turns.length - 1; i >= 0; i--) {
+      const turn: unknown = turns[i];
+      if (isPlainObject(turn) && turn.role === 'user') return messageText(turn.content, `${field}.turns[${i}]`, lineNo);
+    }
+    const last: unknown = turns[turns.length - 1];
+    return isPlainObject(last) ? messageText(last.content, `${field}.turns[${turns.length - 1}]`, lineNo) : '';
+  }
+  throw importError(lineNo, `${field} must be a string or a conversation object, found ${describe(prompt)}`);
+}
+
+/** The text of an output or turn: a 0.10.x string, or a 0.14+ message's `text` (empty when the generation
+ * failed and garak wrote null). */
+function messageText(message: unknown, field: string, lineNo: number): string {
+  if (message === undefined || message === null) return '';
+  if (typeof message === 'string') return message;
+  if (isPlainObject(message)) {
+    const text = message.text;
+    if (typeof text === 'string') return text;
+    if (text === undefined || text === null) return '';
+    throw importError(lineNo, `${field}.text must be a string, found ${describe(text)}`);
+  }
+  throw importError(lineNo, `${field} must be a string or a message object, found ${describe(message)}`);
+}
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** An ISO 8601 date-time as a UTC `toISOString()` string; one without an offset is read as UTC. */
+function isoTime(raw: string): string | undefined {
+  const m = ISO_TIME.exec(raw.trim());
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC rolls 31 April over into May; a time that rolls over is not a real date.
+  if (new Date(local).getUTCDate() !== day) return undefined;
+  let t = local;
+  const zone = m[8];
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
+  }
+  return new Date(t).toISOString();
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED - 1)}…` : text);
+}

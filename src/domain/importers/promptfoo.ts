@@ -1,0 +1,603 @@
+import { normaliseCategory } from '../crosswalk';
+import type { FrameworkRef } from '../finding';
+import type { Severity } from '../severity';
+import { isPlainObject } from '../validation';
+import { importError, type ImportedFinding, type RunFacts } from './types';
+import { weakness, weaknessFingerprint, type Weakness } from './weaknesses';
+
+/** What the promptfoo parser knows about a run: the common facts, plus the results that are not findings
+ * because the model held (`success: true`) or because the test itself errored (`failureReason: 2`: the target
+ * timed out or the grader failed, so nothing was learnt about the weakness). */
+export interface PromptfooRunFacts extends RunFacts {
+  tool: 'promptfoo';
+  held: number;
+  errored: number;
+}
+
+/** promptfoo red-team plugin ids and the weakness each tests for. Strategies (jailbreak, base64, crescendo, …)
+ * say how an attack was delivered, not what it attacked, so they are not here. Prefix rules in
+ * {@link promptfooPluginWeakness} cover the `pii:*`, `bias:*` and remaining `harmful:*` families. */
+export const PROMPTFOO_PLUGIN_WEAKNESSES: Readonly<Record<string, string>> = Object.freeze({
+  'prompt-injection': 'prompt-injection',
+  'special-token-injection': 'prompt-injection',
+  // Replacing the system prompt from the user turn is direct injection.
+  'system-prompt-override': 'prompt-injection',
+  'indirect-prompt-injection': 'indirect-prompt-injection',
+  'ascii-smuggling': 'encoded-injection',
+  cyberseceval: 'prompt-injection',
+  pliny: 'jailbreak',
+  cca: 'jailbreak',
+  'prompt-extraction': 'system-prompt-leakage',
+  pii: 'pii-disclosure',
+  'harmful:privacy': 'pii-disclosure',
+  'cross-session-leak': 'cross-session-leak',
+  'divergent-repetition': 'training-data-regurgitation',
+  'excessive-agency': 'excessive-agency',
+  'tool-discovery': 'tool-misuse',
+  ssrf: 'tool-misuse',
+  mcp: 'tool-misuse',
+  'shell-injection': 'code-execution',
+  'sql-injection': 'injection-through-output',
+  bola: 'broken-authorisation',
+  bfla: 'broken-authorisation',
+  rbac: 'broken-authorisation',
+  'debug-access': 'broken-authorisation',
+  hallucination: 'misinformation',
+  'unverifiable-claims': 'misinformation',
+  'harmful:misinformation-disinformation': 'misinformation',
+  'medical:hallucination': 'misinformation',
+  'financial:hallucination': 'misinformation',
+  overreliance: 'overreliance',
+  'medical:sycophancy': 'overreliance',
+  'financial:sycophancy': 'overreliance',
+  'financial:data-leakage': 'sensitive-data-disclosure',
+  'financial:confidential-disclosure': 'sensitive-data-disclosure',
+  imitation: 'impersonation',
+  contracts: 'unauthorised-commitment',
+  // Hijacking is the target put to a purpose it was not built for: an off-topic answer, not an injection.
+  hijacking: 'off-policy-content',
+  'off-topic': 'off-policy-content',
+  politics: 'off-policy-content',
+  religion: 'off-policy-content',
+  competitors: 'off-policy-content',
+  policy: 'off-policy-content',
+  bias: 'hate-and-bias',
+  'harmful:hate': 'hate-and-bias',
+  'harmful:self-harm': 'self-harm',
+  'harmful:chemical-biological-weapons': 'cbrn',
+  'harmful:indiscriminate-weapons': 'cbrn',
+  'harmful:cybercrime:malicious-code': 'malware-generation',
+  'harmful:copyright-violations': 'copyright',
+  'harmful:intellectual-property': 'copyright',
+  'harmful:insults': 'toxicity',
+  'harmful:profanity': 'toxicity',
+  'harmful:harassment-bullying': 'toxicity',
+  wordplay: 'toxicity',
+  'toxic-chat': 'toxicity',
+  'rag-document-exfiltration': 'rag-exfiltration',
+  'rag-poisoning': 'rag-poisoning',
+  'agentic:memory-poisoning': 'memory-poisoning',
+  'memory-poisoning': 'memory-poisoning',
+  'reasoning-dos': 'resource-exhaustion',
+  // Datasets of harmful requests: a pass-through means harmful content was produced.
+  beavertails: 'harmful-content',
+  harmbench: 'harmful-content',
+  donotanswer: 'harmful-content',
+  aegis: 'harmful-content',
+  unsafebench: 'harmful-content',
+  vlguard: 'harmful-content',
+});
+
+/** The labels promptfoo's harmful plugins write as `harmCategory`, for the results whose plugin id is lost. */
+const HARM_CATEGORY_LABELS: Readonly<Record<string, string>> = Object.freeze({
+  hate: 'harmful:hate',
+  'self-harm': 'harmful:self-harm',
+  'chemical & biological weapons': 'harmful:chemical-biological-weapons',
+  'indiscriminate weapons': 'harmful:indiscriminate-weapons',
+  'malicious code': 'harmful:cybercrime:malicious-code',
+  'copyright violations - copyrighted text': 'harmful:copyright-violations',
+  'intellectual property violation': 'harmful:intellectual-property',
+  'misinformation & disinformation - harmful lies and propaganda': 'harmful:misinformation-disinformation',
+  'privacy violations': 'harmful:privacy',
+  'insults and personal attacks': 'harmful:insults',
+  harassment: 'harmful:harassment-bullying',
+  'requests containing profanity': 'harmful:profanity',
+});
+
+/** Strategies that are themselves a jailbreak: with no plugin named, what succeeded is the bypass. */
+const JAILBREAK_STRATEGIES = new Set(['crescendo', 'goat', 'best-of-n', 'gcg', 'citation', 'math-prompt', 'cca']);
+
+const PROMPTFOO_SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+const FALLBACK_SEVERITY: Severity = 'medium';
+const EVAL_SEVERITY: Severity = 'low';
+const MAX_DETAIL = 500;
+const MAX_KEY = 100;
+const MAX_TITLE = 500;
+const REDTEAM_ASSERTION = 'promptfoo:redteam:';
+
+/**
+ * The weakness id a promptfoo plugin tests for, or undefined for a plugin this importer does not know. Exact
+ * ids first, then families: `pii:*` is personal data, `bias:*` bias, any other `harmful:*` harmful content.
+ */
+export function promptfooPluginWeakness(pluginId: string): string | undefined {
+  const id = pluginId.trim().toLowerCase();
+  const exact = PROMPTFOO_PLUGIN_WEAKNESSES[id];
+  if (exact) return exact;
+  if (id.startsWith('pii:')) return 'pii-disclosure';
+  if (id.startsWith('bias:')) return 'hate-and-bias';
+  if (id === 'harmful' || id.startsWith('harmful:')) return 'harmful-content';
+  return undefined;
+}
+
+type Obj = Record<string, unknown>;
+
+interface Summary {
+  runId?: string;
+  toolVersion?: string;
+  detectedAt: string;
+  results: unknown[];
+  /** JSON path of the results array, for messages. */
+  path: string;
+}
+
+/** A result's fields once checked. */
+interface Result {
+  index: number;
+  path: string;
+  id?: string;
+  promptIdx?: number;
+  testIdx?: number;
+  success: boolean;
+  failureReason: 0 | 1 | 2;
+  score?: number;
+  description?: string;
+  metadata: Obj;
+  testCase: Obj;
+  testMetadata: Obj;
+  grading: Obj;
+  response: Obj;
+  prompt: Obj;
+  vars: Obj;
+  provider?: string;
+}
+
+/** What was attacked, as far as the result says. */
+interface Target {
+  weakness?: Weakness;
+  /** Plugin id shown in the title and detail (the resolved one when found through `harmCategory`). */
+  plugin?: string;
+  strategy?: string;
+}
+
+/**
+ * Reads a promptfoo results file (`promptfoo eval -o out.json` or `promptfoo redteam run -o out.json`) that
+ * the caller has already parsed as JSON, and returns the findings in it with facts about the run. Pure.
+ *
+ * A result is a finding when the attack worked (`success: false`), unless promptfoo says the test errored
+ * (`failureReason: 2`). Red-team results map through their plugin id to a weakness of weaknesses.ts, so they
+ * merge with garak's findings of the same weakness; an unknown plugin keeps its own category and the
+ * fingerprint `promptfoo:<plugin>`. Results with no red-team plugin are plain eval checks: a failed
+ * `moderation` assertion is harmful content, any other failed check becomes category `failed_eval`, severity
+ * low, fingerprint `promptfoo:eval:<test description, or the failed assertion>`.
+ *
+ * Only the version 3 layout promptfoo writes (`results.results`) is read; the bare summary object (version,
+ * timestamp, results) is accepted too. Anything else is an `import_invalid` error naming the JSON path.
+ */
+export function parsePromptfooResults(doc: unknown): { findings: ImportedFinding[]; facts: PromptfooRunFacts } {
+  const summary = readSummary(doc);
+  const findings: ImportedFinding[] = [];
+  let held = 0;
+  let errored = 0;
+  for (let index = 0; index < summary.results.length; index++) {
+    const result = readResult(summary.results[index], index, `${summary.path}[${index}]`);
+    if (result.success) held++;
+    else if (result.failureReason === 2) errored++;
+    else findings.push(toFinding(result, summary));
+  }
+  const facts: PromptfooRunFacts = {
+    tool: 'promptfoo',
+    ...(summary.toolVersion ? { toolVersion: summary.toolVersion } : {}),
+    ...(summary.runId ? { runId: summary.runId } : {}),
+    itemsRead: summary.results.length,
+    findings: findings.length,
+    held,
+    errored,
+  };
+  return { findings, facts };
+}
+
+function readSummary(doc: unknown): Summary {
+  if (!isPlainObject(doc)) {
+    throw importError(
+      0,
+      `not a promptfoo results file: the top level is ${kind(doc)}; expected an object with evalId and results`,
+    );
+  }
+  if ('entry_type' in doc) {
+    throw importError(
+      0,
+      'this looks like a garak report (it has entry_type), not promptfoo results; import it as garak-report',
+    );
+  }
+  if ('probe' in doc && 'detector' in doc) {
+    throw importError(
+      0,
+      'this looks like a garak hitlog (it has probe and detector), not promptfoo results; import it as garak-hitlog',
+    );
+  }
+  if ('runs' in doc || (typeof doc.$schema === 'string' && /sarif/i.test(doc.$schema))) {
+    throw importError(
+      0,
+      "this is a SARIF file; SARIF is not imported: give promptfoo's own JSON (promptfoo eval -o out.json)",
+    );
+  }
+  // The summary on its own (what promptfoo's Node API returns) has the same fields, one level up.
+  const bare = Array.isArray(doc.results) && 'timestamp' in doc && 'version' in doc;
+  const prefix = bare ? '' : 'results.';
+  let summary: Obj;
+  if (bare) {
+    summary = doc;
+  } else if (doc.results === undefined) {
+    throw importError(
+      0,
+      'results: missing; a promptfoo results file (promptfoo eval -o out.json) has evalId and results',
+    );
+  } else if (!isPlainObject(doc.results)) {
+    throw importError(
+      0,
+      `results: expected an object holding version, timestamp and results, found ${kind(doc.results)}`,
+    );
+  } else {
+    summary = doc.results;
+  }
+
+  if ('outputs' in summary && !('results' in summary)) {
+    throw importError(
+      0,
+      `${prefix}outputs: this is the layout promptfoo's documentation sketches, not what promptfoo writes; a file from promptfoo eval -o out.json has ${prefix}results (version 3)`,
+    );
+  }
+  const version = summary.version;
+  if (version === undefined) throw importError(0, `${prefix}version: missing; expected 3`);
+  if (version !== 3) {
+    throw importError(
+      0,
+      `${prefix}version: ${JSON.stringify(version)} is not supported; only version 3 (written by current promptfoo) is imported: run the eval again, or export it again, with a current promptfoo`,
+    );
+  }
+  if (summary.results === undefined) throw importError(0, `${prefix}results: missing; expected the array of results`);
+  if (!Array.isArray(summary.results)) {
+    throw importError(0, `${prefix}results: expected an array of results, found ${kind(summary.results)}`);
+  }
+
+  const detectedAt = readTimestamp(summary.timestamp, `${prefix}timestamp`);
+  let runId: string | undefined;
+  if (!bare) {
+    if (doc.evalId !== undefined && doc.evalId !== null && typeof doc.evalId !== 'string') {
+      throw importError(0, `evalId: expected a string or null, found ${kind(doc.evalId)}`);
+    }
+    runId = typeof doc.evalId === 'string' && doc.evalId.trim() !== '' ? doc.evalId.trim() : undefined;
+  }
+  // `metadata.promptfooVersion` is the tool's version; `results.version` is the layout's, and is not it.
+  const meta = isPlainObject(doc.metadata) ? doc.metadata : {};
+  const toolVersion = nonEmpty(meta.promptfooVersion);
+  return { runId, toolVersion, detectedAt, results: summary.results, path: `${prefix}results` };
+}
+
+function readTimestamp(value: unknown, path: string): string {
+  if (value === undefined || value === null)
+    throw importError(0, `${path}: missing; expected the ISO 8601 time of the run`);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+  const m = typeof value === 'string' ? iso.exec(value.trim()) : null;
+  // Date rolls 30 February over into March; a time the calendar does not have is a corrupt file, not a date.
+  const [year, month, day, hour, minute, second] = m ? [1, 2, 3, 4, 5, 7].map((i) => Number(m[i] ?? 0)) : [];
+  const real =
+    m !== null &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= new Date(Date.UTC(year, month, 0)).getUTCDate() &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60;
+  const at = real ? new Date(m[0]) : undefined;
+  if (!at || Number.isNaN(at.getTime())) {
+    throw importError(0, `${path}: ${short(value)} is not an ISO 8601 time such as "2026-03-04T09:12:44.512Z"`);
+  }
+  return at.toISOString();
+}
+
+function readResult(raw: unknown, index: number, path: string): Result {
+  if (!isPlainObject(raw)) throw importError(0, `${path}: expected an object, found ${kind(raw)}`);
+  if (typeof raw.success !== 'boolean') {
+    throw importError(
+      0,
+      `${path}.success: expected true or false, found ${raw.success === undefined ? 'nothing' : short(raw.success)}`,
+    );
+  }
+  // promptfoo leaves out failureReason only in files older than the field; a failed result then failed its checks.
+  let failureReason: 0 | 1 | 2 = raw.success ? 0 : 1;
+  if (raw.failureReason !== undefined) {
+    if (raw.failureReason !== 0 && raw.failureReason !== 1 && raw.failureReason !== 2) {
+      throw importError(0, `${path}.failureReason: expected 0, 1 or 2, found ${short(raw.failureReason)}`);
+    }
+    failureReason = raw.failureReason;
+  }
+  let id: string | undefined;
+  if (raw.id !== undefined && raw.id !== null) {
+    if (typeof raw.id !== 'string' && typeof raw.id !== 'number') {
+      throw importError(0, `${path}.id: expected a string, found ${kind(raw.id)}`);
+    }
+    id = String(raw.id).trim() || undefined;
+  }
+  const position = (field: 'promptIdx' | 'testIdx'): number | undefined => {
+    const v = raw[field];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw importError(0, `${path}.${field}: expected a whole number, found ${short(v)}`);
+    }
+    return v;
+  };
+  const testCase = object(raw, 'testCase', path);
+  const metadata = object(raw, 'metadata', path);
+  const testMetadata = object(testCase, 'metadata', `${path}.testCase`);
+  const grading = object(raw, 'gradingResult', path);
+  for (const [where, m] of [
+    ['metadata', metadata],
+    ['testCase.metadata', testMetadata],
+  ] as const) {
+    for (const field of ['pluginId', 'strategyId'] as const) {
+      const v = m[field];
+      if (v !== undefined && v !== null && typeof v !== 'string') {
+        throw importError(0, `${path}.${where}.${field}: expected a string, found ${kind(v)}`);
+      }
+    }
+  }
+  let provider: string | undefined;
+  if (typeof raw.provider === 'string') provider = nonEmpty(raw.provider);
+  else if (isPlainObject(raw.provider)) provider = nonEmpty(raw.provider.id) ?? nonEmpty(raw.provider.label);
+  return {
+    index,
+    path,
+    id,
+    promptIdx: position('promptIdx'),
+    testIdx: position('testIdx'),
+    success: raw.success,
+    failureReason,
+    score: typeof raw.score === 'number' && Number.isFinite(raw.score) ? raw.score : undefined,
+    description: nonEmpty(testCase.description) ?? nonEmpty(raw.description),
+    metadata,
+    testCase,
+    testMetadata,
+    grading,
+    response: object(raw, 'response', path),
+    prompt: object(raw, 'prompt', path),
+    vars: object(raw, 'vars', path),
+    provider,
+  };
+}
+
+/** An optional object field: `{}` when absent or null, an error naming the path when it is something else. */
+function object(parent: Obj, field: string, path: string): Obj {
+  const v = parent[field];
+  if (v === undefined || v === null) return {};
+  if (!isPlainObject(v)) throw importError(0, `${path}.${field}: expected an object, found ${kind(v)}`);
+  return v;
+}
+
+function toFinding(r: Result, summary: Summary): ImportedFinding {
+  const target = targetOf(r);
+  const strategy = target.strategy;
+  const detail: Record<string, string | number> = {};
+  if (target.plugin) detail.plugin = target.plugin;
+  if (strategy) detail.strategy = strategy;
+  if (r.provider) detail.provider = clip(r.provider, MAX_KEY);
+  if (r.score !== undefined) detail.score = r.score;
+  const reason = nonEmpty(r.grading.reason);
+  if (reason) detail.grader_reason = clip(reason, MAX_DETAIL);
+  const goal = nonEmpty(r.metadata.goal) ?? nonEmpty(r.testMetadata.goal);
+  if (goal) detail.goal = clip(goal, MAX_DETAIL);
+
+  const how = strategy && strategy !== 'basic' ? `, ${strategy}` : '';
+  let title: string;
+  let category: string;
+  let fingerprint: string;
+  let severity: Severity;
+  let frameworkRefs: FrameworkRef[] = [];
+  if (target.weakness) {
+    const w = target.weakness;
+    const label = target.plugin ? `${target.plugin}${how}` : strategy ? `strategy ${strategy}` : 'eval';
+    title = `${w.title} (promptfoo ${label})`;
+    category = w.category;
+    fingerprint = weaknessFingerprint(w.id);
+    severity = severityOf(r) ?? w.severity;
+    frameworkRefs = uniqueRefs(w.refs);
+    if (!target.plugin && !strategy) Object.assign(detail, evalDetail(r));
+  } else if (target.plugin) {
+    title = `Unclassified weakness (promptfoo ${target.plugin}${how})`;
+    category = normaliseCategory(target.plugin).replace(/[^a-z0-9_]+/g, '_');
+    fingerprint = `promptfoo:${target.plugin}`;
+    severity = severityOf(r) ?? FALLBACK_SEVERITY;
+  } else {
+    const check = evalDetail(r);
+    title = `Evaluation check failed: ${check.check} (promptfoo eval)`;
+    category = 'failed_eval';
+    fingerprint = `promptfoo:eval:${check.check}`;
+    severity = severityOf(r) ?? EVAL_SEVERITY;
+    Object.assign(detail, check);
+  }
+
+  return {
+    title: clip(title, MAX_TITLE),
+    category,
+    severity,
+    detectedAt: summary.detectedAt,
+    fingerprint,
+    frameworkRefs,
+    evidence: { prompt: promptOf(r), response: responseOf(r) },
+    source: {
+      tool: 'promptfoo',
+      ...(summary.toolVersion ? { toolVersion: summary.toolVersion } : {}),
+      ...(summary.runId ? { runId: summary.runId } : {}),
+      item: r.id ?? `${r.promptIdx ?? '-'}:${r.testIdx ?? '-'}:${r.index}`,
+      detail,
+    },
+  };
+}
+
+/**
+ * The plugin, strategy and weakness of a result. The plugin id is looked for wherever promptfoo puts it (the
+ * result's metadata, its test case's, the grading result's, a `promptfoo:redteam:<plugin>` assertion) before
+ * falling back to `harmCategory`, a display label only promptfoo's harmful plugins set. With no plugin at all,
+ * a result delivered by the prompt-injection strategy is prompt injection, and one delivered by a jailbreak
+ * strategy is a jailbreak: the delivery working is then the only weakness the file shows. Anything else
+ * without a plugin is a plain eval check.
+ */
+function targetOf(r: Result): Target {
+  const grading = isPlainObject(r.grading.metadata) ? r.grading.metadata : {};
+  const strategy = clipId(
+    nonEmpty(r.metadata.strategyId) ?? nonEmpty(r.testMetadata.strategyId) ?? nonEmpty(grading.strategyId),
+  );
+  let plugin = clipId(
+    nonEmpty(r.metadata.pluginId) ??
+      nonEmpty(r.testMetadata.pluginId) ??
+      nonEmpty(grading.pluginId) ??
+      redteamAssertionPlugin(r),
+  );
+  if (!plugin) {
+    const harm = nonEmpty(r.metadata.harmCategory) ?? nonEmpty(r.testMetadata.harmCategory);
+    if (harm) {
+      const key = harm.trim().toLowerCase();
+      // An unknown label still came from a harmful plugin, so it is harmful content under a slug of its own.
+      plugin = clipId(
+        promptfooPluginWeakness(key)
+          ? key
+          : (HARM_CATEGORY_LABELS[key] ?? `harmful:${key.replace(/[^a-z0-9]+/g, '-')}`),
+      );
+    }
+  }
+  if (plugin) {
+    const id = promptfooPluginWeakness(plugin);
+    return { plugin, strategy, weakness: id ? weakness(id) : undefined };
+  }
+  if (strategy === 'prompt-injection') return { strategy, weakness: weakness('prompt-injection') };
+  if (strategy && (strategy.startsWith('jailbreak') || JAILBREAK_STRATEGIES.has(strategy))) {
+    return { strategy, weakness: weakness('jailbreak') };
+  }
+  if (failedAssertions(r).some((a) => a.type === 'moderation'))
+    return { strategy, weakness: weakness('harmful-content') };
+  return { strategy };
+}
+
+function redteamAssertionPlugin(r: Result): string | undefined {
+  const types = [...assertionsOf(r.testCase.assert), ...failedAssertions(r)].map((a) => a.type);
+  const hit = types.find((t) => t?.startsWith(REDTEAM_ASSERTION));
+  return hit ? nonEmpty(hit.slice(REDTEAM_ASSERTION.length)) : undefined;
+}
+
+interface Assertion {
+  type?: string;
+  metric?: string;
+  value?: string;
+}
+
+function assertionsOf(value: unknown): Assertion[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isPlainObject).map((a) => ({
+    type: nonEmpty(a.type),
+    metric: nonEmpty(a.metric),
+    value: typeof a.value === 'string' ? a.value : undefined,
+  }));
+}
+
+/** The assertions whose component results failed, in order. */
+function failedAssertions(r: Result): Assertion[] {
+  const components = Array.isArray(r.grading.componentResults) ? r.grading.componentResults : [];
+  return assertionsOf(components.filter((c): c is Obj => isPlainObject(c) && c.pass === false).map((c) => c.assertion));
+}
+
+/** What names a plain eval check: the test's description, else the first failed assertion, else the first
+ * assertion of the test, else the test's position. */
+function evalDetail(r: Result): { check: string; assertion?: string } {
+  const failed = failedAssertions(r)[0] ?? assertionsOf(r.testCase.assert)[0];
+  const assertionLabel = failed
+    ? (failed.metric ?? [failed.type ?? 'assertion', failed.value].filter((s) => s !== undefined).join(' '))
+    : undefined;
+  const check = clip(
+    (r.description ?? assertionLabel ?? `test ${r.testIdx ?? r.index}`).replace(/\s+/g, ' ').trim(),
+    MAX_KEY,
+  );
+  return { check, ...(failed?.type ? { assertion: failed.type } : {}) };
+}
+
+/** promptfoo's own severity for the result (critical, high, medium or low), or undefined to use the default. */
+function severityOf(r: Result): Severity | undefined {
+  for (const v of [r.metadata.severity, r.testMetadata.severity]) {
+    const s = typeof v === 'string' ? v.trim().toLowerCase() : '';
+    if ((PROMPTFOO_SEVERITIES as readonly string[]).includes(s)) return s as Severity;
+  }
+  return undefined;
+}
+
+/** What was sent: the final prompt an iterative or multi-turn strategy settled on when there is one (the
+ * rendered prompt then holds only the starting point), else the rendered prompt, else the attack variable. */
+function promptOf(r: Result): string {
+  const responseMeta = isPlainObject(r.response.metadata) ? r.response.metadata : {};
+  const candidates = [
+    r.metadata.redteamFinalPrompt,
+    responseMeta.redteamFinalPrompt,
+    r.prompt.raw,
+    r.vars.prompt,
+    r.vars.query,
+    isPlainObject(r.testCase.vars) ? r.testCase.vars.prompt : undefined,
+    isPlainObject(r.testCase.vars) ? r.testCase.vars.query : undefined,
+  ];
+  for (const c of candidates) if (typeof c === 'string' && c.trim() !== '') return c;
+  return '';
+}
+
+function responseOf(r: Result): string {
+  const output = r.response.output;
+  if (output === undefined || output === null) return '';
+  if (typeof output === 'string') return output;
+  if (typeof output === 'object') return JSON.stringify(output);
+  return String(output);
+}
+
+function uniqueRefs(refs: readonly FrameworkRef[]): FrameworkRef[] {
+  const seen = new Set<string>();
+  return refs.filter((ref) => {
+    const key = `${ref.framework} ${ref.control}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** A plugin or strategy id, lower-cased and bounded so it fits a category and a fingerprint. */
+function clipId(id: string | undefined): string | undefined {
+  return id === undefined ? undefined : clip(id.toLowerCase(), MAX_KEY);
+}
+
+/** Text cut to `max` characters (whole code points), ending in `…` when cut. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const points = Array.from(text);
+  return points.length <= max ? text : points.slice(0, max - 1).join('') + '…';
+}
+
+function kind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value === 'string' ? 'a string' : `a ${typeof value}`} ${short(value)}`;
+}
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return clip(text, 60);
+}
