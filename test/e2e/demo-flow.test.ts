@@ -5,7 +5,7 @@ import { chromium } from 'playwright-core';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID } from '../../src/demo/demo-data';
 import { documentedRequest } from '../fixtures/requests';
 import { readPdf } from '../support/pdf';
-import { ReportsApi, ServiceProcesses, freePort, requireBuild } from '../support/processes';
+import { ReportsApi, ServiceProcesses, freePort, requireBuild, type ServiceProcess } from '../support/processes';
 import { stackEnv, uniqueSuffix } from '../support/stack';
 
 jest.setTimeout(180_000);
@@ -18,6 +18,7 @@ describe('the built service, run as processes', () => {
   let env: NodeJS.ProcessEnv;
   let base: string;
   let token: string;
+  let server: ServiceProcess;
 
   async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
     const { code, stdout } = await services.cli(args);
@@ -46,7 +47,7 @@ describe('the built service, run as processes', () => {
     const seeded = await services.cli(['seed-demo']);
     if (seeded.code !== 0) throw new Error(`seed-demo failed: ${seeded.stderr}`);
     token = JSON.parse(seeded.stdout).token;
-    await Promise.all([services.startWorker(), services.startServer(base)]);
+    [, server] = await Promise.all([services.startWorker(), services.startServer(base)]);
   });
 
   afterAll(async () => {
@@ -149,5 +150,76 @@ describe('the built service, run as processes', () => {
     }
     expect(text).toMatch(/temporal_activity_schedule_to_start_latency/);
     expect(text).toMatch(/report_create_to_ready\w*\{[^}]*format="pdf"/);
+  });
+
+  it('when a team imports its garak report with the CLI, then a report over that endpoint has rows from it', async () => {
+    const fixture = path.join(__dirname, '../fixtures/scanners/garak-0.14-report.jsonl');
+    const imported = await services.cli([
+      'import',
+      fixture,
+      '--tenant',
+      DEMO_TENANT_ID,
+      '--endpoint',
+      'ep_2026_ragsearch01',
+    ]);
+    expect(imported.code).toBe(0);
+    const result = JSON.parse(imported.stdout) as { format: string; findings: number; created: number };
+    expect(result).toMatchObject({ format: 'garak-report', tool: 'garak' });
+    expect(result.findings).toBeGreaterThan(0);
+    expect(result.created).toBe(result.findings);
+    // Not a terminal: the progress goes to stderr as lines, ending at 100% of the storing pass.
+    expect(imported.stderr).toMatch(/storing +100%/);
+
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${base}/api/v2/reports`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        title: 'garak run of November',
+        frameworks: ['OWASP_LLM', 'EU_AI_ACT'],
+        scope: { endpoint_ids: ['ep_2026_ragsearch01'], from: '2025-11-01', to: '2025-11-30' },
+        format: 'json',
+      }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const report = await new ReportsApi(base, token).waitForStatus(id, ['ready', 'failed'], 120_000, () =>
+      services.logTail(),
+    );
+    expect(report.status).toBe('ready');
+    const json = (await (await fetch(`${base}/api/v2/reports/${id}/download`, { headers: auth })).json()) as {
+      rows: { title: string }[];
+      summary: { findings: number };
+    };
+    expect(json.summary.findings).toBe(result.findings);
+    expect(json.rows.every((r) => r.title.includes('(garak '))).toBe(true);
+  });
+
+  it('when the API is told to stop while an upload is in flight, then the upload completes and the process exits 0', async () => {
+    const lines = (await fs.readFile(path.join(__dirname, '../fixtures/scanners/garak-0.10-hitlog.jsonl'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    let sent = 0;
+    // One line every 100 ms: the upload is still arriving when SIGTERM comes.
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent === lines.length) {
+          controller.close();
+          return;
+        }
+        if (sent === 2) server.signal('SIGTERM', { group: false });
+        controller.enqueue(new TextEncoder().encode(`${lines[sent++]}\n`));
+        await new Promise((r) => setTimeout(r, 100));
+      },
+    });
+    const res = await fetch(`${base}/api/v2/findings/imports?endpoint_id=ep_2026_agentops01`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { findings: number }).findings).toBe(lines.length);
+    expect(await server.waitForExit(20_000)).toEqual({ code: 0, signal: null });
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });
 });
