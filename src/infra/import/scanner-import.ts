@@ -97,13 +97,13 @@ async function readGarak(
   path: string,
   format: 'garak-report' | 'garak-hitlog',
   runStartedAt: string,
-  onBytes: (n: number) => void,
+  onChunk: (chunk: Buffer) => void,
   each: (f: ImportedFinding) => Promise<void> | void,
 ): Promise<RunFacts> {
   const reader = new GarakReader({ format, runStartedAt });
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-      onBytes(chunk.length);
+      onChunk(chunk);
       yield chunk;
     }
   }
@@ -152,7 +152,7 @@ export async function importScannerFile(
   const { size } = await fs.stat(path);
   if (size === 0) throw importError(0, 'the file is empty');
   const format = opts.format ?? detectScannerFormat(await readHead(path));
-  const fileSha256 = await sha256Of(path);
+  let fileSha256 = '';
   let created = 0;
   let duplicates = 0;
   let pending: Finding[] = [];
@@ -174,6 +174,7 @@ export async function importScannerFile(
 
   let facts: RunFacts;
   if (format === 'promptfoo') {
+    fileSha256 = await sha256Of(path);
     const parsed = await readPromptfoo(path, size);
     progress.bytesRead = size;
     report();
@@ -182,20 +183,32 @@ export async function importScannerFile(
     facts = parsed.facts;
   } else {
     let sinceReport = 0;
-    const onBytes = (n: number): void => {
-      progress.bytesRead += n;
-      sinceReport += n;
-      if (sinceReport >= 8 * 1024 * 1024) {
-        sinceReport = 0;
-        report();
-      }
-    };
+    const counted =
+      (also?: (chunk: Buffer) => void) =>
+      (chunk: Buffer): void => {
+        also?.(chunk);
+        progress.bytesRead += chunk.length;
+        sinceReport += chunk.length;
+        if (sinceReport >= 8 * 1024 * 1024) {
+          sinceReport = 0;
+          report();
+        }
+      };
     const runStartedAt = opts.runStartedAt ?? new Date().toISOString();
-    await readGarak(path, format, runStartedAt, onBytes, () => undefined);
+    // The check pass also hashes the file, which the store pass needs for the findings' ids and provenance.
+    const hash = createHash('sha256');
+    await readGarak(
+      path,
+      format,
+      runStartedAt,
+      counted((chunk) => hash.update(chunk)),
+      () => undefined,
+    );
+    fileSha256 = hash.digest('hex');
     report();
     progress.phase = 'storing';
     progress.bytesRead = 0;
-    facts = await readGarak(path, format, runStartedAt, onBytes, add);
+    facts = await readGarak(path, format, runStartedAt, counted(), add);
   }
   await flush();
   report();

@@ -825,3 +825,20 @@ describe('garak line handling and errors', () => {
     expect(() => reader.line(hit(), 1)).toThrow('GarakReader.line called after end()');
   });
 });
+
+describe('status-1 attempt lines', () => {
+  const pending = (uuid: string, rest: string) =>
+    `{"entry_type": "attempt", "uuid": "${uuid}", "seq": 3, "status": 1, ${rest}`;
+
+  it('when a status-1 line is whole, then it is passed over without being read', () => {
+    const reader = new GarakReader({ format: 'garak-report', runStartedAt: '2026-01-01T00:00:00Z' });
+    expect(reader.line(pending('0a1b2c3d-0000-4000-8000-000000000001', '"outputs": [], "x": }'), 1)).toEqual([]);
+  });
+
+  it('when a status-1 line is cut off, then it is refused with its line number', () => {
+    const reader = new GarakReader({ format: 'garak-report', runStartedAt: '2026-01-01T00:00:00Z' });
+    expect(() => reader.line(pending('0a1b2c3d-0000-4000-8000-000000000001', '"outputs": ["half'), 7)).toThrow(
+      /^line 7: not valid JSON/,
+    );
+  });
+});

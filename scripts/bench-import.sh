@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Benchmark of importing a 100 MB garak report (see bench/import.bench.ts): parse rate with no database
+# (attempts/s, MB/s; target 20,000 attempts/s), a whole import into a fresh database with the database writes
+# timed apart, and each phase's peak RSS. Runs on a database stack of its own, started fresh and stopped
+# afterwards; the generated report lives under .data/bench-import/ and is removed at the end. Prints a table
+# and a one-line JSON summary.
+#
+#   BENCH_IMPORT_MB          size of the generated report in MB (default 100)
+#   BENCH_IMPORT_DB_MB       size of the report the import phase stores (default BENCH_IMPORT_MB)
+#   BENCH_IMPORT_RUNS        runs of each parse phase (default 5); BENCH_IMPORT_DB_RUNS imports (default 3)
+#   BENCH_IMPORT_NODE_ARGS   extra Node options for the measured child processes (e.g. --cpu-prof)
+#   BENCH_IMPORT_TEMPORAL_PORT (default 27433), BENCH_IMPORT_TEMPORAL_UI_PORT (28433),
+#   BENCH_IMPORT_MONGO_PORT (47417), BENCH_IMPORT_S3_PORT (49433; SeaweedFS also takes the seven ports after
+#   it). The benchmark needs only the database, but stack.sh always starts all three services.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+cd "$REPO_ROOT"
+"$REPO_ROOT/scripts/install.sh"
+npm run build --silent
+
+export STACK_DIR="$REPO_ROOT/.data/bench-import-stack"
+export STACK_HOST=127.0.0.1
+export TEMPORAL_PORT="${BENCH_IMPORT_TEMPORAL_PORT:-27433}"
+export TEMPORAL_UI_PORT="${BENCH_IMPORT_TEMPORAL_UI_PORT:-28433}"
+export MONGO_PORT="${BENCH_IMPORT_MONGO_PORT:-47417}"
+export S3_PORT="${BENCH_IMPORT_S3_PORT:-49433}"
+WORK_DIR="$REPO_ROOT/.data/bench-import"
+
+cleanup() {
+  "$REPO_ROOT/scripts/stack.sh" down || true
+  # The benchmark removes its report itself; this catches one left by a benchmark that was killed.
+  rm -rf "$WORK_DIR"
+}
+
+"$REPO_ROOT/scripts/stack.sh" down || true
+rm -rf "$STACK_DIR"
+trap cleanup EXIT
+"$REPO_ROOT/scripts/stack.sh" up
+
+log "load average at start: $(uptime)"
+MONGO_URL="mongodb://$STACK_HOST:$MONGO_PORT" node dist/bench/import.bench.js
+log "load average at end: $(uptime)"
+log "done in $(elapsed)"
