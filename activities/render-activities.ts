@@ -5,7 +5,7 @@ import type { ReportModel } from '../src/domain/report-model';
 import { stagingKey } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
 import type { ArtifactStore, PdfRenderer, ReportsRepo } from './ports';
-import type { ReportRef } from './report-activities';
+import { recordProgress, type ReportRef } from './report-activities';
 
 /** Facts the integrity page prints. */
 export interface IntegrityFacts {
@@ -19,7 +19,9 @@ export interface IntegrityFacts {
   jwksUrl: string;
 }
 
-/** Turns a report model into the HTML the browser prints, with its running header and footer. */
+/** Turns a report model into the HTML the browser prints, with its running header and footer. When a template
+ * fails on the model (a field strict mode cannot find, a helper refusing its input), each method throws
+ * `AppError('template_failed')`, which is final: the same templates fail the same way on every retry. */
 export interface HtmlRenderer {
   renderReportHtml(model: ReportModel, integrity: IntegrityFacts): string;
   headerTemplate(model: ReportModel): string;
@@ -53,16 +55,22 @@ const HEARTBEAT_EVERY_MS = 5_000;
  * bounds concurrency: Chromium is the heavy part of the pipeline. */
 export function createRenderActivities(deps: RenderActivityDeps) {
   return withFailureTypes({
-    /** Renders the model to HTML, prints it in a sandboxed browser, and stages the PDF. */
+    /** Renders the model to HTML, prints it in a sandboxed browser, and stages the PDF. A template that fails on
+     * the model ends it with `template_failed`, never retried; a failure of the browser with `render_failed`,
+     * retried on a relaunched browser. */
     async renderPdf(ref: ReportRef & { modelKey: string }): Promise<{ renderedKey: string }> {
       const modelBytes = await deps.store.get(ref.modelKey);
       const model = JSON.parse(modelBytes.toString('utf8')) as ReportModel;
+      // Every template is applied before the browser is involved, so a template error crosses the activity
+      // boundary as the final `template_failed` it is, not wrapped below as a retryable browser failure.
       const html = deps.html.renderReportHtml(model, {
         contentDigest: contentDigest(modelBytes),
         signer: deps.signer.subject,
         keyId: deps.signer.keyId,
         jwksUrl: deps.signer.jwksUrl,
       });
+      const headerTemplate = deps.html.headerTemplate(model);
+      const footerTemplate = deps.html.footerTemplate(model);
       const ctx = Context.current();
       const timeoutMs = Math.max(1_000, (ctx.info.startToCloseTimeoutMs ?? FALLBACK_TIMEOUT_MS) - DEADLINE_MARGIN_MS);
       // Heartbeats say the worker is alive: if it dies mid-render, the render is retried elsewhere within the
@@ -71,21 +79,21 @@ export function createRenderActivities(deps: RenderActivityDeps) {
       let pdf: Buffer;
       try {
         pdf = await deps.pdf.renderPdf(html, {
-          headerTemplate: deps.html.headerTemplate(model),
-          footerTemplate: deps.html.footerTemplate(model),
+          headerTemplate,
+          footerTemplate,
           timeoutMs,
           title: model.report.title,
           signal: ctx.cancellationSignal,
         });
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw err;
-        throw new AppError('render_failed', `PDF render failed: ${(err as Error).message}`);
+        throw new AppError('render_failed', `PDF render failed: ${(err as Error).message}`, undefined, err);
       } finally {
         clearInterval(beat);
       }
       const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.pdf');
       await deps.store.put(renderedKey, pdf, 'application/pdf');
-      await deps.reports.setProgress(ref.tenantId, ref.reportId, 'signing', 80);
+      await recordProgress(deps.reports, ref, 'signing', 80);
       return { renderedKey };
     },
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { metricMeter } from '@temporalio/activity';
+import { log, metricMeter } from '@temporalio/activity';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
 import { normaliseCategory } from '../src/domain/crosswalk';
 import type { Endpoint, Evidence, Finding } from '../src/domain/finding';
@@ -10,6 +10,7 @@ import {
   type ArtifactSignature,
   type ReportFormat,
   type ReportRecord,
+  type ReportStage,
 } from '../src/domain/report';
 import { buildReportModel as buildModel, normaliseFingerprint, type ReportModel } from '../src/domain/report-model';
 import { retentionDeadline } from '../src/domain/retention';
@@ -55,6 +56,40 @@ export function latestOfEachRow(found: readonly FindingSummary[]): string[] {
     }
   }
   return [...latest.values()].map((f) => f.id);
+}
+
+/** The longest a progress update may hold up the activity that makes it. */
+const PROGRESS_WAIT_MS = 5_000;
+
+/** Records where a report stands, for whoever is watching it, without letting that fail or stall the activity that
+ * made it: the activity's real work is done and staged by then, and redoing it (a whole Chromium render) because
+ * the database was away for a moment would cost far more than a stale percentage. A lost update is logged as a
+ * warning; the next step's update, or the report's final status, puts the progress right. */
+export async function recordProgress(
+  reports: ReportsRepo,
+  ref: ReportRef,
+  stage: ReportStage,
+  percent: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      reports.setProgress(ref.tenantId, ref.reportId, stage, percent),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PROGRESS_WAIT_MS} ms`)), PROGRESS_WAIT_MS);
+      }),
+    ]);
+  } catch (err) {
+    log.warn('report progress not recorded; the report goes on', {
+      tenantId: ref.tenantId,
+      reportId: ref.reportId,
+      stage,
+      percent,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Reads a JSON object written by an earlier activity. */
@@ -138,7 +173,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
       const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.json');
       const body = Buffer.from(`${JSON.stringify(toJsonExport(model), null, 2)}\n`, 'utf8');
       await store.put(renderedKey, body, 'application/json');
-      await reports.setProgress(ref.tenantId, ref.reportId, 'signing', 80);
+      await recordProgress(reports, ref, 'signing', 80);
       return { renderedKey };
     },
 

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, decodePendingActivityState } from '@temporalio/client';
-import { decodeTimeoutType } from '@temporalio/common';
+import { Client, Connection, WorkflowFailedError, decodePendingActivityState } from '@temporalio/client';
+import { ApplicationFailure, decodeTimeoutType } from '@temporalio/common';
 import { MongoClient } from 'mongodb';
 import { DEMO_TENANT_ID } from '../../src/demo/demo-data';
+import { ERRORS } from '../../src/domain/errors';
 import { createEndpoint, insertFindings } from '../../src/infra/mongo/tenant-admin';
 import { buildFinding } from '../fixtures/findings';
 import { documentedRequest } from '../fixtures/requests';
@@ -194,6 +195,8 @@ interface ActivityRecord {
   /** Why the attempt before it failed, if there was one. */
   lastFailure?: { message: string; type?: string; timeout?: string };
   outcome: 'completed' | 'failed' | 'timed out' | 'open';
+  /** Why the last attempt failed, when the activity ended failed. */
+  failure?: { message: string; type?: string; nonRetryable?: boolean };
 }
 
 /** The render activities of a report's workflow run (the latest run unless `runId` is given). */
@@ -227,6 +230,15 @@ async function renders(reportId: string, runId?: string): Promise<ActivityRecord
     for (const [attrs, outcome] of ended) {
       const r2 = attrs && record(attrs.scheduledEventId);
       if (r2) r2.outcome = outcome;
+    }
+    const failed = e.activityTaskFailedEventAttributes;
+    const r3 = failed && record(failed.scheduledEventId);
+    if (failed?.failure && r3) {
+      r3.failure = {
+        message: failed.failure.message ?? '',
+        type: failed.failure.applicationFailureInfo?.type ?? undefined,
+        nonRetryable: failed.failure.applicationFailureInfo?.nonRetryable ?? undefined,
+      };
     }
   }
   return [...byScheduled.values()].filter((a) => a.type === 'renderPdf');
@@ -387,7 +399,7 @@ describe('fault injection on the running service', () => {
       }
     });
 
-    it('when a template names a field the data lacks, then the report fails quickly, and once it is fixed a retry makes it ready', async () => {
+    it('when a template names a field the data lacks, then the report fails after one render attempt with template_failed, and once it is fixed a retry makes it ready', async () => {
       expect(original).toContain('{{summary.rows}}');
       // Strict mode makes a misspelt field an error, as a template edit gone wrong would.
       await fs.writeFile(partial(), original.replace('{{summary.rows}}', '{{summary.rowz}}'));
@@ -396,23 +408,41 @@ describe('fault injection on the running service', () => {
         await replaceWorker();
         id = await api.create(smallReport());
         const failed = await api.waitForStatus(id, ['ready', 'failed'], 60_000, logs);
+        // The caller sees the code and the table's text; the template's own words stay in the history.
         expect(failed).toMatchObject({
           status: 'failed',
           attempts: 1,
           artifact: null,
-          error: { code: expect.any(String), message: expect.any(String) },
+          error: { code: 'template_failed', message: ERRORS.template_failed.shown },
         });
-        expect(failed.error!.message).not.toContain('rowz');
-        // Quickly: the retries of a render that cannot succeed are few and short, not endless.
-        expect(Date.parse(failed.failed_at!) - Date.parse(failed.started_at!)).toBeLessThan(40_000);
+        // At once: no retry waits out its backoff for a render that would fail the same way.
+        expect(Date.parse(failed.failed_at!) - Date.parse(failed.started_at!)).toBeLessThan(20_000);
         const [firstRun] = await workflowRuns(id);
         expect(firstRun.status).toBe('FAILED');
+        // Exactly one render attempt, ended by a final failure naming the partial and Handlebars' error.
         expect(await renders(id, firstRun.runId)).toEqual([
-          expect.objectContaining({
+          {
+            type: 'renderPdf',
+            attempt: 1,
             outcome: 'failed',
-            lastFailure: expect.objectContaining({ message: expect.stringContaining('"rowz" not defined') }),
-          }),
+            failure: {
+              type: 'template_failed',
+              nonRetryable: true,
+              message: expect.stringMatching(
+                /^template partials\/summary\.hbs \(in report\.hbs\) failed on this report's data: "rowz" not defined/,
+              ),
+            },
+          },
         ]);
+        const ended = await temporal.workflow
+          .getHandle(workflowId(id), firstRun.runId)
+          .result()
+          .then(
+            () => undefined,
+            (err: WorkflowFailedError) => err.cause,
+          );
+        expect(ended).toBeInstanceOf(ApplicationFailure);
+        expect(ended).toMatchObject({ type: 'template_failed', nonRetryable: true });
       } finally {
         // The fix: the template put right and the worker restarted, since templates are read at start.
         await fs.writeFile(partial(), original);

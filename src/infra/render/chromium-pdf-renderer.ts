@@ -93,7 +93,8 @@ export class ChromiumPdfRenderer implements PdfRenderer {
 
   /** Renders HTML to an A4 PDF with the given running header and footer. Fails with a plain `Error` when the
    * render exceeds `timeoutMs` overall (browser start included), when the page navigated away from
-   * `about:blank`, or when Chromium fails; a browser found dead before the render started is replaced once.
+   * `about:blank`, or when Chromium fails. A browser found dead before the render started is replaced once; one
+   * that dies during the render fails it at once (not at the timeout), and the next render gets a new browser.
    * `options.title` needs no handling here: the PDF's title comes from the document's own `<title>`. */
   async renderPdf(html: string, options: PdfRenderOptions): Promise<Buffer> {
     if (this.closed) throw new Error('PDF renderer is closed');
@@ -156,14 +157,15 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     signal: AbortSignal,
   ): Promise<Buffer> {
     const generation = this.acquire();
-    let context: BrowserContext | undefined;
-    const closeContext = () => context?.close().catch(() => undefined);
+    const guard = new RenderGuard(signal);
+    let browser: Browser | undefined;
+    let creating: Promise<BrowserContext> | undefined;
+    let opening: Promise<Page> | undefined;
     try {
-      const browser = await generation.browser;
-      if (signal.aborted) throw new Error('PDF render was cancelled');
+      browser = await guard.step(generation.browser);
+      guard.watch(browser);
       try {
-        if (!browser.isConnected()) throw new Error('Chromium is not connected');
-        context = await browser.newContext({
+        creating = browser.newContext({
           javaScriptEnabled: false,
           offline: true,
           acceptDownloads: false,
@@ -171,30 +173,34 @@ export class ChromiumPdfRenderer implements PdfRenderer {
           // The report's own Content-Security-Policy is a second wall; it must stay in force.
           bypassCSP: false,
         });
+        await guard.step(creating);
       } catch (err) {
-        if (!browser.isConnected()) {
-          generation.dead = true;
-          throw new StaleBrowserError(err);
-        }
+        if (!browser.isConnected()) throw new StaleBrowserError(err);
         throw err;
       }
-      if (signal.aborted) throw new Error('PDF render was cancelled');
-      await context.route('**/*', (route) => route.abort());
-      const page = await context.newPage();
-      if (signal.aborted) throw new Error('PDF render was cancelled');
-      // Only now may a timeout close the context under the render: closing it while newPage() is pending leaves
-      // that call hanging forever, and the render would never be released.
-      signal.addEventListener('abort', () => void closeContext(), { once: true });
-      return await printIsolated(page, html, options, deadline, this.documentOutline);
+      const context = await creating;
+      await guard.step(context.route('**/*', (route) => route.abort()));
+      opening = context.newPage();
+      const page = await guard.step(opening);
+      return await printIsolated(page, html, options, deadline, this.documentOutline, (step) => guard.step(step));
     } catch (err) {
+      if (browser && !browser.isConnected()) this.markDead(generation);
       if (err instanceof StaleBrowserError) throw err;
       if (signal.aborted) throw new Error('PDF render was cancelled');
+      if (browser && !browser.isConnected()) throw err instanceof BrowserGoneError ? err : new BrowserGoneError(err);
       // Playwright appends a multi-line call log; the first line is the message worth carrying.
       throw new Error(messageOf(err), { cause: err });
     } finally {
-      await closeContext();
+      await discard(browser, creating, opening, guard);
+      guard.dispose();
       this.release(generation);
     }
+  }
+
+  /** Stops handing a browser to new renders; the next render launches another. */
+  private markDead(g: Generation): void {
+    g.dead = true;
+    if (this.current === g) this.current = undefined;
   }
 
   private acquire(): Generation {
@@ -221,15 +227,11 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     const g: Generation = { browser, started: 0, inFlight: 0, dead: false, drainWaiters: [] };
     g.browser = browser.then(
       (b) => {
-        b.on('disconnected', () => {
-          g.dead = true;
-          if (this.current === g) this.current = undefined;
-        });
+        b.on('disconnected', () => this.markDead(g));
         return b;
       },
       (err: unknown) => {
-        g.dead = true;
-        if (this.current === g) this.current = undefined;
+        this.markDead(g);
         this.generations.delete(g);
         throw new Error(`Chromium failed to start: ${messageOf(err)}`, { cause: err });
       },
@@ -247,7 +249,8 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     g.closing ??= (async () => {
       await this.drained(g);
       const browser = await g.browser.catch(() => undefined);
-      await browser?.close().catch(() => undefined);
+      // A browser that died has nothing to close, and a call to it might never return.
+      if (browser?.isConnected()) await browser.close().catch(() => undefined);
       this.generations.delete(g);
     })();
     return g.closing;
@@ -273,6 +276,82 @@ class StaleBrowserError extends Error {
   }
 }
 
+/** The browser exited (crashed, or was killed) while a render was using it. */
+class BrowserGoneError extends Error {
+  constructor(cause?: unknown) {
+    super(
+      cause === undefined
+        ? 'Chromium exited during the render'
+        : `Chromium exited during the render: ${messageOf(cause)}`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+/** Ends a render's waits as soon as its browser disconnects or the render is aborted (its timeout, or the
+ * activity cancelled). A Playwright call in flight when Chromium dies does not always settle: `newPage()` was
+ * seen to hang in most kills that landed while it ran. So every step of a render is raced against both, and the
+ * render fails at once, leaving the step to settle (or not) on its own. */
+class RenderGuard {
+  private readonly ended: Promise<never>;
+  private end!: (err: Error) => void;
+  private resolveGone!: () => void;
+  private readonly cleanups: (() => void)[] = [];
+  /** Settles once the watched browser has disconnected; never if it stays up. */
+  readonly gone = new Promise<void>((resolve) => (this.resolveGone = resolve));
+
+  constructor(signal: AbortSignal) {
+    this.ended = new Promise<never>((_, reject) => (this.end = reject));
+    // Nothing may be waiting on it when it fails; the steps that are see it through their race.
+    this.ended.catch(() => undefined);
+    const onAbort = () => this.end(new Error('PDF render was cancelled'));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.cleanups.push(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /** Fails the render's current and later steps when `browser` disconnects, including if it already has. */
+  watch(browser: Browser): void {
+    const onDisconnected = () => {
+      this.resolveGone();
+      this.end(new BrowserGoneError());
+    };
+    browser.on('disconnected', onDisconnected);
+    this.cleanups.push(() => browser.off('disconnected', onDisconnected));
+    if (!browser.isConnected()) onDisconnected();
+  }
+
+  /** Waits for one step of the render, or fails as soon as the browser is gone or the render aborted. */
+  step<T>(work: Promise<T>): Promise<T> {
+    // A step left behind may still fail later; that must not surface as an unhandled rejection.
+    work.catch(() => undefined);
+    return Promise.race([work, this.ended]);
+  }
+
+  /** Removes the listeners on the browser and the abort signal. */
+  dispose(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+}
+
+/** Closes the context a render opened. A browser that is gone has nothing left to close, and a call to it might
+ * never return, so nothing is awaited then. A context is never closed while `newPage()` is pending in it: that
+ * leaves the call hanging on a live browser, holding what it had opened. */
+async function discard(
+  browser: Browser | undefined,
+  creating: Promise<BrowserContext> | undefined,
+  opening: Promise<Page> | undefined,
+  guard: RenderGuard,
+): Promise<void> {
+  if (!browser || !creating) return;
+  const closing = (async () => {
+    const context = await creating;
+    await opening?.catch(() => undefined);
+    await context.close();
+  })().catch(() => undefined);
+  if (browser.isConnected()) await Promise.race([closing, guard.gone]);
+}
+
 /** Loads the HTML into a page of an isolated context and prints it, refusing any page that tried to
  * leave about:blank: a meta refresh fires after load and may land before, during or after printing, and the
  * request it makes is aborted, so the attempt itself is what gets caught. */
@@ -282,6 +361,7 @@ async function printIsolated(
   options: PdfRenderOptions,
   deadline: number,
   documentOutline: boolean,
+  step: <T>(work: Promise<T>) => Promise<T>,
 ): Promise<Buffer> {
   let loaded = false;
   let navigation: string | undefined;
@@ -298,21 +378,23 @@ async function printIsolated(
     }
   };
 
-  await page.setContent(html, { waitUntil: 'load', timeout: Math.max(1, deadline - Date.now()) });
+  await step(page.setContent(html, { waitUntil: 'load', timeout: Math.max(1, deadline - Date.now()) }));
   loaded = true;
   assertStillBlank();
   let pdf: Buffer;
   try {
-    pdf = await page.pdf({
-      format: 'A4',
-      printBackground: true,
-      displayHeaderFooter: true,
-      headerTemplate: options.headerTemplate,
-      footerTemplate: options.footerTemplate,
-      margin: PDF_MARGIN,
-      outline: documentOutline,
-      tagged: documentOutline,
-    });
+    pdf = await step(
+      page.pdf({
+        format: 'A4',
+        printBackground: true,
+        displayHeaderFooter: true,
+        headerTemplate: options.headerTemplate,
+        footerTemplate: options.footerTemplate,
+        margin: PDF_MARGIN,
+        outline: documentOutline,
+        tagged: documentOutline,
+      }),
+    );
   } catch (err) {
     // A navigation while printing makes Chromium fail with a bare "Printing failed"; name the real cause.
     assertStillBlank();

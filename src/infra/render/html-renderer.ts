@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { HtmlRenderer, IntegrityFacts } from '../../../activities/render-activities';
+import { AppError } from '../../domain/errors';
 import type { ReportModel } from '../../domain/report-model';
 import { CONTROL_TITLE_LIMIT, EXCERPT_LIMIT, MATRIX_TITLE_LIMIT, registerHelpers } from './helpers';
 
@@ -21,6 +22,39 @@ function compileFile(hbs: typeof Handlebars, path: string): Template {
     throw new Error(`template ${basename(path)}: ${(err as Error).message}`);
   }
   return hbs.compile<ReportModel>(source, COMPILE_OPTIONS);
+}
+
+/** The template each error thrown while applying templates came from: the innermost, so an error in a partial names
+ * the partial rather than the report template that included it. */
+const failedIn = new WeakMap<object, string>();
+
+/** A compiled template that remembers its file name on whatever it throws. */
+function named(file: string, template: Template): Template {
+  return (context, options) => {
+    try {
+      return template(context, options);
+    } catch (err) {
+      if (typeof err === 'object' && err !== null && !failedIn.has(err)) failedIn.set(err, file);
+      throw err;
+    }
+  };
+}
+
+/** Applies a template to the report data. Anything it throws (a field strict mode cannot find, a helper refusing
+ * its input, a template compiled on first use that does not compile) would be thrown again by every retry with
+ * the same data and templates, so it becomes `template_failed`, which is final: the report fails at once, and
+ * `/retry` runs it again once the templates are fixed. The message names the template, the partial that failed
+ * and Handlebars' own words (with the line and column), for the logs and the workflow history; the caller only
+ * sees the table's generic text. */
+function apply(file: string, template: Template, model: ReportModel, options?: RuntimeOptions): string {
+  try {
+    return template(model, options);
+  } catch (err) {
+    const inner = typeof err === 'object' && err !== null ? failedIn.get(err) : undefined;
+    const where = inner === undefined || inner === file ? `template ${file}` : `template ${inner} (in ${file})`;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new AppError('template_failed', `${where} failed on this report's data: ${reason}`, undefined, err);
+  }
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
@@ -60,7 +94,7 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
   for (const file of readdirSync(partialsDir).sort()) {
     if (extname(file) !== '.hbs') continue;
     // Compiled here rather than left as source so partials get strict mode too.
-    hbs.registerPartial(basename(file, '.hbs'), compileFile(hbs, join(partialsDir, file)));
+    hbs.registerPartial(basename(file, '.hbs'), named(`partials/${file}`, compileFile(hbs, join(partialsDir, file))));
   }
 
   const stylesheet = readStylesheet(join(templatesDir, 'report.css'));
@@ -71,7 +105,7 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
   return {
     renderReportHtml: (model, integrity) => {
       checkIntegrity(integrity);
-      return report(model, {
+      return apply('report.hbs', report, model, {
         data: {
           stylesheet,
           integrity,
@@ -81,8 +115,8 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
         },
       });
     },
-    headerTemplate: (model) => header(model),
-    footerTemplate: (model) => footer(model),
+    headerTemplate: (model) => apply('header.hbs', header, model),
+    footerTemplate: (model) => apply('footer.hbs', footer, model),
   };
 }
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { ChromiumPdfRenderer, type PdfRenderOptions } from '../../../src/infra/render/chromium-pdf-renderer';
 import { createHtmlRenderer } from '../../../src/infra/render/html-renderer';
 import type { ReportModel } from '../../../src/domain/report-model';
@@ -99,13 +99,14 @@ const BARE_OPTIONS: PdfRenderOptions = {
   title: 'raw',
 };
 
-/** Chromium processes this test process started, by pid. */
+/** Chromium processes this test process started and that are still running (a killed one not yet reaped is a
+ * zombie), by pid. */
 function chromiumChildren(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  const out = execFileSync('ps', ['-o', 'pid=,stat=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
   return out
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, comm]) => comm === 'chromium')
+    .filter(([, stat, comm]) => comm === 'chromium' && !stat.startsWith('Z'))
     .map(([pid]) => Number(pid));
 }
 
@@ -420,4 +421,120 @@ describe('ChromiumPdfRenderer lifecycle', () => {
     await expect(renderer.renderPdf(reportHtml, optionsFor(model))).rejects.toThrow(/Chromium failed to start/);
     await renderer.close();
   });
+});
+
+/** The browsers renderers launch from now on, each with its process id, and a way to wait until a render asks a
+ * browser for its page: the moment to kill it mid-render. Playwright's `Browser` has no `process()` (only a
+ * `BrowserServer` does), and a renderer launches with `chromium.launch`, which starts Chromium as a child of this
+ * process: its pid is the chromium child that was not there before the launch. */
+function watchLaunches(): {
+  current(): { browser: Browser; pid: number };
+  pageAsked(): Promise<void>;
+  restore(): void;
+} {
+  const launched: { browser: Browser; pid: number }[] = [];
+  let asked: (() => void) | undefined;
+  const launch = chromium.launch.bind(chromium);
+  const spy = jest.spyOn(chromium, 'launch').mockImplementation(async (options) => {
+    const before = chromiumChildren();
+    const browser = await launch(options);
+    const pids = chromiumChildren().filter((pid) => !before.includes(pid));
+    if (pids.length !== 1) throw new Error(`expected one new chromium process, found ${JSON.stringify(pids)}`);
+    const newContext = browser.newContext.bind(browser);
+    jest.spyOn(browser, 'newContext').mockImplementation(async (contextOptions) => {
+      const context = await newContext(contextOptions);
+      const newPage = context.newPage.bind(context);
+      jest.spyOn(context, 'newPage').mockImplementation(() => {
+        asked?.();
+        return newPage();
+      });
+      return context;
+    });
+    launched.push({ browser, pid: pids[0] });
+    return browser;
+  });
+  return {
+    current: () => {
+      const last = launched.at(-1);
+      if (!last) throw new Error('no browser launched yet');
+      return last;
+    },
+    pageAsked: () => new Promise<void>((resolve) => (asked = resolve)),
+    restore: () => spy.mockRestore(),
+  };
+}
+
+/** How many listeners a Playwright object holds for an event (its emitter has `listenerCount`; its types omit it). */
+function listenerCount(emitter: Browser, event: string): number {
+  return (emitter as unknown as { listenerCount(event: string): number }).listenerCount(event);
+}
+
+describe('ChromiumPdfRenderer when Chromium dies mid-render', () => {
+  // A crash that lands while Playwright opens the page is the one that used to leave the render hanging until its
+  // timeout (5 minutes in the worker); later kills land while the report loads and prints.
+  const KILL_AFTER_PAGE_ASKED_MS = [0, 15, 30, 50, 80, 120, 200, 350, 600, 1000];
+  /** How soon a render must fail once its browser is gone: no call to a dead browser may be waited on. */
+  const FAILS_WITHIN_MS = 5_000;
+
+  it('when the browser is killed mid-render, ten times over, then each render fails within seconds, the next succeeds on a new browser and no listener is left', async () => {
+    const watched = watchLaunches();
+    try {
+      const big = buildReportModelFixture({ rowCount: 300 });
+      const bigHtml = reportHtmlOf(big);
+      const small = buildReportModelFixture({ rowCount: 2 });
+      const renderer = newRenderer();
+      await renderer.renderPdf(reportHtmlOf(small), optionsFor(small));
+      const outcomes: { killedAfterMs: number; failedAfterMs: number; error: string }[] = [];
+
+      for (const delay of KILL_AFTER_PAGE_ASKED_MS) {
+        const { pid } = watched.current();
+        let settled = false;
+        const asked = watched.pageAsked();
+        // A timeout well above the limit: a render left hanging shows up as failing late, not as a stuck test.
+        const render = renderer.renderPdf(bigHtml, optionsFor(big, 20_000)).finally(() => (settled = true));
+        render.catch(() => undefined);
+        await asked;
+        await sleep(delay);
+        expect({ delay, settledBeforeTheKill: settled }).toEqual({ delay, settledBeforeTheKill: false });
+        process.kill(pid, 'SIGKILL');
+        const killedAt = Date.now();
+        const error = await render.then(
+          () => 'the render succeeded',
+          (err: Error) => err.message,
+        );
+        outcomes.push({ killedAfterMs: delay, failedAfterMs: Date.now() - killedAt, error });
+
+        const pdf = await renderer.renderPdf(reportHtmlOf(small), optionsFor(small));
+        expect(pdfFacts(pdf).text).toContain(small.report.title);
+        expect(watched.current().pid).not.toBe(pid);
+      }
+
+      process.stdout.write(`renders killed mid-way: ${JSON.stringify(outcomes)}\n`);
+      expect(
+        outcomes.map(({ killedAfterMs, failedAfterMs, error }) => ({
+          killedAfterMs,
+          failedWithinLimit: failedAfterMs < FAILS_WITHIN_MS,
+          error,
+        })),
+      ).toEqual(
+        KILL_AFTER_PAGE_ASKED_MS.map((killedAfterMs) => ({
+          killedAfterMs,
+          failedWithinLimit: true,
+          error: expect.stringMatching(/^Chromium exited during the render/),
+        })),
+      );
+      expect(renderer.stats()).toEqual({
+        launches: KILL_AFTER_PAGE_ASKED_MS.length + 1,
+        renders: 2 * KILL_AFTER_PAGE_ASKED_MS.length + 1,
+        inFlight: 0,
+      });
+      // Each render watches its browser while it runs, and stops watching when it ends.
+      const { browser } = watched.current();
+      const watching = listenerCount(browser, 'disconnected');
+      for (let i = 0; i < 3; i++) await renderer.renderPdf(reportHtmlOf(small), optionsFor(small));
+      expect(listenerCount(browser, 'disconnected')).toBe(watching);
+    } finally {
+      watched.restore();
+    }
+  }, 300_000);
 });

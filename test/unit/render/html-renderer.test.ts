@@ -3,6 +3,9 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { ApplicationFailure } from '@temporalio/common';
+import { toActivityFailure } from '../../../activities/failures';
+import { AppError } from '../../../src/domain/errors';
 import { createHtmlRenderer } from '../../../src/infra/render/html-renderer';
 import {
   appliedLinks,
@@ -431,10 +434,13 @@ describe('report HTML', () => {
     expect(barWidth(out, 'sev-low')).toBe(0);
   });
 
-  it('when a field the templates read is missing, then rendering fails instead of printing a blank', () => {
+  it('when a field the templates read is missing, then rendering fails with template_failed instead of printing a blank', () => {
     const broken = buildReportModelFixture();
     delete (broken.report as Partial<ReportModel['report']>).tenantName;
-    expect(() => render(broken)).toThrow(/tenantName/);
+    expect(thrownBy(() => render(broken))).toMatchObject({
+      code: 'template_failed',
+      message: expect.stringMatching(/^template partials\/cover\.hbs \(in report\.hbs\) .*"tenantName" not defined/),
+    });
   });
 });
 
@@ -532,6 +538,88 @@ describe('running header and footer', () => {
   it('when built, then both set their own font size because page CSS does not reach them', () => {
     expect(renderer.headerTemplate(model)).toMatch(/font-size:\s*[\d.]+pt/);
     expect(renderer.footerTemplate(model)).toMatch(/font-size:\s*[\d.]+pt/);
+  });
+});
+
+/** What a call throws; fails the test if it throws nothing. */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to throw');
+}
+
+/** A renderer over a copy of the templates with one file edited; the copy is removed afterwards. */
+function withEditedTemplate<T>(file: string, edit: (source: string) => string, use: (dir: string) => T): T {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'templates-'));
+  try {
+    cpSync(TEMPLATES_DIR, dir, { recursive: true });
+    const source = readFileSync(path.join(dir, file), 'utf8');
+    const edited = edit(source);
+    expect(edited).not.toBe(source);
+    writeFileSync(path.join(dir, file), edited);
+    return use(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('templates that fail on the report data', () => {
+  const model = buildReportModelFixture();
+
+  it('when a partial names a field the data lacks, then rendering throws AppError template_failed naming the partial, its template and the Handlebars error', () => {
+    const err = withEditedTemplate(
+      'partials/summary.hbs',
+      (source) => source.replace('{{summary.rows}}', '{{summary.rowz}}'),
+      (dir) => thrownBy(() => createHtmlRenderer(dir).renderReportHtml(model, integrityFixture(model))),
+    );
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({
+      code: 'template_failed',
+      message: expect.stringMatching(
+        /^template partials\/summary\.hbs \(in report\.hbs\) failed on this report's data: "rowz" not defined in .* - \d+:\d+$/,
+      ),
+      cause: expect.any(Handlebars.Exception),
+    });
+  });
+
+  it('when a template fails, then its error crosses the activity boundary as a non-retryable template_failed', () => {
+    const err = withEditedTemplate(
+      'report.hbs',
+      (source) => source.replace('{{> summary}}', '{{> summary}}{{report.titel}}'),
+      (dir) => thrownBy(() => createHtmlRenderer(dir).renderReportHtml(model, integrityFixture(model))),
+    );
+    expect((err as Error).message).toMatch(/^template report\.hbs failed on this report's data: "titel" not defined/);
+    const failure = toActivityFailure(err);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'template_failed', nonRetryable: true });
+  });
+
+  it('when a helper throws on the data, then that too is template_failed, naming the template', () => {
+    const broken = buildReportModelFixture();
+    delete (broken.report as Partial<ReportModel['report']>).tenantName;
+    // The header passes the missing name to its truncate helper, which fails on it.
+    const err = thrownBy(() => renderer.headerTemplate(broken));
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({
+      code: 'template_failed',
+      message: expect.stringMatching(/^template header\.hbs failed on this report's data: \S/),
+      cause: expect.any(TypeError),
+    });
+  });
+
+  it('when the footer template fails, then template_failed names footer.hbs', () => {
+    const err = withEditedTemplate(
+      'footer.hbs',
+      (source) => `{{report.idz}}${source}`,
+      (dir) => thrownBy(() => createHtmlRenderer(dir).footerTemplate(model)),
+    );
+    expect(err).toMatchObject({
+      code: 'template_failed',
+      message: expect.stringMatching(/^template footer\.hbs failed on this report's data: "idz" not defined/),
+    });
   });
 });
 
