@@ -42,6 +42,7 @@ import { readLines } from '../src/infra/import/line-reader';
 import { importScannerFile, MAX_LINE_BYTES } from '../src/infra/import/scanner-import';
 import { ensureIndexes } from '../src/infra/mongo/database';
 import { MongoFindingsRepo } from '../src/infra/mongo/findings-repo';
+import { prng } from './prng';
 
 // Compiled to dist/bench, two levels below the repository root.
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -65,18 +66,6 @@ const RUNS = Number(env.BENCH_IMPORT_RUNS ?? 5);
 const DB_RUNS = Number(env.BENCH_IMPORT_DB_RUNS ?? 3);
 const SEED = Number(env.BENCH_IMPORT_SEED ?? 2026);
 const NODE_ARGS = (env.BENCH_IMPORT_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-
-/** A repeatable pseudo-random sequence (mulberry32), so every run benchmarks the same file. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** A score as Python writes a float (`1.0`, not `1`). */
 class PyFloat {

@@ -44,17 +44,30 @@ export function normaliseCategory(category: string): string {
     .replace(/[\s-]+/g, '_');
 }
 
-const refKey = (framework: string, control: string): string => `${framework}\u0000${control}`;
-
 const byCategory = new Map<string, CrosswalkGroup[]>();
-const groupsByControl = new Map<string, CrosswalkGroup[]>();
+/** The groups linking each control, by framework then control: a model build asks once per reference of every
+ * row, and a nested lookup needs no key string built per call. */
+const groupsByControl = new Map<string, Map<string, CrosswalkGroup[]>>();
 for (const group of CROSSWALK_GROUPS) {
   for (const c of group.categories) byCategory.set(c, [...(byCategory.get(c) ?? []), group]);
   for (const link of group.links) {
-    const key = refKey(link.framework, link.control);
-    groupsByControl.set(key, [...(groupsByControl.get(key) ?? []), group]);
+    let byId = groupsByControl.get(link.framework);
+    if (!byId) {
+      byId = new Map();
+      groupsByControl.set(link.framework, byId);
+    }
+    byId.set(link.control, [...(byId.get(link.control) ?? []), group]);
   }
 }
+
+/** Each group's place in id order (`localeCompare`), worked out once rather than by comparing ids on every call;
+ * ids that compare equal share a place, so a stable sort by place orders groups as sorting by id does. */
+const idPlaces = new Map<CrosswalkGroup, number>();
+[...CROSSWALK_GROUPS]
+  .sort((a, b) => a.id.localeCompare(b.id))
+  .forEach((group, i, sorted) => {
+    idPlaces.set(group, i > 0 && sorted[i - 1].id.localeCompare(group.id) === 0 ? idPlaces.get(sorted[i - 1])! : i);
+  });
 
 /** The groups a finding falls in: every group listing its category, and every group that is the only one to
  * list one of its controls. A broad control that many groups share (`MEASURE 2.7`, `Art. 15`) says little
@@ -63,12 +76,19 @@ export function groupsFor(
   category: string,
   refs: readonly { framework: FrameworkSlug; control: string }[],
 ): CrosswalkGroup[] {
-  const found = new Set<CrosswalkGroup>(byCategory.get(normaliseCategory(category)) ?? []);
+  const found = [...(byCategory.get(normaliseCategory(category)) ?? [])];
   for (const ref of refs) {
-    const groups = groupsByControl.get(refKey(ref.framework, ref.control));
-    if (groups?.length === 1) found.add(groups[0]);
+    const groups = groupsByControl.get(ref.framework)?.get(ref.control);
+    if (groups?.length === 1 && !found.includes(groups[0])) found.push(groups[0]);
   }
-  return [...found].sort((a, b) => a.id.localeCompare(b.id));
+  // A handful at most: an insertion sort (stable, as `Array.prototype.sort` is) allocates nothing.
+  for (let i = 1; i < found.length; i++) {
+    const group = found[i];
+    let j = i;
+    for (; j > 0 && idPlaces.get(found[j - 1])! > idPlaces.get(group)!; j--) found[j] = found[j - 1];
+    found[j] = group;
+  }
+  return found;
 }
 
 /** Checks the crosswalk against the catalogue: every link names a known framework and control and has a

@@ -67,6 +67,13 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
       controls: c.controls.map((e) => ({ id: e.id, title: e.title, rows: e.rows })),
     })),
     crosswalk: { groups: model.crosswalk.groups, basis: model.crosswalk.basis },
+    sources: model.sources.map((src) => ({
+      tool: src.tool,
+      tool_version: src.toolVersion ?? null,
+      run_id: src.runId ?? null,
+      file_sha256: src.fileSha256 ?? null,
+      findings: src.findings,
+    })),
     unknown_refs: model.unknownRefs.map((u) => ({
       finding_id: u.findingId,
       framework: u.framework,

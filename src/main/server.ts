@@ -17,7 +17,8 @@ import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
 import { loadOrCreateSecret } from '../infra/secrets';
-import reportSchema from '../../schemas/report-1.1.0.schema.json';
+import reportSchemaV110 from '../../schemas/report-1.1.0.schema.json';
+import reportSchema from '../../schemas/report-1.2.0.schema.json';
 import { publishedJwks } from '../infra/signing/artifact-signers';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
 import { createArtifactStore } from '../infra/storage';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     newReportId: () => newId('rpt'),
     bodyLimitBytes: config.http.bodyLimitBytes,
     jwks: publishedJwks(path.join(config.dataDir, 'keys'), signing.identity),
-    schemas: { report: { '1.1.0': reportSchema } },
+    schemas: { report: { '1.1.0': reportSchemaV110, '1.2.0': reportSchema } },
   });
   const server = app.listen(config.http.port, config.http.host, () => {
     logger.info('API listening', { url: config.http.publicBaseUrl, port: config.http.port });

@@ -28,7 +28,8 @@ import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
 import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
 import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
-import reportSchema from '../../schemas/report-1.1.0.schema.json';
+import reportSchemaV110 from '../../schemas/report-1.1.0.schema.json';
+import reportSchema from '../../schemas/report-1.2.0.schema.json';
 import { jwsSigner, publishedJwks } from '../../src/infra/signing/artifact-signers';
 import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
 import { PdfSigner } from '../../src/infra/signing/pdf-signer';
@@ -216,7 +217,7 @@ export async function startHarness(
     newReportId: () => newId('rpt'),
     bodyLimitBytes: 16 * 1024,
     jwks: publishedJwks(keysDir, identity),
-    schemas: { report: { '1.1.0': reportSchema } },
+    schemas: { report: { '1.1.0': reportSchemaV110, '1.2.0': reportSchema } },
   });
   server.on('request', app);
 

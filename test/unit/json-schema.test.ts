@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import schema from '../../schemas/report-1.1.0.schema.json';
+import schema from '../../schemas/report-1.2.0.schema.json';
 import type { Endpoint, Finding } from '../../src/domain/finding';
 import { FRAMEWORK_SLUGS, type FrameworkSlug } from '../../src/domain/frameworks';
 import { toJsonExport } from '../../src/domain/json-export';
@@ -242,7 +242,7 @@ describe('the published JSON Schema of the report export', () => {
       ]);
     });
 
-    it.each(['1.0.0', '1.2.0', '2.0.0', ''])('by stamping schema_version "%s", then it fails validation', (version) => {
+    it.each(['1.0.0', '1.1.0', '2.0.0', ''])('by stamping schema_version "%s", then it fails validation', (version) => {
       expect(problems(damaged(valid, '/schema_version', version))).toEqual([
         '/schema_version: must be equal to constant',
       ]);

@@ -8,7 +8,7 @@ import {
 import { CATALOGUE_VERSION, FRAMEWORK_SLUGS, findControl, type FrameworkSlug } from '../../src/domain/frameworks';
 import type { Finding } from '../../src/domain/finding';
 import { toJsonExport } from '../../src/domain/json-export';
-import { buildReportModel, type ReportModel, type ReportModelInput } from '../../src/domain/report-model';
+import { buildReportModel, sourcesOf, type ReportModel, type ReportModelInput } from '../../src/domain/report-model';
 import { buildFinding } from '../fixtures/findings';
 
 const endpoint = {
@@ -185,6 +185,20 @@ describe('buildReportModel', () => {
       category: 'prompt_injection',
       findingIds: [findings[1].id, findings[0].id, findings[2].id],
     });
+  });
+
+  it('when two rows list a control the same way, then they share one frozen object rather than a copy each', () => {
+    const refs = [{ framework: 'OWASP_LLM' as const, control: 'LLM01' }];
+    const model = build([
+      buildFinding({ category: 'prompt_injection', fingerprint: 'a', frameworkRefs: refs }),
+      buildFinding({ category: 'Prompt Injection', fingerprint: 'b', frameworkRefs: refs }),
+    ]);
+    expect(model.rows).toHaveLength(2);
+    const [first, second] = model.rows.map((r) => r.frameworks.find((f) => f.framework === 'OWASP_LLM')!.controls);
+    expect(first).toEqual([expect.objectContaining({ id: 'LLM01:2025', explicit: true })]);
+    expect(second[0]).toBe(first[0]);
+    expect(Object.isFrozen(first[0]) && Object.isFrozen(first[0].via)).toBe(true);
+    expect(() => first[0].via.push({ group: 'X99', basis: 'J', reason: 'changed through another row' })).toThrow();
   });
 
   it('when findings differ in endpoint, category or fingerprint, then they stay separate rows', () => {
@@ -395,7 +409,7 @@ describe('buildReportModel', () => {
     const doc = toJsonExport(model) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(Object.keys(doc).slice(0, 3)).toEqual(['schema_version', 'catalogue_version', 'crosswalk_version']);
     expect([doc.schema_version, doc.catalogue_version, doc.crosswalk_version]).toEqual([
-      '1.1.0',
+      '1.2.0',
       CATALOGUE_VERSION,
       CROSSWALK_VERSION,
     ]);
@@ -418,5 +432,24 @@ describe('buildReportModel', () => {
       ['EU_AI_ACT', 9],
     ]);
     expect(doc.unknown_refs).toEqual([{ finding_id: findings[1].id, framework: 'OWASP_LLM', control: 'LLM99' }]);
+  });
+});
+
+describe('sources', () => {
+  it('when findings come from two scanner files and the API, then each origin is listed once with its count', () => {
+    const garak = { tool: 'garak', toolVersion: '0.14.0', runId: 'run-1', fileSha256: 'a'.repeat(64) };
+    const promptfoo = { tool: 'promptfoo', runId: 'eval-9', fileSha256: 'b'.repeat(64) };
+    const findings = [
+      buildFinding({ source: garak }),
+      buildFinding({ source: promptfoo }),
+      buildFinding({ source: garak }),
+      buildFinding({}),
+    ];
+    expect(sourcesOf(findings)).toEqual([
+      { tool: 'api', findings: 1 },
+      { ...garak, findings: 2 },
+      { ...promptfoo, findings: 1 },
+    ]);
+    expect(sourcesOf([...findings].reverse())).toEqual(sourcesOf(findings));
   });
 });

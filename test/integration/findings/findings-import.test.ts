@@ -159,8 +159,9 @@ describe('importing scanner files', () => {
 
   it('when garak and promptfoo found the same weakness on one endpoint, then the report shows one row for both', async () => {
     const ep = await endpoint(token, 'Both tools');
-    expect((await upload(ep, await fixture('garak-0.14-report.jsonl'))).status).toBe(201);
-    expect((await upload(ep, await fixture('promptfoo-redteam.json'))).status).toBe(201);
+    const garak = await upload(ep, await fixture('garak-0.14-report.jsonl'));
+    const promptfoo = await upload(ep, await fixture('promptfoo-redteam.json'));
+    expect([garak.status, promptfoo.status]).toEqual([201, 201]);
     const created = await h.request('POST', '/api/v2/reports', {
       token,
       body: {
@@ -189,5 +190,15 @@ describe('importing scanner files', () => {
     expect(indirect).toHaveLength(1);
     expect(new Set(indirect[0].finding_ids.map((id) => toolOf.get(id)))).toEqual(new Set(['garak', 'promptfoo']));
     expect(rows.reduce((n, r) => n + r.occurrences, 0)).toBe(stored.length);
+    // The report names every file its findings came from, with the digest the import answered.
+    expect((report as { sources: unknown }).sources).toEqual(
+      [garak.body, promptfoo.body].map((b) => ({
+        tool: b.tool,
+        tool_version: b.tool_version,
+        run_id: b.run_id,
+        file_sha256: b.file_sha256,
+        findings: b.findings,
+      })),
+    );
   });
 });

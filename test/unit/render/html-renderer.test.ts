@@ -181,6 +181,17 @@ describe('report HTML', () => {
     }
   });
 
+  it('when rendered, then the scope lists every source of findings with its run, file digest and count', () => {
+    const sources = html.slice(html.indexOf('<h3>Sources</h3>'), html.indexOf('<h3>Method</h3>'));
+    for (const src of model.sources) {
+      expect(sources).toContain(`<td>${src.tool}</td>`);
+      expect(sources).toContain(`<td class="num">${src.findings}</td>`);
+      if (src.runId) expect(sources).toContain(src.runId);
+      expect(sources).toContain(src.fileSha256 ?? 'sent through the API');
+    }
+    expect(sources.match(/<tr>/g)).toHaveLength(model.sources.length + 1);
+  });
+
   it('when rendered, then every row appears with its ref, title, endpoint, dates, occurrences and controls', () => {
     for (const row of model.rows) {
       expect(html).toContain(`<td class="mono ref" rowspan="2">${row.ref}</td>`);
