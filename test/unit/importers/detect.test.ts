@@ -1,24 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../../src/domain/errors';
 import { detectScannerFormat, stripBom } from '../../../src/domain/importers/detect';
 import { parsePromptfooResults } from '../../../src/domain/importers/promptfoo';
 import type { ScannerFormat } from '../../../src/domain/importers/types';
+import { errorOf as importErrorOf } from './import-errors';
+
+const errorOf = (run: () => unknown) => importErrorOf(run, 'the format was recognised');
 
 const HEAD = 64 * 1024;
 const fixture = (name: string): string => readFileSync(join(__dirname, '../../fixtures/scanners', name), 'utf8');
 /** The first 64 KiB of a text, as the importer hands it over. */
 const head = (text: string): string => Buffer.from(text, 'utf8').subarray(0, HEAD).toString('utf8');
-
-function errorOf(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an import error, but the format was recognised');
-}
 
 const garakSetup = JSON.stringify({
   entry_type: 'start_run setup',

@@ -10,6 +10,7 @@ import {
 } from '../../../src/domain/importers/promptfoo';
 import type { ImportedFinding } from '../../../src/domain/importers/types';
 import { weakness, weaknessFingerprint } from '../../../src/domain/importers/weaknesses';
+import { errorOf } from './import-errors';
 
 type Doc = Record<string, unknown> & { results: { results: Record<string, unknown>[] } & Record<string, unknown> };
 
@@ -57,16 +58,6 @@ const only = (doc: unknown): ImportedFinding => {
   expect(findings).toHaveLength(1);
   return findings[0];
 };
-
-function errorOf(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an import error, but the file was accepted');
-}
 
 describe('promptfoo red-team results', () => {
   const { findings, facts } = parsePromptfooResults(redteam());
