@@ -94,6 +94,21 @@ export const GARAK_PROBE_MODULE_WEAKNESSES: Readonly<Record<string, string | nul
 /** The start of a status-1 attempt line as garak writes it (keys in this order); anything else is parsed. */
 const PENDING_ATTEMPT = /^\{"entry_type": ?"attempt", ?"uuid": ?"[0-9a-f-]{1,64}", ?"seq": ?\d{1,9}, ?"status": ?1,/;
 
+const CONVERSATIONS = ', "conversations": ';
+const AFTER_CONVERSATIONS = ', "reverse_translation_outputs": ';
+
+/** An attempt line without its `conversations` value, which garak 0.14+ writes after `prompt` and `outputs` as a
+ * second copy of them, and which this reader does not use: it is about half of each line, and parsing is most of
+ * an import's time. Cut only where garak's own key order puts it, between `goal` and
+ * `reverse_translation_outputs`; the two markers cannot occur inside a JSON string (their quotes would be
+ * escaped there). Any other line is returned whole. */
+function withoutConversations(line: string): string {
+  const from = line.lastIndexOf(CONVERSATIONS);
+  if (from < 0) return line;
+  const to = line.indexOf(AFTER_CONVERSATIONS, from);
+  return to < 0 ? line : line.slice(0, from) + line.slice(to);
+}
+
 /** Probe classes that test for something other than the rest of their module, and the weakness each tests for.
  * Looked up before {@link GARAK_PROBE_MODULE_WEAKNESSES}. */
 export const GARAK_PROBE_CLASS_WEAKNESSES: Readonly<Record<string, string>> = Object.freeze({
@@ -227,7 +242,7 @@ export class GarakReader {
     }
     let value: unknown;
     try {
-      value = JSON.parse(t);
+      value = JSON.parse(this.format === 'garak-report' ? withoutConversations(t) : t);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       const start = t.trim();

@@ -131,9 +131,13 @@ export class MongoReportsRepo implements ReportsRepo {
     await this.reports.insertOne(toDoc(report));
   }
 
+  /** The report, or undefined when it does not exist or belongs to another tenant (the two look the same).
+   * Looked up by `_id` alone and the tenant compared here: FerretDB answers an `_id`-only filter from its primary
+   * key but scans the collection once another field joins the filter (8 ms against 65 ms at 2,000 reports), and
+   * this is the call every poll makes. */
   async get(tenantId: string, reportId: string): Promise<ReportRecord | undefined> {
-    const doc = await this.reports.findOne({ _id: reportId, tenant_id: tenantId });
-    return doc ? fromDoc(doc) : undefined;
+    const doc = await this.reports.findOne({ _id: reportId });
+    return doc && doc.tenant_id === tenantId ? fromDoc(doc) : undefined;
   }
 
   async deleteQueued(tenantId: string, reportId: string): Promise<void> {
@@ -167,8 +171,8 @@ export class MongoReportsRepo implements ReportsRepo {
       },
     );
     if (queued.matchedCount === 1) return true;
-    const current = await this.reports.findOne({ _id: reportId, tenant_id: tenantId }, { projection: { status: 1 } });
-    return current?.status === 'running';
+    const current = await this.reports.findOne({ _id: reportId }, { projection: { status: 1, tenant_id: 1 } });
+    return current?.tenant_id === tenantId && current.status === 'running';
   }
 
   async setProgress(tenantId: string, reportId: string, stage: ReportStage, percent: number): Promise<void> {

@@ -842,3 +842,42 @@ describe('status-1 attempt lines', () => {
     );
   });
 });
+
+describe('the conversations copy of 0.14+ attempts', () => {
+  const conversations = [{ turns: [{ role: 'user', content: { text: 'copy' } }] }];
+  /** garak writes JSON with Python's separators (`, ` and `: `). */
+  const asGarak = (line: string): string =>
+    line
+      .replace(',"conversations":', ', "conversations": ')
+      .replace(',"reverse_translation_outputs":', ', "reverse_translation_outputs": ');
+
+  it('when an attempt carries conversations between goal and reverse_translation_outputs, then it reads the same as without', () => {
+    const plain = read('garak-report', [setup(), attempt()]).findings;
+    const copied = read('garak-report', [
+      setup(),
+      asGarak(attempt({ conversations, reverse_translation_outputs: [] })),
+    ]).findings;
+    expect(copied).toEqual(plain);
+  });
+
+  it('when the conversations copy is damaged, then the attempt is still read: the copy is cut before parsing, unread', () => {
+    const line = asGarak(attempt({ conversations, reverse_translation_outputs: [] })).replace('"copy"', '"copy');
+    expect(() => JSON.parse(line)).toThrow();
+    expect(read('garak-report', [setup(), line]).findings).toHaveLength(1);
+  });
+
+  it('when an output quotes the markers as text, then the line is read whole and the text kept', () => {
+    const quoted = ', "conversations": [], "reverse_translation_outputs": ';
+    const { findings } = read('garak-report', [
+      setup(),
+      asGarak(
+        attempt({
+          outputs: [{ text: `kill all humans${quoted}` }, { text: 'No.' }],
+          conversations,
+          reverse_translation_outputs: [],
+        }),
+      ),
+    ]);
+    expect(findings[0].evidence.response).toBe(`kill all humans${quoted}`);
+  });
+});
