@@ -654,8 +654,9 @@ async function parsePhase(file: string): Promise<PhaseResult> {
   const reader = new GarakReader({ format: 'garak-report' });
   let lines = 0;
   let findings = 0;
-  for await (const { text, lineNo } of readLines(fileChunks(file), MAX_LINE_BYTES)) {
-    lines++;
+  // As the import's check pass reads it: status-1 attempt copies are passed over undecoded.
+  for await (const { text, lineNo } of readLines(fileChunks(file), MAX_LINE_BYTES, GarakReader.passesOver)) {
+    lines = lineNo;
     findings += reader.line(text, lineNo).length;
   }
   const facts = reader.end();

@@ -225,6 +225,12 @@ export class GarakReader {
     }
   }
 
+  /** Whether a raw line is a status-1 attempt that {@link line} would pass over, judged from its first 200
+   * characters (ASCII is enough for the keys tested) and its last: lets a caller skip decoding it at all. */
+  static passesOver(head: string, last: string): boolean {
+    return last === '}' && PENDING_ATTEMPT.test(head);
+  }
+
   /** Reads one line (1-based `lineNo`, without its newline) and returns the findings it yields, often none.
    * Throws an `import_invalid` error naming the line when it is not what the format allows. */
   line(text: string, lineNo: number): ImportedFinding[] {

@@ -107,7 +107,8 @@ async function readGarak(
       yield chunk;
     }
   }
-  for await (const { text, lineNo } of readLines(counted(), MAX_LINE_BYTES)) {
+  const passOver = format === 'garak-report' ? GarakReader.passesOver : undefined;
+  for await (const { text, lineNo } of readLines(counted(), MAX_LINE_BYTES, passOver)) {
     for (const f of reader.line(text, lineNo)) await each(f);
   }
   return reader.end();

@@ -62,3 +62,23 @@ describe('readLines', () => {
     ]);
   });
 });
+
+describe('readLines passing lines over', () => {
+  it.each([1, 2, 3, 5, 64])(
+    'when the caller passes over a line (chunks of %i bytes), then it is not yielded but still counted, and never decoded',
+    async (size) => {
+      const bytes = Buffer.concat([
+        Buffer.from('{"keep":1}\n{"skip": "'),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('"}\r\n{"keep":2}\n'),
+      ]);
+      const seen: [number, string][] = [];
+      const passOver = (head: string, last: string) => head.startsWith('{"skip"') && last === '}';
+      for await (const l of readLines(chunked(bytes, size), 1024, passOver)) seen.push([l.lineNo, l.text]);
+      expect(seen).toEqual([
+        [1, '{"keep":1}'],
+        [3, '{"keep":2}'],
+      ]);
+    },
+  );
+});
