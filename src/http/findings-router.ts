@@ -10,7 +10,7 @@ import type { Endpoint, Finding } from '../domain/finding';
 import { isoTime, parseEndpointInput, parseFindingsBatch, parseRefFilter } from '../domain/finding-input';
 import { isIsoDate } from '../domain/report-request';
 import { isId } from '../domain/ids';
-import { SCANNER_FORMATS, type ScannerFormat } from '../domain/importers/types';
+import { isScannerFormat, SCANNER_FORMATS, type ScannerFormat } from '../domain/importers/types';
 import { isSeverity, SEVERITIES, type Severity } from '../domain/severity';
 import { invalid } from '../domain/validation';
 import type { FindingFilter, StoreResult } from '../infra/mongo/findings-repo';
@@ -78,13 +78,13 @@ function parseBound(raw: unknown, field: 'from' | 'to'): Date | undefined {
 
 function parseFormat(raw: unknown): ScannerFormat | undefined {
   if (raw === undefined) return undefined;
-  if (!(SCANNER_FORMATS as readonly string[]).includes(String(raw))) {
+  if (!isScannerFormat(raw)) {
     throw invalid(
       'format',
       `"${String(raw)}" is not a format the importer reads; use one of ${SCANNER_FORMATS.join(', ')}`,
     );
   }
-  return raw as ScannerFormat;
+  return raw;
 }
 
 function presentImport(r: ImportResult, endpointId: string): Record<string, unknown> {

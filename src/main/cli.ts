@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import type { Db } from 'mongodb';
 import { loadConfig } from '../config';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings } from '../demo/demo-data';
-import { SCANNER_FORMATS, type ScannerFormat } from '../domain/importers/types';
+import { isScannerFormat, SCANNER_FORMATS } from '../domain/importers/types';
 import { importScannerFile, type ImportProgress } from '../infra/import/scanner-import';
 import { connectDatabase } from '../infra/mongo/database';
 import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
@@ -115,7 +115,7 @@ async function importFile(db: Db, args: string[]): Promise<void> {
   const { positional, named } = options(args);
   if (positional.length !== 1 || !named.tenant || !named.endpoint) throw new Error(USAGE);
   const format = named.format;
-  if (format !== undefined && !(SCANNER_FORMATS as readonly string[]).includes(format)) {
+  if (format !== undefined && !isScannerFormat(format)) {
     throw new Error(`--format "${format}" is not one of ${SCANNER_FORMATS.join(', ')}`);
   }
   const endpoints = new MongoEndpointsRepo(db);
@@ -126,7 +126,7 @@ async function importFile(db: Db, args: string[]): Promise<void> {
   const result = await importScannerFile(positional[0], (batch) => findings.store(batch, new Date()), {
     tenantId: named.tenant,
     endpointId: named.endpoint,
-    ...(format ? { format: format as ScannerFormat } : {}),
+    ...(format ? { format } : {}),
     ...(named['run-started-at'] ? { runStartedAt: named['run-started-at'] } : {}),
     onProgress: progressPrinter(),
   });

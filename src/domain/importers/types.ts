@@ -8,6 +8,11 @@ export const SCANNER_FORMATS = ['garak-report', 'garak-hitlog', 'promptfoo'] as 
 /** A scanner output format the importers read. */
 export type ScannerFormat = (typeof SCANNER_FORMATS)[number];
 
+/** Whether a value names a format the importers read. */
+export function isScannerFormat(value: unknown): value is ScannerFormat {
+  return typeof value === 'string' && (SCANNER_FORMATS as readonly string[]).includes(value);
+}
+
 /** Where an imported finding came from, kept with it as provenance. `item` names the finding inside its run
  * (garak attempt uuid and detector, promptfoo result id or index): with the tool and run id it identifies the
  * finding, so importing the same file twice gives the same findings. */

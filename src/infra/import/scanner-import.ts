@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { Finding } from '../../domain/finding';
 import { MAX_EVIDENCE_CHARS } from '../../domain/finding-input';
-import { detectScannerFormat } from '../../domain/importers/detect';
+import { detectScannerFormat, stripBom } from '../../domain/importers/detect';
 import { GarakReader } from '../../domain/importers/garak';
 import { parsePromptfooResults } from '../../domain/importers/promptfoo';
 import { importError, type ImportedFinding, type RunFacts, type ScannerFormat } from '../../domain/importers/types';
@@ -114,28 +114,25 @@ async function readGarak(
   return reader.end();
 }
 
-async function readPromptfoo(path: string, size: number): Promise<{ findings: ImportedFinding[]; facts: RunFacts }> {
+/** Reads a promptfoo file whole (it is one JSON document), hashing the same bytes it parses. */
+async function readPromptfoo(
+  path: string,
+  size: number,
+): Promise<{ findings: ImportedFinding[]; facts: RunFacts; sha256: string }> {
   if (size > MAX_PROMPTFOO_BYTES) {
     throw importError(
       0,
       `promptfoo results are read whole; this file is over ${MAX_PROMPTFOO_BYTES / 1024 / 1024} MiB`,
     );
   }
+  const bytes = await fs.readFile(path);
   let doc: unknown;
   try {
-    let text = await fs.readFile(path, 'utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    doc = JSON.parse(text);
+    doc = JSON.parse(stripBom(bytes.toString('utf8')));
   } catch (err) {
     throw importError(0, `not valid JSON (${(err as Error).message})`);
   }
-  return parsePromptfooResults(doc);
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return { ...parsePromptfooResults(doc), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /**
@@ -175,8 +172,8 @@ export async function importScannerFile(
 
   let facts: RunFacts;
   if (format === 'promptfoo') {
-    fileSha256 = await sha256Of(path);
     const parsed = await readPromptfoo(path, size);
+    fileSha256 = parsed.sha256;
     progress.bytesRead = size;
     report();
     progress.phase = 'storing';

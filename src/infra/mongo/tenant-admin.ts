@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Finding } from '../../domain/finding';
 import { newId } from '../ids';
-import { storeFindings, type EndpointDoc } from './findings-repo';
+import { MongoEndpointsRepo } from './endpoints-repo';
+import { storeFindings } from './findings-repo';
 import type { TenantDoc } from './tenants-repo';
 import { hashToken, type ApiTokenDoc, type Scope } from './tokens-repo';
 
@@ -21,19 +22,20 @@ export async function createTenant(
   return id;
 }
 
-/** Registers an endpoint under test for a tenant and returns its id. */
+/** Registers an endpoint under test for a tenant and returns its id (the existing one's, for a name the tenant
+ * already uses): the API's registration, for seeding and tests. */
 export async function createEndpoint(
   db: Db,
   endpoint: { tenantId: string; name: string; description: string; id?: string },
 ): Promise<string> {
-  const id = endpoint.id ?? newId('ep');
-  await db.collection<EndpointDoc>('endpoints').insertOne({
-    _id: id,
-    tenant_id: endpoint.tenantId,
+  const { endpoint: stored } = await new MongoEndpointsRepo(db).create({
+    id: endpoint.id ?? newId('ep'),
+    tenantId: endpoint.tenantId,
     name: endpoint.name,
     description: endpoint.description,
+    createdAt: new Date().toISOString(),
   });
-  return id;
+  return stored.id;
 }
 
 /** Stores findings as given, ids included (see {@link storeFindings}). */
