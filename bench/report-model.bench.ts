@@ -6,12 +6,13 @@
  * Prints medians, maxima and peak RSS, and checks the model built from the database equals the one built from
  * the findings as generated; run it through scripts/bench-model.sh, which starts a database of its own.
  */
+import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { latestOfEachRow } from '../activities/report-activities';
 import { CROSSWALK_GROUPS } from '../src/domain/crosswalk';
-import { FRAMEWORK_SLUGS, getFramework, type FrameworkSlug } from '../src/domain/frameworks';
+import { FRAMEWORK_SLUGS, getFramework, normaliseControlId, type FrameworkSlug } from '../src/domain/frameworks';
 import type { Finding, FrameworkRef } from '../src/domain/finding';
 import { buildReportModel } from '../src/domain/report-model';
 import { SEVERITIES } from '../src/domain/severity';
@@ -42,25 +43,77 @@ const WORDS = (
   'as low risk customer account order refund email address system prompt hidden instructions were quoted'
 ).split(' ');
 
+/** Where a finding came from: a daily garak or promptfoo scan (a run per tool and day, each from its own file)
+ * or, for one in ten, the API, which names none. Runs of one day overlap, so in time order the sources of
+ * consecutive findings alternate. */
+function sourceOf(rand: () => number, day: number): Finding['source'] {
+  const pickTool = rand();
+  if (pickTool < 0.1) return undefined;
+  const tool = pickTool < 0.7 ? 'garak' : 'promptfoo';
+  const runId = `${tool}-2026-${String(day).padStart(3, '0')}`;
+  const fileSha256 = createHash('sha256').update(runId).digest('hex');
+  return { tool, toolVersion: tool === 'garak' ? '0.14.1' : '0.118.0', runId, fileSha256 };
+}
+
+/**
+ * How the findings' references are drawn.
+ * - `scanner`: as scanners and their importers tag findings: a weakness's references are fixed (two to four,
+ *   each in one of its spellings), and one finding in five carries one more, added by hand.
+ * - `stress`: every finding draws two to four references of its own at random, so a row of five repeats gathers
+ *   a dozen or so, across every framework, and lists about eighty controls: several times what real rows list.
+ */
+export type Shape = 'scanner' | 'stress';
+const SHAPES: readonly Shape[] = ['scanner', 'stress'];
+/** The shapes to run; BENCH_SHAPES (comma-separated) picks some. */
+const SHAPE_LIST = (process.env.BENCH_SHAPES ?? SHAPES.join(',')).split(',').map((name) => {
+  if (!(SHAPES as readonly string[]).includes(name))
+    throw new Error(`BENCH_SHAPES: ${name} is not one of ${SHAPES.join(', ')}`);
+  return name as Shape;
+});
+
+/** A control id in another spelling the catalogue accepts (`llm06`, `Article 10`, `aml.t0051.000`), where
+ * there is one. */
+function otherSpelling(slug: FrameworkSlug, id: string): string {
+  const other = id
+    .toLowerCase()
+    .replace(/:\d{4}$/, '')
+    .replace(/^art\. /, 'Article ');
+  return normaliseControlId(slug, other) === id ? other : id;
+}
+
 /** Findings with realistic spread: about five repeats per weakness (so about n/5 rows; a weakness keeps one
  * category, or its repeats would split into rows of their own), categories from every overlap group,
- * two to four references each in assorted spellings, and evidence a few hundred characters long that varies
- * from finding to finding (an attack from a small library, then free text), so it compresses as real text. */
-function makeFindings(n: number): Finding[] {
+ * references drawn as the shape says, in assorted spellings, evidence a few hundred characters long that
+ * varies from finding to finding (an attack from a small library, then free text), so it compresses as real
+ * text, and a source each. In time order, as the report step reads them from the database. */
+export function makeFindings(n: number, shape: Shape = 'scanner'): Finding[] {
   const rand = prng(n);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)];
   const words = (count: number): string => Array.from({ length: count }, () => pick(WORDS)).join(' ');
+  const someRef = (): FrameworkRef => {
+    const slug: FrameworkSlug = pick(FRAMEWORK_SLUGS);
+    const id = pick(getFramework(slug).controls).id;
+    return { framework: slug, control: rand() < 0.5 ? id : otherSpelling(slug, id) };
+  };
+  const someRefs = (): FrameworkRef[] => Array.from({ length: 2 + Math.floor(rand() * 3) }, someRef);
   const weaknesses = Math.max(1, Math.floor(n / 5));
+  const weaknessRefs = new Map<number, FrameworkRef[]>();
   const findings: Finding[] = [];
   for (let i = 0; i < n; i++) {
     const w = Math.floor(rand() * weaknesses);
     const group = CROSSWALK_GROUPS[w % CROSSWALK_GROUPS.length];
-    const refs: FrameworkRef[] = [];
-    const count = 2 + Math.floor(rand() * 3);
-    for (let r = 0; r < count; r++) {
-      const slug: FrameworkSlug = pick(FRAMEWORK_SLUGS);
-      refs.push({ framework: slug, control: pick(getFramework(slug).controls).id });
+    let refs: FrameworkRef[];
+    if (shape === 'stress') refs = someRefs();
+    else {
+      let fixed = weaknessRefs.get(w);
+      if (!fixed) {
+        fixed = someRefs();
+        weaknessRefs.set(w, fixed);
+      }
+      refs = rand() < 0.2 ? [...fixed, someRef()] : fixed;
     }
+    const at = Math.floor(rand() * 90 * 86_400_000);
+    const source = sourceOf(rand, Math.floor(at / 86_400_000));
     findings.push({
       id: `fnd_2026_bench${String(i).padStart(9, '0')}`,
       tenantId: TENANT,
@@ -68,13 +121,21 @@ function makeFindings(n: number): Finding[] {
       title: `Weakness ${w} (${group.name})`,
       category: group.categories[Math.floor(w / CROSSWALK_GROUPS.length) % group.categories.length],
       severity: pick(SEVERITIES),
-      detectedAt: new Date(Date.UTC(2026, 3, 1) + Math.floor(rand() * 90 * 86_400_000)).toISOString(),
+      detectedAt: new Date(Date.UTC(2026, 3, 1) + at).toISOString(),
       fingerprint: `bench:${w}`,
       frameworkRefs: refs,
       evidence: { prompt: `${pick(ATTACKS)} Case ${i}: ${words(25)}.`, response: `${words(50)}.` },
+      ...(source ? { source } : {}),
     });
   }
-  return findings;
+  findings.sort((a, b) => (a.detectedAt < b.detectedAt ? -1 : a.detectedAt > b.detectedAt ? 1 : 0));
+  // Through JSON, as the report step reads its findings snapshot: objects laid out in the order they come.
+  // A slice at a time, so that the text of all of them is never held at once.
+  const read: Finding[] = [];
+  for (let i = 0; i < findings.length; i += 5_000) {
+    read.push(...(JSON.parse(JSON.stringify(findings.slice(i, i + 5_000))) as Finding[]));
+  }
+  return read;
 }
 
 const request = {
@@ -89,7 +150,7 @@ const request = {
 };
 const endpoints = ENDPOINTS.map((id) => ({ id, tenantId: TENANT, name: id, description: '' }));
 
-function build(findings: Finding[]) {
+export function build(findings: Finding[]) {
   return buildReportModel({ report: request, findings, endpoints, generatedAt: '2026-07-01T00:00:00.000Z' });
 }
 
@@ -109,8 +170,8 @@ async function main(): Promise<void> {
   if (!modelOnly) await client.connect();
   const lines: string[] = [];
   try {
-    for (const n of SIZES) {
-      const findings = makeFindings(n);
+    for (const [shape, n] of SHAPE_LIST.flatMap((sh) => SIZES.map((size) => [sh, size] as const))) {
+      const findings = makeFindings(n, shape);
       const modelTimes: number[] = [];
       let rows = 0;
       for (let i = 0; i < MODEL_RUNS; i++) {
@@ -122,12 +183,12 @@ async function main(): Promise<void> {
       const model = stats(modelTimes);
       if (modelOnly) {
         lines.push(
-          `${String(n).padStart(7)} findings, ${String(rows).padStart(6)} rows | model median ${model.median.toFixed(0)} ms, max ${model.max.toFixed(0)} ms | peak RSS so far ${mb(process.resourceUsage().maxRSS)}`,
+          `${shape.padEnd(7)} ${String(n).padStart(7)} findings, ${String(rows).padStart(6)} rows | model median ${model.median.toFixed(0)} ms, max ${model.max.toFixed(0)} ms | machine load ${loadavg()[0].toFixed(1)} | peak RSS so far ${mb(process.resourceUsage().maxRSS)}`,
         );
         process.stdout.write(`${lines[lines.length - 1]}\n`);
         continue;
       }
-      const db = client.db(`bench_${n}`);
+      const db = client.db(`bench_${shape}_${n}`);
       await db.dropDatabase();
       await ensureIndexes(db);
       const loadStart = process.hrtime.bigint();
@@ -156,7 +217,7 @@ async function main(): Promise<void> {
       const query = stats(queryTimes);
       const step = stats(stepTimes);
       lines.push(
-        `${String(n).padStart(7)} findings, ${String(rows).padStart(6)} rows | model median ${model.median.toFixed(0)} ms, max ${model.max.toFixed(0)} ms | ` +
+        `${shape.padEnd(7)} ${String(n).padStart(7)} findings, ${String(rows).padStart(6)} rows | model median ${model.median.toFixed(0)} ms, max ${model.max.toFixed(0)} ms | ` +
           `whole step median ${step.median.toFixed(0)} ms, max ${step.max.toFixed(0)} ms (database part median ${query.median.toFixed(0)} ms) | ` +
           `load ${(loadMs / 1000).toFixed(1)} s into ${pages} pages | machine load ${loadavg()[0].toFixed(1)} | peak RSS so far ${mb(process.resourceUsage().maxRSS)}`,
       );
@@ -167,7 +228,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -4,6 +4,7 @@
 #
 #   BENCH_TEMPORAL_PORT (default 27333), BENCH_TEMPORAL_UI_PORT (28333), BENCH_MONGO_PORT (47117)
 #   BENCH_SIZES         findings in scope per round, comma-separated (default 1000,10000,100000)
+#   BENCH_SHAPES        how references are drawn, comma-separated (default scanner,stress; see the bench)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,4 +24,8 @@ rm -rf "$STACK_DIR"
 trap '"$REPO_ROOT/scripts/stack.sh" down || true' EXIT
 "$REPO_ROOT/scripts/stack.sh" up
 
-MONGO_URL="mongodb://$STACK_HOST:$MONGO_PORT" node dist/bench/report-model.bench.js
+# A process per shape, so that each one's peak RSS is its own.
+IFS=, read -r -a shapes <<<"${BENCH_SHAPES:-scanner,stress}"
+for shape in "${shapes[@]}"; do
+  BENCH_SHAPES="$shape" MONGO_URL="mongodb://$STACK_HOST:$MONGO_PORT" node dist/bench/report-model.bench.js
+done

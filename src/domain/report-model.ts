@@ -142,30 +142,54 @@ export interface ReportSource {
 /** The source of findings that name none: they came through the API. */
 const NO_SOURCE: FindingSource = Object.freeze({ tool: 'api' });
 
+/** Whether two findings came from the same source. */
+function sameSource(a: FindingSource, b: FindingSource): boolean {
+  return (
+    a === b ||
+    (a.tool === b.tool && a.runId === b.runId && a.fileSha256 === b.fileSha256 && a.toolVersion === b.toolVersion)
+  );
+}
+
 /** The sources of a report's findings, counted, in a stable order (tool, run, file). */
 export function sourcesOf(findings: Iterable<Finding>): ReportSource[] {
-  const bySource = new Map<string, ReportSource>();
-  // Runs of findings share one source object (every API finding shares NO_SOURCE): its key is made once per
-  // run rather than once per finding, which at 100k findings was a tenth of the model build.
+  // Sources by run (or file, or tool), each run's few versions side by side. Found by a string the finding
+  // already holds rather than a key made per finding, which at 100k findings was a sixth of the model build;
+  // and a finding from the same source as the one before is counted straight away.
+  const byRun = new Map<string, { source: FindingSource; entry: ReportSource }[]>();
   let last: FindingSource | undefined;
-  let key = '';
+  let entry: ReportSource | undefined;
   for (const f of findings) {
     const s = f.source ?? NO_SOURCE;
-    if (s !== last) {
+    if (!last || !entry || !sameSource(s, last)) {
+      const run = s.runId ?? s.fileSha256 ?? s.tool;
+      let known = byRun.get(run);
+      if (!known) {
+        known = [];
+        byRun.set(run, known);
+      }
+      let hit = known.find((k) => sameSource(k.source, s));
+      if (!hit) {
+        const counted: ReportSource = { tool: s.tool, findings: 0 };
+        if (s.toolVersion !== undefined) counted.toolVersion = s.toolVersion;
+        if (s.runId !== undefined) counted.runId = s.runId;
+        if (s.fileSha256 !== undefined) counted.fileSha256 = s.fileSha256;
+        hit = { source: s, entry: counted };
+        known.push(hit);
+      }
       last = s;
-      key = JSON.stringify([s.tool, s.toolVersion ?? null, s.runId ?? null, s.fileSha256 ?? null]);
+      entry = hit.entry;
     }
-    const entry = bySource.get(key);
-    if (entry) entry.findings++;
-    else {
-      const source: ReportSource = { tool: s.tool, findings: 1 };
-      if (s.toolVersion !== undefined) source.toolVersion = s.toolVersion;
-      if (s.runId !== undefined) source.runId = s.runId;
-      if (s.fileSha256 !== undefined) source.fileSha256 = s.fileSha256;
-      bySource.set(key, source);
-    }
+    entry.findings++;
   }
-  return [...bySource.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, source]) => source);
+  return [...byRun.values()]
+    .flatMap((known) => known.map(({ entry: e }): [string, ReportSource] => [sourceKey(e), e]))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, source]) => source);
+}
+
+/** The order of sources: tool, version, run, file. */
+function sourceKey(s: ReportSource): string {
+  return JSON.stringify([s.tool, s.toolVersion ?? null, s.runId ?? null, s.fileSha256 ?? null]);
 }
 
 /** What the model is built from: the report's facts and the findings in its scope. */
@@ -242,7 +266,20 @@ const NO_DERIVATIONS: readonly Derivation[] = Object.freeze([]);
 
 /** Folds the spellings of a fingerprint (case, surrounding and repeated white space) into one key. */
 export function normaliseFingerprint(fingerprint: string): string {
-  return fingerprint.trim().toLowerCase().replace(/\s+/g, ' ');
+  return isFolded(fingerprint) ? fingerprint : fingerprint.trim().toLowerCase().replace(/\s+/g, ' ');
+}
+
+/** Whether a fingerprint is folded already: printable ASCII with no capitals, single spaces only between
+ * words. Most are (scanners and importers write them so), and this look at each character costs a tenth of
+ * folding it. Anything else, non-ASCII included, takes the full fold. */
+function isFolded(s: string): boolean {
+  const last = s.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7e || (c >= 0x41 && c <= 0x5a)) return false;
+    if (c <= 0x20 && (c !== 0x20 || i === 0 || i === last || s.charCodeAt(i - 1) === 0x20)) return false;
+  }
+  return true;
 }
 
 /**
@@ -289,6 +326,8 @@ interface ControlSlot {
   /** The row that last listed the control ({@link ModelMemo.rows}), and at which index of its list. */
   row: number;
   index: number;
+  /** The coverage key the control counts under ({@link CoverageTally.key}), or -1 until a row lists it. */
+  coverage: number;
 }
 
 /** A reference the catalogue knows, in canonical form, with its control's slot. */
@@ -308,18 +347,38 @@ class ControlList {
   private readonly listed: SharedControl[] = [];
   private readonly places: number[] = [];
   private count = 0;
+  /** The index of the row being listed, which the coverage entries of its controls list. */
+  private rowIndex = -1;
+  /** The framework's figures over the rows listed so far; rows are listed in report order. */
+  private readonly tally = new CoverageTally();
 
-  /** Empties the list for the next row. */
-  clear(): void {
+  constructor(private readonly slug: FrameworkSlug) {}
+
+  /** Empties the list for the next row, whose index in the report is given. */
+  clear(rowIndex: number): void {
+    if (this.count > 0) this.tally.rowsWithControls++;
     this.count = 0;
+    this.rowIndex = rowIndex;
   }
 
-  /** Adds a control that the row does not list yet. */
+  /** Adds a control that the row does not list yet, and counts the row under the control's coverage entry:
+   * tallied here, as rows are listed, rather than in a pass over the 1.6M controls that 100k findings list. */
   add(slot: ControlSlot, control: SharedControl, row: number): void {
     slot.row = row;
     slot.index = this.count;
     this.listed[this.count] = control;
     this.places[this.count++] = slot.place;
+    if (slot.coverage < 0) {
+      this.tally.controlsCovered++;
+      slot.coverage = this.tally.key(coverageKey(this.slug, control.id));
+    }
+    this.tally.count(slot.coverage, this.rowIndex);
+  }
+
+  /** The framework's figures once every row is listed. */
+  finish(): FrameworkTally {
+    this.clear(-1);
+    return this.tally.finish();
   }
 
   /** Adds a derivation to a control that the row lists already. */
@@ -366,16 +425,22 @@ class ModelMemo {
   );
   private readonly groupLinks = new Map<CrosswalkGroup, SlotLink[]>();
 
-  constructor(frameworks: readonly FrameworkSlug[]) {
+  constructor(private readonly frameworks: readonly FrameworkSlug[]) {
     frameworks.forEach((slug, k) => {
       if (!this.listOf.has(slug)) this.listOf.set(slug, k);
     });
-    this.lists = frameworks.map(() => new ControlList());
+    this.lists = frameworks.map((slug) => new ControlList(slug));
   }
 
   /** The list a requested framework's controls go in. */
   list(slug: FrameworkSlug): ControlList {
     return this.lists[this.listOf.get(slug)!];
+  }
+
+  /** Once every row is listed: the tally of each requested framework. */
+  tallies(): FrameworkTally[] {
+    const finished = this.lists.map((list) => list.finish());
+    return this.frameworks.map((slug) => finished[this.listOf.get(slug)!]);
   }
 
   /** A reference in canonical form, or null when the catalogue does not know it. */
@@ -416,6 +481,7 @@ class ModelMemo {
         list: this.listOf.get(slug) ?? -1,
         row: 0,
         index: 0,
+        coverage: -1,
       };
       bySlug.set(id, slot);
     }
@@ -448,12 +514,13 @@ class ModelMemo {
 function rowFrameworks(
   memo: ModelMemo,
   frameworks: readonly { slug: FrameworkSlug; label: string }[],
+  rowIndex: number,
   explicit: readonly KnownRef[],
   groups: readonly CrosswalkGroup[],
 ): RowFramework[] {
   const row = ++memo.rows;
   const { lists } = memo;
-  for (const list of lists) list.clear();
+  for (const list of lists) list.clear(rowIndex);
   for (const { slot } of explicit) {
     if (slot.list >= 0 && slot.row !== row) lists[slot.list].add(slot, slot.explicit, row);
   }
@@ -470,26 +537,106 @@ function rowFrameworks(
 const byDetection = (a: Finding, b: Finding): number =>
   byCodeUnit(a.detectedAt, b.detectedAt) || byCodeUnit(a.id, b.id);
 
-/** Sorts the repeats of one weakness {@link byDetection}. There are a handful, often in order already (the
- * database returns findings in time order), so an insertion sort does it in a pass or two and allocates
- * nothing, where `Array.prototype.sort` copies every array it sorts. */
+/** Above this many repeats, {@link byDetection} sorts through `Array.prototype.sort`. */
+const INSERTION_SORT_MAX = 32;
+
+/** Sorts the repeats of one weakness {@link byDetection} and drops the copies of a finding delivered more than
+ * once, which the sort puts side by side. A handful of repeats take an insertion sort, which allocates nothing
+ * where `Array.prototype.sort` copies every array it sorts; a weakness repeated thousands of times takes the
+ * library sort, whose time does not grow with the square of the repeats. */
 function sortByDetection(repeats: Finding[]): Finding[] {
-  for (let i = 1; i < repeats.length; i++) {
-    const f = repeats[i];
-    let j = i;
-    for (; j > 0 && byDetection(repeats[j - 1], f) > 0; j--) repeats[j] = repeats[j - 1];
-    repeats[j] = f;
+  if (repeats.length > INSERTION_SORT_MAX) repeats.sort(byDetection);
+  else {
+    for (let i = 1; i < repeats.length; i++) {
+      const f = repeats[i];
+      let j = i;
+      for (; j > 0 && byDetection(repeats[j - 1], f) > 0; j--) repeats[j] = repeats[j - 1];
+      repeats[j] = f;
+    }
   }
+  let kept = 1;
+  for (let i = 1; i < repeats.length; i++) {
+    if (repeats[i].id !== repeats[kept - 1].id) repeats[kept++] = repeats[i];
+  }
+  repeats.length = Math.min(kept, repeats.length);
   return repeats;
 }
 
-/** Findings grouped into the repeats of one weakness (same endpoint, category and normalised fingerprint), in
- * the order each weakness is first seen. Nested maps rather than one map of composite keys: building and
+/**
+ * One weakness as its findings come in: the repeats, their ids, their explicit references resolved, and the
+ * worst severity among them. Everything a row needs of each finding is taken as the finding comes, in one pass
+ * over the findings in the order they are laid out in memory; gathering it row by row instead, from findings
+ * scattered across the input, cost a cache miss or more per finding touched, and at 100k findings it was a
+ * quarter of the build.
+ */
+class Weakness {
+  readonly repeats: Finding[];
+  ids: string[];
+  /** The explicit references of the repeats, in no particular order and possibly repeated: a row's controls
+   * and overlap groups do not depend on either. */
+  readonly explicit: KnownRef[] = [];
+  worst: Severity;
+  /** The worst severity's {@link severityRank}. */
+  rank: number;
+  /** The latest repeat's detection time in epoch milliseconds, for sorting rows; set by {@link settle}. */
+  lastSeenMs = NaN;
+
+  constructor(first: Finding) {
+    this.repeats = [first];
+    this.ids = [first.id];
+    this.worst = first.severity;
+    this.rank = severityRank(first.severity);
+  }
+
+  add(f: Finding): void {
+    this.repeats.push(f);
+    this.ids.push(f.id);
+    const rank = severityRank(f.severity);
+    if (rank < this.rank) {
+      this.rank = rank;
+      this.worst = f.severity;
+    }
+  }
+
+  /** Once all repeats are in: puts them in detection order, unless they came so, dropping copies of a finding
+   * delivered more than once, which the sort puts side by side. */
+  settle(ordered: boolean): this {
+    if (!ordered) {
+      sortByDetection(this.repeats);
+      this.ids = this.repeats.map((f) => f.id);
+    }
+    this.lastSeenMs = Date.parse(this.latest.detectedAt);
+    return this;
+  }
+
+  get latest(): Finding {
+    return this.repeats[this.repeats.length - 1];
+  }
+}
+
+/** Whether findings are in detection order ({@link byDetection}), as the repository returns them. Looked at
+ * once for all, neighbour by neighbour in the order they lie in memory, rather than weakness by weakness. */
+function inDetectionOrder(findings: readonly Finding[]): boolean {
+  for (let i = 1; i < findings.length; i++) if (byDetection(findings[i - 1], findings[i]) > 0) return false;
+  return true;
+}
+
+/** The findings grouped into weaknesses (same endpoint, category and normalised fingerprint), in the order each
+ * is first seen, with their references resolved; references the catalogue does not know go to `unknownRefs`.
+ * Findings in detection order have any copies side by side, and the copies are dropped here; otherwise
+ * {@link Weakness.settle} sorts and drops them. Nested maps rather than one map of composite keys: building and
  * hashing a key string per finding cost three times as much. */
-function groupRepeats(findings: readonly Finding[], memo: ModelMemo): Finding[][] {
-  const byEndpoint = new Map<string, Map<string, Map<string, Finding[]>>>();
-  const groups: Finding[][] = [];
-  for (const f of findings) {
+function gatherWeaknesses(
+  findings: readonly Finding[],
+  ordered: boolean,
+  memo: ModelMemo,
+  unknownRefs: UnknownRef[],
+): Weakness[] {
+  const byEndpoint = new Map<string, Map<string, Map<string, Weakness>>>();
+  const weaknesses: Weakness[] = [];
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i];
+    if (ordered && i > 0 && f.id === findings[i - 1].id) continue;
     let byCategory = byEndpoint.get(f.endpointId);
     if (!byCategory) {
       byCategory = new Map();
@@ -502,78 +649,86 @@ function groupRepeats(findings: readonly Finding[], memo: ModelMemo): Finding[][
       byCategory.set(category, byFingerprint);
     }
     const fingerprint = normaliseFingerprint(f.fingerprint);
-    const group = byFingerprint.get(fingerprint);
-    if (group) group.push(f);
-    else {
-      const repeats = [f];
-      byFingerprint.set(fingerprint, repeats);
-      groups.push(repeats);
+    let weakness = byFingerprint.get(fingerprint);
+    if (!weakness) {
+      weakness = new Weakness(f);
+      byFingerprint.set(fingerprint, weakness);
+      weaknesses.push(weakness);
+    } else weakness.add(f);
+    for (const raw of f.frameworkRefs) {
+      const ref = memo.ref(raw.framework, raw.control);
+      if (ref) weakness.explicit.push(ref);
+      else unknownRefs.push({ findingId: f.id, framework: raw.framework, control: raw.control });
     }
   }
-  return groups;
+  return weaknesses;
+}
+
+/** Report order: most severe first, then most recent, then title, then first finding. Times compare as numbers
+ * first, which is cheaper than comparing their text; as text too, should two spellings name one millisecond. */
+const byRowOrder = (a: Weakness, b: Weakness): number =>
+  a.rank - b.rank ||
+  b.lastSeenMs - a.lastSeenMs ||
+  byCodeUnit(b.latest.detectedAt, a.latest.detectedAt) ||
+  byNaturalOrder.compare(a.latest.title, b.latest.title) ||
+  byCodeUnit(a.ids[0], b.ids[0]);
+
+/** The same unknown reference twice over (a finding delivered twice, or naming a reference twice) once. */
+function withoutRepeats(unknownRefs: UnknownRef[]): UnknownRef[] {
+  unknownRefs.sort(
+    (a, b) =>
+      byCodeUnit(a.findingId, b.findingId) || byCodeUnit(a.control, b.control) || byCodeUnit(a.framework, b.framework),
+  );
+  return unknownRefs.filter(
+    (u, i) =>
+      i === 0 ||
+      u.findingId !== unknownRefs[i - 1].findingId ||
+      u.framework !== unknownRefs[i - 1].framework ||
+      u.control !== unknownRefs[i - 1].control,
+  );
 }
 
 /** Builds the report model. Repeats of one weakness (same endpoint, category and normalised fingerprint)
- * merge into a row; a finding id seen twice counts once. Each row lists, per requested framework, its
- * findings' explicit references and the controls of every overlap group it falls in, saying which is which.
- * Rows sort by severity, then most recent, then title, so the same findings always give the same report; the
- * coverage matrix lists every baseline control of each framework with the rows bearing on it. Rows share their
- * {@link RowControl}s, frozen. */
+ * merge into a row; a finding delivered twice (the same id) counts once. Each row lists, per requested
+ * framework, its findings' explicit references and the controls of every overlap group it falls in, saying
+ * which is which. Rows sort by severity, then most recent, then title, so the same findings always give the
+ * same report; the coverage matrix lists every baseline control of each framework with the rows bearing on it.
+ * Weaknesses are put in report order before they are listed, so that the coverage matrix and the summary are
+ * tallied as the rows are listed. Rows share their {@link RowControl}s, frozen. */
 export function buildReportModel(input: ReportModelInput): ReportModel {
   const memo = new ModelMemo(input.report.frameworks);
   const endpointNames = new Map(input.endpoints.map((e) => [e.id, e.name]));
-  const unique = new Map<string, Finding>();
-  for (const f of input.findings) unique.set(f.id, f);
-  const groups = groupRepeats([...unique.values()], memo);
+  const unknownRefs: UnknownRef[] = [];
+  const ordered = inDetectionOrder(input.findings);
+  const weaknesses = gatherWeaknesses(input.findings, ordered, memo, unknownRefs);
+  for (const w of weaknesses) w.settle(ordered);
+  weaknesses.sort(byRowOrder);
 
   const frameworks = input.report.frameworks.map((slug) => ({ slug, label: getFramework(slug).label }));
-  const unknownRefs: UnknownRef[] = [];
-  const rows: ReportRow[] = [];
-  for (const group of groups) {
-    const byTime = sortByDetection(group);
-    const latest = byTime[byTime.length - 1];
-    let worst = latest.severity;
-    for (const f of group) if (severityRank(f.severity) < severityRank(worst)) worst = f.severity;
-    const explicit: KnownRef[] = [];
-    for (const f of byTime) {
-      for (const raw of f.frameworkRefs) {
-        const ref = memo.ref(raw.framework, raw.control);
-        if (ref) explicit.push(ref);
-        else unknownRefs.push({ findingId: f.id, framework: raw.framework, control: raw.control });
-      }
-    }
+  const usedGroups = new Set<string>();
+  let findings = 0;
+  const rows = weaknesses.map(({ repeats, ids, explicit, worst, latest }, i): ReportRow => {
+    findings += repeats.length;
     const overlap = groupsFor(latest.category, explicit);
-    rows.push({
-      // Numbered once sorted; set here so that `ref` comes first in the JSON.
-      ref: '',
+    const groups = overlap.map((g) => g.id);
+    for (const id of groups) usedGroups.add(id);
+    return {
+      ref: `R${String(i + 1).padStart(3, '0')}`,
       severity: worst,
       title: latest.title,
       category: memo.category(latest.category),
       endpointId: latest.endpointId,
       endpointName: endpointNames.get(latest.endpointId) ?? latest.endpointId,
-      firstSeen: byTime[0].detectedAt,
+      firstSeen: repeats[0].detectedAt,
       lastSeen: latest.detectedAt,
-      occurrences: group.length,
-      findingIds: byTime.map((f) => f.id),
-      groups: overlap.map((g) => g.id),
-      frameworks: rowFrameworks(memo, frameworks, explicit, overlap),
+      occurrences: repeats.length,
+      findingIds: ids,
+      groups,
+      frameworks: rowFrameworks(memo, frameworks, i, explicit, overlap),
       evidence: latest.evidence,
-    });
-  }
-  rows.sort(
-    (a, b) =>
-      severityRank(a.severity) - severityRank(b.severity) ||
-      byCodeUnit(b.lastSeen, a.lastSeen) ||
-      byNaturalOrder.compare(a.title, b.title) ||
-      byCodeUnit(a.findingIds[0], b.findingIds[0]),
-  );
-  const usedGroups = new Set<string>();
-  rows.forEach((row, i) => {
-    row.ref = `R${String(i + 1).padStart(3, '0')}`;
-    for (const id of row.groups) usedGroups.add(id);
+    };
   });
-  unknownRefs.sort((a, b) => byCodeUnit(a.findingId, b.findingId) || byCodeUnit(a.control, b.control));
-  const tallies = tallyFrameworks(input.report.frameworks, rows);
+  const tallies = memo.tallies();
 
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -584,88 +739,130 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
       frameworks: input.report.frameworks.map((slug) => ({ slug, label: getFramework(slug).label })),
       generatedAt: input.generatedAt,
     },
-    summary: summary(rows, unique.size, input.report.frameworks, tallies),
+    summary: summary(rows, findings, input.report.frameworks, tallies),
     rows,
-    coverage: input.report.frameworks.map((slug, k) => coverageMatrix(slug, tallies[k])),
+    coverage: input.report.frameworks.map((slug, k) => coverageMatrix(slug, tallies[k], rows)),
     crosswalk: {
       groups: CROSSWALK_GROUPS.filter((g) => usedGroups.has(g.id)).map((g) => ({ id: g.id, name: g.name })),
       basis: { ...CROSSWALK_BASIS },
     },
-    sources: sourcesOf(unique.values()),
-    unknownRefs,
+    // In the order they came (time order, from the repository), where a source's findings sit together,
+    // unless copies were dropped, which only the rows' lists are free of.
+    sources: sourcesOf(findings === input.findings.length ? input.findings : weaknesses.flatMap((w) => w.repeats)),
+    unknownRefs: withoutRepeats(unknownRefs),
   };
-}
-
-/** The rows listed under one coverage key, and the index of the last row listed: a row is listed once however many
- * of its controls count under the key, without a set of keys per row. */
-interface CoverageRows {
-  rows: string[];
-  lastRow: number;
 }
 
 /** What a framework's coverage matrix and summary figures are counted from. */
 interface FrameworkTally {
   /** Rows listing at least one control of the framework. */
   rowsWithControls: number;
-  /** The distinct control ids the rows list. */
-  controlIds: Set<string>;
-  /** The rows under each coverage key, in row order. */
-  rowsByKey: Map<string, CoverageRows>;
+  /** How many distinct controls the rows list. */
+  controlsCovered: number;
+  /** The rows under each coverage key, by index, in row order. */
+  rowsByKey: Map<string, ArrayLike<number>>;
 }
 
-/** Tallies each framework's controls over the rows. At 100k findings rows list some 1.6M controls, so this is
- * one pass over the rows, each row's frameworks taken together while they are in the cache: a pass per
- * framework took about twice as long. */
-function tallyFrameworks(slugs: readonly FrameworkSlug[], rows: readonly ReportRow[]): FrameworkTally[] {
-  const tallies = slugs.map((): FrameworkTally => ({
-    rowsWithControls: 0,
-    controlIds: new Set(),
-    rowsByKey: new Map(),
-  }));
-  // Rows share their controls, so each distinct one is looked at once rather than once per row listing it.
-  const entries = slugs.map(() => new Map<RowControl, CoverageRows>());
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    for (let k = 0; k < slugs.length; k++) {
-      const slug = slugs[k];
-      const tally = tallies[k];
-      const controls = row.frameworks.find((f) => f.framework === slug)?.controls ?? [];
-      if (controls.length > 0) tally.rowsWithControls++;
-      for (const c of controls) {
-        let entry = entries[k].get(c);
-        if (!entry) {
-          tally.controlIds.add(c.id);
-          const key = coverageKey(slug, c.id);
-          entry = tally.rowsByKey.get(key);
-          if (!entry) {
-            entry = { rows: [], lastRow: -1 };
-            tally.rowsByKey.set(key, entry);
-          }
-          entries[k].set(c, entry);
-        }
-        // Appended in place: copying the list per row made coverage quadratic in the rows.
-        if (entry.lastRow !== r) {
-          entry.rows.push(row.ref);
-          entry.lastRow = r;
-        }
-      }
+/**
+ * Counts rows under coverage keys, rows coming in report order; a row counts once under a key however many of
+ * its controls count there. Each (key, row) pair goes on the end of two typed arrays, and the pairs are dealt
+ * into one list per key once at the end, by a counting sort. Appending to a list per key as rows came meant a
+ * cache miss for each control a row lists, some 1.3M at 100k findings, and storing the row refs in those
+ * long-lived lists a remembered-set entry each for the collector: together a fifth of the build.
+ */
+class CoverageTally {
+  rowsWithControls = 0;
+  controlsCovered = 0;
+  private readonly keys: string[] = [];
+  private readonly keyIndex = new Map<string, number>();
+  /** The last row counted under each key. */
+  private readonly lastRow: number[] = [];
+  private pairKeys = new Int32Array(1024);
+  private pairRows = new Int32Array(1024);
+  private pairs = 0;
+
+  /** A coverage key's number, given when the key is first seen. */
+  key(key: string): number {
+    let k = this.keyIndex.get(key);
+    if (k === undefined) {
+      k = this.keys.length;
+      this.keys.push(key);
+      this.keyIndex.set(key, k);
+      this.lastRow.push(-1);
     }
+    return k;
   }
-  return tallies;
+
+  /** Counts a row under a key, once. */
+  count(key: number, row: number): void {
+    if (this.lastRow[key] === row) return;
+    this.lastRow[key] = row;
+    if (this.pairs === this.pairKeys.length) {
+      const keys = new Int32Array(this.pairs * 2);
+      const rows = new Int32Array(this.pairs * 2);
+      keys.set(this.pairKeys);
+      rows.set(this.pairRows);
+      this.pairKeys = keys;
+      this.pairRows = rows;
+    }
+    this.pairKeys[this.pairs] = key;
+    this.pairRows[this.pairs++] = row;
+  }
+
+  /** The tally: each key's rows, in the order they were counted. */
+  finish(): FrameworkTally {
+    const { keys, pairKeys, pairRows, pairs } = this;
+    const starts = new Int32Array(keys.length + 1);
+    for (let i = 0; i < pairs; i++) starts[pairKeys[i] + 1]++;
+    for (let k = 1; k <= keys.length; k++) starts[k] += starts[k - 1];
+    const next = starts.slice(0, keys.length);
+    const rows = new Int32Array(pairs);
+    for (let i = 0; i < pairs; i++) rows[next[pairKeys[i]]++] = pairRows[i];
+    const rowsByKey = new Map<string, ArrayLike<number>>();
+    keys.forEach((key, k) => rowsByKey.set(key, rows.subarray(starts[k], starts[k + 1])));
+    return { rowsWithControls: this.rowsWithControls, controlsCovered: this.controlsCovered, rowsByKey };
+  }
+}
+
+/** Tallies one framework's controls over rows already listed: the plain way, from the rows alone, for
+ * {@link coverageOf} and {@link summarise}; a model build tallies as it lists its rows ({@link ControlList}). */
+function tallyFramework(slug: FrameworkSlug, rows: readonly ReportRow[]): FrameworkTally {
+  const controlIds = new Set<string>();
+  const tally = new CoverageTally();
+  rows.forEach((row, r) => {
+    const controls = row.frameworks.find((f) => f.framework === slug)?.controls ?? [];
+    if (controls.length > 0) tally.rowsWithControls++;
+    for (const c of controls) {
+      controlIds.add(c.id);
+      tally.count(tally.key(coverageKey(slug, c.id)), r);
+    }
+  });
+  tally.controlsCovered = controlIds.size;
+  return tally.finish();
 }
 
 /** The coverage matrix of one framework: every baseline control, plus any other a row touches, each with the
  * rows bearing on it (a row's controls count under their {@link coverageKey}). */
 export function coverageOf(slug: FrameworkSlug, rows: readonly ReportRow[]): FrameworkCoverage {
-  return coverageMatrix(slug, tallyFrameworks([slug], rows)[0]);
+  return coverageMatrix(slug, tallyFramework(slug, rows), rows);
 }
 
-/** {@link coverageOf} from a tally already made. */
-function coverageMatrix(slug: FrameworkSlug, { rowsByKey }: FrameworkTally): FrameworkCoverage {
+/** {@link coverageOf} from a tally already made over the rows given. */
+function coverageMatrix(
+  slug: FrameworkSlug,
+  { rowsByKey }: FrameworkTally,
+  rows: readonly ReportRow[],
+): FrameworkCoverage {
   const framework = getFramework(slug);
+  const refsOf = (indexes: ArrayLike<number>): string[] => {
+    // Sized up front, as ControlList.sorted does: these lists are long.
+    const refs = new Array<string>(indexes.length);
+    for (let i = 0; i < indexes.length; i++) refs[i] = rows[indexes[i]].ref;
+    return refs;
+  };
   const controls = framework.controls
     .filter((c) => isBaselineControl(slug, c) || rowsByKey.has(c.id))
-    .map((c) => ({ id: c.id, title: c.title, rows: rowsByKey.get(c.id)?.rows ?? [] }));
+    .map((c) => ({ id: c.id, title: c.title, rows: refsOf(rowsByKey.get(c.id) ?? []) }));
   return {
     framework: slug,
     label: framework.label,
@@ -681,7 +878,12 @@ export function summarise(
   findings: number,
   frameworks: readonly FrameworkSlug[],
 ): ReportSummary {
-  return summary(rows, findings, frameworks, tallyFrameworks(frameworks, rows));
+  return summary(
+    rows,
+    findings,
+    frameworks,
+    frameworks.map((slug) => tallyFramework(slug, rows)),
+  );
 }
 
 /** {@link summarise} from tallies already made, one per framework. */
@@ -707,7 +909,7 @@ function summary(
       framework: slug,
       label: getFramework(slug).label,
       rows: tallies[k].rowsWithControls,
-      controlsCovered: tallies[k].controlIds.size,
+      controlsCovered: tallies[k].controlsCovered,
     })),
     byEndpoint: [...byEndpoint.values()].sort((a, b) => byCodeUnit(a.endpointId, b.endpointId)),
   };

@@ -8,7 +8,13 @@ import {
 import { CATALOGUE_VERSION, FRAMEWORK_SLUGS, findControl, type FrameworkSlug } from '../../src/domain/frameworks';
 import type { Finding } from '../../src/domain/finding';
 import { toJsonExport } from '../../src/domain/json-export';
-import { buildReportModel, sourcesOf, type ReportModel, type ReportModelInput } from '../../src/domain/report-model';
+import {
+  buildReportModel,
+  normaliseFingerprint,
+  sourcesOf,
+  type ReportModel,
+  type ReportModelInput,
+} from '../../src/domain/report-model';
 import { buildFinding } from '../fixtures/findings';
 
 const endpoint = {
@@ -247,6 +253,56 @@ describe('buildReportModel', () => {
   it('property: merging is idempotent — a finding delivered twice counts once', () => {
     const findings = mixed();
     expect(build([...findings, ...findings.slice(0, 3)])).toEqual(build(findings));
+  });
+
+  it('a finding delivered twice counts once whether the findings come in detection order or not', () => {
+    const findings = mixed();
+    const inOrder = [...findings].sort((a, b) => a.detectedAt.localeCompare(b.detectedAt) || a.id.localeCompare(b.id));
+    const reference = build(findings);
+    // In detection order, as the repository returns them, copies sit side by side.
+    expect(build(inOrder.flatMap((f, i) => (i % 2 === 0 ? [f, { ...f }] : [f])))).toEqual(reference);
+    // Out of order, they are apart.
+    expect(build([...inOrder].reverse().concat(inOrder.slice(0, 2)))).toEqual(reference);
+    expect(reference.summary.findings).toBe(findings.length);
+  });
+
+  it('a weakness repeated thousands of times, out of order, is one row with its findings in detection order', () => {
+    const repeats = Array.from({ length: 3000 }, (_, i) =>
+      buildFinding({
+        id: `fnd_2026_repeat${String(i).padStart(8, '0')}`,
+        category: 'prompt_injection',
+        fingerprint: 'pi:many',
+        // Every third one a millisecond apart, the others sharing a time: ties fall back to the id.
+        detectedAt: new Date(Date.UTC(2026, 3, 1) + Math.floor(i / 3)).toISOString(),
+        severity: i === 1234 ? 'critical' : 'high',
+      }),
+    );
+    const shuffledRepeats = shuffled(repeats, 7);
+    const model = build([...shuffledRepeats, ...shuffledRepeats.slice(0, 100)]);
+    expect(model.rows).toHaveLength(1);
+    expect(model.rows[0]).toMatchObject({
+      occurrences: 3000,
+      severity: 'critical',
+      firstSeen: repeats[0].detectedAt,
+      lastSeen: repeats[2999].detectedAt,
+    });
+    expect(model.rows[0].findingIds).toEqual(repeats.map((f) => f.id));
+  });
+
+  it.each([
+    ['pi:ignore-previous', 'pi:ignore-previous'],
+    ['PI:Ignore-Previous', 'pi:ignore-previous'],
+    ['  pi:a  ', 'pi:a'],
+    ['pi:a  b', 'pi:a b'],
+    ['pi:a\tb', 'pi:a b'],
+    ['pi:a\n', 'pi:a'],
+    ['pi:a\u00a0b', 'pi:a b'],
+    ['PI:ÄRGER', 'pi:ärger'],
+    ['pi:ärger', 'pi:ärger'],
+    ['', ''],
+  ])('fingerprint %j folds to %j', (raw, folded) => {
+    expect(normaliseFingerprint(raw)).toBe(folded);
+    expect(normaliseFingerprint(raw)).toBe(raw.trim().toLowerCase().replace(/\s+/g, ' '));
   });
 
   it('property: requesting a subset of frameworks never adds a row or changes a row, only narrows its controls', () => {
