@@ -45,17 +45,40 @@ const NOT_SHOWN: Evidence = Object.freeze({ prompt: '', response: '' });
 
 /** The ids of the findings whose evidence a report shows: the latest (by detection time, then id) of each
  * group that the report model merges into a row, grouped by the same key (endpoint, normalised category and
- * fingerprint). test/unit/collect-findings.test.ts checks the model agrees. */
+ * fingerprint). test/unit/collect-findings.test.ts checks the model agrees. Nested maps, as the model groups:
+ * a key string made per finding cost a third of reading 100k findings. */
 export function latestOfEachRow(found: readonly FindingSummary[]): string[] {
-  const latest = new Map<string, FindingSummary>();
+  const byEndpoint = new Map<string, Map<string, Map<string, { latest: FindingSummary }>>>();
+  const categories = new Map<string, string>();
+  const rows: { latest: FindingSummary }[] = [];
   for (const f of found) {
-    const key = JSON.stringify([f.endpointId, normaliseCategory(f.category), normaliseFingerprint(f.fingerprint)]);
-    const held = latest.get(key);
-    if (!held || held.detectedAt < f.detectedAt || (held.detectedAt === f.detectedAt && held.id < f.id)) {
-      latest.set(key, f);
+    let byCategory = byEndpoint.get(f.endpointId);
+    if (!byCategory) {
+      byCategory = new Map();
+      byEndpoint.set(f.endpointId, byCategory);
+    }
+    let category = categories.get(f.category);
+    if (category === undefined) {
+      category = normaliseCategory(f.category);
+      categories.set(f.category, category);
+    }
+    let byFingerprint = byCategory.get(category);
+    if (!byFingerprint) {
+      byFingerprint = new Map();
+      byCategory.set(category, byFingerprint);
+    }
+    const fingerprint = normaliseFingerprint(f.fingerprint);
+    const row = byFingerprint.get(fingerprint);
+    if (!row) {
+      const first = { latest: f };
+      rows.push(first);
+      byFingerprint.set(fingerprint, first);
+    } else {
+      const held = row.latest;
+      if (held.detectedAt < f.detectedAt || (held.detectedAt === f.detectedAt && held.id < f.id)) row.latest = f;
     }
   }
-  return [...latest.values()].map((f) => f.id);
+  return rows.map((r) => r.latest.id);
 }
 
 /** The longest a progress update may hold up the activity that makes it. */

@@ -12,6 +12,8 @@ export interface Config {
     findingsBodyLimitBytes: number;
     rateLimitPerMinute: number;
     rateLimitBurst: number;
+    /** How long the API remembers what a token resolved to; 0 asks the database on every request. */
+    authCacheTtlMs: number;
   };
   mongo: { url: string; db: string };
   temporal: { address: string; namespace: string; taskQueue: string };
@@ -131,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
       findingsBodyLimitBytes: p.int(env, 'HTTP_FINDINGS_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
       rateLimitPerMinute: p.int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
       rateLimitBurst: p.int(env, 'RATE_LIMIT_BURST', 120, 1, 100_000),
+      authCacheTtlMs: p.int(env, 'AUTH_CACHE_TTL_MS', 5_000, 0, 60_000),
     },
     mongo: {
       url: p.string(env, 'MONGO_URL', 'mongodb://127.0.0.1:27017'),

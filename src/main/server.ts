@@ -16,6 +16,7 @@ import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
+import { rememberTokens } from '../http/token-cache';
 import { loadOrCreateSecret } from '../infra/secrets';
 import reportSchemaV110 from '../../schemas/report-1.1.0.schema.json';
 import reportSchema from '../../schemas/report-1.2.0.schema.json';
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: config.http.findingsBodyLimitBytes,
     imports: { maxBytes: config.importMaxBytes, uploadDir: path.join(config.dataDir, 'uploads') },
-    tokens: new MongoTokensRepo(db),
+    tokens: rememberTokens(new MongoTokensRepo(db), config.http.authCacheTtlMs),
     audit: new MongoAuditLog(db),
     workflows: new TemporalReportWorkflows(temporal, config.temporal.taskQueue),
     retention: new TemporalRetention(temporal, config.temporal.taskQueue),

@@ -31,3 +31,23 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db.collection('audit_events').createIndex({ tenant_id: 1, report_id: 1, at: 1 }, { name: 'tenant_report' }),
   ]);
 }
+
+/**
+ * Whether a server answers a filter on any field besides `_id` by reading the whole collection, and applies a
+ * filtered update as a read followed by a write with nothing held between them: FerretDB 1.x does both (its
+ * SQLite backend looks up only an `_id`-only filter by key). There, checking a document read by `_id` and then
+ * writing it by `_id` is as safe as a filtered update and costs two key lookups instead of a scan. MongoDB
+ * answers filters from indexes and applies a filtered update atomically. Asked once per database.
+ */
+export function scansNonIdFilters(db: Db): Promise<boolean> {
+  let answer = SCANS.get(db);
+  if (!answer) {
+    answer = db.command({ buildInfo: 1 }).then((info) => typeof info.ferretdbVersion === 'string');
+    // A failed question is asked again next time rather than remembered.
+    answer.catch(() => SCANS.delete(db));
+    SCANS.set(db, answer);
+  }
+  return answer;
+}
+
+const SCANS = new WeakMap<Db, Promise<boolean>>();

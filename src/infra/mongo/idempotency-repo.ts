@@ -51,7 +51,8 @@ export class MongoIdempotencyKeys implements IdempotencyKeys {
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
-    const existing = await this.keys.findOne({ _id: doc._id, tenant_id: tenantId });
+    // By `_id` alone, which names the tenant already: FerretDB scans the collection for any other filter.
+    const existing = await this.keys.findOne({ _id: doc._id });
     if (!existing) return this.claim(tenantId, key, bodySha256, candidateReportId, now);
     if (now.getTime() - existing.created_at.getTime() > KEY_LIFETIME_MS) {
       // Expired: the key starts over, unless another request renewed it first.

@@ -19,6 +19,8 @@ export interface Principal {
   tokenId: string;
   tenantId: string;
   scopes: readonly string[];
+  /** When the token stops working, if it ever does. */
+  expiresAt?: Date;
 }
 
 /** An API token as stored: only the SHA-256 of the secret, never the secret. */
@@ -49,6 +51,8 @@ export class MongoTokensRepo {
   async authenticate(token: string, now: Date): Promise<Principal | undefined> {
     const doc = await this.tokens.findOne({ token_sha256: hashToken(token) });
     if (!doc || doc.revoked_at || (doc.expires_at && doc.expires_at <= now)) return undefined;
-    return { tokenId: doc._id, tenantId: doc.tenant_id, scopes: doc.scopes };
+    const principal: Principal = { tokenId: doc._id, tenantId: doc.tenant_id, scopes: doc.scopes };
+    if (doc.expires_at) principal.expiresAt = doc.expires_at;
+    return principal;
   }
 }

@@ -1,0 +1,112 @@
+/**
+ * The report repository's guarded writes, made both ways against the real server: as one filtered update (how
+ * MongoDB runs them) and as a read and a write by `_id` (how they run on FerretDB, which scans for any other
+ * filter). Both must allow and refuse the same transitions.
+ */
+import type { Db, MongoClient } from 'mongodb';
+import type { ReportRecord } from '../../src/domain/report';
+import { parseReportRequest } from '../../src/domain/report-request';
+import { newId } from '../../src/infra/ids';
+import { ensureIndexes, scansNonIdFilters } from '../../src/infra/mongo/database';
+import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
+import { documentedRequest } from '../fixtures/requests';
+import { freshDatabase } from '../support/stack';
+
+jest.setTimeout(60_000);
+
+let mongo: MongoClient;
+let db: Db;
+
+beforeAll(async () => {
+  ({ client: mongo, db } = await freshDatabase('reports-repo'));
+  await ensureIndexes(db);
+});
+
+afterAll(async () => {
+  await db?.dropDatabase().catch(() => undefined);
+  await mongo?.close();
+});
+
+const TENANT = 'tnt_2026_reposuitetenant1';
+const OTHER = 'tnt_2026_reposuiteother01';
+const artifact = { key: 'k', sha256: '0'.repeat(64), size: 1, contentType: 'application/json' };
+const at = new Date('2026-07-01T00:00:00.000Z');
+
+async function queued(repo: MongoReportsRepo): Promise<string> {
+  const record: ReportRecord = {
+    id: newId('rpt'),
+    tenantId: TENANT,
+    request: parseReportRequest(documentedRequest()),
+    status: 'queued',
+    createdAt: at,
+    progress: { stage: 'queued', percent: 0 },
+    attempts: 0,
+  };
+  await repo.insert(record);
+  return record.id;
+}
+
+it('knows which kind of server it talks to', async () => {
+  // The test stack runs FerretDB, which reports its own version in buildInfo.
+  expect(await scansNonIdFilters(db)).toBe(true);
+});
+
+describe.each(['filtered', 'checked'] as const)('guarded writes made %s', (writes) => {
+  const repo = () => new MongoReportsRepo(db, { writes });
+
+  it('moves a report queued → running → ready → expired, and refuses every step out of turn', async () => {
+    const r = repo();
+    const id = await queued(r);
+    expect(await r.requeueFailed(TENANT, id)).toBe(false);
+    expect(await r.markExpired(TENANT, id, at)).toBe(false);
+    expect(await r.markRunning(OTHER, id, at)).toBe(false);
+    expect(await r.markRunning(TENANT, id, at)).toBe(true);
+    // Run again (an activity retry), it finds the report running and says so without counting an attempt.
+    expect(await r.markRunning(TENANT, id, at)).toBe(true);
+    await r.setProgress(TENANT, id, 'rendering', 50);
+    await r.setProgress(OTHER, id, 'signing', 80);
+    expect((await r.get(TENANT, id))?.progress).toEqual({ stage: 'rendering', percent: 50 });
+    await r.markReady(TENANT, id, { artifact, counts: { rows: 1, findings: 2 }, at, expiresAt: at });
+    // Late writes of a run that is over change nothing.
+    await r.setProgress(TENANT, id, 'signing', 80);
+    await r.markFailed(TENANT, id, { code: 'internal', message: 'late' }, at);
+    const ready = await r.get(TENANT, id);
+    expect(ready).toMatchObject({ status: 'ready', attempts: 1, progress: { stage: 'done', percent: 100 } });
+    expect(ready?.error).toBeUndefined();
+    expect(await r.markRunning(TENANT, id, at)).toBe(false);
+    expect(await r.markExpired(OTHER, id, at)).toBe(false);
+    expect(await r.markExpired(TENANT, id, at)).toBe(true);
+    expect((await r.get(TENANT, id))?.status).toBe('expired');
+    expect(await r.markExpired(TENANT, id, at)).toBe(false);
+  });
+
+  it('fails a running report, requeues it once, and holds or releases it only for its tenant', async () => {
+    const r = repo();
+    const id = await queued(r);
+    await r.markRunning(TENANT, id, at);
+    await r.markFailed(TENANT, id, { code: 'render_failed', message: 'Chromium exited' }, at);
+    expect(await r.get(TENANT, id)).toMatchObject({ status: 'failed', error: { code: 'render_failed' } });
+    expect(await r.requeueFailed(OTHER, id)).toBe(false);
+    expect(await r.requeueFailed(TENANT, id)).toBe(true);
+    expect(await r.requeueFailed(TENANT, id)).toBe(false);
+    expect((await r.get(TENANT, id))?.status).toBe('queued');
+    const hold = { reason: 'litigation', placedAt: at, placedBy: 'tok_1' };
+    expect(await r.setLegalHold(OTHER, id, hold)).toBeUndefined();
+    expect((await r.get(TENANT, id))?.legalHold).toBeUndefined();
+    expect((await r.setLegalHold(TENANT, id, hold))?.legalHold).toEqual(hold);
+    expect((await r.setLegalHold(TENANT, id, undefined))?.legalHold).toBeUndefined();
+  });
+
+  it('deletes a report only while it is queued, and only for its tenant', async () => {
+    const r = repo();
+    const kept = await queued(r);
+    await r.deleteQueued(OTHER, kept);
+    expect(await r.get(TENANT, kept)).toBeDefined();
+    await r.markRunning(TENANT, kept, at);
+    await r.deleteQueued(TENANT, kept);
+    expect(await r.get(TENANT, kept)).toBeDefined();
+    const gone = await queued(r);
+    await r.deleteQueued(TENANT, gone);
+    expect(await r.get(TENANT, gone)).toBeUndefined();
+  });
+});
