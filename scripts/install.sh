@@ -109,9 +109,17 @@ install_temporal() {
   ln -sfn ../venv/bin/temporal-test-server "$TOOLS_BIN/temporal-test-server"
 }
 
+# What this build changes in FerretDB's source, named in a file beside the binary so a build without it is
+# rebuilt. `key-lookups`: FerretDB's SQLite backend indexes `_id` as `_ferretdb_sjson->"_id"` but looks it
+# up as `_ferretdb_sjson->'$._id'`, an expression SQLite does not match to that index, so every lookup,
+# update and delete by `_id` read the whole table (9 ms at 1,000 reports, against 0.01 ms through the
+# index). The lookups are made to use the index's own expression, which selects the same value.
+FERRETDB_PATCHES=key-lookups
+
 install_ferretdb() {
   local bin="$TOOLS_BIN/ferretdb" src="$TOOLS_DIR/src/ferretdb-$FERRETDB_VERSION" moddir
-  if [[ -x $bin && "$("$bin" --version 2>/dev/null)" == *"version: v$FERRETDB_VERSION"* ]]; then
+  if [[ -x $bin && "$("$bin" --version 2>/dev/null)" == *"version: v$FERRETDB_VERSION"* &&
+    "$(cat "$bin.patches" 2>/dev/null)" == "$FERRETDB_PATCHES" ]]; then
     log "FerretDB: present"
     return
   fi
@@ -134,6 +142,11 @@ install_ferretdb() {
   cp -R "$moddir" "$src"
   chmod -R u+w "$src"
   printf 'v%s\n' "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  local metadata="$src/internal/backends/sqlite/metadata/metadata.go"
+  grep -qF "IDColumn = DefaultColumn + \"->'\$._id'\"" "$metadata" ||
+    die "FerretDB v$FERRETDB_VERSION: $metadata no longer reads as the key-lookups patch expects"
+  sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->\\\\\"_id\\\\\"\"|" "$metadata"
+  grep -qF 'IDColumn = DefaultColumn + "->\"_id\""' "$metadata" || die "the FerretDB key-lookups patch did not apply"
 
   # -buildvcs=false: the copy sits inside this repository's git work tree, so Go would otherwise stamp
   # this repository's commit into FerretDB's version info, or fail where git cannot read the tree.
@@ -143,6 +156,7 @@ install_ferretdb() {
   mv -f "$bin.tmp" "$bin"
   [[ "$("$bin" --version)" == *"version: v$FERRETDB_VERSION"* ]] ||
     die "the FerretDB build does not report v$FERRETDB_VERSION"
+  printf '%s\n' "$FERRETDB_PATCHES" >"$bin.patches"
 }
 
 install_seaweedfs() {
