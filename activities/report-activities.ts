@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { log, metricMeter } from '@temporalio/activity';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
-import { normaliseCategory } from '../src/domain/crosswalk';
 import type { Endpoint, Evidence, Finding } from '../src/domain/finding';
 import { toJsonExport } from '../src/domain/json-export';
 import {
@@ -12,7 +11,7 @@ import {
   type ReportRecord,
   type ReportStage,
 } from '../src/domain/report';
-import { buildReportModel as buildModel, normaliseFingerprint, type ReportModel } from '../src/domain/report-model';
+import { buildReportModel as buildModel, WeaknessIndex, type ReportModel } from '../src/domain/report-model';
 import { retentionDeadline } from '../src/domain/retention';
 import { artifactKey, stagingKey } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
@@ -44,40 +43,21 @@ export interface FindingsSnapshot {
 const NOT_SHOWN: Evidence = Object.freeze({ prompt: '', response: '' });
 
 /** The ids of the findings whose evidence a report shows: the latest (by detection time, then id) of each
- * group that the report model merges into a row, grouped by the same key (endpoint, normalised category and
- * fingerprint). test/unit/collect-findings.test.ts checks the model agrees. Nested maps, as the model groups:
- * a key string made per finding cost a third of reading 100k findings. */
+ * group that the report model merges into a row, grouped as the model groups them ({@link WeaknessIndex}).
+ * test/unit/collect-findings.test.ts checks the model agrees. */
 export function latestOfEachRow(found: readonly FindingSummary[]): string[] {
-  const byEndpoint = new Map<string, Map<string, Map<string, { latest: FindingSummary }>>>();
-  const categories = new Map<string, string>();
   const rows: { latest: FindingSummary }[] = [];
-  for (const f of found) {
-    let byCategory = byEndpoint.get(f.endpointId);
-    if (!byCategory) {
-      byCategory = new Map();
-      byEndpoint.set(f.endpointId, byCategory);
-    }
-    let category = categories.get(f.category);
-    if (category === undefined) {
-      category = normaliseCategory(f.category);
-      categories.set(f.category, category);
-    }
-    let byFingerprint = byCategory.get(category);
-    if (!byFingerprint) {
-      byFingerprint = new Map();
-      byCategory.set(category, byFingerprint);
-    }
-    const fingerprint = normaliseFingerprint(f.fingerprint);
-    const row = byFingerprint.get(fingerprint);
-    if (!row) {
-      const first = { latest: f };
-      rows.push(first);
-      byFingerprint.set(fingerprint, first);
-    } else {
-      const held = row.latest;
-      if (held.detectedAt < f.detectedAt || (held.detectedAt === f.detectedAt && held.id < f.id)) row.latest = f;
-    }
-  }
+  const index = new WeaknessIndex<{ latest: FindingSummary }>();
+  const make = (f: FindingSummary) => {
+    const row = { latest: f };
+    rows.push(row);
+    return row;
+  };
+  const repeat = (row: { latest: FindingSummary }, f: FindingSummary) => {
+    const held = row.latest;
+    if (held.detectedAt < f.detectedAt || (held.detectedAt === f.detectedAt && held.id < f.id)) row.latest = f;
+  };
+  for (const f of found) index.upsert(f, make, repeat);
   return rows.map((r) => r.latest.id);
 }
 

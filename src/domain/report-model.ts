@@ -282,6 +282,57 @@ function isFolded(s: string): boolean {
   return true;
 }
 
+/** What makes two findings repeats of one weakness: the same endpoint, category and fingerprint, the latter two
+ * in their normalised forms. */
+export interface WeaknessKey {
+  endpointId: string;
+  category: string;
+  fingerprint: string;
+}
+
+/**
+ * One value per weakness ({@link WeaknessKey}), for the model's rows and for whatever must group findings as the
+ * model does. Nested maps rather than one map of composite keys: building and hashing a key string per finding
+ * cost three times as much; categories are normalised once per spelling.
+ */
+export class WeaknessIndex<V> {
+  private readonly byEndpoint = new Map<string, Map<string, Map<string, V>>>();
+  private readonly categories = new Map<string, string>();
+
+  /** A category in its normalised form. */
+  category(raw: string): string {
+    let key = this.categories.get(raw);
+    if (key === undefined) {
+      key = normaliseCategory(raw);
+      this.categories.set(raw, key);
+    }
+    return key;
+  }
+
+  /** The value of the finding's weakness: made by `make` the first time the weakness is seen, handed to
+   * `repeat` with the finding on every later time. */
+  upsert<F extends WeaknessKey>(f: F, make: (f: F) => V, repeat: (held: V, f: F) => void): V {
+    let byCategory = this.byEndpoint.get(f.endpointId);
+    if (!byCategory) {
+      byCategory = new Map();
+      this.byEndpoint.set(f.endpointId, byCategory);
+    }
+    const category = this.category(f.category);
+    let byFingerprint = byCategory.get(category);
+    if (!byFingerprint) {
+      byFingerprint = new Map();
+      byCategory.set(category, byFingerprint);
+    }
+    const fingerprint = normaliseFingerprint(f.fingerprint);
+    let value = byFingerprint.get(fingerprint);
+    if (value === undefined) {
+      value = make(f);
+      byFingerprint.set(fingerprint, value);
+    } else repeat(value, f);
+    return value;
+  }
+}
+
 /**
  * One control of one framework as a row lists it: explicit or not, with one list of derivations. Rows at 100k
  * findings list about 1.6M controls but only some 14k distinct ones, so each distinct one is made once and
@@ -621,40 +672,28 @@ function inDetectionOrder(findings: readonly Finding[]): boolean {
   return true;
 }
 
-/** The findings grouped into weaknesses (same endpoint, category and normalised fingerprint), in the order each
- * is first seen, with their references resolved; references the catalogue does not know go to `unknownRefs`.
- * Findings in detection order have any copies side by side, and the copies are dropped here; otherwise
- * {@link Weakness.settle} sorts and drops them. Nested maps rather than one map of composite keys: building and
- * hashing a key string per finding cost three times as much. */
+/** The findings grouped into weaknesses ({@link WeaknessIndex}), in the order each is first seen, with their
+ * references resolved; references the catalogue does not know go to `unknownRefs`. Findings in detection order
+ * have any copies side by side, and the copies are dropped here; otherwise {@link Weakness.settle} sorts and
+ * drops them. */
 function gatherWeaknesses(
   findings: readonly Finding[],
   ordered: boolean,
   memo: ModelMemo,
   unknownRefs: UnknownRef[],
 ): Weakness[] {
-  const byEndpoint = new Map<string, Map<string, Map<string, Weakness>>>();
+  const index = new WeaknessIndex<Weakness>();
   const weaknesses: Weakness[] = [];
+  const make = (f: Finding): Weakness => {
+    const weakness = new Weakness(f);
+    weaknesses.push(weakness);
+    return weakness;
+  };
+  const repeat = (weakness: Weakness, f: Finding): void => weakness.add(f);
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i];
     if (ordered && i > 0 && f.id === findings[i - 1].id) continue;
-    let byCategory = byEndpoint.get(f.endpointId);
-    if (!byCategory) {
-      byCategory = new Map();
-      byEndpoint.set(f.endpointId, byCategory);
-    }
-    const category = memo.category(f.category);
-    let byFingerprint = byCategory.get(category);
-    if (!byFingerprint) {
-      byFingerprint = new Map();
-      byCategory.set(category, byFingerprint);
-    }
-    const fingerprint = normaliseFingerprint(f.fingerprint);
-    let weakness = byFingerprint.get(fingerprint);
-    if (!weakness) {
-      weakness = new Weakness(f);
-      byFingerprint.set(fingerprint, weakness);
-      weaknesses.push(weakness);
-    } else weakness.add(f);
+    const weakness = index.upsert(f, make, repeat);
     for (const raw of f.frameworkRefs) {
       const ref = memo.ref(raw.framework, raw.control);
       if (ref) weakness.explicit.push(ref);
