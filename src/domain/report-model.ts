@@ -470,7 +470,8 @@ class ModelMemo {
   readonly lists: ControlList[];
   private readonly listOf = new Map<FrameworkSlug, number>();
   private readonly refs = new Map<string, Map<string, KnownRef | null>>();
-  private readonly categories = new Map<string, string>();
+  /** The build's weaknesses, which also remember how each category spelling normalises. */
+  readonly weaknesses = new WeaknessIndex<Weakness>();
   private readonly slots = new Map<FrameworkSlug, Map<string, ControlSlot>>(
     FRAMEWORK_SLUGS.map((slug) => [slug, new Map()]),
   );
@@ -512,12 +513,7 @@ class ModelMemo {
 
   /** A category's {@link normaliseCategory} key. */
   category(raw: string): string {
-    let key = this.categories.get(raw);
-    if (key === undefined) {
-      key = normaliseCategory(raw);
-      this.categories.set(raw, key);
-    }
-    return key;
+    return this.weaknesses.category(raw);
   }
 
   /** The slot of a catalogue control. */
@@ -682,7 +678,7 @@ function gatherWeaknesses(
   memo: ModelMemo,
   unknownRefs: UnknownRef[],
 ): Weakness[] {
-  const index = new WeaknessIndex<Weakness>();
+  const index = memo.weaknesses;
   const weaknesses: Weakness[] = [];
   const make = (f: Finding): Weakness => {
     const weakness = new Weakness(f);
