@@ -1,4 +1,5 @@
-import type { Db, MongoClient } from 'mongodb';
+import { deflateRawSync } from 'node:zlib';
+import { Binary, type Db, type MongoClient } from 'mongodb';
 import { latestOfEachRow } from '../../activities/report-activities';
 import type { Finding } from '../../src/domain/finding';
 import type { ReportScope } from '../../src/domain/report';
@@ -213,11 +214,62 @@ describe('a page of an unknown layout', () => {
       last_at: new Date('2026-04-02T00:00:00Z'),
       count: 1,
       written_at: new Date(),
-      format: 2,
+      format: 3,
     });
     await expect(repo.findInScope(tenantId, SCOPE)).rejects.toMatchObject({
       code: 'internal',
-      message: expect.stringContaining('format 2'),
+      message: expect.stringContaining('format 3'),
     });
+  });
+});
+
+describe('a page of layout 1, each item carrying its own source', () => {
+  it('when it is in scope, then its findings read back with their sources, beside pages of the current layout', async () => {
+    const tenantId = 'tnt_2026_scopetenantfmt2';
+    const garak = { tool: 'garak', toolVersion: '0.14.1', runId: 'run-1', fileSha256: 'a'.repeat(64) };
+    const items = [
+      {
+        id: 'fnd_2026_layoutone00001',
+        at: '2026-04-03T00:00:00.000Z',
+        severity: 'high',
+        category: 'prompt_injection',
+        fingerprint: 'pi:one',
+        title: 'Layout one',
+        refs: [{ framework: 'OWASP_LLM', control: 'LLM01:2025' }],
+        source: garak,
+      },
+    ];
+    await db.collection(FINDING_PAGES).insertOne({
+      _id: 'fpg_layoutone' as never,
+      tenant_id: tenantId,
+      endpoint_id: EP1,
+      first_at: new Date(items[0].at),
+      last_at: new Date(items[0].at),
+      count: 1,
+      written_at: new Date('2026-04-03T00:00:00Z'),
+      format: 1,
+      items: new Binary(deflateRawSync(Buffer.from(JSON.stringify(items)))),
+      evidence: new Binary(deflateRawSync(Buffer.from(JSON.stringify([['old prompt', 'old response']])))),
+    });
+    // The current layout writes each source of a page once; items name theirs, or none.
+    const promptfoo = { tool: 'promptfoo', runId: 'eval-2' };
+    const current = [
+      finding({ tenantId, detectedAt: '2026-04-04T00:00:00.000Z', source: promptfoo }),
+      finding({ tenantId, detectedAt: '2026-04-05T00:00:00.000Z' }),
+      finding({ tenantId, detectedAt: '2026-04-06T00:00:00.000Z', source: garak }),
+      finding({ tenantId, detectedAt: '2026-04-07T00:00:00.000Z', source: promptfoo }),
+    ];
+    await writeFindingPages(db, current, new Date());
+
+    const found = await repo.findInScope(tenantId, SCOPE);
+    expect(found.findings.map((f) => [f.id, f.source])).toEqual([
+      ['fnd_2026_layoutone00001', garak],
+      [current[0].id, promptfoo],
+      [current[1].id, undefined],
+      [current[2].id, garak],
+      [current[3].id, promptfoo],
+    ]);
+    const evidence = await found.evidence(['fnd_2026_layoutone00001']);
+    expect(evidence.get('fnd_2026_layoutone00001')).toEqual({ prompt: 'old prompt', response: 'old response' });
   });
 });

@@ -4,7 +4,7 @@ import { deflateRaw, inflateRaw } from 'node:zlib';
 import { Binary, MongoBulkWriteError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
 import type { FindingSummary, FindingsInScope } from '../../../activities/ports';
 import { AppError } from '../../domain/errors';
-import type { Evidence, Finding, FrameworkRef } from '../../domain/finding';
+import type { Evidence, Finding, FindingSource, FrameworkRef } from '../../domain/finding';
 import type { ReportScope } from '../../domain/report';
 import type { Severity } from '../../domain/severity';
 
@@ -18,8 +18,10 @@ export const PAGE_MAX_ITEMS = 1_000;
 /** A page also closes once its findings' JSON passes this many bytes (long evidence), before compression. */
 const PAGE_MAX_RAW_BYTES = 8 * 1024 * 1024;
 
-/** The page layout this code writes and reads; a page of another layout is an error, never skipped. */
-const PAGE_FORMAT = 1;
+/** The page layout this code writes. It reads that and layout 1 (each item carrying its own source, which was
+ * a third of the items' text for imported findings); a page of another layout is an error, never skipped. */
+const PAGE_FORMAT = 2;
+const READABLE_FORMATS: readonly number[] = [1, PAGE_FORMAT];
 
 /** What a page keeps of one finding: everything a report row needs except its evidence. */
 interface PageItem {
@@ -30,7 +32,43 @@ interface PageItem {
   fingerprint: string;
   title: string;
   refs: FrameworkRef[];
-  source?: { tool: string; runId?: string };
+  source?: FindingSource;
+}
+
+/** The items of a layout-2 page: each source once, items naming theirs by position. */
+interface PackedItems {
+  sources: FindingSource[];
+  items: (Omit<PageItem, 'source'> & { source?: number })[];
+}
+
+/** A page's items with their sources written once each. */
+function packItems(items: readonly PageItem[]): PackedItems {
+  const sources: FindingSource[] = [];
+  const numbers = new Map<string, number>();
+  const packed = items.map(({ source, ...item }) => {
+    if (!source) return item;
+    const key = JSON.stringify([source.tool, source.toolVersion, source.runId, source.fileSha256]);
+    let n = numbers.get(key);
+    if (n === undefined) {
+      n = sources.length;
+      sources.push(source);
+      numbers.set(key, n);
+    }
+    return { ...item, source: n };
+  });
+  return { sources, items: packed };
+}
+
+/** A page's items as written in either layout, items of one source sharing one source object. */
+function unpackItems(format: number, unpacked: unknown, pageIdValue: string): PageItem[] {
+  if (format === 1) return unpacked as PageItem[];
+  const { sources, items } = unpacked as PackedItems;
+  return items.map((item) => {
+    if (item.source === undefined) return item as PageItem;
+    const source = sources[item.source];
+    if (!source) throw new AppError('internal', `finding page ${pageIdValue}: an item names a source it lacks`);
+    return { ...item, source };
+  });
 }
 
 /**
@@ -92,7 +130,7 @@ async function toPage(
   writtenAt: Date,
 ): Promise<FindingPageDoc> {
   const [packedItems, packedEvidence] = await Promise.all([
-    deflate(Buffer.from(JSON.stringify(items), 'utf8')),
+    deflate(Buffer.from(JSON.stringify(packItems(items)), 'utf8')),
     deflate(Buffer.from(JSON.stringify(evidence), 'utf8')),
   ]);
   return {
@@ -227,14 +265,16 @@ export async function readFindingPages(db: Db, tenantId: string, scope: ReportSc
   pages.sort((a, b) => a.written_at.getTime() - b.written_at.getTime() || byCodeUnit(a._id, b._id));
 
   for (const page of pages) {
-    if (page.format !== PAGE_FORMAT) {
+    if (!READABLE_FORMATS.includes(page.format)) {
       throw new AppError(
         'internal',
-        `finding page ${page._id} has format ${page.format}; this build reads ${PAGE_FORMAT}`,
+        `finding page ${page._id} has format ${page.format}; this build reads ${READABLE_FORMATS.join(' and ')}`,
       );
     }
   }
-  const unpacked = await Promise.all(pages.map((page) => unpack<PageItem[]>(page.items, 'items', page._id)));
+  const unpacked = await Promise.all(
+    pages.map(async (page) => unpackItems(page.format, await unpack<unknown>(page.items, 'items', page._id), page._id)),
+  );
 
   const seen = new Set<string>();
   const found: { summary: FindingSummary; page: FindingPageDoc; index: number }[] = [];
