@@ -374,7 +374,7 @@ interface ControlSlot {
   place: number;
   /** The row's list for the control's framework ({@link ModelMemo.lists}), or -1 when it was not requested. */
   list: number;
-  /** The row that last listed the control ({@link ModelMemo.rows}), and at which index of its list. */
+  /** The row that last listed the control (its index in the report plus one), and at which index of its list. */
   row: number;
   index: number;
   /** The coverage key the control counts under ({@link CoverageTally.key}), or -1 until a row lists it. */
@@ -464,8 +464,6 @@ class ControlList {
  * each spelling of a reference or a category resolves, and each distinct {@link RowControl}. Kept per build,
  * not per process, so that odd spellings from one tenant's scanners do not pile up in a long-running worker. */
 class ModelMemo {
-  /** Rows listed so far: numbers each row for {@link ControlSlot.row}. */
-  rows = 0;
   /** A row's control lists, one per requested framework (the first, should one be requested twice). */
   readonly lists: ControlList[];
   private readonly listOf = new Map<FrameworkSlug, number>();
@@ -565,7 +563,8 @@ function rowFrameworks(
   explicit: readonly KnownRef[],
   groups: readonly CrosswalkGroup[],
 ): RowFramework[] {
-  const row = ++memo.rows;
+  // Numbered from 1, so that a slot no row has listed yet (row 0) belongs to none.
+  const row = rowIndex + 1;
   const { lists } = memo;
   for (const list of lists) list.clear(rowIndex);
   for (const { slot } of explicit) {
