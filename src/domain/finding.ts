@@ -38,6 +38,11 @@ export interface FindingSource {
   fileSha256?: string;
 }
 
+/** A source as one string: equal for equal sources, and ordering them by tool, version, run, then file. */
+export function sourceKey(s: FindingSource): string {
+  return JSON.stringify([s.tool, s.toolVersion ?? null, s.runId ?? null, s.fileSha256 ?? null]);
+}
+
 /** An endpoint under test. */
 export interface Endpoint {
   id: string;

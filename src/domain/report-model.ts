@@ -16,7 +16,14 @@ import {
   normaliseControlId,
   type FrameworkSlug,
 } from './frameworks';
-import type { Endpoint, Evidence, Finding, FindingSource, FrameworkRef } from './finding';
+import {
+  sourceKey,
+  type Endpoint,
+  type Evidence,
+  type Finding,
+  type FindingSource,
+  type FrameworkRef,
+} from './finding';
 import type { ReportFormat, ReportScope } from './report';
 import { SEVERITIES, severityRank, type Severity } from './severity';
 
@@ -185,11 +192,6 @@ export function sourcesOf(findings: Iterable<Finding>): ReportSource[] {
     .flatMap((known) => known.map(({ entry: e }): [string, ReportSource] => [sourceKey(e), e]))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, source]) => source);
-}
-
-/** The order of sources: tool, version, run, file. */
-function sourceKey(s: ReportSource): string {
-  return JSON.stringify([s.tool, s.toolVersion ?? null, s.runId ?? null, s.fileSha256 ?? null]);
 }
 
 /** What the model is built from: the report's facts and the findings in its scope. */

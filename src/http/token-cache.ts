@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Principal } from '../infra/mongo/tokens-repo';
+import { hashToken, type Principal } from '../infra/mongo/tokens-repo';
 import type { TokenAuthenticator } from './auth';
 
 /** The most tokens remembered at once; past it, the longest-remembered is forgotten first. */
@@ -22,7 +21,7 @@ export function rememberTokens(tokens: TokenAuthenticator, ttlMs: number): Token
   const remembered = new Map<string, Remembered>();
   return {
     async authenticate(token: string, now: Date): Promise<Principal | undefined> {
-      const key = createHash('sha256').update(token, 'utf8').digest('hex');
+      const key = hashToken(token);
       const held = remembered.get(key);
       if (held && now.getTime() < held.until) return held.principal;
       remembered.delete(key);

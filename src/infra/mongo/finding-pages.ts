@@ -4,7 +4,7 @@ import { deflateRaw, inflateRaw } from 'node:zlib';
 import { Binary, MongoBulkWriteError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
 import type { FindingSummary, FindingsInScope } from '../../../activities/ports';
 import { AppError } from '../../domain/errors';
-import type { Evidence, Finding, FindingSource, FrameworkRef } from '../../domain/finding';
+import { sourceKey, type Evidence, type Finding, type FindingSource, type FrameworkRef } from '../../domain/finding';
 import type { ReportScope } from '../../domain/report';
 import type { Severity } from '../../domain/severity';
 
@@ -47,7 +47,7 @@ function packItems(items: readonly PageItem[]): PackedItems {
   const numbers = new Map<string, number>();
   const packed = items.map(({ source, ...item }) => {
     if (!source) return item;
-    const key = JSON.stringify([source.tool, source.toolVersion, source.runId, source.fileSha256]);
+    const key = sourceKey(source);
     let n = numbers.get(key);
     if (n === undefined) {
       n = sources.length;
