@@ -5,7 +5,7 @@
 # table and a one-line JSON summary; `top` snapshots taken during the run go to the stack's log folder.
 #
 #   N (default 1000) reports; BENCH_LOAD_CONCURRENCY, BENCH_LOAD_POLL_RATE, BENCH_LOAD_POLL_SECONDS,
-#   BENCH_LOAD_WAIT_RATE, BENCH_LOAD_TIMEOUT_SECONDS as described in bench/load.bench.ts
+#   BENCH_LOAD_POLL_ROUNDS, BENCH_LOAD_WAIT_RATE, BENCH_LOAD_TIMEOUT_SECONDS as described in bench/load.bench.ts
 #   BENCH_LOAD_TEMPORAL_PORT (default 27933), BENCH_LOAD_TEMPORAL_UI_PORT (28933), BENCH_LOAD_MONGO_PORT (47717),
 #   BENCH_LOAD_S3_PORT (49733; SeaweedFS also takes the seven ports after it)
 #   BENCH_LOAD_ARTIFACT_STORE (default s3, as deployed: the stack's SeaweedFS; or fs)
