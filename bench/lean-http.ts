@@ -18,10 +18,16 @@ export interface LeanAnswer {
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
+/** A kept connection the server closed (its keep-alive timeout) as a request went out on it, before any of
+ * the answer came: the request is sent again on a new connection, as browsers and HTTP libraries do. */
+class StaleConnectionError extends Error {}
+
 class LeanConnection {
   readonly socket: net.Socket;
   private pending?: { resolve: (a: LeanAnswer) => void; reject: (e: Error) => void };
   private buffered: Buffer = Buffer.alloc(0);
+  /** Answers read on this connection so far. */
+  private answered = 0;
 
   constructor(
     host: string,
@@ -64,6 +70,7 @@ class LeanConnection {
       return;
     }
     this.buffered = Buffer.alloc(0);
+    this.answered++;
     const pending = this.pending;
     this.pending = undefined;
     if (/\r\nconnection: *close/i.test(head)) this.socket.end();
@@ -74,7 +81,8 @@ class LeanConnection {
   private fail(err: Error): void {
     const pending = this.pending;
     this.pending = undefined;
-    pending?.reject(err);
+    const stale = this.answered > 0 && this.buffered.length === 0;
+    pending?.reject(stale ? new StaleConnectionError(err.message) : err);
   }
 }
 
@@ -108,7 +116,7 @@ export class LeanHttpClient {
   get(path: string): Promise<LeanAnswer> {
     const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n${this.headerLines}\r\n`);
     const connection = this.idle.pop() ?? (this.all.size < this.maxConnections ? this.open() : undefined);
-    if (connection) return connection.send(request);
+    if (connection) return this.sendOn(connection, request);
     return new Promise((resolve, reject) => this.waiting.push({ request, resolve, reject }));
   }
 
@@ -121,8 +129,14 @@ export class LeanHttpClient {
   /** Gives a free connection the oldest waiting request, or keeps it for the next one. */
   private next(connection: LeanConnection): void {
     const waiting = this.waiting.shift();
-    if (waiting) connection.send(waiting.request).then(waiting.resolve, waiting.reject);
+    if (waiting) this.sendOn(connection, waiting.request).then(waiting.resolve, waiting.reject);
     else this.idle.push(connection);
+  }
+
+  private sendOn(connection: LeanConnection, request: Buffer): Promise<LeanAnswer> {
+    return connection
+      .send(request)
+      .catch((err: unknown) => (err instanceof StaleConnectionError ? this.open().send(request) : Promise.reject(err)));
   }
 
   private open(): LeanConnection {

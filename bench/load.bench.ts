@@ -477,9 +477,10 @@ async function createAndAwait(
     },
   );
 
-  // One poller, at most waitRate requests a second, asks about the oldest unfinished report until it has finished:
-  // reports finish roughly in the order they were made, so that costs about one request per report, and the
-  // times come from the reports themselves, so noticing late changes no figure.
+  // One poller asks about the oldest unfinished report until it has finished, at most waitRate times a second
+  // while it has not, and at once about the next when it has: reports finish roughly in the order they were made,
+  // so that costs about one request per report, and confirming a backlog of finished ones takes seconds, not
+  // minutes. The times come from the reports themselves, so noticing late changes no figure.
   const gapMs = 1000 / settings.waitRate;
   const polling = (async () => {
     while (done.size < count && failure === undefined && !timedOut) {
@@ -493,6 +494,7 @@ async function createAndAwait(
           if (TERMINAL.has(view.status)) {
             pending.shift();
             done.set(id, finished(view));
+            continue;
           }
         } catch (err) {
           failure ??= err;
@@ -533,6 +535,8 @@ interface PollRun {
   fromDue: number[];
   fromSend: number[];
   errors: number;
+  /** What the first failed poll said, to tell a refused request from a dropped connection. */
+  firstError?: string;
   sent: number;
   /** Answers per second over the whole run, including the wait for the last ones. */
   achievedRate: number;
@@ -554,12 +558,16 @@ async function fixedRatePolls(api: Api, ids: string[], rate: number, seconds: nu
     const p = api.get(ids[i % ids.length]).then(
       (view) => {
         const end = performance.now();
-        if (view.status !== 'ready') run.errors++;
+        if (view.status !== 'ready') {
+          run.errors++;
+          run.firstError ??= `${view.id} is ${view.status}`;
+        }
         run.fromDue.push(end - due);
         run.fromSend.push(end - sent);
       },
-      () => {
+      (err: unknown) => {
         run.errors++;
+        run.firstError ??= String(err);
       },
     );
     inFlight.add(p);
@@ -590,6 +598,7 @@ function pooled(runs: PollRun[]): PollRun {
     fromDue: runs.flatMap((r) => r.fromDue),
     fromSend: runs.flatMap((r) => r.fromSend),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    firstError: runs.find((r) => r.firstError !== undefined)?.firstError,
     sent: runs.reduce((sum, r) => sum + r.sent, 0),
     achievedRate: answered / seconds,
     saturatedAfterMs: runs.find((r) => r.saturatedAfterMs !== undefined)?.saturatedAfterMs,
@@ -1015,7 +1024,10 @@ async function main(): Promise<void> {
     if (lost > 0 || failed.length > 0) problems.push(`${lost} reports not ready (${failed.length} failed)`);
     if (summary.duplicated > 0) problems.push(`${summary.duplicated} duplicates`);
     if (summary.poll_errors + floor.run.errors > 0) {
-      problems.push(`${summary.poll_errors} API polls and ${floor.run.errors} bare-server polls failed`);
+      const first = polls.firstError ?? floor.run.firstError ?? 'in the capacity probe';
+      problems.push(
+        `${summary.poll_errors} API polls and ${floor.run.errors} bare-server polls failed (first: ${first})`,
+      );
     }
     if (problems.length > 0) {
       if (failed.length > 0) log(`first failures: ${JSON.stringify(failed.slice(0, 3))}`);
