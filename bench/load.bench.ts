@@ -1,5 +1,5 @@
 /**
- * Load benchmark of the whole service (issue 6). Starts the built API server and worker as processes on a stack
+ * Load benchmark of the whole service. Starts the built API server and worker as processes on a stack
  * of their own, loads the demo tenant, then:
  *
  * - creates N small reports (JSON, one demo endpoint, the demo quarter) through `POST /api/v2/reports`, a bounded
@@ -10,8 +10,9 @@
  *   exactly the reports made, and each `report-<id>` workflow ran once and completed);
  * - measures how many polls a second the API can answer at all (closed loop, a few seconds), then polls ready
  *   reports open-loop at the target rate (requests fire on a timer whether or not earlier ones have answered) and
- *   measures each request from when it was due; when that rate saturates the API it says so, and also polls at
- *   half the measured capacity.
+ *   measures each request from when it was due, in rounds, each with the CPU the hypervisor took meanwhile; when
+ *   that rate saturates the API it says so, and also polls at half the measured capacity;
+ * - polls a bare server doing the same lookup (bench/poll-floor-server.ts) at the same rate, for comparison.
  *
  * Also reads, without changing anything, the CPU time each process used while the reports were generated (from
  * /proc) and the event histories of a sample of workflows, to show where a report's time goes. Prints a table
@@ -20,8 +21,8 @@
  * Environment: MONGO_URL and TEMPORAL_ADDRESS of the stack (required), and the artifact store's variables as the
  * service reads them (ARTIFACT_STORE, S3_*), which are passed through. N (default 1000) reports;
  * BENCH_LOAD_CONCURRENCY (50) creates in flight; BENCH_LOAD_POLL_RATE (500), BENCH_LOAD_POLL_SECONDS (20) and
- * BENCH_LOAD_POLL_ROUNDS (3) for the fixed-rate phase; BENCH_LOAD_WAIT_RATE (2) polls per second while waiting for reports;
- * BENCH_LOAD_TIMEOUT_SECONDS (3600) for all of them to finish; BENCH_LOAD_RUN_DIR, the stack's pid files, to
+ * BENCH_LOAD_POLL_ROUNDS (3) for the fixed-rate phase; BENCH_LOAD_WAIT_RATE (2) polls per second while waiting
+ * for reports; BENCH_LOAD_TIMEOUT_SECONDS (3600) for all of them to finish; BENCH_LOAD_RUN_DIR, the stack's pid files, to
  * account for the CPU time of Temporal, FerretDB and SeaweedFS; BENCH_LOAD_NODE_ARGS, extra Node options for the
  * API server and worker (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
  */
@@ -734,7 +735,8 @@ async function floorPolls(
   env: NodeJS.ProcessEnv,
   services: Service[],
   ids: string[],
-): Promise<{ run: PollRun; cpuMsPerPoll: number }> {
+  cpu: CpuTimeline,
+): Promise<{ run: PollRun; cpuMsPerPoll: number; steal: number }> {
   const port = await freePort();
   const server = startService('bare lookup server', 'bench/poll-floor-server.js', { ...env, HTTP_PORT: String(port) });
   services.push(server);
@@ -743,9 +745,11 @@ async function floorPolls(
     await waitUntil(() => floor.get(ids[0]).then((v) => v.status === 'ready'), services, 'the bare lookup server');
     await pollCapacity(floor, ids, CAPACITY_CLIENTS, 2); // warms it up as the capacity probe warmed the API
     const before = processCpuSeconds(server.child.pid ?? 0) ?? NaN;
+    const from = Date.now();
     const run = await fixedRatePolls(floor, ids, settings.pollRate, settings.pollSeconds);
+    const steal = cpu.between(from, Date.now()).find((row) => row.name === STEAL)?.cores ?? NaN;
     const used = (processCpuSeconds(server.child.pid ?? 0) ?? NaN) - before;
-    return { run, cpuMsPerPoll: (used * 1000) / run.sent };
+    return { run, cpuMsPerPoll: (used * 1000) / run.sent, steal };
   } finally {
     floor.polls.close();
   }
@@ -881,7 +885,7 @@ async function main(): Promise<void> {
       sustained = await fixedRatePolls(api, readyIds, sustainableRate, SUSTAINABLE_SECONDS);
     }
     log(`polling a bare server doing the same lookup at ${settings.pollRate}/s for ${settings.pollSeconds} s`);
-    const floor = await floorPolls(env, services, readyIds);
+    const floor = await floorPolls(env, services, readyIds, cpu);
     cpu.stop();
     const pollFromDue = percentiles(polls.fromDue);
     const pollFromSend = percentiles(polls.fromSend);
@@ -947,7 +951,7 @@ async function main(): Promise<void> {
     line(
       `  the same ${settings.pollSeconds} s against a bare lookup server`,
       `p50 ${msText(floorDue.p50)}, p99 ${msText(floorDue.p99)}, max ${msText(floorDue.max)}; ` +
-        `${floor.cpuMsPerPoll.toFixed(2)} ms of its CPU a poll (the API: ${((pollApiCores * 1000) / polls.achievedRate).toFixed(2)} ms)`,
+        `hypervisor steal ${floor.steal.toFixed(2)} cores; ${floor.cpuMsPerPoll.toFixed(2)} ms of its CPU a poll (the API: ${((pollApiCores * 1000) / polls.achievedRate).toFixed(2)} ms)`,
     );
     if (sustained) {
       line(`poll latency at ${sustainableRate}/s (half capacity), from due`, pctText(percentiles(sustained.fromDue)));
@@ -1001,7 +1005,11 @@ async function main(): Promise<void> {
       poll_answered_per_s: round(polls.achievedRate, 0),
       poll_ms_from_due: { p50: round(pollFromDue.p50, 2), p99: round(pollFromDue.p99, 2) },
       poll_ms_from_send: { p50: round(pollFromSend.p50, 2), p99: round(pollFromSend.p99, 2) },
-      poll_bare_lookup_ms_from_due: { p50: round(floorDue.p50, 2), p99: round(floorDue.p99, 2) },
+      poll_bare_lookup_ms_from_due: {
+        p50: round(floorDue.p50, 2),
+        p99: round(floorDue.p99, 2),
+        steal_cores: floor.steal,
+      },
       poll_rounds: rounds.map(({ run, steal }) => {
         const p = percentiles(run.fromDue);
         return { p50: round(p.p50, 2), p99: round(p.p99, 2), steal_cores: steal };
