@@ -127,7 +127,7 @@ function log(message: string): void {
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP
 
-/** Keep-alive sockets, as a real client would hold; plenty, so an open-loop burst is not queued in the client. */
+/** Keep-alive sockets for the creates (polls go through the lean client), plenty for the creates in flight. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
 interface HttpResult {
@@ -291,6 +291,11 @@ class CpuTimeline {
   stop(): void {
     clearInterval(this.timer);
     this.sample();
+  }
+
+  /** Cores the hypervisor took from this machine between fromMs and now. */
+  stealSince(fromMs: number): number {
+    return this.between(fromMs, Date.now()).find((row) => row.name === STEAL)?.cores ?? NaN;
   }
 
   /** CPU in cores over the snapshots inside [fromMs, toMs] (wall clock). */
@@ -747,7 +752,7 @@ async function floorPolls(
     const before = processCpuSeconds(server.child.pid ?? 0) ?? NaN;
     const from = Date.now();
     const run = await fixedRatePolls(floor, ids, settings.pollRate, settings.pollSeconds);
-    const steal = cpu.between(from, Date.now()).find((row) => row.name === STEAL)?.cores ?? NaN;
+    const steal = cpu.stealSince(from);
     const used = (processCpuSeconds(server.child.pid ?? 0) ?? NaN) - before;
     return { run, cpuMsPerPoll: (used * 1000) / run.sent, steal };
   } finally {
@@ -866,12 +871,13 @@ async function main(): Promise<void> {
     // Several rounds, each with the CPU the hypervisor took during it: on a shared machine one stolen second
     // is a whole round's p99, and the rounds tell such a round from the service's own.
     const pollStart = Date.now();
-    const rounds: { run: PollRun; steal: number }[] = [];
+    const rounds: { run: PollRun; due: Percentiles; steal: number; connections: number }[] = [];
     for (let r = 1; r <= settings.pollRounds; r++) {
       log(`polling at ${settings.pollRate}/s for ${settings.pollSeconds} s (round ${r} of ${settings.pollRounds})`);
       const from = Date.now();
       const run = await fixedRatePolls(api, readyIds, settings.pollRate, settings.pollSeconds);
-      rounds.push({ run, steal: cpu.between(from, Date.now()).find((row) => row.name === STEAL)?.cores ?? NaN });
+      const steal = cpu.stealSince(from);
+      rounds.push({ run, due: percentiles(run.fromDue), steal, connections: api.polls.opened });
       if (run.saturatedAfterMs !== undefined) break;
     }
     const polls = pooled(rounds.map((r) => r.run));
@@ -932,12 +938,11 @@ async function main(): Promise<void> {
       `${pctText(pollFromDue)} (target p99 ≤ ${TARGET_POLL_P99_MS} ms)`,
     );
     line(`poll latency at ${settings.pollRate}/s, from send`, pctText(pollFromSend));
-    rounds.forEach(({ run, steal }, i) => {
-      const p = percentiles(run.fromDue);
+    rounds.forEach(({ due, steal, connections }, i) => {
       line(
         `  round ${i + 1} (${settings.pollSeconds} s), from due time`,
-        `p50 ${msText(p.p50)}, p99 ${msText(p.p99)}, max ${msText(p.max)}; ` +
-          `hypervisor steal ${steal.toFixed(2)} cores; ${api.polls.opened} connections opened by then`,
+        `p50 ${msText(due.p50)}, p99 ${msText(due.p99)}, max ${msText(due.max)}; ` +
+          `hypervisor steal ${steal.toFixed(2)} cores; ${connections} connections opened by then`,
       );
     });
     line(
@@ -1010,10 +1015,11 @@ async function main(): Promise<void> {
         p99: round(floorDue.p99, 2),
         steal_cores: floor.steal,
       },
-      poll_rounds: rounds.map(({ run, steal }) => {
-        const p = percentiles(run.fromDue);
-        return { p50: round(p.p50, 2), p99: round(p.p99, 2), steal_cores: steal };
-      }),
+      poll_rounds: rounds.map(({ due, steal }) => ({
+        p50: round(due.p50, 2),
+        p99: round(due.p99, 2),
+        steal_cores: steal,
+      })),
       ...(sustained
         ? {
             poll_half_capacity: {
