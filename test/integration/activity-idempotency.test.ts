@@ -42,6 +42,7 @@ import { verifyDetached } from '../../src/infra/signing/jws-signer';
 import { PdfSigner, verifyPdfSignature } from '../../src/infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../../src/infra/signing/signing-identity';
 import { FsArtifactStore, loadOrCreateMasterKey } from '../../src/infra/storage';
+import { queuedRecord } from '../fixtures/reports';
 import { loadScenario, scenarioRequest, type Scenario } from '../fixtures/scenario';
 import { readPdf } from '../support/pdf';
 import { freshDatabase, stackEnv, uniqueSuffix } from '../support/stack';
@@ -211,15 +212,9 @@ function expectSameWorld(first: Run<unknown>, second: Run<unknown>, mayDiffer: r
 /** A report as the API stores it before its workflow starts. */
 async function queuedReport(format: ReportFormat): Promise<{ tenantId: string; reportId: string }> {
   const reportId = newId('rpt');
-  await reports.insert({
-    id: reportId,
-    tenantId: s.a.tenantId,
-    request: parseReportRequest(scenarioRequest(s, format)),
-    status: 'queued',
-    createdAt: new Date(),
-    progress: { stage: 'queued', percent: 0 },
-    attempts: 0,
-  });
+  await reports.insert(
+    queuedRecord(s.a.tenantId, parseReportRequest(scenarioRequest(s, format)), new Date(), { id: reportId }),
+  );
   return { tenantId: s.a.tenantId, reportId };
 }
 

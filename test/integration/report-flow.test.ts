@@ -1,6 +1,8 @@
+import type { ReportRequest } from '../../src/domain/report';
 import { newId } from '../../src/infra/ids';
 import { silentLogger } from '../../src/infra/logger';
 import { reconcileQueuedReports } from '../../src/infra/temporal/reconciler';
+import { queuedRecord } from '../fixtures/reports';
 import { loadScenario, scenarioRequest, type Scenario } from '../fixtures/scenario';
 import { startHarness, waitForReport, type Harness } from '../support/harness';
 import Ajv2020 from 'ajv/dist/2020';
@@ -274,20 +276,13 @@ describe('a report whose workflow never started', () => {
   it('when the reconciler runs, then it starts the workflow once and the report becomes ready', async () => {
     // The state a crash between the API's two writes leaves: a queued row and no workflow.
     const id = newId('rpt');
-    await h.reports.insert({
-      id,
-      tenantId: s.a.tenantId,
-      request: {
-        title: 'Recovered after a crash',
-        frameworks: ['OWASP_LLM'],
-        scope: { endpointIds: [s.a.endpoint], from: '2026-04-01', to: '2026-06-30', includeSeverities: ['critical'] },
-        format: 'json',
-      },
-      status: 'queued',
-      createdAt: new Date(Date.now() - 120_000),
-      progress: { stage: 'queued', percent: 0 },
-      attempts: 0,
-    });
+    const request: ReportRequest = {
+      title: 'Recovered after a crash',
+      frameworks: ['OWASP_LLM'],
+      scope: { endpointIds: [s.a.endpoint], from: '2026-04-01', to: '2026-06-30', includeSeverities: ['critical'] },
+      format: 'json',
+    };
+    await h.reports.insert(queuedRecord(s.a.tenantId, request, new Date(Date.now() - 120_000), { id }));
     const deps = { reports: h.reports, workflows: h.workflows, clock: { now: () => new Date() }, logger: silentLogger };
     const started = await reconcileQueuedReports(deps);
     expect(started).toBeGreaterThanOrEqual(1);

@@ -4,11 +4,10 @@
  * filter). Both must allow and refuse the same transitions.
  */
 import type { Db, MongoClient } from 'mongodb';
-import type { ReportRecord } from '../../src/domain/report';
 import { parseReportRequest } from '../../src/domain/report-request';
-import { newId } from '../../src/infra/ids';
 import { ensureIndexes, scansNonIdFilters } from '../../src/infra/mongo/database';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
+import { queuedRecord } from '../fixtures/reports';
 import { documentedRequest } from '../fixtures/requests';
 import { freshDatabase } from '../support/stack';
 
@@ -33,15 +32,7 @@ const artifact = { key: 'k', sha256: '0'.repeat(64), size: 1, contentType: 'appl
 const at = new Date('2026-07-01T00:00:00.000Z');
 
 async function queued(repo: MongoReportsRepo): Promise<string> {
-  const record: ReportRecord = {
-    id: newId('rpt'),
-    tenantId: TENANT,
-    request: parseReportRequest(documentedRequest()),
-    status: 'queued',
-    createdAt: at,
-    progress: { stage: 'queued', percent: 0 },
-    attempts: 0,
-  };
+  const record = queuedRecord(TENANT, parseReportRequest(documentedRequest()), at);
   await repo.insert(record);
   return record.id;
 }

@@ -12,7 +12,6 @@ import type { Db, MongoClient } from 'mongodb';
 import { createRetentionActivities } from '../../../activities/retention-activities';
 import { artifactKey, reportPrefix } from '../../../src/domain/storage-keys';
 import { DAY_MS, retentionDeadline } from '../../../src/domain/retention';
-import type { ReportRecord } from '../../../src/domain/report';
 import { parseReportRequest } from '../../../src/domain/report-request';
 import { newId } from '../../../src/infra/ids';
 import { MongoAuditLog } from '../../../src/infra/mongo/audit-repo';
@@ -24,6 +23,7 @@ import { FsArtifactStore } from '../../../src/infra/storage/fs-artifact-store';
 import { masterKeyFrom } from '../../../src/infra/storage/envelope';
 import { TemporalRetention } from '../../../src/infra/temporal/retention-workflows';
 import { retentionStateQuery, retentionWorkflowId, type RetentionState } from '../../../workflows/contracts';
+import { queuedRecord } from '../../fixtures/reports';
 import { documentedRequest } from '../../fixtures/requests';
 import { quietRuntime, workflowBundle } from '../../support/harness';
 import { freshDatabase, stackEnv, uniqueSuffix } from '../../support/stack';
@@ -90,15 +90,12 @@ async function readyReport(days: number): Promise<{ tenantId: string; reportId: 
   const tenantId = await createTenant(db, { name: 'Retention Co', auditRetentionDays: days });
   const reportId = newId('rpt');
   const readyAt = new Date(await env.currentTimeMs());
-  const record: ReportRecord = {
+  const record = queuedRecord(tenantId, parseReportRequest(documentedRequest()), readyAt, {
     id: reportId,
-    tenantId,
-    request: parseReportRequest(documentedRequest()),
     status: 'running',
-    createdAt: readyAt,
     progress: { stage: 'storing', percent: 90 },
     attempts: 1,
-  };
+  });
   await reports.insert(record);
   const key = artifactKey(tenantId, reportId, 'json');
   await store.put(key, Buffer.from('{"evidence":"kept until its day"}'), 'application/json');
