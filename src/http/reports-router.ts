@@ -183,7 +183,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
       );
     }
     try {
-      await deps.workflows.start({
+      await deps.workflows.startAgain({
         reportId: report.id,
         tenantId: report.tenantId,
         format: report.request.format,

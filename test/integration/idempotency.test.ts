@@ -19,6 +19,9 @@ class FlakyWorkflows implements ReportWorkflows {
       throw new AppError('unavailable', 'The report service is temporarily unavailable; retry shortly.');
     return this.real!.start(input);
   }
+  startAgain(input: Parameters<ReportWorkflows['startAgain']>[0]): Promise<void> {
+    return this.real!.startAgain(input);
+  }
 }
 
 let h: Harness;

@@ -18,6 +18,10 @@ export interface ReportWorkflows {
    * derived from the report id; it answers false then. Throws `AppError('unavailable')` when Temporal cannot
    * be reached. */
   start(input: GenerateReportInput & { title: string }): Promise<boolean>;
+  /** Starts another run of a report whose last run failed. That run marks the report failed as its last step and
+   * closes just after, so a retry can arrive while it is still open: the start then waits (within the start
+   * deadline) for it to close and starts again. Throws `AppError('unavailable')` when no new run could start. */
+  startAgain(input: GenerateReportInput & { title: string }): Promise<void>;
 }
 
 /** {@link ReportWorkflows} on a Temporal client. */
@@ -53,6 +57,16 @@ export class TemporalReportWorkflows implements ReportWorkflows {
         undefined,
         err,
       );
+    }
+  }
+
+  async startAgain(input: GenerateReportInput & { title: string }): Promise<void> {
+    if (await this.start(input)) return;
+    const closing = this.client.workflow.getHandle(reportWorkflowId(input.reportId));
+    // Its outcome is already on the report (failed); only its closing is awaited.
+    await this.client.withDeadline(Date.now() + this.startDeadlineMs, () => closing.result()).catch(() => undefined);
+    if (!(await this.start(input))) {
+      throw new AppError('unavailable', "The report's previous attempt is still closing; retry shortly.");
     }
   }
 }
