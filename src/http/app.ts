@@ -1,10 +1,13 @@
-import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
+import express from 'express';
 import type { Logger } from '../infra/logger';
 import { artifactsRouter, type ArtifactsRouterDeps } from './artifacts-router';
 import { errorHandler, notFound } from './errors';
 import { findingsRouter, type FindingsRouterDeps } from './findings-router';
+import { BASE_HEADERS } from './headers';
 import { ApiMetrics, opsRouter, type OpsRouterDeps } from './ops-router';
 import { publicRouter, type PublicRouterDeps } from './public-router';
+import { answerReportPolls } from './report-polls';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
 import { tenantRouter, type TenantRouterDeps } from './tenant-router';
 
@@ -16,15 +19,15 @@ export type AppDeps = ReportsRouterDeps &
   FindingsRouterDeps &
   OpsRouterDeps & { logger: Logger };
 
-/** Builds the Express application: the health check, public keys, schemas and signed artifact URLs without a
- * token, the reports API
- * behind bearer auth, and the one error handler last. */
-export function createApp(deps: AppDeps): Express {
+/** Builds the API: an Express application with the health check, public keys, schemas and signed artifact URLs
+ * without a token, the reports API behind bearer auth, and the one error handler last; report polls are answered
+ * in front of it (see {@link answerReportPolls}). */
+export function createApp(deps: AppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use((_req, res, next) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+    res.set(BASE_HEADERS);
     next();
   });
   app.use(deps.metrics.middleware());
@@ -37,5 +40,5 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v2', reportsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
-  return app;
+  return answerReportPolls(app, deps);
 }

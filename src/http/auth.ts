@@ -9,13 +9,18 @@ export interface TokenAuthenticator {
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{16,512})$/;
 
+/** The token an `Authorization` header presents, if it has the bearer form. */
+export function bearerToken(header: string): string | undefined {
+  return BEARER.exec(header.trim())?.[1];
+}
+
 /** Requires a live bearer token and remembers its principal for the handlers. */
 export function authenticate(tokens: TokenAuthenticator): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');
     if (!header) throw new AppError('unauthenticated', 'Authorization: Bearer <token> is required');
-    const match = BEARER.exec(header.trim());
-    const principal = match ? await tokens.authenticate(match[1], new Date()) : undefined;
+    const token = bearerToken(header);
+    const principal = token ? await tokens.authenticate(token, new Date()) : undefined;
     if (!principal) throw new AppError('unauthenticated', 'the bearer token is not valid, expired or revoked');
     res.locals.principal = principal;
     next();

@@ -45,12 +45,17 @@ export class ApiMetrics {
         // The mount path is remembered on the way in: Express resets req.baseUrl when an error leaves a router.
         const mount = typeof res.locals.mount === 'string' ? res.locals.mount : '';
         const route = req.route ? `${mount}${String((req.route as { path: unknown }).path)}` : 'unmatched';
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
-        this.latency.observe({ method: req.method, route }, seconds);
+        this.answered(req.method, route, res.statusCode, started);
       });
       next();
     };
+  }
+
+  /** Counts and times one answered request; `started` is `process.hrtime.bigint()` when it arrived. */
+  answered(method: string, route: string, status: number, started: bigint): void {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.requests.inc({ method, route, status: String(status) });
+    this.latency.observe({ method, route }, seconds);
   }
 }
 

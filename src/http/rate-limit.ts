@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { AppError } from '../domain/errors';
 import { principalOf } from './auth';
@@ -37,10 +38,22 @@ export class TokenBuckets {
   }
 }
 
+const takenAlready = new WeakSet<IncomingMessage>();
+
+/** Records that `req` has had its request taken from its token's bucket by a handler that then passed it on,
+ * so that {@link rateLimit} does not take a second one for the same request. */
+export function markRateTaken(req: IncomingMessage): void {
+  takenAlready.add(req);
+}
+
 /** Refuses a token's requests beyond its rate with `429 rate_limited` (the error handler sets `Retry-After`). Runs after
  * authentication: the limit is per token, so one noisy client cannot starve the tenant's others. */
 export function rateLimit(buckets: TokenBuckets): RequestHandler {
-  return (_req, res, next) => {
+  return (req, res, next) => {
+    if (takenAlready.has(req)) {
+      next();
+      return;
+    }
     const taken = buckets.take(principalOf(res).tokenId, Date.now());
     if (!taken.ok) {
       throw new AppError('rate_limited', `too many requests for this token; retry after ${taken.retryAfterSeconds} s`, {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
@@ -75,7 +76,12 @@ async function main(): Promise<void> {
     jwks: publishedJwks(path.join(config.dataDir, 'keys'), signing.identity),
     schemas: { report: { '1.1.0': reportSchemaV110, '1.2.0': reportSchema } },
   });
-  const server = app.listen(config.http.port, config.http.host, () => {
+  const server = http.createServer(app);
+  server.once('error', (err) => {
+    process.stderr.write(`API failed to listen on ${config.http.host}:${config.http.port}: ${err.message}\n`);
+    process.exit(1);
+  });
+  server.listen(config.http.port, config.http.host, () => {
     logger.info('API listening', { url: config.http.publicBaseUrl, port: config.http.port });
   });
 
