@@ -10,9 +10,10 @@
  *   exactly the reports made, and each `report-<id>` workflow ran once and completed);
  * - measures how many polls a second the API can answer at all (closed loop, a few seconds), then polls ready
  *   reports open-loop at the target rate (requests fire on a timer whether or not earlier ones have answered) and
- *   measures each request from when it was due, in rounds, each with the CPU the hypervisor took meanwhile; when
- *   that rate saturates the API it says so, and also polls at half the measured capacity;
- * - polls a bare server doing the same lookup (bench/poll-floor-server.ts) at the same rate, for comparison.
+ *   measures each request from when it was due, in rounds that alternate between the API and a bare server doing
+ *   the same lookup (bench/poll-floor-server.ts), each with the CPU the hypervisor took meanwhile, and gives the
+ *   median of the rounds' p99 for each; when that rate saturates the API it says so, and also polls at half the
+ *   measured capacity.
  *
  * Also reads, without changing anything, the CPU time each process used while the reports were generated (from
  * /proc) and the event histories of a sample of workflows, to show where a report's time goes. Prints a table
@@ -20,8 +21,8 @@
  *
  * Environment: MONGO_URL and TEMPORAL_ADDRESS of the stack (required), and the artifact store's variables as the
  * service reads them (ARTIFACT_STORE, S3_*), which are passed through. N (default 1000) reports;
- * BENCH_LOAD_CONCURRENCY (50) creates in flight; BENCH_LOAD_POLL_RATE (500), BENCH_LOAD_POLL_SECONDS (20) and
- * BENCH_LOAD_POLL_ROUNDS (3) for the fixed-rate phase; BENCH_LOAD_WAIT_RATE (2) polls per second while waiting
+ * BENCH_LOAD_CONCURRENCY (50) creates in flight; BENCH_LOAD_POLL_RATE (500), BENCH_LOAD_POLL_SECONDS (15, per round
+ * and server) and BENCH_LOAD_POLL_ROUNDS (5) for the fixed-rate phase; BENCH_LOAD_WAIT_RATE (2) polls per second while waiting
  * for reports; BENCH_LOAD_TIMEOUT_SECONDS (3600) for all of them to finish; BENCH_LOAD_RUN_DIR, the stack's pid files, to
  * account for the CPU time of Temporal, FerretDB and SeaweedFS; BENCH_LOAD_NODE_ARGS, extra Node options for the
  * API server and worker (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
@@ -80,8 +81,8 @@ const settings = {
   reports: intEnv('N', 1000),
   concurrency: intEnv('BENCH_LOAD_CONCURRENCY', 50),
   pollRate: intEnv('BENCH_LOAD_POLL_RATE', 500),
-  pollSeconds: intEnv('BENCH_LOAD_POLL_SECONDS', 20),
-  pollRounds: intEnv('BENCH_LOAD_POLL_ROUNDS', 3),
+  pollSeconds: intEnv('BENCH_LOAD_POLL_SECONDS', 15),
+  pollRounds: intEnv('BENCH_LOAD_POLL_ROUNDS', 5),
   waitRate: intEnv('BENCH_LOAD_WAIT_RATE', 2),
   timeoutSeconds: intEnv('BENCH_LOAD_TIMEOUT_SECONDS', 3600),
 };
@@ -114,6 +115,12 @@ function percentiles(samples: number[]): Percentiles {
   };
 }
 
+/** The middle value, or the mean of the middle two. */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 const msText = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(1)} ms`);
 const pctText = (p: Percentiles): string =>
@@ -734,30 +741,48 @@ function waitForHealth(base: URL, services: Service[]): Promise<void> {
   );
 }
 
-/** One round of the same fixed-rate polls against bench/poll-floor-server.ts on the same database: the least any
- * API could do for a poll, and so the best latency this machine allows at that rate. */
-async function floorPolls(
+/** bench/poll-floor-server.ts on the same database, started and warmed up: the least any API could do for a poll,
+ * and so the best latency this machine allows at a poll rate. */
+async function startFloor(
   env: NodeJS.ProcessEnv,
   services: Service[],
   ids: string[],
-  cpu: CpuTimeline,
-): Promise<{ run: PollRun; cpuMsPerPoll: number; steal: number }> {
+): Promise<{ api: Api; pid: number }> {
   const port = await freePort();
   const server = startService('bare lookup server', 'bench/poll-floor-server.js', { ...env, HTTP_PORT: String(port) });
   services.push(server);
   const floor = new Api(new URL(`http://127.0.0.1:${port}`), 'none');
-  try {
-    await waitUntil(() => floor.get(ids[0]).then((v) => v.status === 'ready'), services, 'the bare lookup server');
-    await pollCapacity(floor, ids, CAPACITY_CLIENTS, 2); // warms it up as the capacity probe warmed the API
-    const before = processCpuSeconds(server.child.pid ?? 0) ?? NaN;
-    const from = Date.now();
-    const run = await fixedRatePolls(floor, ids, settings.pollRate, settings.pollSeconds);
-    const steal = cpu.stealSince(from);
-    const used = (processCpuSeconds(server.child.pid ?? 0) ?? NaN) - before;
-    return { run, cpuMsPerPoll: (used * 1000) / run.sent, steal };
-  } finally {
-    floor.polls.close();
-  }
+  await waitUntil(() => floor.get(ids[0]).then((v) => v.status === 'ready'), services, 'the bare lookup server');
+  await pollCapacity(floor, ids, CAPACITY_CLIENTS, 2); // warms it up as the capacity probe warmed the API
+  return { api: floor, pid: server.child.pid ?? 0 };
+}
+
+/** One round of fixed-rate polls, with the hypervisor's steal meanwhile and the CPU the polled server used. */
+interface PollRound {
+  run: PollRun;
+  due: Percentiles;
+  steal: number;
+  cpuMsPerPoll: number;
+  /** Every process's CPU during the round, in cores. */
+  cores: { name: string; cores: number }[];
+}
+
+async function pollRound(target: Api, pid: number, ids: string[], cpu: CpuTimeline): Promise<PollRound> {
+  const before = processCpuSeconds(pid) ?? NaN;
+  const from = Date.now();
+  const run = await fixedRatePolls(target, ids, settings.pollRate, settings.pollSeconds);
+  const cores = cpu.between(from, Date.now());
+  const used = (processCpuSeconds(pid) ?? NaN) - before;
+  const steal = cores.find((row) => row.name === STEAL)?.cores ?? NaN;
+  return { run, due: percentiles(run.fromDue), steal, cpuMsPerPoll: (used * 1000) / run.sent, cores };
+}
+
+/** Each process's mean cores over several rounds of equal length. */
+function meanCores(rounds: PollRound[]): { name: string; cores: number }[] {
+  return rounds[0].cores.map(({ name }) => ({
+    name,
+    cores: median(rounds.map((r) => r.cores.find((row) => row.name === name)?.cores ?? NaN)),
+  }));
 }
 
 async function main(): Promise<void> {
@@ -868,21 +893,24 @@ async function main(): Promise<void> {
     const readyIds = ready.map((f) => f.id).sort(() => Math.random() - 0.5);
     log(`measuring the API's poll capacity (${CAPACITY_CLIENTS} clients, ${CAPACITY_SECONDS} s)`);
     const capacity = await pollCapacity(api, readyIds, CAPACITY_CLIENTS, CAPACITY_SECONDS);
-    // Several rounds, each with the CPU the hypervisor took during it: on a shared machine one stolen second
-    // is a whole round's p99, and the rounds tell such a round from the service's own.
-    const pollStart = Date.now();
-    const rounds: { run: PollRun; due: Percentiles; steal: number; connections: number }[] = [];
+    // Rounds against the API and the bare lookup server in turn, each with the CPU the hypervisor took during it:
+    // on a shared machine one stolen second is a whole round's p99. Medians of the rounds, and the API's against
+    // the bare server's measured side by side, are what the noise leaves comparable.
+    const floor = await startFloor(env, services, readyIds);
+    const apiPid = services.find((svc) => svc.name === 'API server')?.child.pid ?? 0;
+    const rounds: { api: PollRound; bare: PollRound; connections: number }[] = [];
     for (let r = 1; r <= settings.pollRounds; r++) {
-      log(`polling at ${settings.pollRate}/s for ${settings.pollSeconds} s (round ${r} of ${settings.pollRounds})`);
-      const from = Date.now();
-      const run = await fixedRatePolls(api, readyIds, settings.pollRate, settings.pollSeconds);
-      const steal = cpu.stealSince(from);
-      rounds.push({ run, due: percentiles(run.fromDue), steal, connections: api.polls.opened });
-      if (run.saturatedAfterMs !== undefined) break;
+      log(
+        `polling at ${settings.pollRate}/s for ${settings.pollSeconds} s, the API then the bare server (round ${r} of ${settings.pollRounds})`,
+      );
+      const apiRound = await pollRound(api, apiPid, readyIds, cpu);
+      const bareRound = await pollRound(floor.api, floor.pid, readyIds, cpu);
+      rounds.push({ api: apiRound, bare: bareRound, connections: api.polls.opened });
+      if (apiRound.run.saturatedAfterMs !== undefined) break;
     }
-    const polls = pooled(rounds.map((r) => r.run));
-    const pollCpu = cpu.between(pollStart, Date.now());
-    const pollApiCores = pollCpu.find((row) => row.name === 'API server')?.cores ?? NaN;
+    floor.api.polls.close();
+    const polls = pooled(rounds.map((r) => r.api.run));
+    const pollCpu = meanCores(rounds.map((r) => r.api));
     // Where the target rate saturates the API, the latency at half of what it can serve is shown as well.
     const sustainableRate = Math.max(1, Math.floor(capacity.achievedRate / 2));
     let sustained: PollRun | undefined;
@@ -890,9 +918,9 @@ async function main(): Promise<void> {
       log(`saturated; polling at ${sustainableRate}/s for ${SUSTAINABLE_SECONDS} s`);
       sustained = await fixedRatePolls(api, readyIds, sustainableRate, SUSTAINABLE_SECONDS);
     }
-    log(`polling a bare server doing the same lookup at ${settings.pollRate}/s for ${settings.pollSeconds} s`);
-    const floor = await floorPolls(env, services, readyIds, cpu);
     cpu.stop();
+    const apiP99 = median(rounds.map((r) => r.api.due.p99));
+    const bareP99 = median(rounds.map((r) => r.bare.due.p99));
     const pollFromDue = percentiles(polls.fromDue);
     const pollFromSend = percentiles(polls.fromSend);
     const waitPolls = percentiles(load.pollMs);
@@ -938,11 +966,16 @@ async function main(): Promise<void> {
       `${pctText(pollFromDue)} (target p99 ≤ ${TARGET_POLL_P99_MS} ms)`,
     );
     line(`poll latency at ${settings.pollRate}/s, from send`, pctText(pollFromSend));
-    rounds.forEach(({ due, steal, connections }, i) => {
+    line(
+      `  median of ${rounds.length} rounds' p99: API / bare server`,
+      `${msText(apiP99)} / ${msText(bareP99)} (ratio ${(apiP99 / bareP99).toFixed(2)})`,
+    );
+    rounds.forEach(({ api: a, bare: b, connections }, i) => {
       line(
-        `  round ${i + 1} (${settings.pollSeconds} s), from due time`,
-        `p50 ${msText(due.p50)}, p99 ${msText(due.p99)}, max ${msText(due.max)}; ` +
-          `hypervisor steal ${steal.toFixed(2)} cores; ${connections} connections opened by then`,
+        `  round ${i + 1} (${settings.pollSeconds} s each), from due time`,
+        `API p50 ${msText(a.due.p50)}, p99 ${msText(a.due.p99)}, max ${msText(a.due.max)}, steal ${a.steal.toFixed(2)}; ` +
+          `bare p50 ${msText(b.due.p50)}, p99 ${msText(b.due.p99)}, max ${msText(b.due.max)}, steal ${b.steal.toFixed(2)}; ` +
+          `${connections} API connections by then`,
       );
     });
     line(
@@ -952,11 +985,9 @@ async function main(): Promise<void> {
           ? ''
           : ` — SATURATED after ${(polls.saturatedAfterMs / 1000).toFixed(1)} s (${settings.pollRate} unanswered)`),
     );
-    const floorDue = percentiles(floor.run.fromDue);
     line(
-      `  the same ${settings.pollSeconds} s against a bare lookup server`,
-      `p50 ${msText(floorDue.p50)}, p99 ${msText(floorDue.p99)}, max ${msText(floorDue.max)}; ` +
-        `hypervisor steal ${floor.steal.toFixed(2)} cores; ${floor.cpuMsPerPoll.toFixed(2)} ms of its CPU a poll (the API: ${((pollApiCores * 1000) / polls.achievedRate).toFixed(2)} ms)`,
+      '  CPU a poll (median of rounds): API / bare',
+      `${median(rounds.map((r) => r.api.cpuMsPerPoll)).toFixed(2)} ms / ${median(rounds.map((r) => r.bare.cpuMsPerPoll)).toFixed(2)} ms of the server's own CPU`,
     );
     if (sustained) {
       line(`poll latency at ${sustainableRate}/s (half capacity), from due`, pctText(percentiles(sustained.fromDue)));
@@ -1010,15 +1041,10 @@ async function main(): Promise<void> {
       poll_answered_per_s: round(polls.achievedRate, 0),
       poll_ms_from_due: { p50: round(pollFromDue.p50, 2), p99: round(pollFromDue.p99, 2) },
       poll_ms_from_send: { p50: round(pollFromSend.p50, 2), p99: round(pollFromSend.p99, 2) },
-      poll_bare_lookup_ms_from_due: {
-        p50: round(floorDue.p50, 2),
-        p99: round(floorDue.p99, 2),
-        steal_cores: floor.steal,
-      },
-      poll_rounds: rounds.map(({ due, steal }) => ({
-        p50: round(due.p50, 2),
-        p99: round(due.p99, 2),
-        steal_cores: steal,
+      poll_p99_median_of_rounds_ms: { api: round(apiP99, 2), bare_lookup: round(bareP99, 2) },
+      poll_rounds: rounds.map(({ api: a, bare: b }) => ({
+        api: { p50: round(a.due.p50, 2), p99: round(a.due.p99, 2), steal_cores: a.steal },
+        bare_lookup: { p50: round(b.due.p50, 2), p99: round(b.due.p99, 2), steal_cores: b.steal },
       })),
       ...(sustained
         ? {
@@ -1037,11 +1063,11 @@ async function main(): Promise<void> {
     const problems: string[] = [];
     if (lost > 0 || failed.length > 0) problems.push(`${lost} reports not ready (${failed.length} failed)`);
     if (summary.duplicated > 0) problems.push(`${summary.duplicated} duplicates`);
-    if (summary.poll_errors + floor.run.errors > 0) {
-      const first = polls.firstError ?? floor.run.firstError ?? 'in the capacity probe';
-      problems.push(
-        `${summary.poll_errors} API polls and ${floor.run.errors} bare-server polls failed (first: ${first})`,
-      );
+    const bareErrors = rounds.reduce((sum, r) => sum + r.bare.run.errors, 0);
+    if (summary.poll_errors + bareErrors > 0) {
+      const first =
+        polls.firstError ?? rounds.find((r) => r.bare.run.firstError)?.bare.run.firstError ?? 'in the capacity probe';
+      problems.push(`${summary.poll_errors} API polls and ${bareErrors} bare-server polls failed (first: ${first})`);
     }
     if (problems.length > 0) {
       if (failed.length > 0) log(`first failures: ${JSON.stringify(failed.slice(0, 3))}`);

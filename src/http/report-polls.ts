@@ -31,7 +31,10 @@ type EtagOf = (body: Buffer, encoding?: BufferEncoding) => string | undefined;
  * conditional request, an error) goes to `app`, which answers it as it answers every route, so errors are
  * shaped in one place. A request whose bucket was already drawn from is marked so that it is not drawn twice.
  */
-export function answerReportPolls(app: RequestListener & { get(setting: string): unknown }, deps: ReportPollDeps) {
+export function answerReportPolls(
+  app: RequestListener & { get(setting: string): unknown },
+  deps: ReportPollDeps,
+): RequestListener {
   const etagOf = app.get('etag fn') as EtagOf | undefined;
 
   async function answer(req: IncomingMessage, res: ServerResponse, id: string, started: bigint): Promise<boolean> {
