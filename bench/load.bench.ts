@@ -777,8 +777,8 @@ async function pollRound(target: Api, pid: number, ids: string[], cpu: CpuTimeli
   return { run, due: percentiles(run.fromDue), steal, cpuMsPerPoll: (used * 1000) / run.sent, cores };
 }
 
-/** Each process's mean cores over several rounds of equal length. */
-function meanCores(rounds: PollRound[]): { name: string; cores: number }[] {
+/** Each process's median cores over several rounds of equal length. */
+function medianCores(rounds: PollRound[]): { name: string; cores: number }[] {
   return rounds[0].cores.map(({ name }) => ({
     name,
     cores: median(rounds.map((r) => r.cores.find((row) => row.name === name)?.cores ?? NaN)),
@@ -910,7 +910,7 @@ async function main(): Promise<void> {
     }
     floor.api.polls.close();
     const polls = pooled(rounds.map((r) => r.api.run));
-    const pollCpu = meanCores(rounds.map((r) => r.api));
+    const pollCpu = medianCores(rounds.map((r) => r.api));
     // Where the target rate saturates the API, the latency at half of what it can serve is shown as well.
     const sustainableRate = Math.max(1, Math.floor(capacity.achievedRate / 2));
     let sustained: PollRun | undefined;
