@@ -300,11 +300,6 @@ class CpuTimeline {
     this.sample();
   }
 
-  /** Cores the hypervisor took from this machine between fromMs and now. */
-  stealSince(fromMs: number): number {
-    return this.between(fromMs, Date.now()).find((row) => row.name === STEAL)?.cores ?? NaN;
-  }
-
   /** CPU in cores over the snapshots inside [fromMs, toMs] (wall clock). */
   between(fromMs: number, toMs: number): { name: string; cores: number }[] {
     this.sample();
