@@ -19,12 +19,13 @@ export interface ReportsRepo {
     facts: { artifact: ArtifactFacts; counts: { rows: number; findings: number }; at: Date; expiresAt: Date },
   ): Promise<void>;
   markFailed(tenantId: string, reportId: string, error: { code: string; message: string }, at: Date): Promise<void>;
-  /** Reports of any tenant still queued since before `before`: candidates whose workflow may never have
-   * started (the API crashed between its two writes). The one query not scoped to a tenant: operations only. */
+  /** Reports of any tenant still queued since before `before` (created, or requeued at), oldest first:
+   * candidates whose workflow may never have started (the API crashed between its two writes). The one query
+   * not scoped to a tenant: operations only. */
   listQueuedBefore(before: Date, limit: number): Promise<ReportRecord[]>;
-  /** failed → queued for another attempt; the error stays until the new attempt starts. Returns false unless
-   * the report was failed. */
-  requeueFailed(tenantId: string, reportId: string): Promise<boolean>;
+  /** failed → queued for another attempt from `at`; the error stays until the new attempt starts. Returns false
+   * unless the report was failed. */
+  requeueFailed(tenantId: string, reportId: string, at: Date): Promise<boolean>;
   /** ready → expired once retention purged the artifact; the artifact facts stay as a record of what existed.
    * Returns false if the report was not ready (already expired, or gone): a repeat changes nothing. */
   markExpired(tenantId: string, reportId: string, purgedAt: Date): Promise<boolean>;

@@ -175,7 +175,10 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
   router.post('/reports/:id/retry', requireScope('reports:generate'), async (req, res) => {
     const principal = principalOf(res);
     const report = await findReport(req, principal.tenantId);
-    if (report.status !== 'failed' || !(await deps.reports.requeueFailed(principal.tenantId, report.id))) {
+    if (
+      report.status !== 'failed' ||
+      !(await deps.reports.requeueFailed(principal.tenantId, report.id, deps.clock.now()))
+    ) {
       throw new AppError(
         'report_not_retryable',
         `report ${report.id} is ${report.status}; only a failed report can be retried (regenerate makes a new one)`,

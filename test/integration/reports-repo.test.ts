@@ -48,7 +48,7 @@ describe.each(['filtered', 'checked'] as const)('guarded writes made %s', (write
   it('moves a report queued → running → ready → expired, and refuses every step out of turn', async () => {
     const r = repo();
     const id = await queued(r);
-    expect(await r.requeueFailed(TENANT, id)).toBe(false);
+    expect(await r.requeueFailed(TENANT, id, at)).toBe(false);
     expect(await r.markExpired(TENANT, id, at)).toBe(false);
     expect(await r.markRunning(OTHER, id, at)).toBe(false);
     expect(await r.markRunning(TENANT, id, at)).toBe(true);
@@ -77,9 +77,9 @@ describe.each(['filtered', 'checked'] as const)('guarded writes made %s', (write
     await r.markRunning(TENANT, id, at);
     await r.markFailed(TENANT, id, { code: 'render_failed', message: 'Chromium exited' }, at);
     expect(await r.get(TENANT, id)).toMatchObject({ status: 'failed', error: { code: 'render_failed' } });
-    expect(await r.requeueFailed(OTHER, id)).toBe(false);
-    expect(await r.requeueFailed(TENANT, id)).toBe(true);
-    expect(await r.requeueFailed(TENANT, id)).toBe(false);
+    expect(await r.requeueFailed(OTHER, id, at)).toBe(false);
+    expect(await r.requeueFailed(TENANT, id, at)).toBe(true);
+    expect(await r.requeueFailed(TENANT, id, at)).toBe(false);
     expect((await r.get(TENANT, id))?.status).toBe('queued');
     const hold = { reason: 'litigation', placedAt: at, placedBy: 'tok_1' };
     expect(await r.setLegalHold(OTHER, id, hold)).toBeUndefined();
@@ -99,5 +99,40 @@ describe.each(['filtered', 'checked'] as const)('guarded writes made %s', (write
     const gone = await queued(r);
     await r.deleteQueued(TENANT, gone);
     expect(await r.get(TENANT, gone)).toBeUndefined();
+    expect(await marked(gone)).toBe(false);
+  });
+
+  it('lists a report as waiting from when it is queued, or requeued, until its run starts', async () => {
+    const r = repo();
+    const id = await queued(r);
+    const later = new Date(at.getTime() + 60_000);
+    expect(await waitingBefore(r, at)).not.toContain(id);
+    expect(await waitingBefore(r, new Date(at.getTime() + 1))).toContain(id);
+    await r.markRunning(TENANT, id, at);
+    expect(await waitingBefore(r, later)).not.toContain(id);
+    expect(await marked(id)).toBe(false);
+    await r.markFailed(TENANT, id, { code: 'render_failed', message: 'Chromium exited' }, at);
+    expect(await r.requeueFailed(TENANT, id, later)).toBe(true);
+    expect(await waitingBefore(r, later)).not.toContain(id);
+    expect(await waitingBefore(r, new Date(later.getTime() + 1))).toContain(id);
+  });
+
+  it('forgets the waiting mark of a report that moved on without clearing it (a crash between the writes)', async () => {
+    const r = repo();
+    const id = await queued(r);
+    await db.collection<{ _id: string }>('reports').updateOne({ _id: id }, { $set: { status: 'running' } });
+    expect(await marked(id)).toBe(true);
+    expect(await waitingBefore(r, new Date(at.getTime() + 1))).not.toContain(id);
+    expect(await marked(id)).toBe(false);
   });
 });
+
+/** The ids `listQueuedBefore` answers for `before`. */
+async function waitingBefore(r: MongoReportsRepo, before: Date): Promise<string[]> {
+  return (await r.listQueuedBefore(before, 1_000)).map((report) => report.id);
+}
+
+/** Whether the report carries a waiting mark. */
+async function marked(id: string): Promise<boolean> {
+  return (await db.collection<{ _id: string }>('queued_reports').countDocuments({ _id: id })) === 1;
+}

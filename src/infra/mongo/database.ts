@@ -24,6 +24,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db.collection('reports').createIndex({ tenant_id: 1, created_at: -1, _id: -1 }, { name: 'tenant_newest' }),
     db.collection('reports').createIndex({ status: 1, created_at: 1 }, { name: 'status_age' }),
     db.collection('reports').createIndex({ tenant_id: 1, status: 1, _id: 1 }, { name: 'tenant_status' }),
+    db.collection('queued_reports').createIndex({ queued_at: 1 }, { name: 'queued_age' }),
     db.collection('api_tokens').createIndex({ token_sha256: 1 }, { name: 'token_hash', unique: true }),
     db.collection('endpoints').createIndex({ tenant_id: 1, _id: 1 }, { name: 'tenant_endpoint' }),
     db.collection('endpoints').createIndex({ tenant_id: 1, name: 1 }, { name: 'tenant_endpoint_name', unique: true }),
