@@ -167,13 +167,24 @@ svc_start() {
 
 # svc_stop NAME [GRACE_SECONDS]: TERM to the service's process group, KILL after the grace period.
 svc_stop() {
-  local name=$1 grace=${2:-20} pid target deadline
+  svc_end "$1" TERM "${2:-20}"
+}
+
+# svc_kill NAME: SIGKILL at once, as a crash ends a process, for tests of what survives one.
+svc_kill() {
+  svc_end "$1" KILL 5
+}
+
+# svc_end NAME SIGNAL GRACE: signals the service (its whole group when it leads one, as svc_start makes it),
+# waits GRACE seconds for it to go, then SIGKILLs what is left.
+svc_end() {
+  local name=$1 signal=$2 grace=$3 pid target deadline
   pid="$(svc_pid "$name")" || return 0
   target=$pid
   # Only a process that leads its own group (as svc_start makes it) is signalled with its whole group.
   [[ "$(proc_pgrp "$pid")" == "$pid" ]] && target="-$pid"
-  log "$name: stopping (pid $pid)"
-  kill -TERM -- "$target" 2>/dev/null || true
+  log "$name: stopping (pid $pid, SIG$signal)"
+  kill "-$signal" -- "$target" 2>/dev/null || true
   deadline=$((SECONDS + grace))
   while svc_running_or_group "$pid" "$target" && ((SECONDS < deadline)); do sleep 0.2; done
   if svc_running_or_group "$pid" "$target"; then

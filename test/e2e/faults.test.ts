@@ -365,20 +365,27 @@ describe('fault injection on the running service', () => {
     expect(Date.parse(report.completed_at!)).toBeGreaterThan(stoppedAt);
   });
 
-  it('when the Temporal server restarts with reports in flight, then they all finish, each with one artifact', async () => {
-    // Two reports printing hold both render slots (RENDER_CONCURRENCY 2); the third waits for one.
-    const ids = [await api.create(bulkReport()), await api.create(bulkReport()), await api.create(smallReport())];
-    await Promise.all(ids.slice(0, 2).map((id) => waitUntilPrinting(id, worker)));
-    await stack.stop('temporal');
-    const stoppedAt = Date.now();
-    await stack.start('temporal');
+  // Stopped as an upgrade stops it, and killed as a crash would: the second is what its SQLite file must survive.
+  it.each([
+    ['restarts', 'stop'],
+    ['is killed -9 and started again', 'kill'],
+  ] as const)(
+    'when the Temporal server %s with reports in flight, then they all finish, each with one artifact',
+    async (_, how) => {
+      // Two reports printing hold both render slots (RENDER_CONCURRENCY 2); the third waits for one.
+      const ids = [await api.create(bulkReport()), await api.create(bulkReport()), await api.create(smallReport())];
+      await Promise.all(ids.slice(0, 2).map((id) => waitUntilPrinting(id, worker)));
+      await (how === 'stop' ? stack.stop('temporal') : stack.kill('temporal'));
+      const stoppedAt = Date.now();
+      await stack.start('temporal');
 
-    const reports = await Promise.all(ids.map((id) => api.waitForStatus(id, ['ready', 'failed'], 150_000, logs)));
-    for (const report of reports) {
-      await expectOneArtifact(report, { attempts: 1, runs: ['COMPLETED'] });
-      expect(Date.parse(report.completed_at!)).toBeGreaterThan(stoppedAt);
-    }
-  });
+      const reports = await Promise.all(ids.map((id) => api.waitForStatus(id, ['ready', 'failed'], 150_000, logs)));
+      for (const report of reports) {
+        await expectOneArtifact(report, { attempts: 1, runs: ['COMPLETED'] });
+        expect(Date.parse(report.completed_at!)).toBeGreaterThan(stoppedAt);
+      }
+    },
+  );
 
   describe('a template error', () => {
     const partial = () => path.join(templatesDir, 'partials/summary.hbs');

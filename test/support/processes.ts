@@ -370,6 +370,12 @@ export class LocalStack {
     await this.stack('stop', service);
   }
 
+  /** Kills one service with SIGKILL, as a crash would; what it had committed stays for the next start. */
+  async kill(service: StackService): Promise<void> {
+    this.requireOwned();
+    await this.stack('kill', service);
+  }
+
   /** Stops every service of the stack and gives up the claim on it; does nothing without the claim, so a run
    * that found the stack taken leaves the owner's alone. */
   async down(): Promise<void> {
