@@ -10,7 +10,7 @@
 #   BENCH_IMPORT_RUNS        runs of each parse phase (default 5); BENCH_IMPORT_DB_RUNS imports (default 3)
 #   BENCH_IMPORT_NODE_ARGS   extra Node options for the measured child processes (e.g. --cpu-prof)
 #   BENCH_IMPORT_TEMPORAL_PORT (default 27433), BENCH_IMPORT_TEMPORAL_UI_PORT (28433),
-#   BENCH_IMPORT_MONGO_PORT (47417), BENCH_IMPORT_S3_PORT (49433; SeaweedFS also takes the seven ports after
+#   BENCH_IMPORT_MONGO_PORT (27417), BENCH_IMPORT_S3_PORT (29433; SeaweedFS also takes the seven ports after
 #   it). The benchmark needs only the database, but stack.sh always starts all three services.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -24,8 +24,8 @@ export STACK_DIR="$REPO_ROOT/.data/bench-import-stack"
 export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${BENCH_IMPORT_TEMPORAL_PORT:-27433}"
 export TEMPORAL_UI_PORT="${BENCH_IMPORT_TEMPORAL_UI_PORT:-28433}"
-export MONGO_PORT="${BENCH_IMPORT_MONGO_PORT:-47417}"
-export S3_PORT="${BENCH_IMPORT_S3_PORT:-49433}"
+export MONGO_PORT="${BENCH_IMPORT_MONGO_PORT:-27417}"
+export S3_PORT="${BENCH_IMPORT_S3_PORT:-29433}"
 WORK_DIR="$REPO_ROOT/.data/bench-import"
 
 cleanup() {

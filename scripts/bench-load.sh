@@ -6,8 +6,8 @@
 #
 #   N (default 1000) reports; BENCH_LOAD_CONCURRENCY, BENCH_LOAD_POLL_RATE, BENCH_LOAD_POLL_SECONDS,
 #   BENCH_LOAD_POLL_ROUNDS, BENCH_LOAD_WAIT_RATE, BENCH_LOAD_TIMEOUT_SECONDS as described in bench/load.bench.ts
-#   BENCH_LOAD_TEMPORAL_PORT (default 27933), BENCH_LOAD_TEMPORAL_UI_PORT (28933), BENCH_LOAD_MONGO_PORT (47717),
-#   BENCH_LOAD_S3_PORT (49733; SeaweedFS also takes the seven ports after it)
+#   BENCH_LOAD_TEMPORAL_PORT (default 27933), BENCH_LOAD_TEMPORAL_UI_PORT (28933), BENCH_LOAD_MONGO_PORT (27717),
+#   BENCH_LOAD_S3_PORT (29733; SeaweedFS also takes the seven ports after it)
 #   BENCH_LOAD_ARTIFACT_STORE (default s3, as deployed: the stack's SeaweedFS; or fs)
 #   BENCH_LOAD_TOP_EVERY (default 30): seconds between `top` snapshots
 set -euo pipefail
@@ -22,8 +22,8 @@ export STACK_DIR="$REPO_ROOT/.data/bench-load"
 export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${BENCH_LOAD_TEMPORAL_PORT:-27933}"
 export TEMPORAL_UI_PORT="${BENCH_LOAD_TEMPORAL_UI_PORT:-28933}"
-export MONGO_PORT="${BENCH_LOAD_MONGO_PORT:-47717}"
-export S3_PORT="${BENCH_LOAD_S3_PORT:-49733}"
+export MONGO_PORT="${BENCH_LOAD_MONGO_PORT:-27717}"
+export S3_PORT="${BENCH_LOAD_S3_PORT:-29733}"
 stack_env
 
 top_pid=''

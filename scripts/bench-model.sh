@@ -2,7 +2,7 @@
 # Benchmark of the report model step (see bench/report-model.bench.ts) on a database stack of its own,
 # started fresh and stopped afterwards. Prints medians and maxima at 1k, 10k and 100k findings.
 #
-#   BENCH_TEMPORAL_PORT (default 27333), BENCH_TEMPORAL_UI_PORT (28333), BENCH_MONGO_PORT (47117)
+#   BENCH_TEMPORAL_PORT (default 27333), BENCH_TEMPORAL_UI_PORT (28333), BENCH_MONGO_PORT (27117)
 #   BENCH_SIZES         findings in scope per round, comma-separated (default 1000,10000,100000)
 #   BENCH_SHAPES        how references are drawn, comma-separated (default scanner,stress; see the bench)
 set -euo pipefail
@@ -17,7 +17,7 @@ export STACK_DIR="$REPO_ROOT/.data/bench"
 export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${BENCH_TEMPORAL_PORT:-27333}"
 export TEMPORAL_UI_PORT="${BENCH_TEMPORAL_UI_PORT:-28333}"
-export MONGO_PORT="${BENCH_MONGO_PORT:-47117}"
+export MONGO_PORT="${BENCH_MONGO_PORT:-27117}"
 
 "$REPO_ROOT/scripts/stack.sh" down || true
 rm -rf "$STACK_DIR"

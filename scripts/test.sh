@@ -5,9 +5,11 @@
 #
 #   TEST_TEMPORAL_PORT     (default 17233)
 #   TEST_TEMPORAL_UI_PORT  (default 18233)
-#   TEST_MONGO_PORT        (default 37017)
-#   TEST_S3_PORT           (default 38333; SeaweedFS also takes the seven ports after it)
+#   TEST_MONGO_PORT        (default 17017)
+#   TEST_S3_PORT           (default 18333; SeaweedFS also takes the seven ports after it)
 # The test stack has ports of its own, so it runs beside a dev stack started by scripts/up.sh.
+# Every default port of every stack lies below the kernel's range for outgoing connections (32768 and up), so
+# no client connection of the moment can hold one when a service starts and binds it.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,8 +29,8 @@ export STACK_DIR="$REPO_ROOT/.data/test"
 export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-17233}"
 export TEMPORAL_UI_PORT="${TEST_TEMPORAL_UI_PORT:-18233}"
-export MONGO_PORT="${TEST_MONGO_PORT:-37017}"
-export S3_PORT="${TEST_S3_PORT:-38333}"
+export MONGO_PORT="${TEST_MONGO_PORT:-17017}"
+export S3_PORT="${TEST_S3_PORT:-18333}"
 
 stop_test_stack() {
   "$REPO_ROOT/scripts/stack.sh" down || log "warning: the test stack did not stop cleanly"

@@ -29,12 +29,12 @@ import {
  * server going away mid-run, and template errors that can never succeed.
  */
 
-// This file's stack, on ports far from the dev (7233, 27017, 8333) and test (17233, 37017, 38333) stacks.
+// This file's stack, on ports far from the dev (7233, 27017, 8333) and test (17233, 17017, 18333) stacks.
 const stack = new LocalStack('faults', {
   temporal: Number(process.env.FAULTS_TEMPORAL_PORT ?? 19233),
   temporalUi: Number(process.env.FAULTS_TEMPORAL_UI_PORT ?? 19234),
-  mongo: Number(process.env.FAULTS_MONGO_PORT ?? 39017),
-  s3: Number(process.env.FAULTS_S3_PORT ?? 39333),
+  mongo: Number(process.env.FAULTS_MONGO_PORT ?? 19017),
+  s3: Number(process.env.FAULTS_S3_PORT ?? 19333),
 });
 
 /** An endpoint with enough findings that printing its report takes seconds: long enough to interrupt. */
