@@ -890,16 +890,19 @@ async function main(): Promise<void> {
     const capacity = await pollCapacity(api, readyIds, CAPACITY_CLIENTS, CAPACITY_SECONDS);
     // Rounds against the API and the bare lookup server in turn, each with the CPU the hypervisor took during it:
     // on a shared machine one stolen second is a whole round's p99. Medians of the rounds, and the API's against
-    // the bare server's measured side by side, are what the noise leaves comparable.
+    // the bare server's measured side by side, are what the noise leaves comparable. Which of the two goes first
+    // alternates from round to round, so neither always follows the other's load or its own idle spell.
     const floor = await startFloor(env, services, readyIds);
     const apiPid = services.find((svc) => svc.name === 'API server')?.child.pid ?? 0;
     const rounds: { api: PollRound; bare: PollRound; connections: number }[] = [];
     for (let r = 1; r <= settings.pollRounds; r++) {
+      const apiFirst = r % 2 === 1;
       log(
-        `polling at ${settings.pollRate}/s for ${settings.pollSeconds} s, the API then the bare server (round ${r} of ${settings.pollRounds})`,
+        `polling at ${settings.pollRate}/s for ${settings.pollSeconds} s, ${apiFirst ? 'the API then the bare server' : 'the bare server then the API'} (round ${r} of ${settings.pollRounds})`,
       );
+      const bareBefore = apiFirst ? undefined : await pollRound(floor.api, floor.pid, readyIds, cpu);
       const apiRound = await pollRound(api, apiPid, readyIds, cpu);
-      const bareRound = await pollRound(floor.api, floor.pid, readyIds, cpu);
+      const bareRound = bareBefore ?? (await pollRound(floor.api, floor.pid, readyIds, cpu));
       rounds.push({ api: apiRound, bare: bareRound, connections: api.polls.opened });
       if (apiRound.run.saturatedAfterMs !== undefined) break;
     }
