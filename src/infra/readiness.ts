@@ -1,5 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
+import { withDeadline } from './temporal/deadline-calls';
 
 /** Answers once MongoDB answers a ping. */
 export function mongoReady(db: Db): () => Promise<void> {
@@ -12,7 +13,7 @@ export function mongoReady(db: Db): () => Promise<void> {
 export function temporalReady(connection: Connection): () => Promise<void> {
   return async () => {
     // A deadline of its own, so a dead server ends the call (and the client's retries) instead of leaving it pending.
-    const { status } = await connection.withDeadline(Date.now() + 1_500, () => connection.healthService.check({}));
+    const { status } = await withDeadline(connection, 1_500, () => connection.healthService.check({}));
     if (status !== 1) throw new Error(`Temporal health status ${String(status)}`);
   };
 }

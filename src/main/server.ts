@@ -24,6 +24,7 @@ import reportSchema from '../../schemas/report-1.2.0.schema.json';
 import { publishedJwks } from '../infra/signing/artifact-signers';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
 import { createArtifactStore } from '../infra/storage';
+import { settleCallContext } from '../infra/temporal/deadline-calls';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { service: 'api' });
   const { client: mongo, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   const connection = await Connection.connect({ address: config.temporal.address });
+  settleCallContext(connection);
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const { secret, created } = await loadOrCreateSecret(
     config.downloads.secret,

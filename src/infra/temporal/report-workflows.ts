@@ -8,6 +8,7 @@ import {
   type GenerateReportInput,
 } from '../../../workflows/contracts';
 import { AppError } from '../../domain/errors';
+import { withDeadline } from './deadline-calls';
 
 /** How long a create request waits for Temporal before answering 503. */
 const START_DEADLINE_MS = 10_000;
@@ -35,7 +36,7 @@ export class TemporalReportWorkflows implements ReportWorkflows {
   async start(input: GenerateReportInput & { title: string }): Promise<boolean> {
     const { title, ...args } = input;
     try {
-      await this.client.withDeadline(Date.now() + this.startDeadlineMs, () =>
+      await withDeadline(this.client.connection, this.startDeadlineMs, () =>
         this.client.workflow.start('generateReportWorkflow', {
           workflowId: reportWorkflowId(input.reportId),
           taskQueue: this.taskQueue,
@@ -64,7 +65,7 @@ export class TemporalReportWorkflows implements ReportWorkflows {
     if (await this.start(input)) return;
     const closing = this.client.workflow.getHandle(reportWorkflowId(input.reportId));
     // Its outcome is already on the report (failed); only its closing is awaited.
-    await this.client.withDeadline(Date.now() + this.startDeadlineMs, () => closing.result()).catch(() => undefined);
+    await withDeadline(this.client.connection, this.startDeadlineMs, () => closing.result()).catch(() => undefined);
     if (!(await this.start(input))) {
       throw new AppError('unavailable', "The report's previous attempt is still closing; retry shortly.");
     }

@@ -10,6 +10,7 @@ import {
   type RetentionInput,
 } from '../../../workflows/contracts';
 import { AppError } from '../../domain/errors';
+import { withDeadline } from './deadline-calls';
 
 /** What the API asks of retention: tell a report's workflow about a legal hold, and carry a change of a
  * tenant's retention to all its reports. */
@@ -66,7 +67,7 @@ export class TemporalRetention implements RetentionControl, RetentionSignals {
 
   private async unavailableOnFailure<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await this.client.withDeadline(Date.now() + 10_000, call);
+      return await withDeadline(this.client.connection, 10_000, call);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw err;
       throw new AppError(
