@@ -30,8 +30,7 @@ export async function withDeadline<T>(connection: ConnectionLike, ms: number, ca
   try {
     return await connection.withDeadline(Date.now() + ms, call);
   } finally {
-    const left = (inFlight.get(connection) ?? 1) - 1;
-    inFlight.set(connection, left);
+    inFlight.set(connection, (inFlight.get(connection) ?? 1) - 1);
     settleCallContext(connection);
   }
 }
