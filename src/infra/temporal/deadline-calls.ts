@@ -4,12 +4,10 @@ import type { ConnectionLike } from '@temporalio/client';
 /** Calls with a deadline in flight on each connection. */
 const inFlight = new WeakMap<ConnectionLike, number>();
 
-/** The storage the Temporal client keeps a call's deadline in, where the connection has one (Node 20's
- * AsyncLocalStorage runs on async hooks). */
-function callContextOf(connection: ConnectionLike): AsyncLocalStorage<unknown> | undefined {
-  const storage = (connection as { callContextStorage?: AsyncLocalStorage<unknown> }).callContextStorage;
-  return typeof storage?.disable === 'function' ? storage : undefined;
-}
+/** The storage the Temporal client keeps a call's deadline in (both of its connection classes have one; the
+ * interface does not name it). Node 20's AsyncLocalStorage runs on async hooks. */
+const callContextOf = (connection: ConnectionLike): AsyncLocalStorage<unknown> | undefined =>
+  (connection as { callContextStorage?: AsyncLocalStorage<unknown> }).callContextStorage;
 
 /** Turns off the connection's call storage when no call with a deadline is in flight: for a connection just made,
  * whose own check at connecting used one. */
