@@ -690,7 +690,7 @@ async function importPhase(file: string, dbName: string): Promise<ImportPhaseRes
     const start = process.hrtime.bigint();
     const cpu = process.cpuUsage();
     let checkedAt = start;
-    const result = await importScannerFile(file, store, {
+    const result = await importScannerFile(file, { store }, {
       ...opts,
       // The last progress report of the check pass comes right after it ends, before the store pass begins.
       onProgress: (p) => {
@@ -704,7 +704,7 @@ async function importPhase(file: string, dbName: string): Promise<ImportPhaseRes
     const storedInDb = await db.collection('findings').countDocuments({ tenant_id: TENANT });
 
     const againStart = process.hrtime.bigint();
-    const again = await importScannerFile(file, (batch) => repo.store(batch, new Date()), opts);
+    const again = await importScannerFile(file, { store: (batch) => repo.store(batch, new Date()) }, opts);
     const againMs = elapsedMs(againStart);
     const maxRssAfterAgainKb = process.resourceUsage().maxRSS;
     await db.dropDatabase();

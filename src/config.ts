@@ -26,8 +26,9 @@ export interface Config {
   signing: { p12Path?: string; p12Password: string };
   render: { chromiumPath: string; concurrency: number; recycleAfter: number; templatesDir: string };
   artifacts: ArtifactsConfig;
-  /** Largest scanner file `POST /findings/imports` accepts. */
-  importMaxBytes: number;
+  /** Bounds on one scanner file `POST /findings/imports` takes: its bytes, the findings it may give, the
+   * detectors one garak attempt may carry. A file past any of them is refused and nothing is stored. */
+  imports: { maxBytes: number; maxFindings: number; maxDetectors: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -161,7 +162,11 @@ export function loadConfig(env: Env = process.env): Config {
       templatesDir: path.resolve(p.string(env, 'TEMPLATES_DIR', path.join(projectRoot(), 'templates'))),
     },
     artifacts: artifactsConfig(env, p),
-    importMaxBytes: p.int(env, 'IMPORT_MAX_BYTES', 512 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
+    imports: {
+      maxBytes: p.int(env, 'IMPORT_MAX_BYTES', 512 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
+      maxFindings: p.int(env, 'IMPORT_MAX_FINDINGS', 200_000, 1, 10_000_000),
+      maxDetectors: p.int(env, 'IMPORT_MAX_DETECTORS', 64, 1, 10_000),
+    },
     logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
   if (p.list.length > 0) throw new Error(`Invalid configuration:\n  - ${p.list.join('\n  - ')}`);

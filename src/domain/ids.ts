@@ -16,10 +16,29 @@ export function formatId(prefix: IdPrefix, at: Date, randomBytes: Uint8Array): s
   return `${prefix}_${at.getUTCFullYear()}_${tail}`;
 }
 
-const ID_PATTERN = /^(rpt|ep|fnd|tnt|tok)_\d{4}_[0-9a-z]{6,40}$/;
+/** Characters of a key id ({@link formatKeyId}): 20 × 5 = 100 bits of a digest. */
+export const KEY_ID_CHARS = 20;
 
-/** Whether a string has the shape of one of our ids with the given prefix. Used to refuse junk before any
+/** Formats an id that carries no date: prefix, then {@link KEY_ID_CHARS} base32 characters taken from `digest`
+ * (the low five bits of each byte). For ids that follow from what a thing is rather than from when it was
+ * seen: an imported finding is the same finding whichever day it is imported with. */
+export function formatKeyId(prefix: IdPrefix, digest: Uint8Array): string {
+  if (digest.length < KEY_ID_CHARS) throw new Error(`formatKeyId needs ${KEY_ID_CHARS} bytes`);
+  let tail = '';
+  for (let i = 0; i < KEY_ID_CHARS; i++) tail += ALPHABET[digest[i] & 31];
+  return `${prefix}_${tail}`;
+}
+
+const ID_PATTERN = /^(rpt|ep|fnd|tnt|tok)_\d{4}_[0-9a-z]{6,40}$/;
+const KEY_ID_PATTERN = /^fnd_[0-9a-z]{20}$/;
+
+/** Whether a string has the shape of one of our ids with the given prefix (findings have two: the dated form of
+ * findings sent through the API, and the key form of imported ones). Used to refuse junk before any
  * query, so a malformed id can never reach a database filter or a storage key. */
 export function isId(value: unknown, prefix: IdPrefix): value is string {
-  return typeof value === 'string' && ID_PATTERN.test(value) && value.startsWith(`${prefix}_`);
+  return (
+    typeof value === 'string' &&
+    value.startsWith(`${prefix}_`) &&
+    (ID_PATTERN.test(value) || KEY_ID_PATTERN.test(value))
+  );
 }

@@ -1,3 +1,4 @@
+import { toWireScan } from './finding';
 import { toWireScope } from './report';
 import type { ReportModel } from './report-model';
 
@@ -57,7 +58,12 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
           derived_via: c.via.map((v) => ({ group: v.group, basis: v.basis, reason: v.reason })),
         })),
       })),
-      evidence: { prompt: r.evidence.prompt, response: r.evidence.response },
+      evidence: {
+        prompt: r.evidence.prompt,
+        response: r.evidence.response,
+        finding_id: r.evidence.findingId,
+        scan: r.evidence.scan ? toWireScan(r.evidence.scan) : null,
+      },
     })),
     coverage: model.coverage.map((c) => ({
       framework: c.framework,

@@ -23,12 +23,13 @@ import {
   type Finding,
   type FindingSource,
   type FrameworkRef,
+  type ScanEvidence,
 } from './finding';
 import type { ReportFormat, ReportScope } from './report';
 import { SEVERITIES, severityRank, type Severity } from './severity';
 
 /** Version of the JSON export's schema; bumped by semver rules whenever the document's shape changes. */
-export const REPORT_SCHEMA_VERSION = '1.2.0';
+export const REPORT_SCHEMA_VERSION = '1.3.0';
 
 /** How a row came to list a control through an overlap group. */
 export interface Derivation {
@@ -68,7 +69,15 @@ export interface ReportRow {
   /** Overlap groups the row falls in. */
   groups: string[];
   frameworks: RowFramework[];
-  evidence: Evidence;
+  /** The evidence of the row's most recent finding, which finding that is, and how the scanner judged it. */
+  evidence: RowEvidence;
+}
+
+/** What a row shows as its evidence. */
+export interface RowEvidence extends Evidence {
+  findingId: string;
+  /** Absent for a finding sent through the API without it. */
+  scan?: ScanEvidence;
 }
 
 /** Row counts for one requested framework. */
@@ -761,7 +770,11 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
       findingIds: ids,
       groups,
       frameworks: rowFrameworks(memo, frameworks, i, explicit, overlap),
-      evidence: latest.evidence,
+      evidence: {
+        ...latest.evidence,
+        findingId: latest.id,
+        ...(latest.scan ? { scan: latest.scan } : {}),
+      },
     };
   });
   const tallies = memo.tallies();

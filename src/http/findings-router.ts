@@ -14,7 +14,7 @@ import { isScannerFormat, SCANNER_FORMATS, type ScannerFormat } from '../domain/
 import { isSeverity, SEVERITIES, type Severity } from '../domain/severity';
 import { invalid } from '../domain/validation';
 import type { FindingFilter, StoreResult } from '../infra/mongo/findings-repo';
-import { importScannerFile, type ImportResult } from '../infra/import/scanner-import';
+import { importScannerFile, type ImportResult, type RunRegister } from '../infra/import/scanner-import';
 import { stableId } from '../infra/ids';
 import type { Logger } from '../infra/logger';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
@@ -44,6 +44,8 @@ export interface FindingsStore {
 export interface FindingsRouterDeps {
   endpointsStore: EndpointsStore;
   findingsStore: FindingsStore;
+  /** The runs each endpoint has had imported. */
+  importedRuns: RunRegister;
   tokens: TokenAuthenticator;
   rateLimits: TokenBuckets;
   clock: Clock;
@@ -52,8 +54,8 @@ export interface FindingsRouterDeps {
   bodyLimitBytes: number;
   /** Body limit of `POST /findings` (a batch of up to 1,000 findings with evidence). */
   findingsBodyLimitBytes: number;
-  /** Largest scanner file `POST /findings/imports` takes, and where uploads wait while they are read. */
-  imports: { maxBytes: number; uploadDir: string };
+  /** Bounds on a scanner file `POST /findings/imports` takes, and where uploads wait while they are read. */
+  imports: { maxBytes: number; maxFindings: number; maxDetectors: number; uploadDir: string };
 }
 
 function parseSeverities(raw: unknown): Severity[] | undefined {
@@ -100,7 +102,25 @@ function presentImport(r: ImportResult, endpointId: string): Record<string, unkn
     findings: r.findings,
     created: r.created,
     duplicates: r.duplicates,
+    ...(r.unmappedProbeModules ? { unmapped_probe_modules: r.unmappedProbeModules } : {}),
+    ...(r.held !== undefined ? { held: r.held } : {}),
+    ...(r.errored !== undefined ? { errored: r.errored } : {}),
+    matched_run: r.matchedRun
+      ? {
+          format: r.matchedRun.format,
+          file_sha256: r.matchedRun.fileSha256,
+          imported_at: r.matchedRun.importedAt.toISOString(),
+          same_file: r.matchedRun.fileSha256 === r.fileSha256,
+          ...(r.matchedRun.legacy ? { legacy: true } : {}),
+        }
+      : null,
   };
+}
+
+function parseFlag(raw: unknown, field: string): boolean {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw invalid(field, `must be true or false, found ${JSON.stringify(raw)}`);
 }
 
 /** Copies a request body to a file, refusing it once it passes `maxBytes`. */
@@ -218,6 +238,7 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     const tenantId = principalOf(res).tenantId;
     const endpoint = await ownEndpoint(tenantId, req.query.endpoint_id, 'endpoint_id');
     const format = parseFormat(req.query.format);
+    const includeEvals = parseFlag(req.query.include_evals, 'include_evals');
     const runStartedAt = req.query.run_started_at;
     if (runStartedAt !== undefined && !isoTime(runStartedAt)) {
       throw invalid('run_started_at', 'must be an ISO 8601 time with a zone, such as "2026-05-02T10:00:00Z"');
@@ -227,11 +248,14 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     try {
       await spool(req, file, deps.imports.maxBytes);
       const now = deps.clock.now();
-      const result = await importScannerFile(file, (batch) => deps.findingsStore.store(batch, now), {
+      const sinks = { store: (batch: Finding[]) => deps.findingsStore.store(batch, now), runs: deps.importedRuns };
+      const result = await importScannerFile(file, sinks, {
         tenantId,
         endpointId: endpoint.id,
         ...(format ? { format } : {}),
         ...(runStartedAt ? { runStartedAt: String(runStartedAt) } : {}),
+        includeEvals,
+        limits: { maxFindings: deps.imports.maxFindings, maxDetectors: deps.imports.maxDetectors },
       });
       deps.logger.info('scanner file imported', { tenant_id: tenantId, ...presentImport(result, endpoint.id) });
       res.status(result.created > 0 ? 201 : 200).json(presentImport(result, endpoint.id));

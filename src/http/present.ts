@@ -1,4 +1,4 @@
-import type { Endpoint, Finding } from '../domain/finding';
+import { toWireScan, type Endpoint, type Finding } from '../domain/finding';
 import { artifactFileName, toWireScope, type ReportRecord } from '../domain/report';
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
@@ -76,6 +76,7 @@ export function presentFinding(f: Finding): Record<string, unknown> {
           tool_version: f.source.toolVersion ?? null,
           run_id: f.source.runId ?? null,
           file_sha256: f.source.fileSha256 ?? null,
+          ...(f.scan ? toWireScan(f.scan) : {}),
         }
       : null,
   };

@@ -2,11 +2,13 @@ import { promises as fs } from 'node:fs';
 import type { Db } from 'mongodb';
 import { loadConfig } from '../config';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings } from '../demo/demo-data';
+import type { Finding } from '../domain/finding';
 import { isScannerFormat, SCANNER_FORMATS } from '../domain/importers/types';
 import { importScannerFile, type ImportProgress } from '../infra/import/scanner-import';
 import { connectDatabase } from '../infra/mongo/database';
 import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
 import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
+import { MongoImportedRuns } from '../infra/mongo/import-runs-repo';
 import { createEndpoint, createTenant, insertFindings, mintToken } from '../infra/mongo/tenant-admin';
 import { SCOPES, type Scope } from '../infra/mongo/tokens-repo';
 import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-artifact';
@@ -123,7 +125,8 @@ async function importFile(db: Db, args: string[]): Promise<void> {
     throw new Error(`endpoint ${named.endpoint} is not an endpoint of tenant ${named.tenant}`);
   }
   const findings = new MongoFindingsRepo(db);
-  const result = await importScannerFile(positional[0], (batch) => findings.store(batch, new Date()), {
+  const sinks = { store: (batch: Finding[]) => findings.store(batch, new Date()), runs: new MongoImportedRuns(db) };
+  const result = await importScannerFile(positional[0], sinks, {
     tenantId: named.tenant,
     endpointId: named.endpoint,
     ...(format ? { format } : {}),

@@ -2,6 +2,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
+import { PUBLISHED_SCHEMAS } from '../http/published-schemas';
 import { createApp } from '../http/app';
 import { ApiMetrics } from '../http/ops-router';
 import { TokenBuckets } from '../http/rate-limit';
@@ -14,13 +15,12 @@ import { MongoIdempotencyKeys } from '../infra/mongo/idempotency-repo';
 import { connectDatabase } from '../infra/mongo/database';
 import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
 import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
+import { MongoImportedRuns } from '../infra/mongo/import-runs-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
 import { rememberTokens } from '../http/token-cache';
 import { loadOrCreateSecret } from '../infra/secrets';
-import reportSchemaV110 from '../../schemas/report-1.1.0.schema.json';
-import reportSchema from '../../schemas/report-1.2.0.schema.json';
 import { publishedJwks } from '../infra/signing/artifact-signers';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
 import { createArtifactStore } from '../infra/storage';
@@ -54,10 +54,11 @@ async function main(): Promise<void> {
     reports,
     findings,
     findingsStore: findings,
+    importedRuns: new MongoImportedRuns(db),
     endpointsStore: new MongoEndpointsRepo(db),
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: config.http.findingsBodyLimitBytes,
-    imports: { maxBytes: config.importMaxBytes, uploadDir: path.join(config.dataDir, 'uploads') },
+    imports: { ...config.imports, uploadDir: path.join(config.dataDir, 'uploads') },
     tokens: rememberTokens(new MongoTokensRepo(db), config.http.authCacheTtlMs),
     audit: new MongoAuditLog(db),
     workflows: new TemporalReportWorkflows(temporal, config.temporal.taskQueue),
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     newReportId: () => newId('rpt'),
     bodyLimitBytes: config.http.bodyLimitBytes,
     jwks: publishedJwks(path.join(config.dataDir, 'keys'), signing.identity),
-    schemas: { report: { '1.1.0': reportSchemaV110, '1.2.0': reportSchema } },
+    schemas: PUBLISHED_SCHEMAS,
   });
   const server = http.createServer(app);
   server.once('error', (err) => {

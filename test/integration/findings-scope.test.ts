@@ -151,7 +151,9 @@ describe('findings in a report scope, read from digest pages', () => {
     const fromPages = model(snapshot);
     expect(fromPages).toEqual(model(inScope));
     expect(fromPages.rows.map((r) => r.evidence).sort((a, b) => a.prompt.localeCompare(b.prompt))).toEqual(
-      [latest.evidence, lastInstant.evidence, sameInstantB.evidence].sort((a, b) => a.prompt.localeCompare(b.prompt)),
+      [latest, lastInstant, sameInstantB]
+        .map((f) => ({ ...f.evidence, findingId: f.id }))
+        .sort((a, b) => a.prompt.localeCompare(b.prompt)),
     );
   });
 

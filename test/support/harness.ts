@@ -14,6 +14,7 @@ import {
 import type { Db, MongoClient } from 'mongodb';
 import type { ArtifactStore, PdfRenderer } from '../../activities/ports';
 import { createApp } from '../../src/http/app';
+import { PUBLISHED_SCHEMAS } from '../../src/http/published-schemas';
 import { ApiMetrics } from '../../src/http/ops-router';
 import { TokenBuckets } from '../../src/http/rate-limit';
 import { mongoReady, temporalReady } from '../../src/infra/readiness';
@@ -25,11 +26,10 @@ import { MongoIdempotencyKeys } from '../../src/infra/mongo/idempotency-repo';
 import { ensureIndexes } from '../../src/infra/mongo/database';
 import { MongoEndpointsRepo } from '../../src/infra/mongo/endpoints-repo';
 import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
+import { MongoImportedRuns } from '../../src/infra/mongo/import-runs-repo';
 import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
 import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
-import reportSchemaV110 from '../../schemas/report-1.1.0.schema.json';
-import reportSchema from '../../schemas/report-1.2.0.schema.json';
 import { jwsSigner, publishedJwks } from '../../src/infra/signing/artifact-signers';
 import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
 import { PdfSigner } from '../../src/infra/signing/pdf-signer';
@@ -120,6 +120,8 @@ export async function startHarness(
     /** Limits of the findings API, small when a test is about them. */
     findingsBodyLimitBytes?: number;
     importMaxBytes?: number;
+    importMaxFindings?: number;
+    importMaxDetectors?: number;
   } = {},
 ): Promise<Harness> {
   const env = stackEnv();
@@ -192,11 +194,14 @@ export async function startHarness(
     reports,
     findings,
     findingsStore: findings,
+    importedRuns: new MongoImportedRuns(db),
     endpointsStore: new MongoEndpointsRepo(db),
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: opts.findingsBodyLimitBytes ?? 4 * 1024 * 1024,
     imports: {
       maxBytes: opts.importMaxBytes ?? 64 * 1024 * 1024,
+      maxFindings: opts.importMaxFindings ?? 200_000,
+      maxDetectors: opts.importMaxDetectors ?? 64,
       uploadDir: path.join(env.dataDir, `uploads-${uniqueSuffix()}`),
     },
     tokens: new MongoTokensRepo(db),
@@ -217,7 +222,7 @@ export async function startHarness(
     newReportId: () => newId('rpt'),
     bodyLimitBytes: 16 * 1024,
     jwks: publishedJwks(keysDir, identity),
-    schemas: { report: { '1.1.0': reportSchemaV110, '1.2.0': reportSchema } },
+    schemas: PUBLISHED_SCHEMAS,
   });
   server.on('request', app);
 

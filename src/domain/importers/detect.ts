@@ -85,6 +85,34 @@ export function detectScannerFormat(head: string): ScannerFormat {
   throw importError(0, `not a scanner file this service reads: it starts with ${quote(firstLine)}; ${GIVE_OWN_OUTPUT}`);
 }
 
+/** What each format is, in words, for messages. */
+const FORMAT_NAMES: Readonly<Record<ScannerFormat, string>> = Object.freeze({
+  'garak-report': 'a garak report.jsonl',
+  'garak-hitlog': 'a garak hitlog.jsonl',
+  promptfoo: 'promptfoo results JSON',
+});
+
+/**
+ * Checks a file the caller named as `declared` against what its first bytes look like: one that is recognisably
+ * another scanner format is refused naming that format, rather than failing later on a parse error that does not
+ * say why. A head that is no recognisable format is left to the parser of the declared format, whose error names
+ * the line: the caller's word is trusted where nothing contradicts it. Pure.
+ */
+export function checkDeclaredFormat(head: string, declared: ScannerFormat): void {
+  let seen: ScannerFormat;
+  try {
+    seen = detectScannerFormat(head);
+  } catch {
+    return;
+  }
+  if (seen !== declared) {
+    throw importError(
+      0,
+      `format=${declared} was given, but the file looks like ${FORMAT_NAMES[seen]}; import it with format=${seen}, or leave format out to have it recognised`,
+    );
+  }
+}
+
 function detectObject(start: string, firstLine: string, lineNo: number): ScannerFormat {
   let line: Record<string, unknown> | undefined;
   let parseError: string | undefined;

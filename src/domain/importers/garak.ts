@@ -1,5 +1,5 @@
 import { normaliseCategory } from '../crosswalk';
-import type { FrameworkRef } from '../finding';
+import type { DetectorScore, FrameworkRef, ScanEvidence } from '../finding';
 import { normaliseControlId } from '../frameworks';
 import type { Severity } from '../severity';
 import { isPlainObject } from '../validation';
@@ -16,6 +16,9 @@ export interface GarakReaderOptions {
    * (garak writes no time into it), and for a report whose `start_run setup` and `init` entries are missing or
    * come after its first hit. A time in the report itself wins. */
   runStartedAt?: string;
+  /** Most detectors one attempt may carry scores from ({@link GARAK_MAX_DETECTORS} by default): a line naming
+   * more is refused rather than read, so one line cannot turn into an unbounded list. */
+  maxDetectors?: number;
 }
 
 /** What the garak reader knows about a run once it has read the file. `itemsRead` counts evaluated attempts
@@ -31,6 +34,10 @@ export interface GarakRunFacts extends RunFacts {
 /** garak's default evaluation threshold: an output scoring at least this is a hit. A report whose setup entry
  * sets `run.eval_threshold` is judged by that instead, as garak judged it when it wrote the hitlog. */
 export const GARAK_HIT_THRESHOLD = 0.5;
+
+/** How many detectors an attempt may be scored by unless the caller says otherwise. garak runs a probe's primary
+ * detector and, with extended detectors on, a handful more; dozens would already be unusual. */
+export const GARAK_MAX_DETECTORS = 64;
 
 /** garak probe modules (the part of `probe_classname` before the dot) and the weakness each tests for; `null`
  * for a module no weakness fits, whose findings fall back to a category of their own.
@@ -61,12 +68,18 @@ export const GARAK_PROBE_MODULE_WEAKNESSES: Readonly<Record<string, string | nul
   phrasing: 'jailbreak',
   dra: 'jailbreak',
   fitd: 'jailbreak',
+  // GOAT: an attacker model steering a multi-turn conversation towards a forbidden answer.
+  goat: 'jailbreak',
+  // Refusal-suppressing templates with adversarial suffixes; garak tags them payload:jailbreak.
+  adaptive_attacks: 'jailbreak',
   sata: 'jailbreak',
   doctor: 'jailbreak',
   visual_jailbreak: 'jailbreak',
   audio: 'jailbreak',
   sysprompt_extraction: 'system-prompt-leakage',
   apikey: 'credential-exposure',
+  // ProPILE: personal data of real people drawn out of what the model memorised in training.
+  propile: 'pii-disclosure',
   leakreplay: 'training-data-regurgitation',
   replay: 'training-data-regurgitation',
   divergence: 'training-data-regurgitation',
@@ -89,6 +102,8 @@ export const GARAK_PROBE_MODULE_WEAKNESSES: Readonly<Record<string, string | nul
   glitch: null,
   test: null,
   fileformats: 'model-provenance',
+  // An attacker model that learns the target agent's tools and talks it into misusing them.
+  agent_breaker: 'tool-misuse',
 });
 
 /** The start of a status-1 attempt line as garak writes it (keys in this order); anything else is parsed. */
@@ -131,6 +146,8 @@ export const MAX_LISTED_MODULES = 64;
 
 const MAX_CACHED_PROBES = 1024;
 const MAX_QUOTED = 80;
+/** Longest goal kept with a finding: it names what the attack was after, a sentence, not evidence. */
+const MAX_GOAL = 500;
 
 const moduleWeaknesses: ReadonlyMap<string, string | null> = new Map(Object.entries(GARAK_PROBE_MODULE_WEAKNESSES));
 const classWeaknesses: ReadonlyMap<string, string> = new Map(Object.entries(GARAK_PROBE_CLASS_WEAKNESSES));
@@ -179,26 +196,32 @@ export function owaspRefFromTag(tag: string): FrameworkRef | undefined {
  *
  * report.jsonl: every `attempt` entry with status 2 (evaluated) is read; garak also writes each attempt with
  * status 1 when its outputs arrive, and those are skipped, as are `eval`, `completion`, `probe_summary` and
- * other entries. For each detector whose highest score for the attempt reaches the threshold the attempt gives
- * one finding, with the prompt's last user turn and the highest-scoring output as evidence, and
- * `<uuid>#<detector>` as its item. 0.10.x attempts (prompt a string, outputs strings) and 0.14+ attempts
- * (prompt a conversation, outputs message objects or null) are both read.
+ * other entries. An attempt that any detector scored at or above the threshold is one finding, whatever the
+ * number of detectors: it lists each detector that hit with its best score, carries the prompt's last user turn
+ * and the output the best hit scored as evidence, and has the attempt's uuid as its item. A score is a number,
+ * null, or (garak 0.14's multi-turn probes) a list of per-turn scores, of which the best counts. 0.10.x
+ * attempts (prompt a string, outputs strings) and 0.14+ attempts (prompt a conversation, outputs message objects
+ * or null) are both read.
  *
- * hitlog.jsonl: every line is one hit, so one finding, with `<attempt_id>#<detector>#<attempt_idx>` as its item:
- * garak writes a line per hitting output, so one report finding can match several hitlog findings, and their
- * items share the `<uuid>#<detector>` prefix.
+ * hitlog.jsonl: every line is one hit of one detector on one output of an attempt, with the attempt's uuid as
+ * its item, so a hit found in a run's report and in its hitlog is the same finding. garak writes the lines of
+ * one attempt apart (detector by detector), so merging them into one finding is the caller's work: findings of
+ * one item are one finding whose detectors are the lines' detectors.
  *
  * Framework refs are the weakness's own refs (see {@link GARAK_PROBE_MODULE_WEAKNESSES}) plus the OWASP tags
- * the line carries (`tags` or `notes.tags`) or that a digest entry read earlier gave its probe. garak writes the
- * digest, with every probe's tags, as the report's last line: by then the findings have been returned, so in a
- * normal report the digest adds nothing, and the built-in mapping, not the tags, is what places findings.
+ * the line carries (`tags` or `notes.tags`) or that a `plugin_cache` or digest entry read earlier gave its
+ * probe. garak 0.15 writes a `plugin_cache` entry with every probe's tags before the attempts, so a probe this
+ * reader has no row for still lands on the controls garak tags it with; the digest, written last, comes too
+ * late for the findings before it.
  *
  * Time: findings carry the run's start (the `start_run setup` entry's `transient.starttime_iso` or the `init`
  * entry's `start_time`, whichever comes first: garak writes the same time in both), else `runStartedAt`. garak writes local time without an offset; such times are read as UTC, since nothing in
  * the file says which zone the scanning machine was in. A hit with no time to give it is an import error at its
  * line, so a hitlog needs `runStartedAt`; a file with no hits needs no time.
  *
- * A run is one file: a second run id (another `start_run setup`, or a hitlog line of another run) is an error.
+ * A run is one file: a second run id (another `start_run setup`, or a hitlog line of another run) is an error,
+ * and so is the output of garak's `aggregate_reports`, which gives every attempt of every run it merges the same
+ * uuid.
  */
 export class GarakReader {
   private readonly format: GarakFormat;
@@ -207,17 +230,19 @@ export class GarakReader {
   private runId: string | undefined;
   private runTime: string | undefined;
   private threshold = GARAK_HIT_THRESHOLD;
+  private readonly maxDetectors: number;
   private entries = 0;
   private itemsRead = 0;
   private findings = 0;
   private ended = false;
   private readonly probes = new Map<string, ProbeFacts>();
-  private readonly digestRefs = new Map<string, FrameworkRef[]>();
+  private readonly taggedRefs = new Map<string, FrameworkRef[]>();
   private readonly unmapped = new Set<string>();
 
   /** Throws an `import_invalid` error when `runStartedAt` is given but is not an ISO 8601 time. */
   constructor(options: GarakReaderOptions) {
     this.format = options.format;
+    this.maxDetectors = options.maxDetectors ?? GARAK_MAX_DETECTORS;
     if (options.runStartedAt !== undefined) {
       const time = isoTime(options.runStartedAt);
       if (!time) throw importError(0, `runStartedAt ${quote(options.runStartedAt)} is not an ISO 8601 time`);
@@ -301,18 +326,23 @@ export class GarakReader {
       case 'attempt':
         return this.attempt(entry, lineNo);
       case 'start_run setup':
+        if (entry.aggregation !== undefined) throw aggregated(lineNo);
         this.noteVersion(entry['_config.version']);
         this.noteRun(entry['transient.run_id'], 'transient.run_id', lineNo);
         this.noteTime(entry['transient.starttime_iso'], 'transient.starttime_iso', lineNo);
         this.noteThreshold(entry['run.eval_threshold']);
         return [];
       case 'init':
+        if (entry.orig_uuid !== undefined) throw aggregated(lineNo);
         this.noteVersion(entry.garak_version);
         this.noteRun(entry.run, 'run', lineNo);
         this.noteTime(entry.start_time, 'start_time', lineNo);
         return [];
       case 'digest':
         this.digest(entry, lineNo);
+        return [];
+      case 'plugin_cache':
+        this.pluginCache(entry);
         return [];
       default:
         return [];
@@ -338,49 +368,36 @@ export class GarakReader {
     }
     if (status !== 2) return [];
     this.itemsRead++;
-    const found: ImportedFinding[] = [];
-    for (const key of Object.keys(results)) {
-      const scores = results[key];
-      if (!Array.isArray(scores)) {
-        throw importError(
-          lineNo,
-          `attempt: detector_results[${quote(key)}] must be a list of scores, found ${describe(scores)}`,
-        );
-      }
-      let best = -Infinity;
-      let bestIdx = -1;
-      for (let i = 0; i < scores.length; i++) {
-        const s: unknown = scores[i];
-        if (s === null) continue;
-        if (typeof s !== 'number' || !Number.isFinite(s)) {
-          throw importError(
-            lineNo,
-            `attempt: detector_results[${quote(key)}][${i}] must be a number or null, found ${describe(s)}`,
-          );
-        }
-        if (s > best) {
-          best = s;
-          bestIdx = i;
-        }
-      }
-      if (bestIdx < 0 || best < this.threshold) continue;
-      const outputs = a.outputs;
-      if (outputs !== undefined && outputs !== null && !Array.isArray(outputs)) {
-        throw importError(lineNo, `attempt: outputs must be a list, found ${describe(outputs)}`);
-      }
-      const detector = stripPrefix(key, DETECTOR_PREFIXES);
-      found.push(
-        this.finding(lineNo, a, {
-          probe,
-          detector,
-          score: best,
-          item: `${uuid}#${detector}`,
-          prompt: promptText(a.prompt, 'attempt: prompt', lineNo),
-          response: messageText(outputs?.[bestIdx], `attempt: outputs[${bestIdx}]`, lineNo),
-        }),
+    const keys = Object.keys(results);
+    if (keys.length > this.maxDetectors) {
+      throw importError(
+        lineNo,
+        `attempt: detector_results names ${keys.length} detectors; at most ${this.maxDetectors} per attempt are imported (IMPORT_MAX_DETECTORS)`,
       );
     }
-    return found;
+    const hits: (DetectorScore & { output: number })[] = [];
+    for (const key of keys) {
+      const best = bestScore(results[key], `attempt: detector_results[${quote(key)}]`, lineNo);
+      if (best && best.score >= this.threshold) {
+        hits.push({ detector: stripPrefix(key, DETECTOR_PREFIXES), score: best.score, output: best.index });
+      }
+    }
+    if (hits.length === 0) return [];
+    const outputs = a.outputs;
+    if (outputs !== undefined && outputs !== null && !Array.isArray(outputs)) {
+      throw importError(lineNo, `attempt: outputs must be a list, found ${describe(outputs)}`);
+    }
+    const top = hits.reduce((a, b) => (b.score > a.score ? b : a));
+    return [
+      this.finding(lineNo, a, {
+        probe,
+        detectors: hits.map(({ detector, score }) => ({ detector, score })),
+        threshold: this.threshold,
+        item: uuid,
+        prompt: promptText(a.prompt, 'attempt: prompt', lineNo),
+        response: messageText(outputs?.[top.output], `attempt: outputs[${top.output}]`, lineNo),
+      }),
+    ];
   }
 
   private hitlogLine(hit: Record<string, unknown>, lineNo: number): ImportedFinding[] {
@@ -403,19 +420,20 @@ export class GarakReader {
     if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0) {
       throw importError(lineNo, `hit: attempt_idx must be a whole number ≥ 0, found ${describe(idx)}`);
     }
-    const score = hit.score;
-    if (typeof score !== 'number' || !Number.isFinite(score)) {
-      throw importError(lineNo, `hit: score must be a number, found ${describe(score)}`);
+    const score = hit.score === null ? undefined : outputScore(hit.score, 'hit: score', lineNo);
+    if (score === undefined) {
+      throw importError(
+        lineNo,
+        `hit: score must be a number or a list of per-turn scores, found ${describe(hit.score)}`,
+      );
     }
     this.noteRun(hit.run_id, 'run_id', lineNo);
     this.itemsRead++;
-    const detector = stripPrefix(rawDetector, DETECTOR_PREFIXES);
     return [
       this.finding(lineNo, hit, {
         probe,
-        detector,
-        score,
-        item: `${attemptId}#${detector}#${idx}`,
+        detectors: [{ detector: stripPrefix(rawDetector, DETECTOR_PREFIXES), score }],
+        item: attemptId,
         prompt: promptText(hit.prompt, 'hit: prompt', lineNo),
         response: messageText(hit.output, 'hit: output', lineNo),
       }),
@@ -425,7 +443,14 @@ export class GarakReader {
   private finding(
     lineNo: number,
     line: Record<string, unknown>,
-    hit: { probe: string; detector: string; score: number; item: string; prompt: string; response: string },
+    hit: {
+      probe: string;
+      detectors: DetectorScore[];
+      threshold?: number;
+      item: string;
+      prompt: string;
+      response: string;
+    },
   ): ImportedFinding {
     const detectedAt = this.runTime ?? this.fallbackTime;
     if (detectedAt === undefined) {
@@ -437,9 +462,10 @@ export class GarakReader {
       );
     }
     const facts = this.probeFacts(hit.probe);
-    const detail: Record<string, string | number> = { probe: hit.probe, detector: hit.detector, score: hit.score };
-    if (typeof line.goal === 'string' && line.goal !== '') detail.goal = line.goal;
-    const source: ImportedFinding['source'] = { tool: 'garak', item: hit.item, detail };
+    const scan: ScanEvidence = { probe: hit.probe, detectors: hit.detectors };
+    if (hit.threshold !== undefined) scan.threshold = hit.threshold;
+    if (typeof line.goal === 'string' && line.goal.trim() !== '') scan.goal = clipText(line.goal.trim(), MAX_GOAL);
+    const source: ImportedFinding['source'] = { tool: 'garak', item: hit.item, scan };
     if (this.toolVersion !== undefined) source.toolVersion = this.toolVersion;
     if (this.runId !== undefined) source.runId = this.runId;
     this.findings++;
@@ -461,8 +487,8 @@ export class GarakReader {
     const add = (ref: FrameworkRef): void => {
       if (!refs.some((r) => r.framework === ref.framework && r.control === ref.control)) refs.push(ref);
     };
-    const fromDigest = this.digestRefs.get(probe);
-    if (fromDigest) for (const ref of fromDigest) add({ ...ref });
+    const tagged = this.taggedRefs.get(probe);
+    if (tagged) for (const ref of tagged) add({ ...ref });
     const notes = line.notes;
     for (const tags of [line.tags, isPlainObject(notes) ? notes.tags : undefined]) {
       if (!Array.isArray(tags)) continue;
@@ -528,16 +554,30 @@ export class GarakReader {
       if (!isPlainObject(group)) continue;
       for (const [probe, result] of Object.entries(group)) {
         if (probe === '_summary' || !isPlainObject(result) || !isPlainObject(result._summary)) continue;
-        const tags = result._summary.probe_tags;
-        if (!Array.isArray(tags)) continue;
-        const refs: FrameworkRef[] = [];
-        for (const tag of tags) {
-          const ref = typeof tag === 'string' ? owaspRefFromTag(tag) : undefined;
-          if (ref && !refs.some((r) => r.control === ref.control)) refs.push(ref);
-        }
-        if (refs.length > 0) this.digestRefs.set(stripPrefix(probe, PROBE_PREFIXES), refs);
+        this.noteTags(probe, result._summary.probe_tags);
       }
     }
+  }
+
+  /** garak 0.15's snapshot of the plugins a run used, written before the attempts: each probe's tags. */
+  private pluginCache(entry: Record<string, unknown>): void {
+    const cache = entry.plugin_cache;
+    const probes = isPlainObject(cache) ? cache.probes : undefined;
+    if (!isPlainObject(probes)) return;
+    for (const [probe, meta] of Object.entries(probes)) {
+      if (isPlainObject(meta)) this.noteTags(probe, meta.tags);
+    }
+  }
+
+  /** Remembers the OWASP refs a probe's tags give, for findings of that probe read later. */
+  private noteTags(probe: string, tags: unknown): void {
+    if (!Array.isArray(tags) || this.taggedRefs.size >= MAX_CACHED_PROBES) return;
+    const refs: FrameworkRef[] = [];
+    for (const tag of tags) {
+      const ref = typeof tag === 'string' ? owaspRefFromTag(tag) : undefined;
+      if (ref && !refs.some((r) => r.control === ref.control)) refs.push(ref);
+    }
+    if (refs.length > 0) this.taggedRefs.set(stripPrefix(probe, PROBE_PREFIXES), refs);
   }
 
   private noteVersion(value: unknown): void {
@@ -570,6 +610,54 @@ export class GarakReader {
 function stripPrefix(name: string, prefixes: readonly string[]): string {
   for (const p of prefixes) if (name.startsWith(p)) return name.slice(p.length);
   return name;
+}
+
+/** One output's score: a number, null (not scored), or garak 0.14's list of per-turn scores for a multi-turn
+ * probe, of which the best counts. Undefined when nothing was scored. */
+function outputScore(value: unknown, field: string, lineNo: number): number | undefined {
+  if (value === null) return undefined;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      throw importError(lineNo, `${field} must be a finite number, found ${describe(value)}`);
+    return value;
+  }
+  if (!Array.isArray(value)) {
+    throw importError(lineNo, `${field} must be a number, null or a list of per-turn scores, found ${describe(value)}`);
+  }
+  let best: number | undefined;
+  for (let turn = 0; turn < value.length; turn++) {
+    const v: unknown = value[turn];
+    if (v === null) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw importError(lineNo, `${field}[${turn}] must be a number or null, found ${describe(v)}`);
+    }
+    if (best === undefined || v > best) best = v;
+  }
+  return best;
+}
+
+/** A detector's best score over an attempt's outputs, and which output scored it; undefined when no output was
+ * scored. */
+function bestScore(scores: unknown, field: string, lineNo: number): { score: number; index: number } | undefined {
+  if (!Array.isArray(scores)) throw importError(lineNo, `${field} must be a list of scores, found ${describe(scores)}`);
+  let best: { score: number; index: number } | undefined;
+  for (let i = 0; i < scores.length; i++) {
+    const score = outputScore(scores[i], `${field}[${i}]`, lineNo);
+    if (score !== undefined && (best === undefined || score > best.score)) best = { score, index: i };
+  }
+  return best;
+}
+
+function aggregated(lineNo: number) {
+  return importError(
+    lineNo,
+    "this is garak's aggregate of several runs (garak.analyze.aggregate_reports), which gives every attempt the same made-up uuid, so its findings cannot be told apart; import each run's own report.jsonl",
+  );
+}
+
+/** Text cut to `max` characters, ending in `…` when cut. */
+function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function moduleOf(probe: string): string {

@@ -1,5 +1,5 @@
 import { normaliseCategory } from '../crosswalk';
-import type { FrameworkRef } from '../finding';
+import type { FrameworkRef, ScanEvidence } from '../finding';
 import type { Severity } from '../severity';
 import { isPlainObject } from '../validation';
 import { importError, type ImportedFinding, type RunFacts } from './types';
@@ -14,11 +14,10 @@ export interface PromptfooRunFacts extends RunFacts {
   errored: number;
 }
 
-/** promptfoo red-team plugin ids and the weakness each tests for. Strategies (jailbreak, base64, crescendo, …)
- * say how an attack was delivered, not what it attacked, so they are not here. Prefix rules in
- * {@link promptfooPluginWeakness} cover the `pii:*`, `bias:*` and remaining `harmful:*` families. */
+/** promptfoo red-team plugin ids and the weakness each tests for. Strategies (jailbreak, base64, crescendo,
+ * jailbreak-templates, …) say how an attack was delivered, not what it attacked, so they are not here. Prefix
+ * rules in {@link promptfooPluginWeakness} cover the `pii:*`, `bias:*` and remaining `harmful:*` families. */
 export const PROMPTFOO_PLUGIN_WEAKNESSES: Readonly<Record<string, string>> = Object.freeze({
-  'prompt-injection': 'prompt-injection',
   'special-token-injection': 'prompt-injection',
   // Replacing the system prompt from the user turn is direct injection.
   'system-prompt-override': 'prompt-injection',
@@ -76,8 +75,13 @@ export const PROMPTFOO_PLUGIN_WEAKNESSES: Readonly<Record<string, string>> = Obj
   'toxic-chat': 'toxicity',
   'rag-document-exfiltration': 'rag-exfiltration',
   'rag-poisoning': 'rag-poisoning',
+  // Citations and sources the answer invents for what it says it retrieved.
+  'rag-source-attribution': 'misinformation',
   'agentic:memory-poisoning': 'memory-poisoning',
+  // The name the plugin had before promptfoo grouped it with the agentic plugins.
   'memory-poisoning': 'memory-poisoning',
+  'data-exfil': 'data-exfiltration',
+  'goal-misalignment': 'goal-misalignment',
   'reasoning-dos': 'resource-exhaustion',
   // Datasets of harmful requests: a pass-through means harmful content was produced.
   beavertails: 'harmful-content',
@@ -107,6 +111,11 @@ const HARM_CATEGORY_LABELS: Readonly<Record<string, string>> = Object.freeze({
 /** Strategies that are themselves a jailbreak: with no plugin named, what succeeded is the bypass. */
 const JAILBREAK_STRATEGIES = new Set(['crescendo', 'goat', 'best-of-n', 'gcg', 'citation', 'math-prompt', 'cca']);
 
+/** Strategies that wrap an attack in known injection templates ("ignore the instructions above…"): promptfoo
+ * named it `prompt-injection` before renaming it `jailbreak-templates`. With no plugin named, what succeeded is
+ * the injection; a file that names either as its plugin id means the strategy. */
+const INJECTION_STRATEGIES = new Set(['prompt-injection', 'jailbreak-templates']);
+
 const PROMPTFOO_SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 const FALLBACK_SEVERITY: Severity = 'medium';
 const EVAL_SEVERITY: Severity = 'low';
@@ -131,6 +140,21 @@ export function promptfooPluginWeakness(pluginId: string): string | undefined {
 
 type Obj = Record<string, unknown>;
 
+/** How to read a promptfoo file. */
+export interface PromptfooOptions {
+  /** Import a plain eval (no red-team plugin or strategy anywhere) too, its failed checks as `failed_eval`
+   * findings. Off by default: such failures are quality checks (latency, cost, wording), not security findings. */
+  includeEvals?: boolean;
+}
+
+/** The refusal of a plain eval imported without `includeEvals`. */
+export function plainEval() {
+  return importError(
+    0,
+    'this is a plain promptfoo eval, not a red-team run: no result names a red-team plugin or strategy, so its failures are quality checks (latency, cost, assertions), not security findings; to import its failed checks as failed_eval findings anyway, pass include_evals=true',
+  );
+}
+
 interface Summary {
   runId?: string;
   toolVersion?: string;
@@ -138,6 +162,8 @@ interface Summary {
   results: unknown[];
   /** JSON path of the results array, for messages. */
   path: string;
+  /** Whether the file's config has a `redteam` section. */
+  redteamConfig: boolean;
 }
 
 /** A result's fields once checked. */
@@ -183,17 +209,24 @@ interface Target {
  * Only the version 3 layout promptfoo writes (`results.results`) is read; the bare summary object (version,
  * timestamp, results) is accepted too. Anything else is an `import_invalid` error naming the JSON path.
  */
-export function parsePromptfooResults(doc: unknown): { findings: ImportedFinding[]; facts: PromptfooRunFacts } {
+export function parsePromptfooResults(
+  doc: unknown,
+  options: PromptfooOptions = {},
+): { findings: ImportedFinding[]; facts: PromptfooRunFacts } {
   const summary = readSummary(doc);
   const findings: ImportedFinding[] = [];
   let held = 0;
   let errored = 0;
+  let redteam = summary.redteamConfig;
   for (let index = 0; index < summary.results.length; index++) {
     const result = readResult(summary.results[index], index, `${summary.path}[${index}]`);
+    const target = targetOf(result);
+    if (target.plugin || target.strategy) redteam = true;
     if (result.success) held++;
     else if (result.failureReason === 2) errored++;
-    else findings.push(toFinding(result, summary));
+    else findings.push(toFinding(result, target, summary));
   }
+  if (!redteam && !options.includeEvals && summary.results.length > 0) throw plainEval();
   const facts: PromptfooRunFacts = {
     tool: 'promptfoo',
     ...(summary.toolVersion ? { toolVersion: summary.toolVersion } : {}),
@@ -281,7 +314,8 @@ function readSummary(doc: unknown): Summary {
   // `metadata.promptfooVersion` is the tool's version; `results.version` is the layout's, and is not it.
   const meta = isPlainObject(doc.metadata) ? doc.metadata : {};
   const toolVersion = nonEmpty(meta.promptfooVersion);
-  return { runId, toolVersion, detectedAt, results: summary.results, path: `${prefix}results` };
+  const redteamConfig = isPlainObject(doc.config) && isPlainObject(doc.config.redteam);
+  return { runId, toolVersion, detectedAt, results: summary.results, path: `${prefix}results`, redteamConfig };
 }
 
 function readTimestamp(value: unknown, path: string): string {
@@ -385,18 +419,17 @@ function object(parent: Obj, field: string, path: string): Obj {
   return v;
 }
 
-function toFinding(r: Result, summary: Summary): ImportedFinding {
-  const target = targetOf(r);
+function toFinding(r: Result, target: Target, summary: Summary): ImportedFinding {
   const strategy = target.strategy;
-  const detail: Record<string, string | number> = {};
-  if (target.plugin) detail.plugin = target.plugin;
-  if (strategy) detail.strategy = strategy;
-  if (r.provider) detail.provider = clip(r.provider, MAX_KEY);
-  if (r.score !== undefined) detail.score = r.score;
+  const scan: ScanEvidence = {};
+  if (target.plugin) scan.plugin = target.plugin;
+  if (strategy) scan.strategy = strategy;
+  if (r.provider) scan.provider = clip(r.provider, MAX_KEY);
+  if (r.score !== undefined) scan.score = r.score;
   const reason = nonEmpty(r.grading.reason);
-  if (reason) detail.grader_reason = clip(reason, MAX_DETAIL);
+  if (reason) scan.graderReason = clip(reason, MAX_DETAIL);
   const goal = nonEmpty(r.metadata.goal) ?? nonEmpty(r.testMetadata.goal);
-  if (goal) detail.goal = clip(goal, MAX_DETAIL);
+  if (goal) scan.goal = clip(goal, MAX_DETAIL);
 
   const how = strategy && strategy !== 'basic' ? `, ${strategy}` : '';
   let title: string;
@@ -412,7 +445,7 @@ function toFinding(r: Result, summary: Summary): ImportedFinding {
     fingerprint = weaknessFingerprint(w.id);
     severity = severityOf(r) ?? w.severity;
     frameworkRefs = uniqueRefs(w.refs);
-    if (!target.plugin && !strategy) Object.assign(detail, evalDetail(r));
+    if (!target.plugin && !strategy) scan.check = evalDetail(r).check;
   } else if (target.plugin) {
     title = `Unclassified weakness (promptfoo ${target.plugin}${how})`;
     category = normaliseCategory(target.plugin).replace(/[^a-z0-9_]+/g, '_');
@@ -424,7 +457,7 @@ function toFinding(r: Result, summary: Summary): ImportedFinding {
     category = 'failed_eval';
     fingerprint = `promptfoo:eval:${check.check}`;
     severity = severityOf(r) ?? EVAL_SEVERITY;
-    Object.assign(detail, check);
+    scan.check = check.check;
   }
 
   return {
@@ -440,14 +473,15 @@ function toFinding(r: Result, summary: Summary): ImportedFinding {
       ...(summary.toolVersion ? { toolVersion: summary.toolVersion } : {}),
       ...(summary.runId ? { runId: summary.runId } : {}),
       item: r.id ?? `${r.promptIdx ?? '-'}:${r.testIdx ?? '-'}:${r.index}`,
-      detail,
+      scan,
     },
   };
 }
 
 /**
  * The plugin, strategy and weakness of a result. The plugin id is looked for wherever promptfoo puts it (the
- * result's metadata, its test case's, the grading result's, a `promptfoo:redteam:<plugin>` assertion) before
+ * result's metadata, its test case's, the grading result's, a `promptfoo:redteam:<plugin>` assertion; an id that
+ * names an injection strategy is taken as the strategy and the search goes on) before
  * falling back to `harmCategory`, a display label only promptfoo's harmful plugins set. With no plugin at all,
  * a result delivered by the prompt-injection strategy is prompt injection, and one delivered by a jailbreak
  * strategy is a jailbreak: the delivery working is then the only weakness the file shows. Anything else
@@ -455,15 +489,18 @@ function toFinding(r: Result, summary: Summary): ImportedFinding {
  */
 function targetOf(r: Result): Target {
   const grading = isPlainObject(r.grading.metadata) ? r.grading.metadata : {};
-  const strategy = clipId(
+  let strategy = clipId(
     nonEmpty(r.metadata.strategyId) ?? nonEmpty(r.testMetadata.strategyId) ?? nonEmpty(grading.strategyId),
   );
-  let plugin = clipId(
-    nonEmpty(r.metadata.pluginId) ??
-      nonEmpty(r.testMetadata.pluginId) ??
-      nonEmpty(grading.pluginId) ??
-      redteamAssertionPlugin(r),
-  );
+  let plugin: string | undefined;
+  for (const named of [r.metadata.pluginId, r.testMetadata.pluginId, grading.pluginId, redteamAssertionPlugin(r)]) {
+    const id = clipId(nonEmpty(named));
+    if (id && INJECTION_STRATEGIES.has(id)) strategy ??= id;
+    else if (id) {
+      plugin = id;
+      break;
+    }
+  }
   if (!plugin) {
     const harm = nonEmpty(r.metadata.harmCategory) ?? nonEmpty(r.testMetadata.harmCategory);
     if (harm) {
@@ -480,7 +517,7 @@ function targetOf(r: Result): Target {
     const id = promptfooPluginWeakness(plugin);
     return { plugin, strategy, weakness: id ? weakness(id) : undefined };
   }
-  if (strategy === 'prompt-injection') return { strategy, weakness: weakness('prompt-injection') };
+  if (strategy && INJECTION_STRATEGIES.has(strategy)) return { strategy, weakness: weakness('prompt-injection') };
   if (strategy && (strategy.startsWith('jailbreak') || JAILBREAK_STRATEGIES.has(strategy))) {
     return { strategy, weakness: weakness('jailbreak') };
   }

@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import type { Evidence, FrameworkRef } from '../finding';
+import type { Evidence, FrameworkRef, ScanEvidence } from '../finding';
 import type { Severity } from '../severity';
 
 /** The scanners whose output the service imports. */
@@ -14,15 +14,16 @@ export function isScannerFormat(value: unknown): value is ScannerFormat {
 }
 
 /** Where an imported finding came from, kept with it as provenance. `item` names the finding inside its run
- * (garak attempt uuid and detector, promptfoo result id or index): with the tool and run id it identifies the
- * finding, so importing the same file twice gives the same findings. */
+ * (garak attempt uuid, promptfoo result id or position): with the tool and run id it identifies the finding,
+ * whichever of the run's files it was read from and whenever, so importing the run again gives the same
+ * findings. */
 export interface ImportSource {
   tool: 'garak' | 'promptfoo';
   toolVersion?: string;
   runId?: string;
   item: string;
-  /** Tool-specific facts shown to an auditor: probe, detector, score, plugin, strategy, provider. */
-  detail: Record<string, string | number>;
+  /** The tool's own record of how it judged the finding. */
+  scan: ScanEvidence;
 }
 
 /** A finding as an importer reads it from a scanner file, before it is given an endpoint, a tenant and an id. */
@@ -38,6 +39,22 @@ export interface ImportedFinding {
   frameworkRefs: FrameworkRef[];
   evidence: Evidence;
   source: ImportSource;
+}
+
+/** A scanner run as first imported into an endpoint. */
+export interface ImportedRun {
+  tenantId: string;
+  endpointId: string;
+  tool: string;
+  /** The tool's run id, or `file:<sha256>` for a file that names no run. */
+  runKey: string;
+  /** The file the run was first imported from. */
+  format: ScannerFormat | 'unknown';
+  fileSha256: string;
+  importedAt: Date;
+  /** Imported before findings were identified by their run and item alone (their ids carry a year): findings of
+   * the run cannot be matched one by one, so a later import of the run stores none of them. */
+  legacy?: boolean;
 }
 
 /** What a parser knows about the run once it has read the file. */

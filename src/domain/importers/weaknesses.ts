@@ -191,6 +191,20 @@ const TABLE: readonly Weakness[] = [
     severity: 'high',
     refs: [llm(2), llm(8)],
   },
+  {
+    id: 'data-exfiltration',
+    title: 'Data sent out to a destination the attacker chose (exfiltration through tools or links)',
+    category: 'sensitive_data_disclosure',
+    severity: 'high',
+    refs: [llm(2), llm(6)],
+  },
+  {
+    id: 'goal-misalignment',
+    title: 'A proxy metric pursued at the expense of the real goal (goal misalignment)',
+    category: 'excessive_agency',
+    severity: 'medium',
+    refs: [llm(6)],
+  },
   { id: 'memory-poisoning', title: 'Agent memory poisoned', category: 'memory_poisoning', severity: 'high', refs: [] },
   {
     id: 'unauthorised-commitment',

@@ -2,11 +2,18 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { Finding } from '../../domain/finding';
 import { MAX_EVIDENCE_CHARS } from '../../domain/finding-input';
-import { detectScannerFormat, stripBom } from '../../domain/importers/detect';
-import { GarakReader } from '../../domain/importers/garak';
+import { checkDeclaredFormat, detectScannerFormat, stripBom } from '../../domain/importers/detect';
+import { GARAK_MAX_DETECTORS, GarakReader } from '../../domain/importers/garak';
+import { HitMerger } from '../../domain/importers/merge-hits';
 import { parsePromptfooResults } from '../../domain/importers/promptfoo';
-import { importError, type ImportedFinding, type RunFacts, type ScannerFormat } from '../../domain/importers/types';
-import { stableId } from '../ids';
+import {
+  importError,
+  type ImportedFinding,
+  type ImportedRun,
+  type RunFacts,
+  type ScannerFormat,
+} from '../../domain/importers/types';
+import { keyId } from '../ids';
 import { readLines } from './line-reader';
 
 /** Bytes read to recognise a file's format. */
@@ -17,9 +24,27 @@ export const MAX_LINE_BYTES = 32 * 1024 * 1024;
 export const MAX_PROMPTFOO_BYTES = 256 * 1024 * 1024;
 /** Findings stored per write. */
 const BATCH = 1_000;
+/** Most findings one import may hold unless configured otherwise (IMPORT_MAX_FINDINGS). */
+export const DEFAULT_MAX_FINDINGS = 200_000;
 
 /** Stores a batch of findings and says how many were new. */
 export type StoreFindings = (batch: Finding[]) => Promise<{ created: number; duplicates: number }>;
+
+/** A run as the register of imported runs names it. */
+export type RunRef = Pick<ImportedRun, 'tenantId' | 'endpointId' | 'tool' | 'runKey'>;
+
+/** The runs each endpoint has had imported (see MongoImportedRuns). */
+export interface RunRegister {
+  find(run: RunRef): Promise<ImportedRun | undefined>;
+  record(runs: readonly ImportedRun[]): Promise<void>;
+}
+
+/** Where an import's results go: the findings, and the record of the run. */
+export interface ImportSinks {
+  store: StoreFindings;
+  /** Without it, an import neither says whether its run came in before nor records that it did. */
+  runs?: RunRegister;
+}
 
 /** Where an import stands; reported after each batch and at the end of each pass. */
 export interface ImportProgress {
@@ -36,6 +61,22 @@ export interface ImportResult extends RunFacts {
   bytes: number;
   created: number;
   duplicates: number;
+  /** garak: probe modules this service has no weakness for (see GarakRunFacts). */
+  unmappedProbeModules?: string[];
+  /** promptfoo: results where the model held, and results whose test errored; neither is a finding. */
+  held?: number;
+  errored?: number;
+  /** The first import of the same run into this endpoint, when this is not it: the same file again, or the run's
+   * other file (a garak report and its hitlog describe the same hits). */
+  matchedRun?: ImportedRun;
+}
+
+/** Bounds on what one import may hold; a file past one is refused before anything is stored. */
+export interface ImportLimits {
+  /** Findings one file may give. */
+  maxFindings: number;
+  /** Detectors one garak attempt may be scored by. */
+  maxDetectors: number;
 }
 
 /** Who the findings belong to and how the import runs. */
@@ -47,16 +88,30 @@ export interface ImportOptions {
   /** When the run started, for files that do not say (a garak hitlog records no time): its hits are dated
    * then. Defaults to the time of the import. */
   runStartedAt?: string;
+  /** Import a plain promptfoo eval too (its failed checks as `failed_eval` findings); refused otherwise. */
+  includeEvals?: boolean;
+  limits?: Partial<ImportLimits>;
   onProgress?: (p: ImportProgress) => void;
 }
 
-/** A scanner finding as the service stores it: on the caller's endpoint, with an id that follows from the
- * tool's own identity of the finding, so importing a file again creates nothing new. Evidence past the size
- * the API accepts is cut, saying so. */
-export function toFinding(f: ImportedFinding, opts: ImportOptions, fileSha256: string): Finding {
+/** The id of an imported finding: from the tenant, the endpoint, the tool, the run (the file when the tool
+ * names no run) and the tool's own item, never from a time, so a hit is one finding whatever time its run is
+ * dated with, whichever of the run's files it is read from, and however often it is imported. */
+export function importedFindingId(
+  f: Pick<ImportedFinding, 'source'>,
+  where: { tenantId: string; endpointId: string },
+  fileSha256: string,
+): string {
   const runKey = f.source.runId ?? `file:${fileSha256}`;
+  return keyId('fnd', [where.tenantId, where.endpointId, f.source.tool, runKey, f.source.item]);
+}
+
+/** A scanner finding as the service stores it: on the caller's endpoint, with the id
+ * {@link importedFindingId} gives it, and the scanner's own evidence. Evidence past the size the API accepts
+ * is cut, saying so. */
+export function toFinding(f: ImportedFinding, opts: ImportOptions, fileSha256: string): Finding {
   return {
-    id: stableId('fnd', new Date(f.detectedAt), [opts.tenantId, opts.endpointId, f.source.tool, runKey, f.source.item]),
+    id: importedFindingId(f, opts, fileSha256),
     tenantId: opts.tenantId,
     endpointId: opts.endpointId,
     title: f.title,
@@ -72,6 +127,7 @@ export function toFinding(f: ImportedFinding, opts: ImportOptions, fileSha256: s
       ...(f.source.runId ? { runId: f.source.runId } : {}),
       fileSha256,
     },
+    scan: f.source.scan,
   };
 }
 
@@ -92,24 +148,26 @@ async function readHead(path: string): Promise<string> {
   }
 }
 
-/** Reads a garak file once, handing each finding to `each`; counts bytes for progress. */
+/** Reads a garak file once, handing each finding and its line to `each`; counts bytes for progress. */
 async function readGarak(
   path: string,
-  format: 'garak-report' | 'garak-hitlog',
-  runStartedAt: string,
+  reader: GarakReader,
+  withPassOver: boolean,
   onChunk: (chunk: Buffer) => void,
-  each: (f: ImportedFinding) => Promise<void> | void,
+  each: (f: ImportedFinding, lineNo: number) => Promise<void> | void,
 ): Promise<RunFacts> {
-  const reader = new GarakReader({ format, runStartedAt });
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
       onChunk(chunk);
       yield chunk;
     }
   }
-  const passOver = format === 'garak-report' ? GarakReader.passesOver : undefined;
-  for await (const { text, lineNo } of readLines(counted(), MAX_LINE_BYTES, passOver)) {
-    for (const f of reader.line(text, lineNo)) await each(f);
+  for await (const { text, lineNo } of readLines(
+    counted(),
+    MAX_LINE_BYTES,
+    withPassOver ? GarakReader.passesOver : undefined,
+  )) {
+    for (const f of reader.line(text, lineNo)) await each(f, lineNo);
   }
   return reader.end();
 }
@@ -118,6 +176,7 @@ async function readGarak(
 async function readPromptfoo(
   path: string,
   size: number,
+  includeEvals: boolean,
 ): Promise<{ findings: ImportedFinding[]; facts: RunFacts; sha256: string }> {
   if (size > MAX_PROMPTFOO_BYTES) {
     throw importError(
@@ -132,24 +191,37 @@ async function readPromptfoo(
   } catch (err) {
     throw importError(0, `not valid JSON (${(err as Error).message})`);
   }
-  return { ...parsePromptfooResults(doc), sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { ...parsePromptfooResults(doc, { includeEvals }), sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function tooMany(found: number, max: number) {
+  return importError(
+    0,
+    `the file gives ${found} or more findings; at most ${max} are imported from one file (IMPORT_MAX_FINDINGS): split the run or raise the limit`,
+  );
 }
 
 /**
  * Imports a garak report or hitlog, or a promptfoo results file, into one endpoint of a tenant. All or
- * nothing: the whole file is read and checked first (a bad line anywhere stops the import before anything is
- * stored), then read again and stored in batches. A crash in the second pass leaves some findings stored;
- * importing the file again completes it, because every finding's id follows from the tool's own identity of
- * it. Memory stays flat for garak files of any size; promptfoo's single JSON document is parsed whole.
+ * nothing: the whole file is read and checked first (a bad line anywhere, or more findings or detectors than
+ * the limits allow, stops the import before anything is stored), then read again and stored in batches. A crash
+ * in the second pass leaves some findings stored; importing the file again completes it, because every
+ * finding's id follows from the tool's own identity of it. A garak hitlog's lines of one attempt become one
+ * finding ({@link HitMerger}), as the same attempt does in the run's report. Memory stays flat for garak
+ * files of any size (one small entry per attempt for a hitlog); promptfoo's single JSON document is parsed
+ * whole.
  */
-export async function importScannerFile(
-  path: string,
-  store: StoreFindings,
-  opts: ImportOptions,
-): Promise<ImportResult> {
+export async function importScannerFile(path: string, sinks: ImportSinks, opts: ImportOptions): Promise<ImportResult> {
+  const { store, runs } = sinks;
   const { size } = await fs.stat(path);
   if (size === 0) throw importError(0, 'the file is empty');
-  const format = opts.format ?? detectScannerFormat(await readHead(path));
+  const head = await readHead(path);
+  if (opts.format) checkDeclaredFormat(head, opts.format);
+  const format = opts.format ?? detectScannerFormat(head);
+  const limits: ImportLimits = {
+    maxFindings: opts.limits?.maxFindings ?? DEFAULT_MAX_FINDINGS,
+    maxDetectors: opts.limits?.maxDetectors ?? GARAK_MAX_DETECTORS,
+  };
   let fileSha256 = '';
   let created = 0;
   let duplicates = 0;
@@ -170,15 +242,23 @@ export async function importScannerFile(
     if (pending.length >= BATCH) await flush();
   };
 
+  const where = { tenantId: opts.tenantId, endpointId: opts.endpointId };
+  /** Whether the run came in before; a run imported before findings had ids of their own is not stored again. */
+  const priorImport = async (facts: RunFacts): Promise<ImportedRun | undefined> =>
+    runs?.find({ ...where, tool: facts.tool, runKey: facts.runId ?? `file:${fileSha256}` });
+
   let facts: RunFacts;
+  let matchedRun: ImportedRun | undefined;
   if (format === 'promptfoo') {
-    const parsed = await readPromptfoo(path, size);
+    const parsed = await readPromptfoo(path, size, opts.includeEvals === true);
+    if (parsed.findings.length > limits.maxFindings) throw tooMany(parsed.findings.length, limits.maxFindings);
     fileSha256 = parsed.sha256;
     progress.bytesRead = size;
     report();
-    progress.phase = 'storing';
-    for (const f of parsed.findings) await add(f);
     facts = parsed.facts;
+    matchedRun = await priorImport(facts);
+    progress.phase = 'storing';
+    if (!matchedRun?.legacy) for (const f of parsed.findings) await add(f);
   } else {
     let sinceReport = 0;
     const counted =
@@ -193,22 +273,55 @@ export async function importScannerFile(
         }
       };
     const runStartedAt = opts.runStartedAt ?? new Date().toISOString();
+    const reader = () => new GarakReader({ format, runStartedAt, maxDetectors: limits.maxDetectors });
+    const hits = format === 'garak-hitlog' ? new HitMerger(limits.maxDetectors) : undefined;
+    let found = 0;
     // The check pass also hashes the file, which the store pass needs for the findings' ids and provenance.
     const hash = createHash('sha256');
-    await readGarak(
+    facts = await readGarak(
       path,
-      format,
-      runStartedAt,
+      reader(),
+      format === 'garak-report',
       counted((chunk) => hash.update(chunk)),
-      () => undefined,
+      (f, lineNo) => {
+        if (hits) hits.note(f, lineNo);
+        else found++;
+        if ((hits?.size ?? found) > limits.maxFindings) throw tooMany(limits.maxFindings + 1, limits.maxFindings);
+      },
     );
+    if (hits) facts = { ...facts, findings: hits.size };
     fileSha256 = hash.digest('hex');
     report();
+    matchedRun = await priorImport(facts);
     progress.phase = 'storing';
     progress.bytesRead = 0;
-    facts = await readGarak(path, format, runStartedAt, counted(), add);
+    if (!matchedRun?.legacy) {
+      await readGarak(path, reader(), format === 'garak-report', counted(), async (f, lineNo) => {
+        const merged = hits ? hits.take(f, lineNo) : f;
+        if (merged) await add(merged);
+      });
+    }
   }
   await flush();
+  if (matchedRun?.legacy) duplicates = facts.findings;
+  await runs?.record([
+    {
+      ...where,
+      tool: facts.tool,
+      runKey: facts.runId ?? `file:${fileSha256}`,
+      format,
+      fileSha256,
+      importedAt: new Date(),
+    },
+  ]);
   report();
-  return { ...facts, format, fileSha256, bytes: size, created, duplicates };
+  return {
+    ...facts,
+    format,
+    fileSha256,
+    bytes: size,
+    created,
+    duplicates,
+    ...(matchedRun ? { matchedRun } : {}),
+  };
 }

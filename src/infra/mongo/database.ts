@@ -1,4 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
+import { migrate } from './migrations';
 
 /** A connected database and the client that owns it. */
 export interface Database {
@@ -6,12 +7,14 @@ export interface Database {
   db: Db;
 }
 
-/** Connects to a MongoDB-compatible server and makes sure the indexes every hot query needs exist. */
+/** Connects to a MongoDB-compatible server, makes sure the indexes every hot query needs exist, and brings stored
+ * data up to what this version reads (migrations.ts). */
 export async function connectDatabase(url: string, dbName: string): Promise<Database> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000, appName: 'audit-evidence-reports' });
   await client.connect();
   const db = client.db(dbName);
   await ensureIndexes(db);
+  await migrate(db);
   return { client, db };
 }
 

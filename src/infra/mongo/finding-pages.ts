@@ -4,7 +4,16 @@ import { deflateRaw, inflateRaw } from 'node:zlib';
 import { Binary, MongoBulkWriteError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
 import type { FindingSummary, FindingsInScope } from '../../../activities/ports';
 import { AppError } from '../../domain/errors';
-import { sourceKey, type Evidence, type Finding, type FindingSource, type FrameworkRef } from '../../domain/finding';
+import {
+  fromWireScan,
+  sourceKey,
+  toWireScan,
+  type Evidence,
+  type Finding,
+  type FindingSource,
+  type FrameworkRef,
+  type WireScan,
+} from '../../domain/finding';
 import type { ReportScope } from '../../domain/report';
 import type { Severity } from '../../domain/severity';
 
@@ -33,6 +42,7 @@ interface PageItem {
   title: string;
   refs: FrameworkRef[];
   source?: FindingSource;
+  scan?: WireScan;
 }
 
 /** The items of a layout-2 page: each source once, items naming theirs by position. */
@@ -114,6 +124,7 @@ function toItem(f: Finding): PageItem {
     refs: f.frameworkRefs.map((r) => ({ framework: r.framework, control: r.control })),
   };
   if (f.source) item.source = f.source.runId === undefined ? { tool: f.source.tool } : { ...f.source };
+  if (f.scan) item.scan = toWireScan(f.scan);
   return item;
 }
 
@@ -295,6 +306,7 @@ export async function readFindingPages(db: Db, tenantId: string, scope: ReportSc
         frameworkRefs: item.refs,
       };
       if (item.source) summary.source = item.source;
+      if (item.scan) summary.scan = fromWireScan(item.scan);
       found.push({ summary, page, index });
     });
   });

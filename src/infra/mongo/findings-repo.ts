@@ -1,6 +1,14 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import type { FindingsInScope, FindingsRepo } from '../../../activities/ports';
-import type { Endpoint, Finding, FindingSource, FrameworkRef } from '../../domain/finding';
+import {
+  fromWireScan,
+  toWireScan,
+  type Endpoint,
+  type Finding,
+  type FindingSource,
+  type FrameworkRef,
+  type WireScan,
+} from '../../domain/finding';
 import { normaliseControlId } from '../../domain/frameworks';
 import type { ReportScope } from '../../domain/report';
 import type { Severity } from '../../domain/severity';
@@ -20,6 +28,7 @@ export interface FindingDoc {
   framework_refs: FrameworkRef[];
   evidence: { prompt: string; response: string };
   source?: { tool: string; tool_version?: string; run_id?: string; file_sha256?: string };
+  scan?: WireScan;
   /** `FRAMEWORK|control` of each reference in canonical form: what the list's `ref` filter matches, since
    * FerretDB cannot match two fields of one array element (`$elemMatch`). */
   ref_keys?: string[];
@@ -83,6 +92,7 @@ function fromDoc(d: FindingDoc): Finding {
     if (d.source.run_id !== undefined) f.source.runId = d.source.run_id;
     if (d.source.file_sha256 !== undefined) f.source.fileSha256 = d.source.file_sha256;
   }
+  if (d.scan) f.scan = fromWireScan(d.scan);
   return f;
 }
 
@@ -112,6 +122,7 @@ export async function storeFindings(db: Db, findings: readonly Finding[], now = 
       framework_refs: f.frameworkRefs,
       evidence: f.evidence,
       ...(f.source ? { source: sourceDoc(f.source) } : {}),
+      ...(f.scan ? { scan: toWireScan(f.scan) } : {}),
       ref_keys: [...new Set(f.frameworkRefs.map(refKey))],
       stored_at: now,
     })),

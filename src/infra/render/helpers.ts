@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Handlebars from 'handlebars';
+import type { ScanEvidence } from '../../domain/finding';
 import type { Derivation, FrameworkCoverage, ReportModel, ReportRow } from '../../domain/report-model';
 import { isSeverity } from '../../domain/severity';
 
@@ -266,6 +267,43 @@ export function appliedLinks(model: ReportModel): AppliedGroup[] {
   }));
 }
 
+/** One fact of a scanner's verdict as the evidence appendix prints it. */
+export interface ScanFact {
+  label: string;
+  value: string;
+  /** An identifier (probe, plugin, detector), printed in a fixed-width face. */
+  mono: boolean;
+}
+
+/** A score as printed: at most three decimals, no trailing zeros. */
+function formatScore(score: number): string {
+  return String(Number(score.toFixed(3)));
+}
+
+/** The facts of a scanner's verdict on a finding, in the order an auditor reads them: what attacked (probe or
+ * plugin, and how it was delivered), what it was after, who called it a hit and at what score, and why. */
+export function scanFacts(scan: ScanEvidence | undefined): ScanFact[] {
+  if (!scan) return [];
+  const facts: ScanFact[] = [];
+  const add = (label: string, value: string | undefined, mono = false) => {
+    if (value !== undefined && value !== '') facts.push({ label, value, mono });
+  };
+  add('Probe', scan.probe, true);
+  add('Plugin', scan.plugin, true);
+  add('Strategy', scan.strategy, true);
+  add('Target', scan.provider, true);
+  add('Goal', scan.goal);
+  if (scan.detectors && scan.detectors.length > 0) {
+    const listed = scan.detectors.map((d) => `${d.detector} ${formatScore(d.score)}`).join(', ');
+    const bar = scan.threshold !== undefined ? ` (a hit at ${formatScore(scan.threshold)} or more)` : '';
+    add(scan.detectors.length === 1 ? 'Detector' : 'Detectors', `${listed}${bar}`, true);
+  }
+  if (scan.score !== undefined) add('Score', formatScore(scan.score), true);
+  add('Failed check', scan.check);
+  add('Grader’s reason', scan.graderReason);
+  return facts;
+}
+
 /** Registers the report helpers on a Handlebars environment. Every helper returns plain strings, numbers or
  * objects, never `SafeString`, so whatever it returns is still escaped when printed. */
 export function registerHelpers(hbs: typeof Handlebars): void {
@@ -294,6 +332,7 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('rowRefOf', (findingId: string, rows: ReportRow[]) => rowRefOf(findingId, rows));
   hbs.registerHelper('basisEntries', (basis: Record<string, string>) => basisEntries(basis));
   hbs.registerHelper('appliedLinks', (model: ReportModel) => appliedLinks(model));
+  hbs.registerHelper('scanFacts', (scan: ScanEvidence | undefined) => scanFacts(scan));
   hbs.registerHelper('truncate', (text: string, limit: number) => {
     const cut = excerpt(text, limit);
     return cut.truncated ? `${cut.text}…` : cut.text;

@@ -7,8 +7,11 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { BSON } from 'mongodb';
+import { migrate } from '../../../src/infra/mongo/migrations';
 import { createTenant, mintToken } from '../../../src/infra/mongo/tenant-admin';
 import { startHarness, waitForReport, type Harness } from '../../support/harness';
+import { readPdf } from '../../support/pdf';
 
 jest.setTimeout(120_000);
 
@@ -51,18 +54,18 @@ afterAll(async () => {
 
 describe('importing scanner files', () => {
   it.each([
-    ['garak-0.14-report.jsonl', 'garak-report', 'garak'],
-    ['garak-0.10-report.jsonl', 'garak-report', 'garak'],
-    ['garak-0.14-hitlog.jsonl', 'garak-hitlog', 'garak'],
-    ['garak-0.10-hitlog.jsonl', 'garak-hitlog', 'garak'],
-    ['promptfoo-redteam.json', 'promptfoo', 'promptfoo'],
-    ['promptfoo-eval.json', 'promptfoo', 'promptfoo'],
+    ['garak-0.14-report.jsonl', 'garak-report', 'garak', ''],
+    ['garak-0.10-report.jsonl', 'garak-report', 'garak', ''],
+    ['garak-0.14-hitlog.jsonl', 'garak-hitlog', 'garak', ''],
+    ['garak-0.10-hitlog.jsonl', 'garak-hitlog', 'garak', ''],
+    ['promptfoo-redteam.json', 'promptfoo', 'promptfoo', ''],
+    ['promptfoo-eval.json', 'promptfoo', 'promptfoo', '&include_evals=true'],
   ])(
     'when %s is imported twice, then the first creates its findings and the second none',
-    async (file, format, tool) => {
+    async (file, format, tool, qs) => {
       const ep = await endpoint(token, `Bot for ${file}`);
       const raw = await fixture(file);
-      const first = await upload(ep, raw);
+      const first = await upload(ep, raw, qs);
       expect(first.status).toBe(201);
       expect(first.body).toMatchObject({
         endpoint_id: ep,
@@ -77,20 +80,32 @@ describe('importing scanner files', () => {
       expect(first.body.items_read).toBeGreaterThanOrEqual(first.body.findings);
       expect(await countOn(ep)).toBe(first.body.findings);
 
-      const again = await upload(ep, raw, `&format=${format}`);
+      expect(first.body.matched_run).toBeNull();
+      const again = await upload(ep, raw, `&format=${format}${qs}`);
       expect(again.status).toBe(200);
-      expect(again.body).toMatchObject({ created: 0, duplicates: first.body.findings });
+      expect(again.body).toMatchObject({
+        created: 0,
+        duplicates: first.body.findings,
+        matched_run: { format, file_sha256: first.body.file_sha256, same_file: true },
+      });
       expect(await countOn(ep)).toBe(first.body.findings);
 
       const listed = await h.request('GET', `/api/v2/findings?endpoint_id=${ep}&limit=100`, { token });
       expect(listed.body.data).toHaveLength(Math.min(100, first.body.findings));
       for (const f of listed.body.data) {
-        expect(f.source).toEqual({
+        expect(f.source).toMatchObject({
           tool,
           tool_version: first.body.tool_version,
           run_id: first.body.run_id,
           file_sha256: first.body.file_sha256,
         });
+        // What the scanner recorded of how it judged the hit travels with the finding.
+        if (tool === 'garak') {
+          expect(f.source.probe).toMatch(/^\w+\.\w+$/);
+          expect(f.source.detectors.length).toBeGreaterThan(0);
+        } else {
+          expect(f.source.provider ?? f.source.plugin).toEqual(expect.any(String));
+        }
       }
     },
   );
@@ -200,5 +215,185 @@ describe('importing scanner files', () => {
         findings: b.findings,
       })),
     );
+  });
+});
+
+describe('one hit, one finding', () => {
+  it('when a hitlog is imported again with another run_started_at (another year), then it creates nothing and keeps its first date', async () => {
+    const ep = await endpoint(token, 'Dated twice');
+    const raw = await fixture('garak-0.14-hitlog.jsonl');
+    const first = await upload(ep, raw, '&run_started_at=2025-12-31T23:00:00Z');
+    const again = await upload(ep, raw, '&run_started_at=2026-01-02T08:00:00Z');
+    expect([first.status, first.body.created, again.status, again.body.created, again.body.duplicates]).toEqual([
+      201,
+      first.body.findings,
+      200,
+      0,
+      first.body.findings,
+    ]);
+    const listed = await h.request('GET', `/api/v2/findings?endpoint_id=${ep}`, { token });
+    expect(new Set(listed.body.data.map((f: { detected_at: string }) => f.detected_at))).toEqual(
+      new Set(['2025-12-31T23:00:00.000Z']),
+    );
+  });
+
+  it('when a run’s report and then its hitlog are imported, then the hitlog adds nothing and says it matched the run', async () => {
+    const ep = await endpoint(token, 'Report then hitlog');
+    const report = await upload(ep, await fixture('garak-0.14-report.jsonl'));
+    const hitlog = await upload(ep, await fixture('garak-0.14-hitlog.jsonl'));
+    expect(report.body).toMatchObject({ created: 9, findings: 9, matched_run: null });
+    expect(hitlog.status).toBe(200);
+    expect(hitlog.body).toMatchObject({
+      format: 'garak-hitlog',
+      run_id: report.body.run_id,
+      created: 0,
+      duplicates: 9,
+      matched_run: { format: 'garak-report', file_sha256: report.body.file_sha256, same_file: false },
+    });
+    expect(await countOn(ep)).toBe(9);
+  });
+
+  it('when a run was imported before findings had ids of their own, then importing it again stores nothing and says so', async () => {
+    const ep = await endpoint(token, 'Imported long ago');
+    const tenantId = (await h.db.collection('endpoints').findOne({ _id: ep as never }))!.tenant_id as string;
+    await h.db.collection('findings').insertOne({
+      _id: 'fnd_2025_legacyimportedhit' as never,
+      tenant_id: tenantId,
+      endpoint_id: ep,
+      title: 'Jailbreak of the safety guardrails (garak dan.Dan_11_0)',
+      category: 'jailbreak',
+      severity: 'high',
+      detected_at: new Date('2025-11-18T16:42:09.557Z'),
+      fingerprint: 'weakness:jailbreak',
+      framework_refs: [],
+      evidence: { prompt: 'p', response: 'r' },
+      source: { tool: 'garak', run_id: 'b7d0e4c2-5a93-4f18-a6e1-0c9d8f2b3a74', file_sha256: 'a'.repeat(64) },
+      stored_at: new Date('2026-01-05T00:00:00Z'),
+    });
+    await h.db.collection('migrations').deleteMany({});
+    await migrate(h.db);
+    const res = await upload(ep, await fixture('garak-0.14-report.jsonl'));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      created: 0,
+      duplicates: 9,
+      matched_run: { format: 'unknown', file_sha256: 'a'.repeat(64), legacy: true, same_file: false },
+    });
+    expect(await countOn(ep)).toBe(1);
+  });
+
+  it('when a plain promptfoo eval is uploaded without include_evals, then 422 says why and nothing is stored', async () => {
+    const ep = await endpoint(token, 'Plain eval');
+    const res = await upload(ep, await fixture('promptfoo-eval.json'));
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('import_invalid');
+    expect(res.body.error.message).toMatch(/plain promptfoo eval.*include_evals=true/);
+    expect(await countOn(ep)).toBe(0);
+    const bad = await upload(ep, await fixture('promptfoo-eval.json'), '&include_evals=yes');
+    expect([bad.status, bad.body.error.field]).toEqual([400, 'include_evals']);
+  });
+
+  it('when format=promptfoo is named for a garak report, then 422 names the format the file looks like', async () => {
+    const ep = await endpoint(token, 'Named wrong');
+    const res = await upload(ep, await fixture('garak-0.14-report.jsonl'), '&format=promptfoo');
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toBe(
+      'format=promptfoo was given, but the file looks like a garak report.jsonl; import it with format=garak-report, or leave format out to have it recognised',
+    );
+  });
+
+  it('the answer carries what the import learnt: unmapped probe modules, and promptfoo’s held and errored results', async () => {
+    const ep = await endpoint(token, 'Facts');
+    const garak = await upload(ep, await fixture('garak-0.14-report.jsonl'));
+    const promptfoo = await upload(ep, await fixture('promptfoo-redteam.json'));
+    expect(garak.body.unmapped_probe_modules).toEqual(['glitch']);
+    expect(promptfoo.body).toMatchObject({ held: expect.any(Number), errored: expect.any(Number) });
+    expect(promptfoo.body.held + promptfoo.body.errored + promptfoo.body.findings).toBe(promptfoo.body.items_read);
+  });
+});
+
+describe('an attempt line built to multiply what is stored', () => {
+  const setup = JSON.stringify({
+    entry_type: 'start_run setup',
+    'transient.run_id': 'amp-run',
+    'transient.starttime_iso': '2026-05-01T10:00:00',
+  });
+  const text = (c: string) => c.repeat(60_000);
+  const line = (detectors: number) =>
+    JSON.stringify({
+      entry_type: 'attempt',
+      uuid: `amp-${detectors}`,
+      seq: 0,
+      status: 2,
+      probe_classname: 'dan.Dan_11_0',
+      prompt: text('p'),
+      outputs: [text('o'), text('q')],
+      detector_results: Object.fromEntries(Array.from({ length: detectors }, (_, i) => [`x.D${i}`, [1, 0.9]])),
+    });
+
+  it('when one attempt names 2,000 detectors, then 422 names the limit and nothing is stored', async () => {
+    const ep = await endpoint(token, 'Amplifier');
+    const raw = `${setup}\n${line(2_000)}\n`;
+    const res = await upload(ep, raw);
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toBe(
+      'line 2: attempt: detector_results names 2000 detectors; at most 64 per attempt are imported (IMPORT_MAX_DETECTORS)',
+    );
+    expect(await countOn(ep)).toBe(0);
+  });
+
+  it('when one attempt is hit by as many detectors as allowed, then it is one finding and what is stored stays within twice the line', async () => {
+    const ep = await endpoint(token, 'Amplifier at the limit');
+    const attempt = line(64);
+    const res = await upload(ep, `${setup}\n${attempt}\n`);
+    expect(res.body).toMatchObject({ findings: 1, created: 1 });
+    const docs = [
+      ...(await h.db.collection('findings').find({ endpoint_id: ep }).toArray()),
+      ...(await h.db.collection('finding_pages').find({ endpoint_id: ep }).toArray()),
+    ];
+    const stored = docs.reduce((n, d) => n + BSON.calculateObjectSize(d), 0);
+    expect(stored).toBeLessThan(2 * Buffer.byteLength(attempt));
+  });
+});
+
+describe('the scanner’s verdict in reports', () => {
+  it('when a garak report is imported, then the JSON export and the PDF show each row’s detectors and scores', async () => {
+    const ep = await endpoint(token, 'Verdicts');
+    expect((await upload(ep, await fixture('garak-0.14-report.jsonl'))).status).toBe(201);
+    const make = async (format: 'json' | 'pdf') => {
+      const created = await h.request('POST', '/api/v2/reports', {
+        token,
+        body: {
+          title: `Verdicts ${format}`,
+          frameworks: ['OWASP_LLM'],
+          scope: { endpoint_ids: [ep], from: '2025-11-01', to: '2025-11-30' },
+          format,
+        },
+      });
+      expect((await waitForReport(h, created.body.id, token)).body.status).toBe('ready');
+      const redirect = await h.request('GET', `/api/v2/reports/${created.body.id}/download`, { token });
+      return Buffer.from(await (await fetch(redirect.headers.get('location')!)).arrayBuffer());
+    };
+    const json = JSON.parse((await make('json')).toString('utf8'));
+    expect(json.schema_version).toBe('1.3.0');
+    const exploit = json.rows.find((r: { category: string }) => r.category === 'shell_injection');
+    expect(exploit.evidence).toMatchObject({
+      finding_id: exploit.finding_ids[exploit.finding_ids.length - 1],
+      scan: {
+        probe: 'exploitation.JinjaTemplatePythonInjection',
+        detectors: [
+          { detector: 'exploitation.JinjaTemplateDetector', score: 1 },
+          { detector: 'exploitation.PythonCodeExecution', score: 1 },
+        ],
+        threshold: 0.5,
+        goal: 'run python through a template',
+      },
+    });
+    const { text } = await readPdf(await make('pdf'));
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain(
+      'exploitation.JinjaTemplateDetector 1, exploitation.PythonCodeExecution 1 (a hit at 0.5 or more)',
+    );
+    expect(flat).toContain(`Evidence from finding ${exploit.evidence.finding_id}`);
   });
 });

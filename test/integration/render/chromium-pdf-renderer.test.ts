@@ -205,7 +205,7 @@ describe('ChromiumPdfRenderer with the report templates', () => {
     const token = 'Z'.repeat(3000);
     const base = buildReportModelFixture({ rowCount: 1 });
     const model = buildReportModelFixture({
-      rows: [{ ...base.rows[0], evidence: { prompt: token, response: 'ok' } }],
+      rows: [{ ...base.rows[0], evidence: { prompt: token, response: 'ok', findingId: 'fnd_2026_evidence000001' } }],
     });
     const { text } = pdfFacts(await newRenderer().renderPdf(reportHtmlOf(model), optionsFor(model)));
     const zLines = text.split('\n').filter((line) => /^Z+$/.test(line.trim()));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectScannerFormat, stripBom } from '../../../src/domain/importers/detect';
+import { checkDeclaredFormat, detectScannerFormat, stripBom } from '../../../src/domain/importers/detect';
 import { parsePromptfooResults } from '../../../src/domain/importers/promptfoo';
 import type { ScannerFormat } from '../../../src/domain/importers/types';
 import { errorOf as importErrorOf } from './import-errors';
@@ -230,5 +230,42 @@ describe('byte order marks', () => {
     ['', ''],
   ])('stripBom(%p) is %p', (text, expected) => {
     expect(stripBom(text)).toBe(expected);
+  });
+});
+
+describe('a format the caller names', () => {
+  it.each<[string, string, ScannerFormat, string]>([
+    [
+      'a garak report',
+      'garak-0.14-report.jsonl',
+      'promptfoo',
+      'a garak report.jsonl; import it with format=garak-report',
+    ],
+    [
+      'a garak hitlog',
+      'garak-0.10-hitlog.jsonl',
+      'garak-report',
+      'a garak hitlog.jsonl; import it with format=garak-hitlog',
+    ],
+    [
+      'promptfoo results',
+      'promptfoo-redteam.json',
+      'garak-hitlog',
+      'promptfoo results JSON; import it with format=promptfoo',
+    ],
+  ])(
+    'when %s is named as another format, then it is refused naming the format it looks like',
+    (_, file, named, looks) => {
+      const err = errorOf(() => checkDeclaredFormat(head(fixture(file)), named));
+      expect([err.code, err.message]).toEqual([
+        'import_invalid',
+        `format=${named} was given, but the file looks like ${looks}, or leave format out to have it recognised`,
+      ]);
+    },
+  );
+
+  it('when the named format matches, or the head is no recognisable format, then the caller is trusted', () => {
+    expect(() => checkDeclaredFormat(head(fixture('garak-0.14-report.jsonl')), 'garak-report')).not.toThrow();
+    expect(() => checkDeclaredFormat('{"something": "else"}', 'promptfoo')).not.toThrow();
   });
 });

@@ -395,7 +395,7 @@ describe('report HTML', () => {
 
   it('when evidence is longer than 1,500 characters, then it is cut there and marked truncated', () => {
     const prompt = 'A'.repeat(5000) + 'END-OF-PROMPT';
-    const row = buildRow({ evidence: { prompt, response: 'short answer' } });
+    const row = buildRow({ evidence: { prompt, response: 'short answer', findingId: 'fnd_2026_evidence000001' } });
     const out = render(buildReportModelFixture({ rows: [row] }));
     expect(out).toContain(`<div class="excerpt-text">${'A'.repeat(1500)}</div>`);
     expect(out).not.toContain('END-OF-PROMPT');
@@ -407,7 +407,7 @@ describe('report HTML', () => {
   it('when both excerpts are truncated, then each states the length and the sha256 of its full text', () => {
     const prompt = 'Ä'.repeat(1600) + '<script>alert(1)</script> END-OF-PROMPT';
     const response = 'r'.repeat(2000) + '😀';
-    const row = buildRow({ evidence: { prompt, response } });
+    const row = buildRow({ evidence: { prompt, response, findingId: 'fnd_2026_evidence000001' } });
     const out = render(buildReportModelFixture({ rows: [row] }));
     const digestOf = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
     const appendix = section(out, 'Appendix A&ensp;Evidence');
@@ -421,9 +421,47 @@ describe('report HTML', () => {
   });
 
   it('when an excerpt fits, then no digest is printed for it', () => {
-    const row = buildRow({ evidence: { prompt: 'short prompt', response: 'short answer' } });
+    const row = buildRow({
+      evidence: { prompt: 'short prompt', response: 'short answer', findingId: 'fnd_2026_evidence000001' },
+    });
     const out = render(buildReportModelFixture({ rows: [row] }));
     expect(out).not.toContain('Full text:');
+  });
+
+  it('when a row’s evidence carries the scanner’s verdict, then the appendix prints it, escaped, beside the finding it came from', () => {
+    const row = buildRow({
+      evidence: {
+        prompt: 'p',
+        response: 'r',
+        findingId: 'fnd_k2m4n6p8q0r2s4t6v8w0',
+        scan: {
+          probe: 'latentinjection.LatentInjectionReport',
+          detectors: [
+            { detector: 'base.TriggerListDetector', score: 1 },
+            { detector: 'judge.ModelAsJudge', score: 0.8333 },
+          ],
+          threshold: 0.5,
+          goal: 'subvert a report <script>alert(1)</script>',
+          graderReason: 'It "obeyed" the <b>hidden</b> note',
+        },
+      },
+    });
+    const appendix = section(render(buildReportModelFixture({ rows: [row] })), 'Appendix A&ensp;Evidence');
+    expect(appendix).toContain('Evidence from finding <span class="mono">fnd_k2m4n6p8q0r2s4t6v8w0</span>');
+    expect(appendix).toContain('<dt>Probe</dt><dd class="mono">latentinjection.LatentInjectionReport</dd>');
+    expect(appendix).toContain(
+      '<dt>Detectors</dt><dd class="mono">base.TriggerListDetector 1, judge.ModelAsJudge 0.833 (a hit at 0.5 or more)</dd>',
+    );
+    expect(appendix).toContain('<dt>Goal</dt><dd>subvert a report &lt;script&gt;alert(1)&lt;/script&gt;</dd>');
+    expect(appendix).toContain('<dd>It &quot;obeyed&quot; the &lt;b&gt;hidden&lt;/b&gt; note</dd>');
+    expect(appendix).not.toContain('<script>');
+  });
+
+  it('when a row’s evidence has no scanner verdict (a finding sent through the API), then only its finding is named', () => {
+    const row = buildRow({ evidence: { prompt: 'p', response: 'r', findingId: 'fnd_2026_apisentfinding' } });
+    const appendix = section(render(buildReportModelFixture({ rows: [row] })), 'Appendix A&ensp;Evidence');
+    expect(appendix).toContain('Evidence from finding <span class="mono">fnd_2026_apisentfinding</span>');
+    expect(appendix).not.toContain('scan-facts');
   });
 
   it('when timestamps carry offsets, then they print as UTC', () => {
