@@ -17,7 +17,7 @@ import type { Finding, FrameworkRef } from '../src/domain/finding';
 import { buildReportModel } from '../src/domain/report-model';
 import { SEVERITIES } from '../src/domain/severity';
 import { ensureIndexes } from '../src/infra/mongo/database';
-import { FINDING_PAGES } from '../src/infra/mongo/finding-pages';
+import { DAY_PAGES } from '../src/infra/mongo/finding-store/layout';
 import { MongoFindingsRepo } from '../src/infra/mongo/findings-repo';
 import { insertFindings } from '../src/infra/mongo/tenant-admin';
 import { prng } from './prng';
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
       const loadStart = process.hrtime.bigint();
       for (let i = 0; i < findings.length; i += 5_000) await insertFindings(db, findings.slice(i, i + 5_000));
       const loadMs = ms(loadStart);
-      const pages = await db.collection(FINDING_PAGES).countDocuments();
+      const pages = await db.collection(DAY_PAGES).countDocuments();
       const repo = new MongoFindingsRepo(db);
       const queryTimes: number[] = [];
       const stepTimes: number[] = [];

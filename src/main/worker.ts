@@ -20,8 +20,11 @@ import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
 import { createReportWorkers } from '../infra/temporal/workers';
 
-/** How often the worker looks for queued reports whose workflow never started. */
+/** How often the worker looks for queued reports whose workflow never started, and for writes of findings cut
+ * short and never finished. */
 const RECONCILE_EVERY_MS = 60_000;
+/** How long a write of findings may stay unfinished before its claims are let go (a write unit takes seconds). */
+const ABANDONED_WRITE_MS = 15 * 60_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
   const jws = await loadOrCreateJwsKeys(path.join(config.dataDir, 'keys'));
   if (jws.created) logger.warn('generated a JSON signing key for this machine', { kid: jws.keys.current.kid });
   const reports = new MongoReportsRepo(db);
+  const findings = new MongoFindingsRepo(db);
   const clock = { now: () => new Date() };
   const client = new Client({
     connection: await Connection.connect({ address: config.temporal.address }),
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     workflows: { workflowsPath: require.resolve('../../workflows') },
     reports,
-    findings: new MongoFindingsRepo(db),
+    findings,
     tenants: new MongoTenantsRepo(db),
     store: await createArtifactStore(config, logger),
     audit: new MongoAuditLog(db),
@@ -90,6 +94,10 @@ async function main(): Promise<void> {
     reconcileQueuedReports(reconcile).catch((err: unknown) =>
       logger.warn('reconciling queued reports failed', { error: String(err) }),
     );
+    findings
+      .releaseAbandonedWrites(new Date(clock.now().getTime() - ABANDONED_WRITE_MS))
+      .then((n) => n > 0 && logger.warn('released the claims of abandoned writes of findings', { writes: n }))
+      .catch((err: unknown) => logger.warn('releasing abandoned writes of findings failed', { error: String(err) }));
   }, RECONCILE_EVERY_MS);
   // Worker.run() resolves once shutdown completes; the SDK handles SIGINT/SIGTERM by draining in-flight tasks.
   await Promise.all(workers.map((w) => w.run()));

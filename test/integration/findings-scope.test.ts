@@ -1,11 +1,11 @@
-import { deflateRawSync } from 'node:zlib';
-import { Binary, type Db, type MongoClient } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import { latestOfEachRow } from '../../activities/report-activities';
 import type { Finding } from '../../src/domain/finding';
 import type { ReportScope } from '../../src/domain/report';
 import { buildReportModel } from '../../src/domain/report-model';
 import { ensureIndexes } from '../../src/infra/mongo/database';
-import { FINDING_PAGES, PAGE_MAX_ITEMS, writeFindingPages } from '../../src/infra/mongo/finding-pages';
+import { DAY_EVIDENCE, DAY_PAGES, FINDING_KEYS, PAGE_MAX_ITEMS } from '../../src/infra/mongo/finding-store/layout';
+import { migrate } from '../../src/infra/mongo/migrations';
 import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
 import { insertFindings } from '../../src/infra/mongo/tenant-admin';
 import { buildFinding } from '../fixtures/findings';
@@ -53,7 +53,7 @@ afterAll(async () => {
   await client?.close();
 });
 
-describe('findings in a report scope, read from digest pages', () => {
+describe('findings in a report scope, read from day pages', () => {
   // One weakness seen three times on EP1 (two spellings of its fingerprint), one on EP2 seen twice at the same
   // instant, and the edges of the date range.
   const first = finding({ detectedAt: '2026-04-01T00:00:00.000Z', fingerprint: 'pi:system-prompt', severity: 'high' });
@@ -83,20 +83,23 @@ describe('findings in a report scope, read from digest pages', () => {
   const otherEndpoint = finding({ endpointId: EP_OUT, detectedAt: '2026-04-12T00:00:00.000Z' });
   const otherTenant = finding({ tenantId: OTHER_TENANT, detectedAt: '2026-04-12T00:00:00.000Z' });
 
-  it('when batches are written, re-sent whole and re-sent in part, then every call succeeds', async () => {
-    const batch1 = [latest, first, beforeRange, otherEndpoint, otherTenant, sameInstantB];
-    await insertFindings(db, batch1);
-    await insertFindings(db, batch1);
-    // A crash after the pages and before `findings`: the batch is re-sent and completes.
+  it('when batches are written, re-sent whole and re-sent in part, then each finding is created once', async () => {
+    const batch1 = [latest, first, beforeRange, otherEndpoint, sameInstantB];
+    expect(await repo.store(batch1, new Date())).toEqual({ created: 5, duplicates: 0 });
+    expect(await repo.store(batch1, new Date())).toEqual({ created: 0, duplicates: 5 });
+    expect(await repo.store([otherTenant], new Date())).toEqual({ created: 1, duplicates: 0 });
+    // A write cut short after it claimed its findings and before their pages: sent again, it completes.
     const batch2 = [repeat, lastInstant, afterRange, lowSeverity, sameInstantA];
-    await writeFindingPages(db, batch2, new Date());
-    await insertFindings(db, batch2);
-    // The same findings again, in a batch of another make-up: their digests sit in a second page.
-    await insertFindings(db, [latest, repeat, lastInstant]);
+    await expect(new MongoFindingsRepo(failingEvidenceWrites(db)).store(batch2, new Date())).rejects.toThrow(
+      'evidence write failed',
+    );
+    expect(await repo.store(batch2, new Date())).toEqual({ created: 5, duplicates: 0 });
+    // The same findings again, in a batch of another make-up: nothing new.
+    expect(await repo.store([latest, repeat, lastInstant], new Date())).toEqual({ created: 0, duplicates: 3 });
 
     inScope.push(first, repeat, sameInstantA, sameInstantB, latest, lastInstant);
     outOfScope.push(beforeRange, afterRange, lowSeverity, otherEndpoint, otherTenant);
-    expect(await db.collection('findings').countDocuments()).toBe(inScope.length + outOfScope.length);
+    expect(await db.collection(FINDING_KEYS).countDocuments()).toBe(inScope.length + outOfScope.length);
   });
 
   it('when queried, then exactly the tenant’s findings in scope come back once each, oldest first, without evidence', async () => {
@@ -182,18 +185,15 @@ describe('a write batch larger than a page', () => {
     buildFinding({
       tenantId,
       endpointId: EP1,
-      detectedAt: new Date(Date.UTC(2026, 3, 1) + i * 60_000).toISOString(),
+      detectedAt: new Date(Date.UTC(2026, 3, 1) + i * 30_000).toISOString(),
       evidence: { prompt: `p${i}`, response: `r${i}` },
     }),
   );
 
   it('when written, then it is split into pages of at most the page size and read back whole, in order', async () => {
     await insertFindings(db, many);
-    const pages = await db
-      .collection(FINDING_PAGES)
-      .find({ tenant_id: tenantId }, { projection: { count: 1 } })
-      .toArray();
-    expect(pages.map((p) => p.count as number).sort((a, b) => a - b)).toEqual([500, PAGE_MAX_ITEMS, PAGE_MAX_ITEMS]);
+    const pages = (await db.collection(DAY_PAGES).find({}).toArray()).filter((p) => p.t === tenantId);
+    expect(pages.map((p) => p.n as number).sort((a, b) => a - b)).toEqual([500, PAGE_MAX_ITEMS, PAGE_MAX_ITEMS]);
 
     const found = await repo.findInScope(tenantId, { ...SCOPE, endpointIds: [EP1] });
     expect(found.findings.map((f) => f.id)).toEqual(many.map((f) => f.id));
@@ -205,73 +205,82 @@ describe('a write batch larger than a page', () => {
   });
 });
 
-describe('a page of an unknown layout', () => {
-  it('when it is in scope, then the query fails rather than leaving its findings out', async () => {
-    const tenantId = 'tnt_2026_scopetenantfmt1';
-    await db.collection(FINDING_PAGES).insertOne({
-      _id: 'fpg_unknownlayout' as never,
-      tenant_id: tenantId,
-      endpoint_id: EP1,
-      first_at: new Date('2026-04-02T00:00:00Z'),
-      last_at: new Date('2026-04-02T00:00:00Z'),
-      count: 1,
-      written_at: new Date(),
-      format: 3,
-    });
-    await expect(repo.findInScope(tenantId, SCOPE)).rejects.toMatchObject({
-      code: 'internal',
-      message: expect.stringContaining('format 3'),
-    });
+describe('a write cut short and never done again', () => {
+  it('when abandoned writes are released, then their findings are let go and a later write stores them', async () => {
+    const tenantId = 'tnt_2026_scopetenantrel1';
+    const lost = [1, 2].map((d) => finding({ tenantId, detectedAt: `2026-04-0${d}T10:00:00.000Z` }));
+    await expect(new MongoFindingsRepo(failingEvidenceWrites(db)).store(lost, new Date())).rejects.toThrow();
+    // Claimed but never written: a write of another make-up sees them as stored and cannot see them.
+    const other = finding({ tenantId, detectedAt: '2026-04-03T10:00:00.000Z' });
+    expect(await repo.store([...lost, other], new Date())).toEqual({ created: 1, duplicates: 2 });
+    expect((await repo.findInScope(tenantId, SCOPE)).findings.map((f) => f.id)).toEqual([other.id]);
+
+    // A write begun in the future is not abandoned yet.
+    expect(await repo.releaseAbandonedWrites(new Date(Date.now() - 60_000))).toBe(0);
+    expect(await repo.releaseAbandonedWrites(new Date(Date.now() + 60_000))).toBe(1);
+    expect(await repo.store([...lost, other], new Date())).toEqual({ created: 2, duplicates: 1 });
+    expect((await repo.findInScope(tenantId, SCOPE)).findings.map((f) => f.id)).toEqual(
+      [...lost, other].map((f) => f.id),
+    );
   });
 });
 
-describe('a page of layout 1, each item carrying its own source', () => {
-  it('when it is in scope, then its findings read back with their sources, beside pages of the current layout', async () => {
-    const tenantId = 'tnt_2026_scopetenantfmt2';
-    const garak = { tool: 'garak', toolVersion: '0.14.1', runId: 'run-1', fileSha256: 'a'.repeat(64) };
-    const items = [
-      {
-        id: 'fnd_2026_layoutone00001',
-        at: '2026-04-03T00:00:00.000Z',
-        severity: 'high',
-        category: 'prompt_injection',
-        fingerprint: 'pi:one',
-        title: 'Layout one',
-        refs: [{ framework: 'OWASP_LLM', control: 'LLM01:2025' }],
-        source: garak,
-      },
+describe('findings stored one document each, before the page layout', () => {
+  it('when the database is migrated, then they read back from pages, once each, however often it runs', async () => {
+    const tenantId = 'tnt_2026_scopetenantold1';
+    const old = [
+      finding({ tenantId, id: 'fnd_2025_legacyonedoc0001', detectedAt: '2026-04-02T00:00:00.000Z' }),
+      finding({
+        tenantId,
+        id: 'fnd_2025_legacyonedoc0002',
+        detectedAt: '2026-04-03T00:00:00.000Z',
+        source: { tool: 'garak', toolVersion: '0.14.1', runId: 'run-1', fileSha256: 'a'.repeat(64) },
+      }),
     ];
-    await db.collection(FINDING_PAGES).insertOne({
-      _id: 'fpg_layoutone' as never,
-      tenant_id: tenantId,
-      endpoint_id: EP1,
-      first_at: new Date(items[0].at),
-      last_at: new Date(items[0].at),
-      count: 1,
-      written_at: new Date('2026-04-03T00:00:00Z'),
-      format: 1,
-      items: new Binary(deflateRawSync(Buffer.from(JSON.stringify(items)))),
-      evidence: new Binary(deflateRawSync(Buffer.from(JSON.stringify([['old prompt', 'old response']])))),
-    });
-    // The current layout writes each source of a page once; items name theirs, or none.
-    const promptfoo = { tool: 'promptfoo', runId: 'eval-2' };
-    const current = [
-      finding({ tenantId, detectedAt: '2026-04-04T00:00:00.000Z', source: promptfoo }),
-      finding({ tenantId, detectedAt: '2026-04-05T00:00:00.000Z' }),
-      finding({ tenantId, detectedAt: '2026-04-06T00:00:00.000Z', source: garak }),
-      finding({ tenantId, detectedAt: '2026-04-07T00:00:00.000Z', source: promptfoo }),
-    ];
-    await writeFindingPages(db, current, new Date());
-
-    const found = await repo.findInScope(tenantId, SCOPE);
-    expect(found.findings.map((f) => [f.id, f.source])).toEqual([
-      ['fnd_2026_layoutone00001', garak],
-      [current[0].id, promptfoo],
-      [current[1].id, undefined],
-      [current[2].id, garak],
-      [current[3].id, promptfoo],
-    ]);
-    const evidence = await found.evidence(['fnd_2026_layoutone00001']);
-    expect(evidence.get('fnd_2026_layoutone00001')).toEqual({ prompt: 'old prompt', response: 'old response' });
+    await db.collection('findings').insertMany(
+      old.map((f) => ({
+        _id: f.id as never,
+        tenant_id: f.tenantId,
+        endpoint_id: f.endpointId,
+        title: f.title,
+        category: f.category,
+        severity: f.severity,
+        detected_at: new Date(f.detectedAt),
+        fingerprint: f.fingerprint,
+        framework_refs: f.frameworkRefs,
+        evidence: f.evidence,
+        ...(f.source
+          ? { source: { tool: 'garak', tool_version: '0.14.1', run_id: 'run-1', file_sha256: 'a'.repeat(64) } }
+          : {}),
+      })),
+    );
+    for (let run = 0; run < 2; run++) {
+      await db.collection('migrations').deleteMany({});
+      await migrate(db);
+    }
+    const found = await new MongoFindingsRepo(db).findInScope(tenantId, SCOPE);
+    expect(found.findings).toEqual(old.map(({ evidence: _evidence, ...summary }) => summary));
+    expect(await found.evidence(old.map((f) => f.id))).toEqual(new Map(old.map((f) => [f.id, f.evidence])));
+    expect(await repo.store(old, new Date())).toEqual({ created: 0, duplicates: 2 });
   });
 });
+
+/** The database as a writer sees it, with every evidence page write failing: a write cut short after it has
+ * claimed its findings, before any of its pages exist. */
+function failingEvidenceWrites(real: Db): Db {
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop !== 'collection') return Reflect.get(target, prop, receiver) as unknown;
+      return (name: string) => {
+        const collection = target.collection(name);
+        if (name !== DAY_EVIDENCE) return collection;
+        return new Proxy(collection, {
+          get(c, p, r) {
+            if (p === 'insertMany') return () => Promise.reject(new Error('evidence write failed'));
+            return Reflect.get(c, p, r) as unknown;
+          },
+        });
+      };
+    },
+  });
+}

@@ -22,8 +22,6 @@ export async function connectDatabase(url: string, dbName: string): Promise<Data
  * compound indexes; no TTL, no collation. */
 export async function ensureIndexes(db: Db): Promise<void> {
   await Promise.all([
-    db.collection('findings').createIndex({ tenant_id: 1, endpoint_id: 1, detected_at: 1 }, { name: 'scope' }),
-    db.collection('finding_pages').createIndex({ tenant_id: 1, endpoint_id: 1, last_at: 1 }, { name: 'scope' }),
     db.collection('reports').createIndex({ tenant_id: 1, created_at: -1, _id: -1 }, { name: 'tenant_newest' }),
     db.collection('reports').createIndex({ status: 1, created_at: 1 }, { name: 'status_age' }),
     db.collection('reports').createIndex({ tenant_id: 1, status: 1, _id: 1 }, { name: 'tenant_status' }),
@@ -31,7 +29,6 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db.collection('api_tokens').createIndex({ token_sha256: 1 }, { name: 'token_hash', unique: true }),
     db.collection('endpoints').createIndex({ tenant_id: 1, _id: 1 }, { name: 'tenant_endpoint' }),
     db.collection('endpoints').createIndex({ tenant_id: 1, name: 1 }, { name: 'tenant_endpoint_name', unique: true }),
-    db.collection('findings').createIndex({ tenant_id: 1, detected_at: -1, _id: -1 }, { name: 'tenant_newest' }),
     db.collection('audit_events').createIndex({ tenant_id: 1, report_id: 1, at: 1 }, { name: 'tenant_report' }),
   ]);
 }

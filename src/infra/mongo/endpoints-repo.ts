@@ -43,8 +43,9 @@ export class MongoEndpointsRepo {
 
   /** One endpoint of the tenant, or undefined (also for another tenant's endpoint). */
   async get(tenantId: string, id: string): Promise<Endpoint | undefined> {
-    const doc = await this.docs.findOne({ tenant_id: tenantId, _id: id });
-    return doc ? fromDoc(doc) : undefined;
+    // By `_id` alone, then the tenant checked: FerretDB reads the whole collection for any other filter.
+    const doc = await this.docs.findOne({ _id: id });
+    return doc && doc.tenant_id === tenantId ? fromDoc(doc) : undefined;
   }
 
   /** A page of the tenant's endpoints in id order, after the given id. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { ImportedRun } from '../../domain/importers/types';
-import { insertIgnoringDuplicates } from './finding-pages';
+import { insertIgnoringDuplicates } from './keyed-docs';
 
 /** The import of a run as stored: its `_id` follows from the tenant, endpoint, tool and run, so the first import
  * of a run claims it and every later one finds it by key. */

@@ -1,8 +1,10 @@
 import type { Db } from 'mongodb';
+import { fromWireScan, type Finding } from '../../domain/finding';
 import type { ImportedRun } from '../../domain/importers/types';
-import type { FindingDoc } from './findings-repo';
+import { MongoFindingsRepo, type LegacyFindingDoc } from './findings-repo';
 import { MongoImportedRuns } from './import-runs-repo';
 import { isDuplicateKey } from './idempotency-repo';
+import { findByIds } from './keyed-docs';
 
 /** A one-time change to stored data, applied once per database: its marker in `migrations` says it is done. */
 interface Migration {
@@ -24,7 +26,7 @@ const legacyImportedRuns: Migration = {
   async run(db) {
     const runs = new Map<string, ImportedRun>();
     const cursor = db
-      .collection<FindingDoc>('findings')
+      .collection<LegacyFindingDoc>('findings')
       .find(
         { 'source.file_sha256': { $exists: true } },
         { projection: { _id: 1, tenant_id: 1, endpoint_id: 1, source: 1, stored_at: 1 } },
@@ -49,7 +51,62 @@ const legacyImportedRuns: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [legacyImportedRuns];
+/** Findings a step of {@link legacyFindingsToPages} moves at once. */
+const MOVE_UNIT = 1_000;
+
+function fromLegacy(d: LegacyFindingDoc): Finding {
+  const f: Finding = {
+    id: d._id,
+    tenantId: d.tenant_id,
+    endpointId: d.endpoint_id,
+    title: d.title,
+    category: d.category,
+    severity: d.severity,
+    detectedAt: d.detected_at.toISOString(),
+    fingerprint: d.fingerprint,
+    frameworkRefs: d.framework_refs,
+    evidence: d.evidence,
+  };
+  if (d.source) {
+    f.source = { tool: d.source.tool };
+    if (d.source.tool_version !== undefined) f.source.toolVersion = d.source.tool_version;
+    if (d.source.run_id !== undefined) f.source.runId = d.source.run_id;
+    if (d.source.file_sha256 !== undefined) f.source.fileSha256 = d.source.file_sha256;
+  }
+  if (d.scan) f.scan = fromWireScan(d.scan);
+  return f;
+}
+
+/**
+ * Findings stored one document each in `findings` (before the page layout of finding-store/) are written into that
+ * layout under their own ids, so reports and lists, which read only the layout, keep seeing them. Each tenant's
+ * findings move in units of fixed content (ids in order) under write keys of their own, so a move cut short and
+ * started again finishes the same writes (writer.ts). The old documents are left where they are.
+ */
+const legacyFindingsToPages: Migration = {
+  id: '2026-12-findings-to-day-pages',
+  async run(db) {
+    const legacy = db.collection<LegacyFindingDoc>('findings');
+    const byTenant = new Map<string, string[]>();
+    for await (const d of legacy.find({}, { projection: { _id: 1, tenant_id: 1 } })) {
+      const ids = byTenant.get(d.tenant_id);
+      if (ids) ids.push(d._id);
+      else byTenant.set(d.tenant_id, [d._id]);
+    }
+    const repo = new MongoFindingsRepo(db);
+    for (const [tenantId, ids] of byTenant) {
+      ids.sort();
+      for (let i = 0; i < ids.length; i += MOVE_UNIT) {
+        const docs = await findByIds(legacy, ids.slice(i, i + MOVE_UNIT));
+        await repo.store([...docs.values()].map(fromLegacy), new Date(), {
+          writeKey: `migrate:${tenantId}:${i / MOVE_UNIT}`,
+        });
+      }
+    }
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [legacyImportedRuns, legacyFindingsToPages];
 
 /** Applies the migrations this database has not had, in order. Safe to run from several processes at once: each
  * migration's writes are idempotent, and its marker is written after them. */

@@ -5,6 +5,7 @@
  */
 import { createTenant, mintToken } from '../../../src/infra/mongo/tenant-admin';
 import { startHarness, waitForReport, type Harness } from '../../support/harness';
+import { countStored, storedFindings } from '../../support/stored-findings';
 
 jest.setTimeout(90_000);
 
@@ -25,7 +26,7 @@ const finding = (endpointId: string, n: number, over: Record<string, unknown> = 
 });
 
 async function findingCount(tenantId: string): Promise<number> {
-  return h.db.collection('findings').countDocuments({ tenant_id: tenantId });
+  return countStored(h.db, { tenantId });
 }
 
 beforeAll(async () => {
@@ -121,7 +122,7 @@ describe('findings', () => {
     const changed = { ...one, title: 'Renamed by the scanner' };
     const second = await h.request('POST', '/api/v2/findings', { token: a.token, body: { findings: [changed] } });
     expect(second.body).toMatchObject({ created: 0, duplicates: 1, ids: first.body.ids });
-    const stored = await h.db.collection('findings').findOne({ _id: first.body.ids[0] });
+    const stored = (await storedFindings(h.db)).find((f) => f.id === first.body.ids[0]);
     expect(stored?.title).toBe(one.title);
   });
 

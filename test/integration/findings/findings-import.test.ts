@@ -4,7 +4,7 @@
  * refused naming the line and stores nothing; the same weakness found by garak and by promptfoo on one endpoint
  * becomes one report row.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BSON } from 'mongodb';
@@ -12,6 +12,7 @@ import { migrate } from '../../../src/infra/mongo/migrations';
 import { createTenant, mintToken } from '../../../src/infra/mongo/tenant-admin';
 import { startHarness, waitForReport, type Harness } from '../../support/harness';
 import { readPdf } from '../../support/pdf';
+import { countStored, storedFindings } from '../../support/stored-findings';
 
 jest.setTimeout(120_000);
 
@@ -35,7 +36,7 @@ function upload(endpointId: string, raw: string, qs = '', as = token) {
 }
 
 async function countOn(endpointId: string): Promise<number> {
-  return h.db.collection('findings').countDocuments({ endpoint_id: endpointId });
+  return countStored(h.db, { endpointId });
 }
 
 beforeAll(async () => {
@@ -191,11 +192,8 @@ describe('importing scanner files', () => {
     expect(done.body.status).toBe('ready');
     const redirect = await h.request('GET', `/api/v2/reports/${created.body.id}/download`, { token });
     const report = await (await fetch(redirect.headers.get('location')!)).json();
-    const stored = await h.db
-      .collection('findings')
-      .find({ endpoint_id: ep }, { projection: { _id: 1, 'source.tool': 1 } })
-      .toArray();
-    const toolOf = new Map(stored.map((d) => [d._id as unknown as string, d.source.tool as string]));
+    const stored = (await storedFindings(h.db)).filter((f) => f.endpointId === ep);
+    const toolOf = new Map(stored.map((f) => [f.id, f.source?.tool]));
     const rows = (report as { rows: unknown }).rows as {
       category: string;
       finding_ids: string[];
@@ -312,13 +310,23 @@ describe('one hit, one finding', () => {
   });
 });
 
+/** The size of every document in the test's database. */
+async function storedBytes(): Promise<number> {
+  let bytes = 0;
+  for (const { name } of await h.db.listCollections().toArray()) {
+    for await (const doc of h.db.collection(name).find({})) bytes += BSON.calculateObjectSize(doc);
+  }
+  return bytes;
+}
+
 describe('an attempt line built to multiply what is stored', () => {
   const setup = JSON.stringify({
     entry_type: 'start_run setup',
     'transient.run_id': 'amp-run',
     'transient.starttime_iso': '2026-05-01T10:00:00',
   });
-  const text = (c: string) => c.repeat(60_000);
+  // Random text, so that compression cannot hide what is stored.
+  const text = (c: string) => c + randomBytes(45_000).toString('base64');
   const line = (detectors: number) =>
     JSON.stringify({
       entry_type: 'attempt',
@@ -345,14 +353,11 @@ describe('an attempt line built to multiply what is stored', () => {
   it('when one attempt is hit by as many detectors as allowed, then it is one finding and what is stored stays within twice the line', async () => {
     const ep = await endpoint(token, 'Amplifier at the limit');
     const attempt = line(64);
+    const before = await storedBytes();
     const res = await upload(ep, `${setup}\n${attempt}\n`);
     expect(res.body).toMatchObject({ findings: 1, created: 1 });
-    const docs = [
-      ...(await h.db.collection('findings').find({ endpoint_id: ep }).toArray()),
-      ...(await h.db.collection('finding_pages').find({ endpoint_id: ep }).toArray()),
-    ];
-    const stored = docs.reduce((n, d) => n + BSON.calculateObjectSize(d), 0);
-    expect(stored).toBeLessThan(2 * Buffer.byteLength(attempt));
+    // Everything the import added to the database, whatever collection it went to.
+    expect((await storedBytes()) - before).toBeLessThan(2 * Buffer.byteLength(attempt));
   });
 });
 
