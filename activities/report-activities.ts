@@ -24,6 +24,8 @@ export interface ReportActivityDeps {
   tenants: TenantsRepo;
   store: ArtifactStore;
   clock: Clock;
+  /** The tenant's quota of reports queued or running (TenantQuotas): a report that ends gives its slot back. */
+  quotas: { releaseReport(tenantId: string, reportId: string): Promise<void> };
 }
 
 /** Names a report: every activity takes at least this. */
@@ -108,7 +110,7 @@ async function writeJson(store: ArtifactStore, key: string, value: unknown): Pro
  * writes the same keys and makes the same conditional updates. They exchange storage keys, never findings
  * or artifact bytes, because workflow history keeps every payload forever. */
 export function createReportActivities(deps: ReportActivityDeps) {
-  const { reports, findings, tenants, store, clock } = deps;
+  const { reports, findings, tenants, store, clock, quotas } = deps;
 
   async function loadReport(ref: ReportRef): Promise<ReportRecord> {
     const report = await reports.get(ref.tenantId, ref.reportId);
@@ -206,6 +208,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         at,
         expiresAt,
       });
+      await quotas.releaseReport(ref.tenantId, ref.reportId);
       // A retry reads back what the first attempt stored, so the retention workflow gets one deadline.
       const report = await loadReport(ref);
       metricMeter
@@ -223,6 +226,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         { code, message: publicMessage(code, ref.message) },
         clock.now(),
       );
+      await quotas.releaseReport(ref.tenantId, ref.reportId);
       metricMeter.createCounter('reports_failed', '1', 'Reports that ended failed, by error code.').add(1, { code });
     },
   });

@@ -39,6 +39,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { GarakReader } from '../src/domain/importers/garak';
 import { readLines } from '../src/infra/import/line-reader';
+import { fileSource } from '../src/infra/import/byte-source';
 import { importScannerFile, MAX_LINE_BYTES } from '../src/infra/import/scanner-import';
 import { ensureIndexes } from '../src/infra/mongo/database';
 import { MongoFindingsRepo } from '../src/infra/mongo/findings-repo';
@@ -691,21 +692,29 @@ async function importPhase(file: string, dbName: string): Promise<ImportPhaseRes
     const start = process.hrtime.bigint();
     const cpu = process.cpuUsage();
     let checkedAt = start;
-    const result = await importScannerFile(file, { store }, {
-      ...opts,
-      // The last progress report of the check pass comes right after it ends, before the store pass begins.
-      onProgress: (p) => {
-        if (p.phase === 'checking') checkedAt = process.hrtime.bigint();
+    const result = await importScannerFile(
+      await fileSource(file),
+      { store },
+      {
+        ...opts,
+        // The last progress report of the check pass comes right after it ends, before the store pass begins.
+        onProgress: (p) => {
+          if (p.phase === 'checking') checkedAt = process.hrtime.bigint();
+        },
       },
-    });
+    );
     const end = process.hrtime.bigint();
     const cpuMs = cpuMsSince(cpu);
     const maxRssKb = process.resourceUsage().maxRSS;
     const dbMs = Number(dbNs) / 1e6;
-    const storedInDb = await db.collection('findings').countDocuments({ tenant_id: TENANT });
+    const storedInDb = await repo.countStored(TENANT);
 
     const againStart = process.hrtime.bigint();
-    const again = await importScannerFile(file, { store: (batch) => repo.store(batch, new Date()) }, opts);
+    const again = await importScannerFile(
+      await fileSource(file),
+      { store: (batch) => repo.store(batch, new Date()) },
+      opts,
+    );
     const againMs = elapsedMs(againStart);
     const maxRssAfterAgainKb = process.resourceUsage().maxRSS;
     await db.dropDatabase();

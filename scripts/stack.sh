@@ -107,6 +107,8 @@ start_temporal() {
   # half the time.
   # The version check and the UI news feed would reach out to the internet; neither is wanted offline.
   # A personal CLI profile or TEMPORAL_* variables are no business of the stack's own server.
+  # Fairness: tasks on a queue are handed out in turn between the fairness keys they carry (each report and import
+  # workflow carries its tenant), so one tenant's backlog does not hold up another's work.
   local -a args=(
     server start-dev
     --disable-config-file
@@ -119,6 +121,7 @@ start_temporal() {
     --sqlite-pragma synchronous=normal
     --namespace default
     --dynamic-config-value frontend.enableServerVersionCheck=false
+    --dynamic-config-value matching.enableFairness=true
     --ui-disable-news-fetch
     --log-level warn
   )

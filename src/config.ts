@@ -27,8 +27,11 @@ export interface Config {
   render: { chromiumPath: string; concurrency: number; recycleAfter: number; templatesDir: string };
   artifacts: ArtifactsConfig;
   /** Bounds on one scanner file `POST /findings/imports` takes: its bytes, the findings it may give, the
-   * detectors one garak attempt may carry. A file past any of them is refused and nothing is stored. */
-  imports: { maxBytes: number; maxFindings: number; maxDetectors: number };
+   * detectors one garak attempt may carry. A file past any of them is refused and nothing is stored. And how many
+   * imports a worker runs at once. */
+  imports: { maxBytes: number; maxFindings: number; maxDetectors: number; concurrency: number };
+  /** What one tenant may have at once: imports in flight, reports queued or running, findings stored. */
+  quotas: { importsInFlight: number; activeReports: number; storedFindings: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -166,6 +169,12 @@ export function loadConfig(env: Env = process.env): Config {
       maxBytes: p.int(env, 'IMPORT_MAX_BYTES', 512 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
       maxFindings: p.int(env, 'IMPORT_MAX_FINDINGS', 200_000, 1, 10_000_000),
       maxDetectors: p.int(env, 'IMPORT_MAX_DETECTORS', 64, 1, 10_000),
+      concurrency: p.int(env, 'IMPORT_CONCURRENCY', 2, 1, 16),
+    },
+    quotas: {
+      importsInFlight: p.int(env, 'TENANT_MAX_IMPORTS_IN_FLIGHT', 2, 1, 100),
+      activeReports: p.int(env, 'TENANT_MAX_ACTIVE_REPORTS', 20, 1, 10_000),
+      storedFindings: p.int(env, 'TENANT_MAX_STORED_FINDINGS', 5_000_000, 1, 1_000_000_000),
     },
     logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };

@@ -12,6 +12,23 @@ export function renderQueueFor(taskQueue: string): string {
   return `${taskQueue}-render`;
 }
 
+/** The queue imports run on, derived from the workflow's own queue: an import reads a whole file and holds a
+ * worker slot for as long, so imports get slots of their own apart from the report steps. */
+export function importQueueFor(taskQueue: string): string {
+  return `${taskQueue}-import`;
+}
+
+/** Workflow id of an import job: derived from the import id, so starting it twice is harmless. */
+export function importWorkflowId(importId: string): string {
+  return `import-${importId}`;
+}
+
+/** Input of {@link importFindingsWorkflow}: references only; the activities read the staged upload. */
+export interface ImportFindingsInput {
+  tenantId: string;
+  importId: string;
+}
+
 /** Workflow id of a report's generation: derived from the report id, so starting it twice is harmless. */
 export function reportWorkflowId(reportId: string): string {
   return `report-${reportId}`;

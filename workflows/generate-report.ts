@@ -1,6 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
-  ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
   proxyActivities,
@@ -25,6 +24,7 @@ import {
   type ReportProgress,
 } from './contracts';
 import { artifactRetentionWorkflow } from './retention';
+import { describeFailure } from './describe-failure';
 import { activityRetry } from './retry';
 
 const steps = proxyActivities<ReportActivities & SignActivities>({
@@ -46,14 +46,6 @@ async function startRetention(input: RetentionInput): Promise<void> {
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-}
-
-/** Our error code and message carried by a failure, whichever layer it surfaced from. */
-function describeFailure(err: unknown): { code: string; message: string } {
-  let cause: unknown = err;
-  while (cause instanceof ActivityFailure) cause = cause.cause;
-  if (cause instanceof ApplicationFailure && cause.type) return { code: cause.type, message: cause.message };
-  return { code: 'internal', message: cause instanceof Error ? cause.message : String(cause) };
 }
 
 /** Generates one report: collect the findings in scope, build the model, render, sign, store, mark ready.
@@ -112,7 +104,8 @@ export async function generateReportWorkflow(input: GenerateReportInput): Promis
       rows: model.rows,
     };
   } catch (err) {
-    const failure = describeFailure(err);
+    const { code, message } = describeFailure(err);
+    const failure = { code, message };
     progress.stage = 'failed';
     progress.error = failure;
     await steps.markFailed({ ...ref, ...failure });

@@ -1,3 +1,4 @@
 /** Every workflow the worker hosts; the worker bundles this file. */
 export { generateReportWorkflow } from './generate-report';
 export { artifactRetentionWorkflow, retargetRetentionWorkflow } from './retention';
+export { importFindingsWorkflow } from './import-findings';

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'import_invalid'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'unavailable'
   | 'render_failed'
   | 'template_failed'
@@ -51,6 +52,9 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   // A scanner file that cannot be read as the format it claims: the message names the line and the problem.
   import_invalid: { status: 422, retryable: false, expose: true },
   rate_limited: { status: 429, retryable: true, expose: true },
+  // A tenant's quota (imports in flight, reports queued or running, stored findings) is full. The details name the
+  // quota, its limit and, where waiting helps, when to come back; retrying at once cannot help.
+  quota_exceeded: { status: 429, retryable: false, expose: true },
   unavailable: { status: 503, retryable: true, expose: true },
   render_failed: {
     status: 500,

@@ -23,3 +23,15 @@ export function stagingKey(tenantId: string, reportId: string, name: string): st
 export function artifactKey(tenantId: string, reportId: string, format: ReportFormat): string {
   return `${reportPrefix(tenantId, reportId)}artifact/${reportId}.${format}`;
 }
+
+/** The prefix under which an import's upload waits while the import runs: `tenants/<tenant>/imports/<import>/`.
+ * Removed when the import ends. */
+export function importPrefix(tenantId: string, importId: string): string {
+  return `tenants/${segment(tenantId, 'tenant id')}/imports/${segment(importId, 'import id')}/`;
+}
+
+/** Key of part `n` (from 0) of an import's staged upload. */
+export function importPartKey(tenantId: string, importId: string, n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 999_999) throw new Error(`upload part ${n} is out of range`);
+  return `${importPrefix(tenantId, importId)}upload/part-${String(n).padStart(6, '0')}`;
+}

@@ -43,9 +43,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn(appError.message, fields);
     }
     if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="reports"');
+    const after = appError.details?.retry_after_seconds;
     if (appError.code === 'rate_limited' || appError.code === 'unavailable') {
-      const after = appError.details?.retry_after_seconds;
       res.set('Retry-After', typeof after === 'number' ? String(after) : '5');
+    } else if (appError.code === 'quota_exceeded' && typeof after === 'number') {
+      // Only where waiting helps: a quota of things in flight frees itself; stored findings do not.
+      res.set('Retry-After', String(after));
     }
     const expose = ERRORS[appError.code].expose;
     res.status(status).json({

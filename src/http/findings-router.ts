@@ -1,11 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { Router, type Request } from 'express';
+import { Router, type Response } from 'express';
 import type { Clock } from '../../activities/ports';
-import { AppError } from '../domain/errors';
+import { AppError, ERRORS, isErrorCode } from '../domain/errors';
 import type { Endpoint, Finding } from '../domain/finding';
 import { isoTime, parseEndpointInput, parseFindingsBatch, parseRefFilter } from '../domain/finding-input';
 import { isIsoDate } from '../domain/report-request';
@@ -14,14 +9,16 @@ import { isScannerFormat, SCANNER_FORMATS, type ScannerFormat } from '../domain/
 import { isSeverity, SEVERITIES, type Severity } from '../domain/severity';
 import { invalid } from '../domain/validation';
 import type { FindingFilter, StoreResult } from '../infra/mongo/findings-repo';
-import { importScannerFile, type ImportResult, type RunRegister } from '../infra/import/scanner-import';
+import type { ImportJobs } from '../app/import-jobs';
+import type { TenantQuotas } from '../app/tenant-quotas';
+import type { ImportRecord } from '../domain/imports';
 import { stableId } from '../infra/ids';
 import type { Logger } from '../infra/logger';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import { jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
 import { rateLimit, type TokenBuckets } from './rate-limit';
-import { presentEndpoint, presentFinding } from './present';
+import { presentEndpoint, presentFinding, presentImportJob } from './present';
 
 /** Endpoints of a tenant, as the findings API needs them. */
 export interface EndpointsStore {
@@ -44,8 +41,10 @@ export interface FindingsStore {
 export interface FindingsRouterDeps {
   endpointsStore: EndpointsStore;
   findingsStore: FindingsStore;
-  /** The runs each endpoint has had imported. */
-  importedRuns: RunRegister;
+  /** Scanner imports, run as jobs. */
+  importJobs: Pick<ImportJobs, 'start' | 'get' | 'waitFor'>;
+  /** The tenant's quota of stored findings. */
+  quotas: Pick<TenantQuotas, 'checkStored'>;
   tokens: TokenAuthenticator;
   rateLimits: TokenBuckets;
   clock: Clock;
@@ -54,8 +53,6 @@ export interface FindingsRouterDeps {
   bodyLimitBytes: number;
   /** Body limit of `POST /findings` (a batch of up to 1,000 findings with evidence). */
   findingsBodyLimitBytes: number;
-  /** Bounds on a scanner file `POST /findings/imports` takes, and where uploads wait while they are read. */
-  imports: { maxBytes: number; maxFindings: number; maxDetectors: number; uploadDir: string };
 }
 
 function parseSeverities(raw: unknown): Severity[] | undefined {
@@ -89,51 +86,33 @@ function parseFormat(raw: unknown): ScannerFormat | undefined {
   return raw;
 }
 
-function presentImport(r: ImportResult, endpointId: string): Record<string, unknown> {
-  return {
-    endpoint_id: endpointId,
-    format: r.format,
-    tool: r.tool,
-    tool_version: r.toolVersion ?? null,
-    run_id: r.runId ?? null,
-    file_sha256: r.fileSha256,
-    file_bytes: r.bytes,
-    items_read: r.itemsRead,
-    findings: r.findings,
-    created: r.created,
-    duplicates: r.duplicates,
-    ...(r.unmappedProbeModules ? { unmapped_probe_modules: r.unmappedProbeModules } : {}),
-    ...(r.held !== undefined ? { held: r.held } : {}),
-    ...(r.errored !== undefined ? { errored: r.errored } : {}),
-    matched_run: r.matchedRun
-      ? {
-          format: r.matchedRun.format,
-          file_sha256: r.matchedRun.fileSha256,
-          imported_at: r.matchedRun.importedAt.toISOString(),
-          same_file: r.matchedRun.fileSha256 === r.fileSha256,
-          ...(r.matchedRun.legacy ? { legacy: true } : {}),
-        }
-      : null,
-  };
+/** Most seconds `wait` may hold a request open. */
+const MAX_WAIT_SECONDS = 300;
+
+function parseWait(raw: unknown): number {
+  if (raw === undefined) return 0;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !/^\d{1,3}$/.test(raw) || n > MAX_WAIT_SECONDS) {
+    throw invalid('wait', `must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
+  }
+  return n;
+}
+
+/** Answers an import job. A job still going is `202` when just started (`200` when read), with where to follow
+ * it; one that succeeded is `201` when it created findings, else `200`; one that failed answers its error's
+ * status (`422` for a file that cannot be imported), so a pipeline's `curl -f` fails with it. */
+function replyImport(res: Response, r: ImportRecord, started: boolean): void {
+  let status = started ? 202 : 200;
+  if (r.status === 'succeeded') status = started && (r.outcome?.created ?? 0) > 0 ? 201 : 200;
+  else if (r.status === 'failed' && started)
+    status = ERRORS[isErrorCode(r.error?.code) ? r.error!.code : 'internal'].status;
+  res.status(status).location(`/api/v2/findings/imports/${r.id}`).json(presentImportJob(r));
 }
 
 function parseFlag(raw: unknown, field: string): boolean {
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
   throw invalid(field, `must be true or false, found ${JSON.stringify(raw)}`);
-}
-
-/** Copies a request body to a file, refusing it once it passes `maxBytes`. */
-async function spool(req: Request, file: string, maxBytes: number): Promise<void> {
-  let seen = 0;
-  const limit = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      if (seen > maxBytes) done(new AppError('payload_too_large', `the file is larger than ${maxBytes} bytes`));
-      else done(null, chunk);
-    },
-  });
-  await pipeline(req, limit, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
 }
 
 /**
@@ -192,6 +171,7 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
       for (const id of endpointIds) {
         await ownEndpoint(tenantId, id, `findings[${inputs.findIndex((f) => f.endpointId === id)}].endpoint_id`);
       }
+      await deps.quotas.checkStored(tenantId, inputs.length);
       const findings: Finding[] = inputs.map(({ externalId, ...f }) => ({
         ...f,
         // The same finding sent again (by its external id, or else by its content) gets the same id.
@@ -239,29 +219,42 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     const endpoint = await ownEndpoint(tenantId, req.query.endpoint_id, 'endpoint_id');
     const format = parseFormat(req.query.format);
     const includeEvals = parseFlag(req.query.include_evals, 'include_evals');
+    const wait = parseWait(req.query.wait);
     const runStartedAt = req.query.run_started_at;
     if (runStartedAt !== undefined && !isoTime(runStartedAt)) {
       throw invalid('run_started_at', 'must be an ISO 8601 time with a zone, such as "2026-05-02T10:00:00Z"');
     }
-    await fs.mkdir(deps.imports.uploadDir, { recursive: true, mode: 0o700 });
-    const file = path.join(deps.imports.uploadDir, `${randomUUID()}.upload`);
-    try {
-      await spool(req, file, deps.imports.maxBytes);
-      const now = deps.clock.now();
-      const sinks = { store: (batch: Finding[]) => deps.findingsStore.store(batch, now), runs: deps.importedRuns };
-      const result = await importScannerFile(file, sinks, {
+    const started = await deps.importJobs.start(
+      {
         tenantId,
         endpointId: endpoint.id,
         ...(format ? { format } : {}),
-        ...(runStartedAt ? { runStartedAt: String(runStartedAt) } : {}),
+        ...(runStartedAt ? { runStartedAt: isoTime(runStartedAt)!.toISOString() } : {}),
         includeEvals,
-        limits: { maxFindings: deps.imports.maxFindings, maxDetectors: deps.imports.maxDetectors },
-      });
-      deps.logger.info('scanner file imported', { tenant_id: tenantId, ...presentImport(result, endpoint.id) });
-      res.status(result.created > 0 ? 201 : 200).json(presentImport(result, endpoint.id));
-    } finally {
-      await fs.rm(file, { force: true });
-    }
+      },
+      req,
+    );
+    deps.logger.info('scanner import started', {
+      tenant_id: tenantId,
+      import_id: started.id,
+      endpoint_id: endpoint.id,
+      bytes: started.upload.bytes,
+    });
+    const answer = wait > 0 ? ((await deps.importJobs.waitFor(tenantId, started.id, wait)) ?? started) : started;
+    replyImport(res, answer, true);
+  });
+
+  router.get('/findings/imports/:id', requireScope('findings:read'), async (req, res) => {
+    const tenantId = principalOf(res).tenantId;
+    const id = req.params.id;
+    const wait = parseWait(req.query.wait);
+    const found = isId(id, 'imp')
+      ? wait > 0
+        ? await deps.importJobs.waitFor(tenantId, id, wait)
+        : await deps.importJobs.get(tenantId, id)
+      : undefined;
+    if (!found) throw new AppError('not_found', `import ${id} does not exist`);
+    replyImport(res, found, false);
   });
 
   return router;

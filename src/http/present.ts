@@ -1,4 +1,5 @@
 import { toWireScan, type Endpoint, type Finding } from '../domain/finding';
+import type { ImportRecord } from '../domain/imports';
 import { artifactFileName, toWireScope, type ReportRecord } from '../domain/report';
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
@@ -79,5 +80,52 @@ export function presentFinding(f: Finding): Record<string, unknown> {
           ...(f.scan ? toWireScan(f.scan) : {}),
         }
       : null,
+  };
+}
+
+/** The public representation of an import job: where it stands and, once it has succeeded, what it did (the
+ * fields an import answered before it was a job, null until then). */
+export function presentImportJob(r: ImportRecord): Record<string, unknown> {
+  const o = r.outcome;
+  const iso = (d: Date | undefined) => (d ? d.toISOString() : null);
+  return {
+    id: r.id,
+    status: r.status,
+    endpoint_id: r.endpointId,
+    created_at: r.createdAt.toISOString(),
+    started_at: iso(r.startedAt),
+    finished_at: iso(r.finishedAt),
+    progress: {
+      phase: r.progress.phase,
+      bytes_read: r.progress.bytesRead,
+      bytes_total: r.progress.bytesTotal,
+      findings: r.progress.findings,
+    },
+    format: o?.format ?? r.options.format ?? null,
+    tool: o?.tool ?? null,
+    tool_version: o ? (o.toolVersion ?? null) : null,
+    run_id: o ? (o.runId ?? null) : null,
+    file_sha256: r.upload.sha256 || null,
+    file_bytes: r.upload.bytes,
+    items_read: o?.itemsRead ?? null,
+    findings: o?.findings ?? null,
+    created: o?.created ?? null,
+    duplicates: o?.duplicates ?? null,
+    ...(o?.unmappedProbeModules ? { unmapped_probe_modules: o.unmappedProbeModules } : {}),
+    ...(o?.held !== undefined ? { held: o.held } : {}),
+    ...(o?.errored !== undefined ? { errored: o.errored } : {}),
+    matched_run: o?.matchedRun
+      ? {
+          format: o.matchedRun.format,
+          file_sha256: o.matchedRun.fileSha256,
+          imported_at: new Date(o.matchedRun.importedAt).toISOString(),
+          same_file: o.matchedRun.fileSha256 === o.fileSha256,
+          ...(o.matchedRun.legacy ? { legacy: true } : {}),
+        }
+      : null,
+    error: r.error
+      ? { code: r.error.code, message: r.error.message, ...(r.error.line ? { line: r.error.line } : {}) }
+      : null,
+    links: { self: `/api/v2/findings/imports/${r.id}` },
   };
 }

@@ -11,6 +11,7 @@ import { isDuplicateKey } from '../infra/mongo/idempotency-repo';
 import type { Logger } from '../infra/logger';
 import type { ReportWorkflows } from '../infra/temporal/report-workflows';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
+import type { TenantQuotas } from '../app/tenant-quotas';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import { jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
@@ -32,6 +33,9 @@ export interface ReportsRouterDeps {
   logger: Logger;
   newReportId: () => string;
   bodyLimitBytes: number;
+  /** The tenant's quota of reports queued or running: a report takes a slot as it is queued (429 when none is
+   * free) and gives it back when it ends. */
+  quotas: Pick<TenantQuotas, 'takeReport' | 'releaseReport'>;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -84,12 +88,17 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
       attempts: 0,
       ...(regeneratedFrom ? { regeneratedFrom: regeneratedFrom.id } : {}),
     };
+    await deps.quotas.takeReport(report.tenantId, report.id);
     try {
       await deps.reports.insert(report);
     } catch (err) {
-      // A concurrent request with the same Idempotency-Key inserted it first: answer what it made.
+      // A concurrent request with the same Idempotency-Key inserted it first: answer what it made (whose slot
+      // this one shares, given back with it when the report ends).
       const existing = opts.id && isDuplicateKey(err) ? await deps.reports.get(principal.tenantId, opts.id) : undefined;
-      if (!existing) throw err;
+      if (!existing) {
+        await deps.quotas.releaseReport(report.tenantId, report.id);
+        throw err;
+      }
       replyQueued(res, existing, true);
       return;
     }
@@ -101,8 +110,9 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
         title: request.title,
       });
     } catch (err) {
-      // No orphan: a report nobody will ever generate must not be left behind.
+      // No orphan: a report nobody will ever generate must not be left behind, nor hold a slot.
       await deps.reports.deleteQueued(report.tenantId, report.id);
+      await deps.quotas.releaseReport(report.tenantId, report.id);
       throw err;
     }
     await deps.audit.record({
@@ -175,10 +185,12 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
   router.post('/reports/:id/retry', requireScope('reports:generate'), async (req, res) => {
     const principal = principalOf(res);
     const report = await findReport(req, principal.tenantId);
+    if (report.status === 'failed') await deps.quotas.takeReport(principal.tenantId, report.id);
     if (
       report.status !== 'failed' ||
       !(await deps.reports.requeueFailed(principal.tenantId, report.id, deps.clock.now()))
     ) {
+      if (report.status === 'failed') await deps.quotas.releaseReport(principal.tenantId, report.id);
       throw new AppError(
         'report_not_retryable',
         `report ${report.id} is ${report.status}; only a failed report can be retried (regenerate makes a new one)`,
@@ -196,6 +208,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
       // Back to how it was, so the caller's 503 means nothing changed.
       const previous = report.error ?? { code: 'internal', message: 'the report failed' };
       await deps.reports.markFailed(principal.tenantId, report.id, previous, report.failedAt ?? deps.clock.now());
+      await deps.quotas.releaseReport(principal.tenantId, report.id);
       throw err;
     }
     const now = deps.clock.now();

@@ -1,14 +1,22 @@
 import { promises as fs } from 'node:fs';
 import type { Db } from 'mongodb';
-import { loadConfig } from '../config';
+import { Client, Connection } from '@temporalio/client';
+import { ImportJobs } from '../app/import-jobs';
+import { presentImportJob } from '../http/present';
+import { loadConfig, type Config } from '../config';
+import { isoTime } from '../domain/finding-input';
+import { importEnded, type ImportRecord } from '../domain/imports';
+import { newId } from '../infra/ids';
+import { createLogger } from '../infra/logger';
+import { createArtifactStore } from '../infra/storage';
+import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
+import { tenantQuotasOf } from './tenant-quotas';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings } from '../demo/demo-data';
-import type { Finding } from '../domain/finding';
 import { isScannerFormat, SCANNER_FORMATS } from '../domain/importers/types';
-import { importScannerFile, type ImportProgress } from '../infra/import/scanner-import';
+import { fileSource } from '../infra/import/byte-source';
 import { connectDatabase } from '../infra/mongo/database';
 import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
-import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
-import { MongoImportedRuns } from '../infra/mongo/import-runs-repo';
+import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { createEndpoint, createTenant, insertFindings, mintToken } from '../infra/mongo/tenant-admin';
 import { SCOPES, type Scope } from '../infra/mongo/tokens-repo';
 import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-artifact';
@@ -17,9 +25,10 @@ const USAGE = `usage:
   cli seed-demo                         load the demo tenant (once) and print a fresh token as JSON
   cli mint-token <tenant-id> [scopes]   mint a token; scopes comma-separated (default: ${SCOPES.join(',')})
   cli import <file> --tenant <id> --endpoint <id> [--format garak-report|garak-hitlog|promptfoo]
-             [--run-started-at <ISO time>]
-                                        import a garak report/hitlog or promptfoo results into an endpoint
-                                        (a hitlog records no time: its hits are dated at the import)
+             [--run-started-at <ISO time>] [--include-evals true]
+                                        import a garak report/hitlog or promptfoo results into an endpoint as a
+                                        job a worker runs, waiting for it with a progress bar (a hitlog records
+                                        no time: its hits are dated at the import)
   cli verify <file> --jwks <url|file> [--signature <jws> | --signature-file <file>]
                                         check a downloaded PDF or JSON against the published keys only`;
 
@@ -89,51 +98,85 @@ async function verify(args: string[]): Promise<number> {
   return verdict.valid ? 0 : 1;
 }
 
-/** A one-line progress bar on a terminal; a line per quarter of the file otherwise (CI logs). */
-function progressPrinter(): (p: ImportProgress) => void {
+/** A one-line progress bar on a terminal; a line per phase and quarter of the file otherwise (CI logs). */
+function progressPrinter(): (p: ImportRecord['progress']) => void {
   const tty = process.stderr.isTTY;
-  let lastQuarter = -1;
+  let last = '';
   return (p) => {
-    const fraction = p.bytesTotal > 0 ? Math.min(1, p.bytesRead / p.bytesTotal) : 1;
-    const label = p.phase === 'checking' ? 'checking' : 'storing ';
+    const fraction = p.bytesTotal > 0 ? Math.min(1, p.bytesRead / p.bytesTotal) : 0;
+    const label = p.phase.padEnd(9);
     if (tty) {
       const width = 30;
       const done = Math.round(fraction * width);
       process.stderr.write(
         `\r${label} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${p.findings} findings stored`,
       );
-      if (p.phase === 'storing' && fraction >= 1) process.stderr.write('\n');
     } else {
-      const quarter = Math.floor(fraction * 4) + (p.phase === 'storing' ? 5 : 0);
-      if (quarter !== lastQuarter)
+      const step = `${p.phase} ${Math.floor(fraction * 4) * 25}%`;
+      if (step !== last)
         process.stderr.write(`${label} ${(fraction * 100).toFixed(0)}%, ${p.findings} findings stored\n`);
-      lastQuarter = quarter;
+      last = step;
     }
   };
 }
 
-/** Imports a scanner file straight into the database, by the same code the API's import runs. */
-async function importFile(db: Db, args: string[]): Promise<void> {
+/** Imports a scanner file as the API does: staged in the tenant's storage, read and stored by a worker's import
+ * job. Waits for the job with a progress bar, then prints it as the API shows it; exits 1 when it failed. */
+async function importFile(db: Db, config: Config, args: string[]): Promise<number> {
   const { positional, named } = options(args);
   if (positional.length !== 1 || !named.tenant || !named.endpoint) throw new Error(USAGE);
   const format = named.format;
   if (format !== undefined && !isScannerFormat(format)) {
     throw new Error(`--format "${format}" is not one of ${SCANNER_FORMATS.join(', ')}`);
   }
+  const runStartedAt = named['run-started-at'];
+  if (runStartedAt !== undefined && !isoTime(runStartedAt)) {
+    throw new Error(`--run-started-at "${runStartedAt}" is not an ISO 8601 time with a zone`);
+  }
   const endpoints = new MongoEndpointsRepo(db);
   if (!(await endpoints.get(named.tenant, named.endpoint))) {
     throw new Error(`endpoint ${named.endpoint} is not an endpoint of tenant ${named.tenant}`);
   }
-  const findings = new MongoFindingsRepo(db);
-  const sinks = { store: (batch: Finding[]) => findings.store(batch, new Date()), runs: new MongoImportedRuns(db) };
-  const result = await importScannerFile(positional[0], sinks, {
-    tenantId: named.tenant,
-    endpointId: named.endpoint,
-    ...(format ? { format } : {}),
-    ...(named['run-started-at'] ? { runStartedAt: named['run-started-at'] } : {}),
-    onProgress: progressPrinter(),
-  });
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const logger = createLogger(config.logLevel, { service: 'cli' });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    const clock = { now: () => new Date() };
+    const jobs = new ImportJobs({
+      imports: new MongoImportsRepo(db),
+      workflows: new TemporalImportWorkflows(
+        new Client({ connection, namespace: config.temporal.namespace }),
+        config.temporal.taskQueue,
+      ),
+      store: await createArtifactStore(config, logger),
+      quotas: tenantQuotasOf(db, config.quotas, clock),
+      clock,
+      newImportId: () => newId('imp'),
+      maxBytes: config.imports.maxBytes,
+    });
+    const source = await fileSource(positional[0]);
+    const started = await jobs.start(
+      {
+        tenantId: named.tenant,
+        endpointId: named.endpoint,
+        ...(format ? { format } : {}),
+        ...(runStartedAt ? { runStartedAt: isoTime(runStartedAt)!.toISOString() } : {}),
+        includeEvals: named['include-evals'] === 'true',
+      },
+      source.chunks(),
+    );
+    process.stderr.write(`import ${started.id} started (${started.upload.bytes} bytes staged)\n`);
+    const print = progressPrinter();
+    let record = started;
+    while (!importEnded(record.status)) {
+      record = (await jobs.waitFor(named.tenant, started.id, 1)) ?? record;
+      print(record.progress);
+    }
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    process.stdout.write(`${JSON.stringify(presentImportJob(record))}\n`);
+    return record.status === 'succeeded' ? 0 : 1;
+  } finally {
+    await connection.close();
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -147,7 +190,7 @@ async function main(argv: string[]): Promise<void> {
   const { client, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   try {
     if (command === 'seed-demo') await seedDemo(db);
-    else if (command === 'import') await importFile(db, args);
+    else if (command === 'import') process.exitCode = await importFile(db, config, args);
     else await mint(db, args[0], args[1]);
   } finally {
     await client.close();

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -15,7 +16,7 @@ import { MongoIdempotencyKeys } from '../infra/mongo/idempotency-repo';
 import { connectDatabase } from '../infra/mongo/database';
 import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
 import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
-import { MongoImportedRuns } from '../infra/mongo/import-runs-repo';
+import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
@@ -25,7 +26,10 @@ import { publishedJwks } from '../infra/signing/artifact-signers';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
 import { createArtifactStore } from '../infra/storage';
 import { settleCallContext } from '../infra/temporal/deadline-calls';
+import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
+import { ImportJobs } from '../app/import-jobs';
+import { tenantQuotasOf } from './tenant-quotas';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
 
 async function main(): Promise<void> {
@@ -50,15 +54,28 @@ async function main(): Promise<void> {
 
   const reports = new MongoReportsRepo(db);
   const findings = new MongoFindingsRepo(db);
+  const clock = { now: () => new Date() };
+  const store = await createArtifactStore(config, logger);
+  const quotas = tenantQuotasOf(db, config.quotas, clock, findings);
+  // Uploads are staged in the artifact store now; a local spool left by an older version is removed.
+  await fs.rm(path.join(config.dataDir, 'uploads'), { recursive: true, force: true });
   const app = createApp({
     reports,
     findings,
     findingsStore: findings,
-    importedRuns: new MongoImportedRuns(db),
+    importJobs: new ImportJobs({
+      imports: new MongoImportsRepo(db),
+      workflows: new TemporalImportWorkflows(temporal, config.temporal.taskQueue),
+      store,
+      quotas,
+      clock,
+      newImportId: () => newId('imp'),
+      maxBytes: config.imports.maxBytes,
+    }),
+    quotas,
     endpointsStore: new MongoEndpointsRepo(db),
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: config.http.findingsBodyLimitBytes,
-    imports: { ...config.imports, uploadDir: path.join(config.dataDir, 'uploads') },
     tokens: rememberTokens(new MongoTokensRepo(db), config.http.authCacheTtlMs),
     audit: new MongoAuditLog(db),
     workflows: new TemporalReportWorkflows(temporal, config.temporal.taskQueue),
@@ -70,9 +87,9 @@ async function main(): Promise<void> {
     metrics: new ApiMetrics(),
     presignedDownloads: config.artifacts.s3?.presignedDownloads ?? false,
     rateLimits: new TokenBuckets(config.http.rateLimitPerMinute, config.http.rateLimitBurst),
-    store: await createArtifactStore(config, logger),
+    store,
     links: new DownloadLinks(secret, config.http.publicBaseUrl, config.downloads.ttlSeconds),
-    clock: { now: () => new Date() },
+    clock,
     logger,
     newReportId: () => newId('rpt'),
     bodyLimitBytes: config.http.bodyLimitBytes,

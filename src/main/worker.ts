@@ -6,6 +6,8 @@ import { createLogger } from '../infra/logger';
 import { MongoAuditLog } from '../infra/mongo/audit-repo';
 import { connectDatabase } from '../infra/mongo/database';
 import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
+import { MongoImportedRuns } from '../infra/mongo/import-runs-repo';
+import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { ChromiumPdfRenderer } from '../infra/render/chromium-pdf-renderer';
@@ -19,6 +21,9 @@ import { reconcileQueuedReports } from '../infra/temporal/reconciler';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
 import { createReportWorkers } from '../infra/temporal/workers';
+import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
+import { reconcileImports } from '../app/import-jobs';
+import { tenantQuotasOf } from './tenant-quotas';
 
 /** How often the worker looks for queued reports whose workflow never started, and for writes of findings cut
  * short and never finished. */
@@ -56,7 +61,10 @@ async function main(): Promise<void> {
   if (jws.created) logger.warn('generated a JSON signing key for this machine', { kid: jws.keys.current.kid });
   const reports = new MongoReportsRepo(db);
   const findings = new MongoFindingsRepo(db);
+  const imports = new MongoImportsRepo(db);
   const clock = { now: () => new Date() };
+  const quotas = tenantQuotasOf(db, config.quotas, clock, findings);
+  const store = await createArtifactStore(config, logger);
   const client = new Client({
     connection: await Connection.connect({ address: config.temporal.address }),
     namespace: config.temporal.namespace,
@@ -69,7 +77,7 @@ async function main(): Promise<void> {
     reports,
     findings,
     tenants: new MongoTenantsRepo(db),
-    store: await createArtifactStore(config, logger),
+    store,
     audit: new MongoAuditLog(db),
     retentionSignals: new TemporalRetention(client, config.temporal.taskQueue),
     clock,
@@ -82,6 +90,14 @@ async function main(): Promise<void> {
       jwksUrl: `${config.http.publicBaseUrl}/.well-known/jwks.json`,
     },
     renderConcurrency: config.render.concurrency,
+    quotas,
+    imports: {
+      repo: imports,
+      findings,
+      runs: new MongoImportedRuns(db),
+      limits: { maxFindings: config.imports.maxFindings, maxDetectors: config.imports.maxDetectors },
+      concurrency: config.imports.concurrency,
+    },
   });
   logger.info('worker running', { taskQueue: config.temporal.taskQueue, renderConcurrency: config.render.concurrency });
   const reconcile = {
@@ -94,6 +110,13 @@ async function main(): Promise<void> {
     reconcileQueuedReports(reconcile).catch((err: unknown) =>
       logger.warn('reconciling queued reports failed', { error: String(err) }),
     );
+    reconcileImports({
+      imports,
+      workflows: new TemporalImportWorkflows(client, config.temporal.taskQueue),
+      store,
+      quotas,
+      clock,
+    }).catch((err: unknown) => logger.warn('reconciling waiting imports failed', { error: String(err) }));
     findings
       .releaseAbandonedWrites(new Date(clock.now().getTime() - ABANDONED_WRITE_MS))
       .then((n) => n > 0 && logger.warn('released the claims of abandoned writes of findings', { writes: n }))

@@ -167,8 +167,10 @@ describe('the built service, run as processes', () => {
     expect(result).toMatchObject({ format: 'garak-report', tool: 'garak' });
     expect(result.findings).toBeGreaterThan(0);
     expect(result.created).toBe(result.findings);
-    // Not a terminal: the progress goes to stderr as lines, ending at 100% of the storing pass.
-    expect(imported.stderr).toMatch(/storing +100%/);
+    expect(result).toMatchObject({ status: 'succeeded', error: null });
+    // Not a terminal: the progress of the job goes to stderr as lines, ending when it is done.
+    expect(imported.stderr).toMatch(/^import imp_\d{4}_\w+ started/);
+    expect(imported.stderr).toMatch(/done +100%, \d+ findings stored\n$/);
 
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const created = await fetch(`${base}/api/v2/reports`, {
@@ -217,10 +219,10 @@ describe('the built service, run as processes', () => {
       body,
       duplex: 'half',
     } as RequestInit);
-    expect(res.status).toBe(201);
-    // Every line read; a hitlog's lines of one attempt are one finding.
-    const attempts = new Set(lines.map((l) => (JSON.parse(l) as { attempt_id: string }).attempt_id));
-    expect(await res.json()).toMatchObject({ items_read: lines.length, findings: attempts.size });
+    // The upload arrived whole and its import job was started, for a worker to run.
+    expect(res.status).toBe(202);
+    const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+    expect(await res.json()).toMatchObject({ status: 'queued', file_bytes: bytes, error: null });
     expect(await server.waitForExit(20_000)).toEqual({ code: 0, signal: null });
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });

@@ -73,6 +73,8 @@ let tenants: MongoTenantsRepo;
 let pdf: ChromiumPdfRenderer;
 let jwsKeys: JwsKeyRing;
 const signals = new RecordingRetentionSignals();
+/** Report slots are the quotas' business, not these activities'. */
+const NO_QUOTAS = { releaseReport: () => Promise.resolve() };
 let activities: ReturnType<typeof buildActivities>;
 
 /** The activities exactly as src/infra/temporal/workers.ts registers them, on the real adapters. */
@@ -84,7 +86,7 @@ function buildActivities(deps: {
   const findings = new MongoFindingsRepo(db);
   const audit = new MongoAuditLog(db);
   return {
-    ...createReportActivities({ reports, findings, tenants, store, clock }),
+    ...createReportActivities({ reports, findings, tenants, store, clock, quotas: NO_QUOTAS }),
     ...createSignActivities({
       store,
       reports,

@@ -39,6 +39,11 @@ import { S3ArtifactStore } from '../../src/infra/storage/s3-artifact-store';
 import { TemporalReportWorkflows, type ReportWorkflows } from '../../src/infra/temporal/report-workflows';
 import { TemporalRetention } from '../../src/infra/temporal/retention-workflows';
 import { createReportWorkers } from '../../src/infra/temporal/workers';
+import { TemporalImportWorkflows } from '../../src/infra/temporal/import-workflows';
+import { MongoImportsRepo } from '../../src/infra/mongo/imports-repo';
+import { ImportJobs } from '../../src/app/import-jobs';
+import type { QuotaLimits } from '../../src/app/tenant-quotas';
+import { tenantQuotasOf } from '../../src/main/tenant-quotas';
 import { freshDatabase, s3Env, stackEnv, uniqueSuffix } from './stack';
 
 /** A response as the tests look at it. */
@@ -122,6 +127,8 @@ export async function startHarness(
     importMaxBytes?: number;
     importMaxFindings?: number;
     importMaxDetectors?: number;
+    /** The tenants' quotas; the defaults of the configuration unless a test is about them. */
+    quotas?: Partial<QuotaLimits>;
   } = {},
 ): Promise<Harness> {
   const env = stackEnv();
@@ -138,9 +145,17 @@ export async function startHarness(
   const reports = new MongoReportsRepo(db);
   const findings = new MongoFindingsRepo(db);
   const tenants = new MongoTenantsRepo(db);
+  const imports = new MongoImportsRepo(db);
+  const quotaLimits: QuotaLimits = {
+    importsInFlight: 2,
+    activeReports: 20,
+    storedFindings: 5_000_000,
+    ...opts.quotas,
+  };
   const audit = new MongoAuditLog(db);
   const retention = new TemporalRetention(temporal, taskQueue);
   const clock = { now: () => new Date() };
+  const quotas = tenantQuotasOf(db, quotaLimits, clock, findings);
   // Listen first: signed links are minted against the real address, known only once the port is bound.
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -179,6 +194,14 @@ export async function startHarness(
       signers: { pdf: new PdfSigner(identity), json: jwsSigner(jwsKeys) },
       signerInfo: { subject: identity.subject, keyId: identity.keyId, jwksUrl: `${baseUrl}/.well-known/jwks.json` },
       renderConcurrency: 2,
+      quotas,
+      imports: {
+        repo: imports,
+        findings,
+        runs: new MongoImportedRuns(db),
+        limits: { maxFindings: opts.importMaxFindings ?? 200_000, maxDetectors: opts.importMaxDetectors ?? 64 },
+        concurrency: 2,
+      },
     });
     const running = workers.map((w: Worker) => w.run());
     closers.push(async () => {
@@ -194,16 +217,19 @@ export async function startHarness(
     reports,
     findings,
     findingsStore: findings,
-    importedRuns: new MongoImportedRuns(db),
+    importJobs: new ImportJobs({
+      imports,
+      workflows: new TemporalImportWorkflows(temporal, taskQueue),
+      store,
+      quotas,
+      clock,
+      newImportId: () => newId('imp'),
+      maxBytes: opts.importMaxBytes ?? 64 * 1024 * 1024,
+    }),
+    quotas,
     endpointsStore: new MongoEndpointsRepo(db),
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: opts.findingsBodyLimitBytes ?? 4 * 1024 * 1024,
-    imports: {
-      maxBytes: opts.importMaxBytes ?? 64 * 1024 * 1024,
-      maxFindings: opts.importMaxFindings ?? 200_000,
-      maxDetectors: opts.importMaxDetectors ?? 64,
-      uploadDir: path.join(env.dataDir, `uploads-${uniqueSuffix()}`),
-    },
     tokens: new MongoTokensRepo(db),
     audit,
     tenants,

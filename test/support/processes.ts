@@ -463,7 +463,7 @@ export interface PresentedReport {
 export class ReportsApi {
   constructor(
     readonly baseUrl: string,
-    private readonly token: string,
+    readonly token: string,
   ) {}
 
   private get auth(): Record<string, string> {

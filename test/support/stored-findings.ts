@@ -35,3 +35,16 @@ export async function countStored(db: Db, where: { tenantId?: string; endpointId
       (where.endpointId === undefined || f.endpointId === where.endpointId),
   ).length;
 }
+
+/** How many finding copies the pages of a tenant or endpoint hold, each copy counted: equal to
+ * {@link countStored} unless a finding was written twice. */
+export async function countCopies(db: Db, where: { tenantId?: string; endpointId?: string }): Promise<number> {
+  const pages = await db.collection<{ t: string; e: string; n: number }>(DAY_PAGES).find({}).toArray();
+  return pages
+    .filter(
+      (p) =>
+        (where.tenantId === undefined || p.t === where.tenantId) &&
+        (where.endpointId === undefined || p.e === where.endpointId),
+    )
+    .reduce((sum, p) => sum + p.n, 0);
+}

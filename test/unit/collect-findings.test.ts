@@ -84,7 +84,14 @@ function activities(findings: FindingsRepo) {
     deletePrefix: async () => 0,
   };
   const tenants = { get: async () => undefined } as unknown as TenantsRepo;
-  const acts = createReportActivities({ reports, findings, tenants, store, clock: { now: () => new Date() } });
+  const acts = createReportActivities({
+    reports,
+    findings,
+    tenants,
+    store,
+    clock: { now: () => new Date() },
+    quotas: { releaseReport: () => Promise.resolve() },
+  });
   return { acts, stored, report };
 }
 

@@ -2,6 +2,7 @@ import { normaliseCategory } from '../crosswalk';
 import type { FrameworkRef, ScanEvidence } from '../finding';
 import type { Severity } from '../severity';
 import { isPlainObject } from '../validation';
+import { PromptfooHead, checkVersion, headOfDocument, short, summaryOf, type PromptfooSummary } from './promptfoo-head';
 import { importError, type ImportedFinding, type RunFacts } from './types';
 import { weakness, weaknessFingerprint, type Weakness } from './weaknesses';
 
@@ -155,17 +156,6 @@ export function plainEval() {
   );
 }
 
-interface Summary {
-  runId?: string;
-  toolVersion?: string;
-  detectedAt: string;
-  results: unknown[];
-  /** JSON path of the results array, for messages. */
-  path: string;
-  /** Whether the file's config has a `redteam` section. */
-  redteamConfig: boolean;
-}
-
 /** A result's fields once checked. */
 interface Result {
   index: number;
@@ -196,149 +186,115 @@ interface Target {
 }
 
 /**
- * Reads a promptfoo results file (`promptfoo eval -o out.json` or `promptfoo redteam run -o out.json`) that
- * the caller has already parsed as JSON, and returns the findings in it with facts about the run. Pure.
+ * Reads promptfoo results (`promptfoo eval -o out.json` or `promptfoo redteam run -o out.json`) one result at a
+ * time, for a caller that streams the file: pure, and holding nothing that grows with the file. Read a file twice:
+ * first without a summary, to check it ({@link selects} the results array, {@link result} each result, and the
+ * head's values through {@link head}; {@link end} then checks the head, throws the first bad result if any, and
+ * says what the file holds), then with the summary the first read gave, to have each result's finding.
  *
  * A result is a finding when the attack worked (`success: false`), unless promptfoo says the test errored
  * (`failureReason: 2`). Red-team results map through their plugin id to a weakness of weaknesses.ts, so they
  * merge with garak's findings of the same weakness; an unknown plugin keeps its own category and the
  * fingerprint `promptfoo:<plugin>`. Results with no red-team plugin are plain eval checks: a failed
  * `moderation` assertion is harmful content, any other failed check becomes category `failed_eval`, severity
- * low, fingerprint `promptfoo:eval:<test description, or the failed assertion>`.
+ * low, fingerprint `promptfoo:eval:<test description, or the failed assertion>`. A file with no red-team plugin
+ * or strategy anywhere (and no red-team config) is a plain eval, refused unless `includeEvals`.
  *
  * Only the version 3 layout promptfoo writes (`results.results`) is read; the bare summary object (version,
  * timestamp, results) is accepted too. Anything else is an `import_invalid` error naming the JSON path.
  */
+export class PromptfooReader {
+  /** The file's head, as the caller's reader passes its values by (first read). */
+  readonly head = new PromptfooHead();
+  private resultsPath: string | undefined;
+  private firstError: unknown;
+  private itemsRead = 0;
+  private findings = 0;
+  private held = 0;
+  private errored = 0;
+  private redteam = false;
+
+  constructor(
+    private readonly options: PromptfooOptions = {},
+    private readonly summary?: PromptfooSummary,
+  ) {}
+
+  /** Whether the array at `path` holds the results (the first such array; a second is an error). A layout
+   * version already read that is not 3 is refused here, before any result is read. */
+  selects(path: readonly string[]): boolean {
+    if (!PromptfooHead.isResults(path)) return false;
+    if (this.resultsPath !== undefined) throw importError(0, `${path.join('.')}: a second array of results`);
+    this.resultsPath = path.join('.');
+    const version = path.length === 1 ? this.head.rootVersion : this.head.innerVersion;
+    if (!this.summary && version.kind !== 'missing') checkVersion(version, path.length === 1 ? '' : 'results.');
+    return true;
+  }
+
+  /** Reads the result at `index` of the results array: its finding when the reader has a summary (undefined for
+   * a result that is not one); checked and counted otherwise, a bad one kept to throw at {@link end}, after the
+   * head is checked. */
+  result(raw: unknown, index: number): ImportedFinding | undefined {
+    // Past a bad result nothing more is learnt from the rest but the head, which the caller goes on reading.
+    if (this.firstError !== undefined) return undefined;
+    const path = `${this.resultsPath ?? this.summary?.path ?? 'results.results'}[${index}]`;
+    let result: Result;
+    try {
+      result = readResult(raw, index, path);
+    } catch (err) {
+      if (this.summary) throw err;
+      this.firstError ??= err;
+      return undefined;
+    }
+    this.itemsRead++;
+    const target = targetOf(result);
+    if (target.plugin || target.strategy) this.redteam = true;
+    if (result.success) this.held++;
+    else if (result.failureReason === 2) this.errored++;
+    else {
+      this.findings++;
+      if (this.summary) return toFinding(result, target, this.summary);
+    }
+    return undefined;
+  }
+
+  /** Ends the read: checks the head (first read), throws the first bad result, refuses a plain eval unless asked
+   * for, and says what the file holds. */
+  end(): { summary: PromptfooSummary; facts: PromptfooRunFacts } {
+    const summary = this.summary ?? summaryOf(this.head);
+    if (this.firstError !== undefined) throw this.firstError;
+    if (!this.redteam && !summary.redteamConfig && !this.options.includeEvals && this.itemsRead > 0) {
+      throw plainEval();
+    }
+    const facts: PromptfooRunFacts = {
+      tool: 'promptfoo',
+      ...(summary.toolVersion ? { toolVersion: summary.toolVersion } : {}),
+      ...(summary.runId ? { runId: summary.runId } : {}),
+      itemsRead: this.itemsRead,
+      findings: this.findings,
+      held: this.held,
+      errored: this.errored,
+    };
+    return { summary, facts };
+  }
+}
+
+/** Reads a promptfoo results file already parsed whole (see {@link PromptfooReader}) and returns its findings
+ * with facts about the run. Pure. */
 export function parsePromptfooResults(
   doc: unknown,
   options: PromptfooOptions = {},
 ): { findings: ImportedFinding[]; facts: PromptfooRunFacts } {
-  const summary = readSummary(doc);
+  const summary = summaryOf(headOfDocument(doc));
+  const reader = new PromptfooReader(options, summary);
+  const results = (
+    summary.path === 'results' ? (doc as Obj).results : ((doc as Obj).results as Obj).results
+  ) as unknown[];
   const findings: ImportedFinding[] = [];
-  let held = 0;
-  let errored = 0;
-  let redteam = summary.redteamConfig;
-  for (let index = 0; index < summary.results.length; index++) {
-    const result = readResult(summary.results[index], index, `${summary.path}[${index}]`);
-    const target = targetOf(result);
-    if (target.plugin || target.strategy) redteam = true;
-    if (result.success) held++;
-    else if (result.failureReason === 2) errored++;
-    else findings.push(toFinding(result, target, summary));
-  }
-  if (!redteam && !options.includeEvals && summary.results.length > 0) throw plainEval();
-  const facts: PromptfooRunFacts = {
-    tool: 'promptfoo',
-    ...(summary.toolVersion ? { toolVersion: summary.toolVersion } : {}),
-    ...(summary.runId ? { runId: summary.runId } : {}),
-    itemsRead: summary.results.length,
-    findings: findings.length,
-    held,
-    errored,
-  };
-  return { findings, facts };
-}
-
-function readSummary(doc: unknown): Summary {
-  if (!isPlainObject(doc)) {
-    throw importError(
-      0,
-      `not a promptfoo results file: the top level is ${kind(doc)}; expected an object with evalId and results`,
-    );
-  }
-  if ('entry_type' in doc) {
-    throw importError(
-      0,
-      'this looks like a garak report (it has entry_type), not promptfoo results; import it as garak-report',
-    );
-  }
-  if ('probe' in doc && 'detector' in doc) {
-    throw importError(
-      0,
-      'this looks like a garak hitlog (it has probe and detector), not promptfoo results; import it as garak-hitlog',
-    );
-  }
-  if ('runs' in doc || (typeof doc.$schema === 'string' && /sarif/i.test(doc.$schema))) {
-    throw importError(
-      0,
-      "this is a SARIF file; SARIF is not imported: give promptfoo's own JSON (promptfoo eval -o out.json)",
-    );
-  }
-  // The summary on its own (what promptfoo's Node API returns) has the same fields, one level up.
-  const bare = Array.isArray(doc.results) && 'timestamp' in doc && 'version' in doc;
-  const prefix = bare ? '' : 'results.';
-  let summary: Obj;
-  if (bare) {
-    summary = doc;
-  } else if (doc.results === undefined) {
-    throw importError(
-      0,
-      'results: missing; a promptfoo results file (promptfoo eval -o out.json) has evalId and results',
-    );
-  } else if (!isPlainObject(doc.results)) {
-    throw importError(
-      0,
-      `results: expected an object holding version, timestamp and results, found ${kind(doc.results)}`,
-    );
-  } else {
-    summary = doc.results;
-  }
-
-  if ('outputs' in summary && !('results' in summary)) {
-    throw importError(
-      0,
-      `${prefix}outputs: this is the layout promptfoo's documentation sketches, not what promptfoo writes; a file from promptfoo eval -o out.json has ${prefix}results (version 3)`,
-    );
-  }
-  const version = summary.version;
-  if (version === undefined) throw importError(0, `${prefix}version: missing; expected 3`);
-  if (version !== 3) {
-    throw importError(
-      0,
-      `${prefix}version: ${JSON.stringify(version)} is not supported; only version 3 (written by current promptfoo) is imported: run the eval again, or export it again, with a current promptfoo`,
-    );
-  }
-  if (summary.results === undefined) throw importError(0, `${prefix}results: missing; expected the array of results`);
-  if (!Array.isArray(summary.results)) {
-    throw importError(0, `${prefix}results: expected an array of results, found ${kind(summary.results)}`);
-  }
-
-  const detectedAt = readTimestamp(summary.timestamp, `${prefix}timestamp`);
-  let runId: string | undefined;
-  if (!bare) {
-    if (doc.evalId !== undefined && doc.evalId !== null && typeof doc.evalId !== 'string') {
-      throw importError(0, `evalId: expected a string or null, found ${kind(doc.evalId)}`);
-    }
-    runId = typeof doc.evalId === 'string' && doc.evalId.trim() !== '' ? doc.evalId.trim() : undefined;
-  }
-  // `metadata.promptfooVersion` is the tool's version; `results.version` is the layout's, and is not it.
-  const meta = isPlainObject(doc.metadata) ? doc.metadata : {};
-  const toolVersion = nonEmpty(meta.promptfooVersion);
-  const redteamConfig = isPlainObject(doc.config) && isPlainObject(doc.config.redteam);
-  return { runId, toolVersion, detectedAt, results: summary.results, path: `${prefix}results`, redteamConfig };
-}
-
-function readTimestamp(value: unknown, path: string): string {
-  if (value === undefined || value === null)
-    throw importError(0, `${path}: missing; expected the ISO 8601 time of the run`);
-  const iso = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-  const m = typeof value === 'string' ? iso.exec(value.trim()) : null;
-  // Date rolls 30 February over into March; a time the calendar does not have is a corrupt file, not a date.
-  const [year, month, day, hour, minute, second] = m ? [1, 2, 3, 4, 5, 7].map((i) => Number(m[i] ?? 0)) : [];
-  const real =
-    m !== null &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= new Date(Date.UTC(year, month, 0)).getUTCDate() &&
-    hour < 24 &&
-    minute < 60 &&
-    second < 60;
-  const at = real ? new Date(m[0]) : undefined;
-  if (!at || Number.isNaN(at.getTime())) {
-    throw importError(0, `${path}: ${short(value)} is not an ISO 8601 time such as "2026-03-04T09:12:44.512Z"`);
-  }
-  return at.toISOString();
+  results.forEach((raw, index) => {
+    const f = reader.result(raw, index);
+    if (f) findings.push(f);
+  });
+  return { findings, facts: reader.end().facts };
 }
 
 function readResult(raw: unknown, index: number, path: string): Result {
@@ -419,7 +375,7 @@ function object(parent: Obj, field: string, path: string): Obj {
   return v;
 }
 
-function toFinding(r: Result, target: Target, summary: Summary): ImportedFinding {
+function toFinding(r: Result, target: Target, summary: PromptfooSummary): ImportedFinding {
   const strategy = target.strategy;
   const scan: ScanEvidence = {};
   if (target.plugin) scan.plugin = target.plugin;
@@ -632,9 +588,4 @@ function kind(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   return `${typeof value === 'string' ? 'a string' : `a ${typeof value}`} ${short(value)}`;
-}
-
-function short(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return clip(text, 60);
 }

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
 import type { Finding } from '../../domain/finding';
 import { MAX_EVIDENCE_CHARS } from '../../domain/finding-input';
-import { checkDeclaredFormat, detectScannerFormat, stripBom } from '../../domain/importers/detect';
+import { checkDeclaredFormat, detectScannerFormat } from '../../domain/importers/detect';
 import { GARAK_MAX_DETECTORS, GarakReader } from '../../domain/importers/garak';
 import { HitMerger } from '../../domain/importers/merge-hits';
-import { parsePromptfooResults } from '../../domain/importers/promptfoo';
+import { PromptfooReader } from '../../domain/importers/promptfoo';
 import {
   importError,
   type ImportedFinding,
@@ -14,21 +13,23 @@ import {
   type ScannerFormat,
 } from '../../domain/importers/types';
 import { keyId } from '../ids';
+import { headOf, type ByteSource } from './byte-source';
 import { readLines } from './line-reader';
+import { readPromptfooStream } from './promptfoo-stream';
 
 /** Bytes read to recognise a file's format. */
 const HEAD_BYTES = 64 * 1024;
 /** Longest JSON line accepted from garak (a line holds every generation of one attempt). */
 export const MAX_LINE_BYTES = 32 * 1024 * 1024;
-/** promptfoo writes one JSON document, which has to be parsed whole: files past this are refused. */
-export const MAX_PROMPTFOO_BYTES = 256 * 1024 * 1024;
+/** Deepest nesting accepted in a promptfoo file: its results nest a handful of levels. */
+const MAX_JSON_DEPTH = 256;
 /** Findings stored per write. */
 const BATCH = 1_000;
 /** Most findings one import may hold unless configured otherwise (IMPORT_MAX_FINDINGS). */
 export const DEFAULT_MAX_FINDINGS = 200_000;
 
-/** Stores a batch of findings and says how many were new. */
-export type StoreFindings = (batch: Finding[]) => Promise<{ created: number; duplicates: number }>;
+/** Stores a batch of findings (numbered from 0 in file order) and says how many were new. */
+export type StoreFindings = (batch: Finding[], batchNo: number) => Promise<{ created: number; duplicates: number }>;
 
 /** A run as the register of imported runs names it. */
 export type RunRef = Pick<ImportedRun, 'tenantId' | 'endpointId' | 'tool' | 'runKey'>;
@@ -52,6 +53,8 @@ export interface ImportProgress {
   bytesRead: number;
   bytesTotal: number;
   findings: number;
+  /** Batches handed to storage so far. */
+  batches: number;
 }
 
 /** What an import did. */
@@ -61,6 +64,8 @@ export interface ImportResult extends RunFacts {
   bytes: number;
   created: number;
   duplicates: number;
+  /** How many batches the store pass wrote. */
+  batches: number;
   /** garak: probe modules this service has no weakness for (see GarakRunFacts). */
   unmappedProbeModules?: string[];
   /** promptfoo: results where the model held, and results whose test errored; neither is a finding. */
@@ -91,6 +96,9 @@ export interface ImportOptions {
   /** Import a plain promptfoo eval too (its failed checks as `failed_eval` findings); refused otherwise. */
   includeEvals?: boolean;
   limits?: Partial<ImportLimits>;
+  /** Called once the check pass has read the whole file, before anything is stored: may refuse the import
+   * (a tenant whose stored findings would pass its quota). */
+  beforeStore?: (facts: RunFacts) => Promise<void>;
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -137,27 +145,16 @@ function clip(text: string): string {
   return text.slice(0, MAX_EVIDENCE_CHARS - note.length) + note;
 }
 
-async function readHead(path: string): Promise<string> {
-  const handle = await fs.open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Reads a garak file once, handing each finding and its line to `each`; counts bytes for progress. */
 async function readGarak(
-  path: string,
+  source: ByteSource,
   reader: GarakReader,
   withPassOver: boolean,
   onChunk: (chunk: Buffer) => void,
   each: (f: ImportedFinding, lineNo: number) => Promise<void> | void,
 ): Promise<RunFacts> {
   async function* counted(): AsyncGenerator<Buffer> {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    for await (const chunk of source.chunks()) {
       onChunk(chunk);
       yield chunk;
     }
@@ -172,28 +169,6 @@ async function readGarak(
   return reader.end();
 }
 
-/** Reads a promptfoo file whole (it is one JSON document), hashing the same bytes it parses. */
-async function readPromptfoo(
-  path: string,
-  size: number,
-  includeEvals: boolean,
-): Promise<{ findings: ImportedFinding[]; facts: RunFacts; sha256: string }> {
-  if (size > MAX_PROMPTFOO_BYTES) {
-    throw importError(
-      0,
-      `promptfoo results are read whole; this file is over ${MAX_PROMPTFOO_BYTES / 1024 / 1024} MiB`,
-    );
-  }
-  const bytes = await fs.readFile(path);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(stripBom(bytes.toString('utf8')));
-  } catch (err) {
-    throw importError(0, `not valid JSON (${(err as Error).message})`);
-  }
-  return { ...parsePromptfooResults(doc, { includeEvals }), sha256: createHash('sha256').update(bytes).digest('hex') };
-}
-
 function tooMany(found: number, max: number) {
   return importError(
     0,
@@ -203,19 +178,25 @@ function tooMany(found: number, max: number) {
 
 /**
  * Imports a garak report or hitlog, or a promptfoo results file, into one endpoint of a tenant. All or
- * nothing: the whole file is read and checked first (a bad line anywhere, or more findings or detectors than
- * the limits allow, stops the import before anything is stored), then read again and stored in batches. A crash
- * in the second pass leaves some findings stored; importing the file again completes it, because every
- * finding's id follows from the tool's own identity of it. A garak hitlog's lines of one attempt become one
- * finding ({@link HitMerger}), as the same attempt does in the run's report. Memory stays flat for garak
- * files of any size (one small entry per attempt for a hitlog); promptfoo's single JSON document is parsed
- * whole.
+ * nothing: the whole file is read and checked first (a bad line or result anywhere, or more findings or detectors
+ * than the limits allow, stops the import before anything is stored), then read again and stored in batches,
+ * numbered in file order. A crash in the second pass leaves some batches stored; importing the file again
+ * completes it, because every finding's id follows from the tool's own identity of it (and a caller that names
+ * its batches, as an import job does, has each batch written once). A garak hitlog's lines of one attempt become
+ * one finding ({@link HitMerger}), as the same attempt does in the run's report. Neither pass holds the file:
+ * garak files are read a line at a time, promptfoo's single JSON document a result at a time
+ * (readPromptfooStream), so memory follows the largest line or result (and one small entry per attempt of a
+ * hitlog), never the file.
  */
-export async function importScannerFile(path: string, sinks: ImportSinks, opts: ImportOptions): Promise<ImportResult> {
+export async function importScannerFile(
+  source: ByteSource,
+  sinks: ImportSinks,
+  opts: ImportOptions,
+): Promise<ImportResult> {
   const { store, runs } = sinks;
-  const { size } = await fs.stat(path);
+  const size = source.size;
   if (size === 0) throw importError(0, 'the file is empty');
-  const head = await readHead(path);
+  const head = await headOf(source, HEAD_BYTES);
   if (opts.format) checkDeclaredFormat(head, opts.format);
   const format = opts.format ?? detectScannerFormat(head);
   const limits: ImportLimits = {
@@ -225,15 +206,17 @@ export async function importScannerFile(path: string, sinks: ImportSinks, opts: 
   let fileSha256 = '';
   let created = 0;
   let duplicates = 0;
+  let batches = 0;
   let pending: Finding[] = [];
-  const progress = { phase: 'checking' as ImportProgress['phase'], bytesRead: 0, bytesTotal: size, findings: 0 };
+  const progress: ImportProgress = { phase: 'checking', bytesRead: 0, bytesTotal: size, findings: 0, batches: 0 };
   const report = (): void => opts.onProgress?.({ ...progress });
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
-    const stored = await store(pending);
+    const stored = await store(pending, batches++);
     created += stored.created;
     duplicates += stored.duplicates;
     progress.findings += pending.length;
+    progress.batches = batches;
     pending = [];
     report();
   };
@@ -241,45 +224,54 @@ export async function importScannerFile(path: string, sinks: ImportSinks, opts: 
     pending.push(toFinding(f, opts, fileSha256));
     if (pending.length >= BATCH) await flush();
   };
-
+  let sinceReport = 0;
+  const counted =
+    (also?: (chunk: Buffer) => void) =>
+    (chunk: Buffer): void => {
+      also?.(chunk);
+      progress.bytesRead += chunk.length;
+      sinceReport += chunk.length;
+      if (sinceReport >= 8 * 1024 * 1024) {
+        sinceReport = 0;
+        report();
+      }
+    };
   const where = { tenantId: opts.tenantId, endpointId: opts.endpointId };
   /** Whether the run came in before; a run imported before findings had ids of their own is not stored again. */
   const priorImport = async (facts: RunFacts): Promise<ImportedRun | undefined> =>
     runs?.find({ ...where, tool: facts.tool, runKey: facts.runId ?? `file:${fileSha256}` });
+  // The check pass also hashes the file, which the store pass needs for the findings' ids and provenance.
+  const hash = createHash('sha256');
 
   let facts: RunFacts;
   let matchedRun: ImportedRun | undefined;
   if (format === 'promptfoo') {
-    const parsed = await readPromptfoo(path, size, opts.includeEvals === true);
-    if (parsed.findings.length > limits.maxFindings) throw tooMany(parsed.findings.length, limits.maxFindings);
-    fileSha256 = parsed.sha256;
-    progress.bytesRead = size;
+    const streamLimits = { maxResultBytes: MAX_LINE_BYTES, maxDepth: MAX_JSON_DEPTH };
+    const checked = await readPromptfooStream(
+      source,
+      new PromptfooReader({ includeEvals: opts.includeEvals === true }),
+      streamLimits,
+      counted((chunk) => hash.update(chunk)),
+    );
+    facts = checked.facts;
+    if (facts.findings > limits.maxFindings) throw tooMany(facts.findings, limits.maxFindings);
+    fileSha256 = hash.digest('hex');
     report();
-    facts = parsed.facts;
     matchedRun = await priorImport(facts);
+    if (!matchedRun?.legacy) await opts.beforeStore?.(facts);
     progress.phase = 'storing';
-    if (!matchedRun?.legacy) for (const f of parsed.findings) await add(f);
+    progress.bytesRead = 0;
+    if (!matchedRun?.legacy) {
+      const reader = new PromptfooReader({ includeEvals: opts.includeEvals === true }, checked.summary);
+      await readPromptfooStream(source, reader, streamLimits, counted(), add);
+    }
   } else {
-    let sinceReport = 0;
-    const counted =
-      (also?: (chunk: Buffer) => void) =>
-      (chunk: Buffer): void => {
-        also?.(chunk);
-        progress.bytesRead += chunk.length;
-        sinceReport += chunk.length;
-        if (sinceReport >= 8 * 1024 * 1024) {
-          sinceReport = 0;
-          report();
-        }
-      };
     const runStartedAt = opts.runStartedAt ?? new Date().toISOString();
     const reader = () => new GarakReader({ format, runStartedAt, maxDetectors: limits.maxDetectors });
     const hits = format === 'garak-hitlog' ? new HitMerger(limits.maxDetectors) : undefined;
     let found = 0;
-    // The check pass also hashes the file, which the store pass needs for the findings' ids and provenance.
-    const hash = createHash('sha256');
     facts = await readGarak(
-      path,
+      source,
       reader(),
       format === 'garak-report',
       counted((chunk) => hash.update(chunk)),
@@ -293,10 +285,11 @@ export async function importScannerFile(path: string, sinks: ImportSinks, opts: 
     fileSha256 = hash.digest('hex');
     report();
     matchedRun = await priorImport(facts);
+    if (!matchedRun?.legacy) await opts.beforeStore?.(facts);
     progress.phase = 'storing';
     progress.bytesRead = 0;
     if (!matchedRun?.legacy) {
-      await readGarak(path, reader(), format === 'garak-report', counted(), async (f, lineNo) => {
+      await readGarak(source, reader(), format === 'garak-report', counted(), async (f, lineNo) => {
         const merged = hits ? hits.take(f, lineNo) : f;
         if (merged) await add(merged);
       });
@@ -322,6 +315,7 @@ export async function importScannerFile(path: string, sinks: ImportSinks, opts: 
     bytes: size,
     created,
     duplicates,
+    batches,
     ...(matchedRun ? { matchedRun } : {}),
   };
 }

@@ -78,13 +78,18 @@ export class MongoFindingsRepo implements FindingsRepo {
   }
 
   /** Drops the kept markers of an ended import's writes (see FindingWriter.forget). */
-  forgetWrites(tenantId: string, writeKey: string, units: number): Promise<void> {
-    return this.writer.forget(tenantId, writeKey, units);
+  forgetWrites(tenantId: string, series: string): Promise<void> {
+    return this.writer.forget(tenantId, series);
   }
 
   /** Undoes writes begun before `before` and never finished (see FindingWriter.releaseAbandoned). */
   releaseAbandonedWrites(before: Date): Promise<number> {
     return this.writer.releaseAbandoned(before);
+  }
+
+  /** How many findings the tenant has stored. */
+  countStored(tenantId: string): Promise<number> {
+    return this.reader.count(tenantId);
   }
 
   /** A page of the tenant's findings, newest first (ties by id), after the cursor position if given. */

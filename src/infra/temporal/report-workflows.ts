@@ -42,6 +42,9 @@ export class TemporalReportWorkflows implements ReportWorkflows {
           taskQueue: this.taskQueue,
           args: [args],
           memo: { title },
+          // Each tenant's reports share the queues fairly with other tenants': one tenant's backlog of large
+          // reports does not hold up another's (see scripts/stack.sh for the server side).
+          priority: { fairnessKey: input.tenantId },
           typedSearchAttributes: new TypedSearchAttributes([
             { key: TenantIdAttribute, value: input.tenantId },
             { key: ReportStatusAttribute, value: 'queued' },

@@ -12,10 +12,11 @@ import type {
   TenantsRepo,
 } from '../../../activities/ports';
 import { createRenderActivities, type HtmlRenderer } from '../../../activities/render-activities';
-import { createReportActivities } from '../../../activities/report-activities';
+import { createImportActivities, type ImportActivityDeps } from '../../../activities/import-activities';
+import { createReportActivities, type ReportActivityDeps } from '../../../activities/report-activities';
 import { createRetentionActivities } from '../../../activities/retention-activities';
 import { createSignActivities } from '../../../activities/sign-activities';
-import { renderQueueFor } from '../../../workflows/contracts';
+import { importQueueFor, renderQueueFor } from '../../../workflows/contracts';
 import { reportOutline } from '../render/html-renderer';
 
 /** What the report workers are built from. */
@@ -39,12 +40,33 @@ export interface ReportWorkerDeps {
   /** The PDF signer's certificate subject and key id, and where the keys are published. */
   signerInfo: { subject: string; keyId: string; jwksUrl: string };
   renderConcurrency: number;
+  /** The tenants' quotas: report and import slots given back, stored findings checked. */
+  quotas: ReportActivityDeps['quotas'] & ImportActivityDeps['quotas'];
+  /** Import jobs: their records, where their findings go, the imported runs, their bounds and how many run at
+   * once. */
+  imports: {
+    repo: ImportActivityDeps['imports'];
+    findings: ImportActivityDeps['findings'];
+    runs: ImportActivityDeps['runs'];
+    limits: ImportActivityDeps['limits'];
+    concurrency: number;
+  };
 }
 
-/** Builds the two workers of the report pipeline: one hosting the workflows and light activities, and one on
- * the render queue whose concurrency is bounded because each render holds a browser context. */
+/** Builds the workers: one hosting the workflows and light activities, one on the render queue whose
+ * concurrency is bounded because each render holds a browser context, and one on the import queue, bounded
+ * because an import holds a slot for as long as it reads its file. */
 export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worker[]> {
   const { connection, namespace, taskQueue } = deps;
+  const imports = createImportActivities({
+    imports: deps.imports.repo,
+    findings: deps.imports.findings,
+    runs: deps.imports.runs,
+    store: deps.store,
+    quotas: deps.quotas,
+    limits: deps.imports.limits,
+    clock: deps.clock,
+  });
   const main = await Worker.create({
     connection,
     namespace,
@@ -54,6 +76,7 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
       ...createReportActivities(deps),
       ...createSignActivities({ store: deps.store, reports: deps.reports, ...deps.signers, outlineOf: reportOutline }),
       ...createRetentionActivities({ ...deps, signals: deps.retentionSignals }),
+      ...imports,
     },
     // Every step is a few database and object-store calls, so more steps at once only lengthen the database's queue.
     // With the SDK's 100, a burst of 1,000 reports (scripts/bench-load.sh) queued so long in FerretDB that steps hit
@@ -73,5 +96,12 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     }),
     maxConcurrentActivityTaskExecutions: deps.renderConcurrency,
   });
-  return [main, render];
+  const importer = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: importQueueFor(taskQueue),
+    activities: imports,
+    maxConcurrentActivityTaskExecutions: deps.imports.concurrency,
+  });
+  return [main, render, importer];
 }

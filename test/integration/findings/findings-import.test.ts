@@ -27,8 +27,9 @@ async function endpoint(as: string, name: string): Promise<string> {
   return (await h.request('POST', '/api/v2/endpoints', { token: as, body: { name } })).body.id;
 }
 
+/** Uploads a file and waits for its import job to end (a minute at most), as a pipeline would. */
 function upload(endpointId: string, raw: string, qs = '', as = token) {
-  return h.request('POST', `/api/v2/findings/imports?endpoint_id=${endpointId}${qs}`, {
+  return h.request('POST', `/api/v2/findings/imports?endpoint_id=${endpointId}&wait=60${qs}`, {
     token: as,
     raw,
     headers: { 'content-type': 'application/octet-stream' },

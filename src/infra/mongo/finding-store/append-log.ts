@@ -13,8 +13,9 @@ interface MarkerDoc {
   _id: string;
 }
 
-/** Positions asked for at once when reading on past what a process already knows. */
-const READ_WINDOW = 8;
+/** Positions asked for at once when reading on past what a process already knows: a log a tenant wrote to a
+ * finding at a time is long, and a cold read of it costs its length over this in round trips. */
+const READ_WINDOW = 32;
 
 /**
  * Append-only lists kept as one document per entry, `<key>#0`, `<key>#1`, …, written only by insert. The unique

@@ -37,6 +37,13 @@ export function refKey(ref: FrameworkRef): string {
 
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** The evidence of the item at `index` of a page; a page whose evidence lacks it is damaged, never read as empty. */
+function evidenceAt(evidence: [string, string][], index: number, ref: PageRef): [string, string] {
+  const found = evidence[index];
+  if (!found) throw new AppError('internal', `the evidence of finding page ${ref.id} has no entry ${index}`);
+  return found;
+}
+
 /** Runs `task` over `items`, `concurrency` at a time, answering in the order of `items`. */
 async function inTurns<T, R>(items: readonly T[], concurrency: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
@@ -93,6 +100,13 @@ export class FindingReader {
     return refs;
   }
 
+  /** How many findings the tenant has stored: the pages its month logs list, counted from the logs alone. */
+  async count(tenantId: string): Promise<number> {
+    const months = await this.months(tenantId);
+    const pages = await inTurns(months, PAGE_READS, (m) => this.pagesOf(tenantId, m));
+    return pages.flat().reduce((n, r) => n + r.n, 0);
+  }
+
   /**
    * The tenant's findings in a report's scope: endpoint among its endpoints, detected from the start of `from` to
    * the end of `to` (UTC days), severity among its severities. Oldest first, ties by id; evidence on request.
@@ -127,13 +141,17 @@ export class FindingReader {
         for (const id of ids) {
           const at = located.get(id);
           if (!at) continue;
-          wanted.set(at.ref, [...(wanted.get(at.ref) ?? []), { id, index: at.index }]);
+          const list = wanted.get(at.ref);
+          if (list) list.push({ id, index: at.index });
+          else wanted.set(at.ref, [{ id, index: at.index }]);
         }
         const result = new Map<string, Evidence>();
         await inTurns([...wanted], PAGE_READS, async ([ref, list]) => {
           const evidence = await this.evidenceOf(ref);
-          for (const { id, index } of list)
-            result.set(id, { prompt: evidence[index][0], response: evidence[index][1] });
+          for (const { id, index } of list) {
+            const [prompt, response] = evidenceAt(evidence, index, ref);
+            result.set(id, { prompt, response });
+          }
         });
         return result;
       },
@@ -205,7 +223,7 @@ export class FindingReader {
       (await inTurns(refs, PAGE_READS, async (r) => [r, await this.evidenceOf(r)] as const)).map(([r, e]) => [r, e]),
     );
     return listed.map(({ item, ref, index }) =>
-      fromItem(item, { tenantId, endpointId: ref.e }, evidence.get(ref)![index] ?? ['', '']),
+      fromItem(item, { tenantId, endpointId: ref.e }, evidenceAt(evidence.get(ref)!, index, ref)),
     );
   }
 

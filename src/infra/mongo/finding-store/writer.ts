@@ -127,10 +127,15 @@ export class FindingWriter {
     return result;
   }
 
-  /** Drops the kept markers of writes whose keys start with `writeKey` (an import that has ended). */
-  async forget(tenantId: string, writeKey: string, units: number): Promise<void> {
-    for (let i = 0; i < units; i++) {
-      await this.writes.deleteOne({ _id: writeIdOf(tenantId, `${writeKey}/${i}`) });
+  /** Drops the kept markers of the finished writes `<series>:0`, `<series>:1`, … (an import's batches, once it
+   * has ended), up to the first that was never written. A write still marked begun is left for
+   * {@link releaseAbandoned}, which lets go of what it claimed. */
+  async forget(tenantId: string, series: string): Promise<void> {
+    for (let n = 0; ; n++) {
+      const id = writeIdOf(tenantId, `${series}:${n}/0`);
+      const marker = await this.writes.findOne({ _id: id });
+      if (!marker) return;
+      if (marker.state === 'done') await this.writes.deleteOne({ _id: id });
     }
   }
 
@@ -219,7 +224,9 @@ export class FindingWriter {
     const byMonth = new Map<string, PageRef[]>();
     for (const p of pages) {
       const month = monthOf(p.ref.day);
-      byMonth.set(month, [...(byMonth.get(month) ?? []), p.ref]);
+      const refs = byMonth.get(month);
+      if (refs) refs.push(p.ref);
+      else byMonth.set(month, [p.ref]);
     }
     await this.logs.months.addToSet(monthsKey(tenantId), [...byMonth.keys()], (months) => ({ months }));
     for (const [month, refs] of byMonth) await this.logs.pages.append(monthKey(tenantId, month), { pages: refs });
