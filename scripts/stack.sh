@@ -18,6 +18,7 @@
 #                     seven ports after it (HTTP S3_PORT+1..+3, gRPC S3_PORT+4..+7)
 #   HTTP_PORT         only read by status, to check the API server (default 3000)
 #   FERRETDB_GOGC     Go's GOGC for FerretDB (default 400)
+#   STACK_FAIRNESS    whether Temporal hands tasks out in turn between tenants (default true)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -108,7 +109,8 @@ start_temporal() {
   # The version check and the UI news feed would reach out to the internet; neither is wanted offline.
   # A personal CLI profile or TEMPORAL_* variables are no business of the stack's own server.
   # Fairness: tasks on a queue are handed out in turn between the fairness keys they carry (each report and import
-  # workflow carries its tenant), so one tenant's backlog does not hold up another's work.
+  # workflow carries its tenant), so one tenant's backlog does not hold up another's work. STACK_FAIRNESS=false
+  # turns it off, to compare (scripts/bench-fairness.sh).
   local -a args=(
     server start-dev
     --disable-config-file
@@ -121,7 +123,7 @@ start_temporal() {
     --sqlite-pragma synchronous=normal
     --namespace default
     --dynamic-config-value frontend.enableServerVersionCheck=false
-    --dynamic-config-value matching.enableFairness=true
+    --dynamic-config-value "matching.enableFairness=${STACK_FAIRNESS:-true}"
     --ui-disable-news-fetch
     --log-level warn
   )
