@@ -114,7 +114,7 @@ describe('an import job, with workers', () => {
 
   it('when an import would take the tenant past its stored findings, then the job fails naming the quota and stores nothing', async () => {
     const before = await countStored(h.db, { tenantId: a.tenantId });
-    const res = await upload(h, a, await fixture('promptfoo-redteam.json'), '&wait=60');
+    const res = await upload(h, a, await fixture('garak-0.10-report.jsonl'), '&wait=60');
     expect(res.status).toBe(429);
     expect(res.body).toMatchObject({
       status: 'failed',
@@ -140,6 +140,37 @@ describe('an import job, with workers', () => {
       'stored_findings',
     ]);
     expect(direct.headers.get('retry-after')).toBeNull();
+  });
+});
+
+describe('the bound on findings one file may give', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ label: 'import_cap', workers: true, importMaxFindings: 9 });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('when a file gives more findings than IMPORT_MAX_FINDINGS, then the job fails with 422 naming the limit and stores nothing', async () => {
+    const a = await tenantOf(h, 'Capped');
+    const res = await upload(h, a, await fixture('promptfoo-redteam.json'), '&wait=60');
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'import_invalid',
+        message: expect.stringMatching(/at most 9 are imported from one file \(IMPORT_MAX_FINDINGS\)/),
+      },
+    });
+    expect(await countStored(h.db, { tenantId: a.tenantId })).toBe(0);
+    // At the limit, a file is taken whole.
+    expect((await upload(h, a, await fixture('garak-0.14-report.jsonl'), '&wait=60')).body).toMatchObject({
+      status: 'succeeded',
+      created: 9,
+    });
   });
 });
 
