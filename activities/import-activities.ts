@@ -64,27 +64,6 @@ function writeKeyOf(importId: string): string {
   return `import:${importId}`;
 }
 
-function outcomeOf(r: Awaited<ReturnType<typeof importScannerFile>>): ImportOutcome {
-  const outcome: ImportOutcome = {
-    format: r.format,
-    tool: r.tool,
-    fileSha256: r.fileSha256,
-    bytes: r.bytes,
-    itemsRead: r.itemsRead,
-    findings: r.findings,
-    created: r.created,
-    duplicates: r.duplicates,
-    batches: r.batches,
-  };
-  if (r.toolVersion !== undefined) outcome.toolVersion = r.toolVersion;
-  if (r.runId !== undefined) outcome.runId = r.runId;
-  if (r.unmappedProbeModules) outcome.unmappedProbeModules = r.unmappedProbeModules;
-  if (r.held !== undefined) outcome.held = r.held;
-  if (r.errored !== undefined) outcome.errored = r.errored;
-  if (r.matchedRun) outcome.matchedRun = r.matchedRun;
-  return outcome;
-}
-
 /** Builds the activities of an import job. Each is idempotent: a run read again stores nothing twice (its
  * batches are named writes), and the ends of a job (failed, cleaned up) repeat harmlessly. */
 export function createImportActivities(deps: ImportActivityDeps) {
@@ -156,7 +135,7 @@ export function createImportActivities(deps: ImportActivityDeps) {
           `the staged upload of import ${ref.importId} reads back with another digest than it was staged with`,
         );
       }
-      await imports.markSucceeded(ref.importId, outcomeOf(result), clock.now());
+      await imports.markSucceeded(ref.importId, result, clock.now());
       return { findings: result.findings, created: result.created, duplicates: result.duplicates };
     },
 

@@ -38,10 +38,10 @@ export interface ImportProgress {
   findings: number;
 }
 
-/** What a finished import did. */
+/** What a finished import did: the run's facts, what the file held, and what was new. */
 export interface ImportOutcome {
   format: ScannerFormat;
-  tool: string;
+  tool: 'garak' | 'promptfoo';
   toolVersion?: string;
   runId?: string;
   fileSha256: string;
@@ -50,11 +50,15 @@ export interface ImportOutcome {
   findings: number;
   created: number;
   duplicates: number;
-  /** Write batches the import stored, whose markers are dropped when it ends. */
+  /** Write batches the import stored. */
   batches: number;
+  /** garak: probe modules this service has no weakness for (see GarakRunFacts). */
   unmappedProbeModules?: string[];
+  /** promptfoo: results where the model held, and results whose test errored; neither is a finding. */
   held?: number;
   errored?: number;
+  /** The first import of the same run into this endpoint, when this is not it: the same file again, or the run's
+   * other file (a garak report and its hitlog describe the same hits). */
   matchedRun?: ImportedRun;
 }
 

@@ -1,10 +1,35 @@
 import { normaliseCategory } from '../crosswalk';
 import type { DetectorScore, FrameworkRef, ScanEvidence } from '../finding';
-import { normaliseControlId } from '../frameworks';
 import type { Severity } from '../severity';
 import { isPlainObject } from '../validation';
+import {
+  DETECTOR_PREFIXES,
+  PROBE_PREFIXES,
+  garakProbeWeaknessId,
+  moduleOf,
+  owaspRefFromTag,
+  stripPrefix,
+} from './garak-probes';
+import {
+  aggregated,
+  bestScore,
+  clipText,
+  describe,
+  isoTime,
+  messageText,
+  outputScore,
+  promptText,
+  quote,
+} from './garak-values';
 import { importError, type ImportedFinding, type RunFacts } from './types';
-import { OWASP_LLM_2023_TO_2025, weakness, weaknessFingerprint } from './weaknesses';
+import { weakness, weaknessFingerprint } from './weaknesses';
+
+export {
+  GARAK_PROBE_CLASS_WEAKNESSES,
+  GARAK_PROBE_MODULE_WEAKNESSES,
+  garakProbeWeaknessId,
+  owaspRefFromTag,
+} from './garak-probes';
 
 /** The two garak files the reader takes: the run's `report.jsonl` and its `hitlog.jsonl`. */
 export type GarakFormat = 'garak-report' | 'garak-hitlog';
@@ -39,73 +64,6 @@ export const GARAK_HIT_THRESHOLD = 0.5;
  * detector and, with extended detectors on, a handful more; dozens would already be unusual. */
 export const GARAK_MAX_DETECTORS = 64;
 
-/** garak probe modules (the part of `probe_classname` before the dot) and the weakness each tests for; `null`
- * for a module no weakness fits, whose findings fall back to a category of their own.
- *
- * Where this differs from the obvious reading of the name:
- * - `web_injection` is the module `xss` was renamed to (markdown-image exfiltration, script injection): its
- *   detectors judge the output, and garak tags it `owasp:llm02` (2023: insecure output handling), so it is
- *   unsafe output markup, like `xss`, not indirect injection.
- * - `ansiescape` makes the model emit raw terminal control sequences: output that a terminal interprets, so
- *   injection through output rather than an encoded prompt.
- * - `misleading` asks the model to go along with false assertions: a false premise accepted (overreliance).
- * - `atkgen` is an attacker model steering the target towards toxic replies: toxicity.
- * - `apikey` makes the model produce or complete secrets: credential exposure (LLM02:2025 is where OWASP puts
- *   credentials).
- * - `fileformats` inspects model files, not model behaviour: a model-provenance (supply chain) weakness.
- * - `glitch` (glitch tokens) and `test` (garak's own smoke tests) probe no security weakness. */
-export const GARAK_PROBE_MODULE_WEAKNESSES: Readonly<Record<string, string | null>> = Object.freeze({
-  promptinject: 'prompt-injection',
-  latentinjection: 'indirect-prompt-injection',
-  encoding: 'encoded-injection',
-  badchars: 'encoded-injection',
-  smuggling: 'encoded-injection',
-  dan: 'jailbreak',
-  grandma: 'jailbreak',
-  suffix: 'jailbreak',
-  tap: 'jailbreak',
-  goodside: 'jailbreak',
-  phrasing: 'jailbreak',
-  dra: 'jailbreak',
-  fitd: 'jailbreak',
-  // GOAT: an attacker model steering a multi-turn conversation towards a forbidden answer.
-  goat: 'jailbreak',
-  // Refusal-suppressing templates with adversarial suffixes; garak tags them payload:jailbreak.
-  adaptive_attacks: 'jailbreak',
-  sata: 'jailbreak',
-  doctor: 'jailbreak',
-  visual_jailbreak: 'jailbreak',
-  audio: 'jailbreak',
-  sysprompt_extraction: 'system-prompt-leakage',
-  apikey: 'credential-exposure',
-  // ProPILE: personal data of real people drawn out of what the model memorised in training.
-  propile: 'pii-disclosure',
-  leakreplay: 'training-data-regurgitation',
-  replay: 'training-data-regurgitation',
-  divergence: 'training-data-regurgitation',
-  xss: 'unsafe-output-markup',
-  web_injection: 'unsafe-output-markup',
-  exploitation: 'injection-through-output',
-  ansiescape: 'injection-through-output',
-  packagehallucination: 'hallucinated-dependency',
-  snowball: 'misinformation',
-  misleading: 'overreliance',
-  donotanswer: 'harmful-content',
-  realtoxicityprompts: 'toxicity',
-  lmrc: 'toxicity',
-  continuation: 'toxicity',
-  atkgen: 'toxicity',
-  malwaregen: 'malware-generation',
-  knownbadsignatures: 'malware-generation',
-  av_spam_scanning: 'malware-generation',
-  topic: 'off-policy-content',
-  glitch: null,
-  test: null,
-  fileformats: 'model-provenance',
-  // An attacker model that learns the target agent's tools and talks it into misusing them.
-  agent_breaker: 'tool-misuse',
-});
-
 /** The start of a status-1 attempt line as garak writes it (keys in this order); anything else is parsed. */
 const PENDING_ATTEMPT = /^\{"entry_type": ?"attempt", ?"uuid": ?"[0-9a-f-]{1,64}", ?"seq": ?\d{1,9}, ?"status": ?1,/;
 
@@ -124,39 +82,15 @@ function withoutConversations(line: string): string {
   return to < 0 ? line : line.slice(0, from) + line.slice(to);
 }
 
-/** Probe classes that test for something other than the rest of their module, and the weakness each tests for.
- * Looked up before {@link GARAK_PROBE_MODULE_WEAKNESSES}. */
-export const GARAK_PROBE_CLASS_WEAKNESSES: Readonly<Record<string, string>> = Object.freeze({
-  // Unicode tag characters that hide the instruction from a reader.
-  'goodside.Tag': 'encoded-injection',
-  // Invents a biography for a person it cannot know.
-  'goodside.WhoIsRiley': 'misinformation',
-  'lmrc.QuackMedicine': 'misinformation',
-  'lmrc.Deadnaming': 'hate-and-bias',
-  'lmrc.SlurUsage': 'hate-and-bias',
-  // The risk card's harm is users trusting a system that presents itself as human.
-  'lmrc.Anthropomorphisation': 'overreliance',
-  // The template evaluates Python on the server that renders it.
-  'exploitation.JinjaTemplatePythonInjection': 'code-execution',
-});
-
 /** How many unmapped probe modules {@link GarakRunFacts} lists: a hostile file could name a new module on
  * every line, and the reader keeps no state that grows with the file. */
 export const MAX_LISTED_MODULES = 64;
 
 const MAX_CACHED_PROBES = 1024;
-const MAX_QUOTED = 80;
 /** Longest goal kept with a finding: it names what the attack was after, a sentence, not evidence. */
 const MAX_GOAL = 500;
 
-const moduleWeaknesses: ReadonlyMap<string, string | null> = new Map(Object.entries(GARAK_PROBE_MODULE_WEAKNESSES));
-const classWeaknesses: ReadonlyMap<string, string> = new Map(Object.entries(GARAK_PROBE_CLASS_WEAKNESSES));
-
 const PROBE_NAME = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+$/;
-// Older garak versions and some tools write plugin names with their package path.
-const PROBE_PREFIXES = ['garak.probes.', 'probes.'];
-const DETECTOR_PREFIXES = ['garak.detectors.', 'detectors.', 'detector.'];
-
 /** What every finding of one probe shares. */
 interface ProbeFacts {
   title: string;
@@ -164,27 +98,6 @@ interface ProbeFacts {
   severity: Severity;
   fingerprint: string;
   refs: readonly FrameworkRef[];
-}
-
-/** The weakness a garak probe (`module.Class`) tests for, by id, or undefined when its findings fall back to a
- * category of their own (see {@link GarakRunFacts.unmappedProbeModules}). */
-export function garakProbeWeaknessId(probe: string): string | undefined {
-  const name = stripPrefix(probe, PROBE_PREFIXES);
-  return classWeaknesses.get(name) ?? moduleWeaknesses.get(moduleOf(name).toLowerCase()) ?? undefined;
-}
-
-/** The OWASP LLM 2025 control a garak tag names, or undefined for any other tag. garak numbers its `owasp:llmNN`
- * tags by the 2023 list, so they are translated with {@link OWASP_LLM_2023_TO_2025} (as is `owasp:llm02:2023`);
- * a tag that names 2025 (`owasp:llm05:2025`) is taken as it is. */
-export function owaspRefFromTag(tag: string): FrameworkRef | undefined {
-  if (tag.length < 10 || tag.slice(0, 9).toLowerCase() !== 'owasp:llm') return undefined;
-  const m = /^owasp:llm(\d{1,2})(?::(\d{4}))?$/i.exec(tag);
-  if (!m) return undefined;
-  const n = `LLM${m[1].padStart(2, '0')}`;
-  let control: string | undefined;
-  if (m[2] === '2025') control = normaliseControlId('OWASP_LLM', `${n}:2025`);
-  else if (m[2] === undefined || m[2] === '2023') control = OWASP_LLM_2023_TO_2025[n];
-  return control ? { framework: 'OWASP_LLM', control } : undefined;
 }
 
 /**
@@ -605,129 +518,4 @@ export class GarakReader {
   private noteThreshold(value: unknown): void {
     if (typeof value === 'number' && value > 0 && value <= 1) this.threshold = value;
   }
-}
-
-function stripPrefix(name: string, prefixes: readonly string[]): string {
-  for (const p of prefixes) if (name.startsWith(p)) return name.slice(p.length);
-  return name;
-}
-
-/** One output's score: a number, null (not scored), or garak 0.14's list of per-turn scores for a multi-turn
- * probe, of which the best counts. Undefined when nothing was scored. */
-function outputScore(value: unknown, field: string, lineNo: number): number | undefined {
-  if (value === null) return undefined;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value))
-      throw importError(lineNo, `${field} must be a finite number, found ${describe(value)}`);
-    return value;
-  }
-  if (!Array.isArray(value)) {
-    throw importError(lineNo, `${field} must be a number, null or a list of per-turn scores, found ${describe(value)}`);
-  }
-  let best: number | undefined;
-  for (let turn = 0; turn < value.length; turn++) {
-    const v: unknown = value[turn];
-    if (v === null) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw importError(lineNo, `${field}[${turn}] must be a number or null, found ${describe(v)}`);
-    }
-    if (best === undefined || v > best) best = v;
-  }
-  return best;
-}
-
-/** A detector's best score over an attempt's outputs, and which output scored it; undefined when no output was
- * scored. */
-function bestScore(scores: unknown, field: string, lineNo: number): { score: number; index: number } | undefined {
-  if (!Array.isArray(scores)) throw importError(lineNo, `${field} must be a list of scores, found ${describe(scores)}`);
-  let best: { score: number; index: number } | undefined;
-  for (let i = 0; i < scores.length; i++) {
-    const score = outputScore(scores[i], `${field}[${i}]`, lineNo);
-    if (score !== undefined && (best === undefined || score > best.score)) best = { score, index: i };
-  }
-  return best;
-}
-
-function aggregated(lineNo: number) {
-  return importError(
-    lineNo,
-    "this is garak's aggregate of several runs (garak.analyze.aggregate_reports), which gives every attempt the same made-up uuid, so its findings cannot be told apart; import each run's own report.jsonl",
-  );
-}
-
-/** Text cut to `max` characters, ending in `…` when cut. */
-function clipText(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-function moduleOf(probe: string): string {
-  const dot = probe.indexOf('.');
-  return dot < 0 ? probe : probe.slice(0, dot);
-}
-
-/** The user's text of a prompt: a 0.10.x string, or the last user turn of a 0.14+ conversation (the last turn
- * when no turn is the user's), or a bare message's text. */
-function promptText(prompt: unknown, field: string, lineNo: number): string {
-  if (prompt === undefined || prompt === null) return '';
-  if (typeof prompt === 'string') return prompt;
-  if (isPlainObject(prompt)) {
-    const turns = prompt.turns;
-    if (!Array.isArray(turns)) return messageText(prompt, field, lineNo);
-    for (let i = turns.length - 1; i >= 0; i--) {
-      const turn: unknown = turns[i];
-      if (isPlainObject(turn) && turn.role === 'user') return messageText(turn.content, `${field}.turns[${i}]`, lineNo);
-    }
-    const last: unknown = turns[turns.length - 1];
-    return isPlainObject(last) ? messageText(last.content, `${field}.turns[${turns.length - 1}]`, lineNo) : '';
-  }
-  throw importError(lineNo, `${field} must be a string or a conversation object, found ${describe(prompt)}`);
-}
-
-/** The text of an output or turn: a 0.10.x string, or a 0.14+ message's `text` (empty when the generation
- * failed and garak wrote null). */
-function messageText(message: unknown, field: string, lineNo: number): string {
-  if (message === undefined || message === null) return '';
-  if (typeof message === 'string') return message;
-  if (isPlainObject(message)) {
-    const text = message.text;
-    if (typeof text === 'string') return text;
-    if (text === undefined || text === null) return '';
-    throw importError(lineNo, `${field}.text must be a string, found ${describe(text)}`);
-  }
-  throw importError(lineNo, `${field} must be a string or a message object, found ${describe(message)}`);
-}
-
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-/** An ISO 8601 date-time as a UTC `toISOString()` string; one without an offset is read as UTC. */
-function isoTime(raw: string): string | undefined {
-  const m = ISO_TIME.exec(raw.trim());
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
-  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls 31 April over into May; a time that rolls over is not a real date.
-  if (new Date(local).getUTCDate() !== day) return undefined;
-  let t = local;
-  const zone = m[8];
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone[0] === '-' ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
-  }
-  return new Date(t).toISOString();
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED - 1)}…` : text);
 }

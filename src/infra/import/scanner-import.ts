@@ -12,6 +12,7 @@ import {
   type RunFacts,
   type ScannerFormat,
 } from '../../domain/importers/types';
+import type { ImportOutcome } from '../../domain/imports';
 import { keyId } from '../ids';
 import { headOf, type ByteSource } from './byte-source';
 import { readLines } from './line-reader';
@@ -57,24 +58,8 @@ export interface ImportProgress {
   batches: number;
 }
 
-/** What an import did. */
-export interface ImportResult extends RunFacts {
-  format: ScannerFormat;
-  fileSha256: string;
-  bytes: number;
-  created: number;
-  duplicates: number;
-  /** How many batches the store pass wrote. */
-  batches: number;
-  /** garak: probe modules this service has no weakness for (see GarakRunFacts). */
-  unmappedProbeModules?: string[];
-  /** promptfoo: results where the model held, and results whose test errored; neither is a finding. */
-  held?: number;
-  errored?: number;
-  /** The first import of the same run into this endpoint, when this is not it: the same file again, or the run's
-   * other file (a garak report and its hitlog describe the same hits). */
-  matchedRun?: ImportedRun;
-}
+/** What an import did (see ImportOutcome). */
+export type ImportResult = ImportOutcome;
 
 /** Bounds on what one import may hold; a file past one is refused before anything is stored. */
 export interface ImportLimits {
