@@ -20,17 +20,30 @@
  * check pass) and `import` (importScannerFile through MongoFindingsRepo.store into a database of its own, then
  * the same file again). Parse phases take turns run by run, so a change in the machine's load hits all of them.
  *
- * Checks: every parse finds exactly the attempts and findings generated; every import stores exactly the
- * findings generated (its result and a count of the collection), and the second import creates none. A failed
- * check exits 1; a missed throughput target is reported, not failed. Prints a table, then a one-line JSON
- * summary; run it through scripts/bench-import.sh, which starts and stops a database of its own.
+ * Then the job path (bench/import-job.ts): the import phase's file uploaded as a pipeline does it, `POST
+ * /api/v2/findings/imports?endpoint_id=…&wait=…`, through the built API server and worker started as processes
+ * (one of each), with the upload, the answer, the job end to end, its staging, queue wait and run timed, and the
+ * peak RSS of each process during the job (its VmHWM, reset to its RSS right before the upload), held to the
+ * target by what the job added to it (the worker rests at about twice the target with its PDF renderer loaded,
+ * which is not the import's); then the same file again.
  *
- * Environment: MONGO_URL (required unless BENCH_IMPORT_PARSE_ONLY=1); BENCH_IMPORT_MB (100), the report's size
- * in MB of 10^6 bytes; BENCH_IMPORT_DB_MB (default BENCH_IMPORT_MB), the size of the report the import phase
- * uses; BENCH_IMPORT_RUNS (5) runs of each parse phase; BENCH_IMPORT_DB_RUNS (3) imports; BENCH_IMPORT_SEED
- * (2026); BENCH_IMPORT_NODE_ARGS, extra Node options for the child processes (e.g. `--cpu-prof
- * --cpu-prof-dir=/tmp/prof`). To profile one phase by hand: `node dist/bench/import.bench.js generate <file> <MB>`,
- * then `node --cpu-prof dist/bench/import.bench.js parse <file>`.
+ * Checks: every parse finds exactly the attempts and findings generated; every import stores exactly the
+ * findings generated (its result and a count of the collection), and the second import creates none; every job
+ * succeeds with exactly the findings generated, all created (and counted in the database), and the same file
+ * again creates none. A failed check exits 1; a missed throughput or memory target is reported, not failed.
+ * Prints a table, then a one-line JSON summary; run it through scripts/bench-import.sh, which starts and stops a
+ * stack of its own.
+ *
+ * Environment: MONGO_URL (required unless BENCH_IMPORT_PARSE_ONLY=1); TEMPORAL_ADDRESS (required for the job
+ * path); BENCH_IMPORT_MB (100), the report's size in MB of 10^6 bytes; BENCH_IMPORT_DB_MB (default
+ * BENCH_IMPORT_MB), the size of the report the import phase and the job path use; BENCH_IMPORT_RUNS (5) runs of
+ * each parse phase; BENCH_IMPORT_DB_RUNS (3) imports; BENCH_IMPORT_JOB_RUNS (1) uploads through the job path, each
+ * into a tenant of its own, 0 for none; BENCH_IMPORT_JOB_WAIT (300), the `wait` of the upload's POST in seconds
+ * (0 answers as soon as the upload is staged); BENCH_IMPORT_SEED (2026); BENCH_IMPORT_NODE_ARGS, extra Node options
+ * for the child processes, the API server and the worker (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). The artifact
+ * store's variables (ARTIFACT_STORE, default fs under the run's folder; S3_*) pass through to the API server and
+ * worker. To profile one phase by hand: `node dist/bench/import.bench.js generate <file> <MB>`, then `node
+ * --cpu-prof dist/bench/import.bench.js parse <file>`.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, promises as fs, openSync, readFileSync, writeSync } from 'node:fs';
@@ -43,6 +56,7 @@ import { fileSource } from '../src/infra/import/byte-source';
 import { importScannerFile, MAX_LINE_BYTES } from '../src/infra/import/scanner-import';
 import { ensureIndexes } from '../src/infra/mongo/database';
 import { MongoFindingsRepo } from '../src/infra/mongo/findings-repo';
+import { runJobPath, type JobRun, type ProcessUse } from './import-job';
 import { prng } from './prng';
 
 // Compiled to dist/bench, two levels below the repository root.
@@ -52,6 +66,9 @@ const WORK_ROOT = path.join(REPO_ROOT, '.data', 'bench-import');
 
 const MB = 1e6;
 const TARGET_ATTEMPTS_PER_SECOND = 20_000;
+/** Peak RSS an import may reach at 100 MB: what a phase process reaches, and what the job adds to the API server
+ * and to the worker on the job path. */
+const TARGET_PEAK_RSS_MIB = 150;
 const HIT_RATE = 0.3;
 /** Share of attempts in which one generation failed and garak wrote null for it. */
 const NULL_OUTPUT_RATE = 0.03;
@@ -65,6 +82,8 @@ const SIZE_MB = Number(env.BENCH_IMPORT_MB ?? 100);
 const DB_SIZE_MB = Number(env.BENCH_IMPORT_DB_MB ?? SIZE_MB);
 const RUNS = Number(env.BENCH_IMPORT_RUNS ?? 5);
 const DB_RUNS = Number(env.BENCH_IMPORT_DB_RUNS ?? 3);
+const JOB_RUNS = Number(env.BENCH_IMPORT_JOB_RUNS ?? 1);
+const JOB_WAIT = Number(env.BENCH_IMPORT_JOB_WAIT ?? 300);
 const SEED = Number(env.BENCH_IMPORT_SEED ?? 2026);
 const NODE_ARGS = (env.BENCH_IMPORT_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
@@ -791,7 +810,7 @@ function printTable(rows: Row[]): void {
   for (const r of rows) {
     if (r.times.length === 0) {
       out.push(
-        `${r.label.padEnd(36)} ${''.padStart(4 + 9 + 9 + 2 + 2)} ${''.padEnd(38)} ${''.padStart(6 + 1 + 6 + 1 + 10)} ${(r.rssKb ? fmtMb(r.rssKb) : '').padStart(9)}`,
+        `${r.label.padEnd(36)} ${''.padStart(4 + 9 + 9 + 2 + 2)} ${''.padEnd(38)} ${''.padStart(6 + 1 + 6 + 1 + 10)} ${(r.rssKb ? fmtMb(r.rssKb) : '').padStart(9)}${r.note ? `  ${r.note}` : ''}`,
       );
       continue;
     }
@@ -810,11 +829,173 @@ function printTable(rows: Row[]): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+const rssMet = (kb: number): boolean => kb / 1024 <= TARGET_PEAK_RSS_MIB;
+
+/** A job-path process's peak RSS row: its peak over the uploads and where it started from (before the first run).
+ * The target is held to what the job added to the process: the API server and the worker are the whole service
+ * (the worker also renders PDFs, its Chromium libraries and workflow bundle loaded at start), so their resting
+ * size is not the import's. */
+function processRow(label: string, uses: ProcessUse[]): Row {
+  const peak = Math.max(...uses.map((u) => u.peakAfterAgainKb));
+  const u = uses[0];
+  const added = peak - u.startKb;
+  const children =
+    u.children.count > 0 ? `; its ${u.children.count} child processes peaked at ${fmtMb(u.children.peakKb)} more` : '';
+  return {
+    label,
+    runs: uses.length,
+    times: [],
+    rssKb: peak,
+    note:
+      `the job added ${fmtMb(added)}, target ≤ ${TARGET_PEAK_RSS_MIB} MiB: ${rssMet(added) ? 'met' : 'NOT met'} ` +
+      `(first upload ${fmtMb(Math.max(...uses.map((x) => x.peakKb)))}, ` +
+      `RSS at job start ${fmtMb(u.startKb)}, ` +
+      (u.reset ? `peak since process start ${fmtMb(u.lifetimePeakKb)}` : 'peak NOT reset: includes start-up') +
+      `${children})`,
+  };
+}
+
+/** The table's rows of the job path. */
+function jobRows(jobs: JobRun[], report: GeneratedReport): Row[] {
+  const runs = jobs.length;
+  const attempts = { what: 'attempts', n: report.attempts };
+  const times = (f: (j: JobRun) => number): number[] => jobs.map(f);
+  const statuses = [...new Set(jobs.map((j) => j.first.status))].join(', ');
+  const retried = Math.max(...jobs.map((j) => j.first.runAttempts));
+  return [
+    {
+      label: `job: POST &wait=${JOB_WAIT} until answer`,
+      runs,
+      times: times((j) => j.first.postMs),
+      count: attempts,
+      bytes: report.bytes,
+      note: `answered ${statuses}`,
+    },
+    {
+      label: '  upload sent (body written)',
+      runs,
+      times: times((j) => j.first.sentMs),
+      // The API server's CPU over the whole job, which is its staging of the upload.
+      cpuTimes: times((j) => j.api.cpuMs),
+      bytes: report.bytes,
+      note: 'CPU: the API server over the job',
+    },
+    {
+      label: 'job: end to end (upload → succeeded)',
+      runs,
+      times: times((j) => j.first.endToEndMs),
+      count: attempts,
+      bytes: report.bytes,
+    },
+    {
+      label: '  created → started (job times)',
+      runs,
+      times: times((j) => j.first.createdToStartedMs),
+      note: 'the upload staged, then the queue',
+    },
+    {
+      label: '    of which staged (→ wf start)',
+      runs,
+      times: times((j) => j.first.stagedMs),
+      bytes: report.bytes,
+      note: 'from the workflow history',
+    },
+    {
+      label: '    of which queue (→ runImport)',
+      runs,
+      times: times((j) => j.first.queueWaitMs),
+      note:
+        `workflow start → a worker took runImport: workflow task ${fmtS(stats(times((j) => j.first.workflowTaskMs)).median)}, ` +
+        `then the import queue ${fmtS(stats(times((j) => j.first.queueWaitMs - j.first.workflowTaskMs)).median)} (medians)`,
+    },
+    {
+      label: '  run (started → finished)',
+      runs,
+      times: times((j) => j.first.runMs),
+      cpuTimes: times((j) => j.worker.cpuMs),
+      count: attempts,
+      bytes: report.bytes,
+      note: `CPU: the worker over the job; runImport ${retried > 1 ? `took up to ${retried} attempts` : 'ran once'}`,
+    },
+    {
+      label: 'job: same file again, end to end',
+      runs,
+      times: times((j) => j.again.endToEndMs),
+      count: attempts,
+      bytes: report.bytes,
+      note: `answered ${[...new Set(jobs.map((j) => j.again.status))].join(', ')}`,
+    },
+    processRow(
+      'job: API server peak RSS in job',
+      jobs.map((j) => j.api),
+    ),
+    processRow(
+      'job: worker peak RSS in job',
+      jobs.map((j) => j.worker),
+    ),
+  ];
+}
+
+/** The job path in the JSON summary. */
+function jobSummary(jobs: JobRun[], report: GeneratedReport) {
+  const median = (f: (j: JobRun) => number): number => Math.round(stats(jobs.map(f)).median);
+  const perSecond = (ms: number): number => Math.round((report.attempts / ms) * 1000);
+  const endToEnd = stats(jobs.map((j) => j.first.endToEndMs));
+  const figures = (u: (j: JobRun) => ProcessUse) => {
+    const uses = jobs.map(u);
+    const peak = Math.max(...uses.map((x) => x.peakAfterAgainKb));
+    return {
+      peakRssMiB: Math.round(peak / 1024),
+      firstUploadPeakRssMiB: Math.round(Math.max(...uses.map((x) => x.peakKb)) / 1024),
+      startRssMiB: Math.round(uses[0].startKb / 1024),
+      sinceStartPeakRssMiB: Math.round(uses[0].lifetimePeakKb / 1024),
+      peakReset: uses.every((x) => x.reset),
+      cpuMs: Math.round(stats(uses.map((x) => x.cpuMs)).median),
+      childProcesses: uses[0].children.count,
+      addedRssMiB: Math.round((peak - uses[0].startKb) / 1024),
+      targetMet: rssMet(peak - uses[0].startKb),
+    };
+  };
+  const api = figures((j) => j.api);
+  const worker = figures((j) => j.worker);
+  return {
+    runs: jobs.length,
+    waitSeconds: JOB_WAIT,
+    fileMB: Number((report.bytes / MB).toFixed(1)),
+    findings: report.findings,
+    answers: jobs.map((j) => j.first.status),
+    postMedianMs: median((j) => j.first.postMs),
+    uploadSentMedianMs: median((j) => j.first.sentMs),
+    endToEndMedianMs: Math.round(endToEnd.median),
+    endToEndMaxMs: Math.round(endToEnd.max),
+    endToEndAttemptsPerSecond: perSecond(endToEnd.median),
+    createdToStartedMedianMs: median((j) => j.first.createdToStartedMs),
+    stagedMedianMs: median((j) => j.first.stagedMs),
+    queueWaitMedianMs: median((j) => j.first.queueWaitMs),
+    workflowTaskMedianMs: median((j) => j.first.workflowTaskMs),
+    runMedianMs: median((j) => j.first.runMs),
+    runAttemptsPerSecond: perSecond(median((j) => j.first.runMs)),
+    runImportAttempts: Math.max(...jobs.map((j) => j.first.runAttempts)),
+    reimportAnswers: jobs.map((j) => j.again.status),
+    reimportEndToEndMedianMs: median((j) => j.again.endToEndMs),
+    api,
+    worker,
+    peakRssTargetMiB: TARGET_PEAK_RSS_MIB,
+    peakRssTargetMet: api.targetMet && worker.targetMet,
+  };
+}
+
 async function main(): Promise<void> {
   const parseOnly = env.BENCH_IMPORT_PARSE_ONLY === '1';
   if (!parseOnly && !env.MONGO_URL) throw new Error('MONGO_URL is not set: run scripts/bench-import.sh');
+  if (!parseOnly && JOB_RUNS > 0 && !env.TEMPORAL_ADDRESS) {
+    throw new Error('TEMPORAL_ADDRESS is not set (the job path needs it): run scripts/bench-import.sh');
+  }
   if (!(SIZE_MB > 0) || !(DB_SIZE_MB > 0) || !(RUNS >= 1) || !(DB_RUNS >= 1)) {
     throw new Error('BENCH_IMPORT_MB and BENCH_IMPORT_DB_MB must be positive, BENCH_IMPORT_RUNS and _DB_RUNS ≥ 1');
+  }
+  if (!Number.isInteger(JOB_RUNS) || JOB_RUNS < 0 || !Number.isInteger(JOB_WAIT) || JOB_WAIT < 0 || JOB_WAIT > 300) {
+    throw new Error('BENCH_IMPORT_JOB_RUNS must be a whole number ≥ 0, BENCH_IMPORT_JOB_WAIT one from 0 to 300');
   }
   const loadBefore = os.loadavg();
   process.stdout.write(`load average before: ${fmtLoad(loadBefore)} (${os.cpus().length} CPUs)\n`);
@@ -891,6 +1072,25 @@ async function main(): Promise<void> {
           );
         }
       }
+    }
+    const loadAfterImports = os.loadavg();
+
+    let jobs: JobRun[] = [];
+    if (!parseOnly && JOB_RUNS > 0) {
+      const jobPath = await runJobPath({
+        repoRoot: REPO_ROOT,
+        file: dbFile,
+        expect: { attempts: dbReport.attempts, findings: dbReport.findings },
+        runs: JOB_RUNS,
+        waitSeconds: JOB_WAIT,
+        mongoUrl: env.MONGO_URL ?? '',
+        temporalAddress: env.TEMPORAL_ADDRESS ?? '',
+        dataDir: path.join(dir, 'service-data'),
+        nodeArgs: NODE_ARGS,
+        log: (line) => process.stdout.write(`${line} (load ${fmtLoad(os.loadavg())})\n`),
+      });
+      jobs = jobPath.runs;
+      failures.push(...jobPath.failures);
     }
     const loadAfter = os.loadavg();
 
@@ -973,6 +1173,7 @@ async function main(): Promise<void> {
         },
       );
     }
+    if (jobs.length > 0) rows.push(...jobRows(jobs, dbReport));
     process.stdout.write('\n');
     printTable(rows);
     process.stdout.write(
@@ -980,7 +1181,9 @@ async function main(): Promise<void> {
         (imports.length > 0
           ? `import phase file ${(dbReport.bytes / MB).toFixed(1)} MB, ${fmtInt(dbReport.findings)} findings; `
           : '') +
-        `load average before ${fmtLoad(loadBefore)}, after parse phases ${fmtLoad(loadAfterParse)}, after ${fmtLoad(loadAfter)}\n`,
+        `load average before ${fmtLoad(loadBefore)}, after parse phases ${fmtLoad(loadAfterParse)}, ` +
+        (jobs.length > 0 ? `after imports ${fmtLoad(loadAfterImports)}, ` : '') +
+        `after ${fmtLoad(loadAfter)}\n`,
     );
 
     const importStats = stats(imports.map((r) => r.ms));
@@ -1019,6 +1222,7 @@ async function main(): Promise<void> {
             },
           }
         : {}),
+      ...(jobs.length > 0 ? { job: jobSummary(jobs, dbReport) } : {}),
       baselineRssMiB: Math.round(baseline.maxRssKb / 1024),
       loadBefore: loadBefore.map((l) => Number(l.toFixed(2))),
       loadAfter: loadAfter.map((l) => Number(l.toFixed(2))),

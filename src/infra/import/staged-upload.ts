@@ -4,8 +4,10 @@ import { AppError } from '../../domain/errors';
 import type { StagedUpload } from '../../domain/imports';
 import type { ByteSource } from './byte-source';
 
-/** Size of each staged part: what the API holds of an upload at once, and what a worker reads at once. */
-export const PART_BYTES = 8 * 1024 * 1024;
+/** Size of each staged part: what the API holds of an upload at once, and what a worker reads at once. Each part
+ * is copied a few times on its way into and out of the store (joined, sealed, opened), so a small part keeps what
+ * an import holds small; 1 MiB parts of a 100 MB upload are a hundred objects. */
+export const PART_BYTES = 1024 * 1024;
 
 /** Where an upload's parts go: part `n`'s key. */
 export type PartKey = (n: number) => string;
@@ -30,7 +32,7 @@ export async function stageUpload(
   let pendingBytes = 0;
   const flush = async (): Promise<void> => {
     if (pendingBytes === 0) return;
-    const part = Buffer.concat(pending, pendingBytes);
+    const part = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
     await store.put(partKey(parts++), part, 'application/octet-stream');
