@@ -74,18 +74,11 @@ export function createImportActivities(deps: ImportActivityDeps) {
      * Reads the staged upload twice (check, then store) and stores its findings in named batches, heartbeating
      * where it stands: a worker killed mid-import is noticed within the heartbeat timeout, and the retry reads
      * the file again and finds its finished batches already written. The upload's digest is checked against what
-     * was staged.
+     * was staged. Answers what the import did; the workflow records it once the upload is cleaned up.
      */
-    async runImport(ref: ImportRef): Promise<ImportRunResult> {
+    async runImport(ref: ImportRef): Promise<ImportOutcome> {
       const record = await imports.get(ref.tenantId, ref.importId);
       if (!record) throw new AppError('not_found', `import ${ref.importId} does not exist`);
-      if (record.status === 'succeeded' && record.outcome) {
-        return {
-          findings: record.outcome.findings,
-          created: record.outcome.created,
-          duplicates: record.outcome.duplicates,
-        };
-      }
       if (!(await imports.markRunning(ref.tenantId, ref.importId, clock.now()))) {
         throw new AppError('not_found', `import ${ref.importId} has ended`);
       }
@@ -135,8 +128,16 @@ export function createImportActivities(deps: ImportActivityDeps) {
           `the staged upload of import ${ref.importId} reads back with another digest than it was staged with`,
         );
       }
-      await imports.markSucceeded(ref.importId, result, clock.now());
-      return { findings: result.findings, created: result.created, duplicates: result.duplicates };
+      return result;
+    },
+
+    /** Ends the import succeeded with what it did. */
+    async succeedImport(ref: ImportRef & { outcome: ImportOutcome }): Promise<ImportRunResult> {
+      const { outcome } = ref;
+      // Dates cross the workflow as text.
+      if (outcome.matchedRun) outcome.matchedRun.importedAt = new Date(outcome.matchedRun.importedAt);
+      await imports.markSucceeded(ref.importId, outcome, clock.now());
+      return { findings: outcome.findings, created: outcome.created, duplicates: outcome.duplicates };
     },
 
     /** Ends the import failed with an error a user can read (unless it has ended already). */
@@ -146,8 +147,8 @@ export function createImportActivities(deps: ImportActivityDeps) {
       await imports.markFailed(ref.importId, error, clock.now());
     },
 
-    /** Whatever the import's end: removes its staged upload, drops the markers of its batches, and gives back
-     * the tenant's import slot. */
+    /** Whatever the import's end, before it is recorded: removes its staged upload, drops the markers of its
+     * batches, and gives back the tenant's import slot. */
     async endImport(ref: ImportRef): Promise<void> {
       await store.deletePrefix(importPrefix(ref.tenantId, ref.importId));
       await findings.forgetWrites(ref.tenantId, writeKeyOf(ref.importId));

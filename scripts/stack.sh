@@ -19,6 +19,7 @@
 #   HTTP_PORT         only read by status, to check the API server (default 3000)
 #   FERRETDB_GOGC     Go's GOGC for FerretDB (default 400)
 #   STACK_FAIRNESS    whether Temporal hands tasks out in turn between tenants (default true)
+#   STACK_TASKQUEUE_PARTITIONS  partitions of every task queue (default 1; Temporal's own default is 4)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -111,6 +112,12 @@ start_temporal() {
   # Fairness: tasks on a queue are handed out in turn between the fairness keys they carry (each report and import
   # workflow carries its tenant), so one tenant's backlog does not hold up another's work. STACK_FAIRNESS=false
   # turns it off, to compare (scripts/bench-fairness.sh).
+  # Partitions: Temporal spreads each task queue over partitions (4 unless told), puts each task in one at random and
+  # orders tasks, by priority and fairness, only within a partition; a worker's poll is answered from whichever
+  # partition it reaches. With four, a tenant's render still waited behind three or four of another tenant's queued
+  # on the other partitions, as long as with fairness off (scripts/bench-fairness.sh). One matching service serves
+  # every partition here, and a local stack's tens of tasks a second need no more than one. STACK_TASKQUEUE_PARTITIONS
+  # sets it, to compare.
   local -a args=(
     server start-dev
     --disable-config-file
@@ -124,6 +131,8 @@ start_temporal() {
     --namespace default
     --dynamic-config-value frontend.enableServerVersionCheck=false
     --dynamic-config-value "matching.enableFairness=${STACK_FAIRNESS:-true}"
+    --dynamic-config-value "matching.numTaskqueueReadPartitions=${STACK_TASKQUEUE_PARTITIONS:-1}"
+    --dynamic-config-value "matching.numTaskqueueWritePartitions=${STACK_TASKQUEUE_PARTITIONS:-1}"
     --ui-disable-news-fetch
     --log-level warn
   )

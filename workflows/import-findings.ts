@@ -1,5 +1,6 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ImportActivities, ImportRunResult } from '../activities/import-activities';
+import type { ImportOutcome } from '../src/domain/imports';
 import { importQueueFor, type ImportFindingsInput } from './contracts';
 import { describeFailure } from './describe-failure';
 import { activityRetry } from './retry';
@@ -11,10 +12,10 @@ const steps = proxyActivities<ImportActivities>({
 
 /**
  * Imports one staged scanner file: reads and stores it on the import queue, then, however that went, removes the
- * staged upload and gives the tenant's import slot back. A file the importer refuses ends the import failed with
- * the importer's error (code, message, line); a worker lost mid-import is noticed by its heartbeat and the read
- * starts again, storing nothing twice. When the import fails the workflow fails too, so operators see it in the
- * Web UI.
+ * staged upload and gives the tenant's import slot back, and only then records how it ended. A file the importer
+ * refuses ends the import failed with the importer's error (code, message, line); a worker lost mid-import is
+ * noticed by its heartbeat and the read starts again, storing nothing twice. When the import fails the workflow
+ * fails too, so operators see it in the Web UI.
  */
 export async function importFindingsWorkflow(input: ImportFindingsInput): Promise<ImportRunResult> {
   const ref = { tenantId: input.tenantId, importId: input.importId };
@@ -28,18 +29,18 @@ export async function importFindingsWorkflow(input: ImportFindingsInput): Promis
     retry: { ...activityRetry, maximumAttempts: 10 },
   });
   let failure: ReturnType<typeof describeFailure> | undefined;
-  let result: ImportRunResult | undefined;
+  let outcome: ImportOutcome | undefined;
   try {
-    result = await run.runImport(ref);
+    outcome = await run.runImport(ref);
   } catch (err) {
     failure = describeFailure(err);
-    await steps.failImport({ ...ref, ...failure });
-  } finally {
-    await steps.endImport(ref);
   }
-  if (failure || !result) {
-    const { code, message } = failure ?? { code: 'internal', message: 'the import gave no result' };
+  // Cleaned up before the end is recorded: whoever sees the import ended finds nothing of it left behind.
+  await steps.endImport(ref);
+  if (failure || !outcome) {
+    const { code, message, line } = failure ?? { code: 'internal', message: 'the import gave no result' };
+    await steps.failImport({ ...ref, code, message, ...(line !== undefined ? { line } : {}) });
     throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
   }
-  return result;
+  return steps.succeedImport({ ...ref, outcome });
 }
