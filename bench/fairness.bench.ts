@@ -31,11 +31,9 @@
  * BENCH_FAIRNESS_ROWS (2000); BENCH_FAIRNESS_TIMEOUT_SECONDS (1800) for one report. RENDER_CONCURRENCY and the
  * rest of the service's settings pass through to the worker.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,9 +46,19 @@ import { createEndpoint, createTenant, insertFindings, mintToken } from '../src/
 import { buildFinding } from '../test/fixtures/findings';
 import { documentedRequest } from '../test/fixtures/requests';
 import { renderQueueFor, reportWorkflowId } from '../workflows/contracts';
+import {
+  assertAlive,
+  freePort,
+  intEnv,
+  median,
+  requiredEnv,
+  sendJson,
+  startService,
+  stopServices,
+  waitUntil,
+  type Service,
+} from './services';
 
-// Compiled to dist/bench, two levels below the repository root.
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const QUARTER_START = Date.parse('2026-04-01T00:00:00Z');
 const QUARTER_DAYS = 91;
 const TENANT_A = 'tnt_2026_benchfairnessa';
@@ -61,19 +69,7 @@ const ENDPOINT_B = 'ep_2026_benchfairnessb';
 const TRIGGER_POLL_MS = 250;
 const STATUS_POLL_MS = 500;
 
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name]?.trim();
-  if (!value) throw new Error(`${name} is required; run the benchmark through scripts/bench-fairness.sh`);
-  return value;
-}
+const SCRIPT = 'scripts/bench-fairness.sh';
 
 const settings = {
   floods: intEnv('BENCH_FAIRNESS_FLOODS', 3, 1),
@@ -97,30 +93,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 function request(base: URL, method: string, pathname: string, headers: Record<string, string>, body?: unknown) {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: base.hostname,
-        port: base.port,
-        method,
-        path: pathname,
-        headers: payload
-          ? { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) }
-          : headers,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${pathname}: no answer in 60 s`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return sendJson(agent, base, method, pathname, headers, body);
 }
 
 interface ReportView {
@@ -184,66 +157,8 @@ class TenantApi {
 // ---------------------------------------------------------------------------------------------------------------
 // Processes
 
-interface Service {
-  name: string;
-  child: ChildProcess;
-  /** The last output lines, shown when it dies or the benchmark fails. */
-  tail: string[];
-}
-
-/** Starts a built script (a path under dist/) as a process of its own. */
-function startService(name: string, script: string, env: NodeJS.ProcessEnv): Service {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', script)], { env, cwd: REPO_ROOT });
-  const service: Service = { name, child, tail: [] };
-  const keep = (d: Buffer): void => {
-    service.tail.push(...d.toString('utf8').split('\n').filter(Boolean));
-    service.tail.splice(0, Math.max(0, service.tail.length - 40));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return service;
-}
-
-function assertAlive(services: Service[]): void {
-  for (const s of services) {
-    if (s.child.exitCode !== null || s.child.signalCode !== null) {
-      throw new Error(`${s.name} exited (${s.child.exitCode ?? s.child.signalCode}):\n${s.tail.join('\n')}`);
-    }
-  }
-}
-
-async function stopServices(services: Service[]): Promise<void> {
-  await Promise.all(
-    services.map(async (s) => {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-      const exited = new Promise((resolve) => s.child.once('exit', resolve));
-      s.child.kill('SIGTERM');
-      const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForReady(base: URL, services: Service[]): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    assertAlive(services);
-    if ((await request(base, 'GET', '/readyz', {}).catch(() => undefined))?.status === 200) return;
-    if (Date.now() > deadline) throw new Error('the API server was not ready within 120 s');
-    await sleep(200);
-  }
+function waitForReady(base: URL, services: Service[]): Promise<void> {
+  return waitUntil(() => request(base, 'GET', '/readyz', {}).then((r) => r.status === 200), services, 'the API server');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -495,10 +410,10 @@ async function flood(ctx: Ctx, n: number): Promise<Flood> {
 }
 
 async function measure(): Promise<void> {
-  const mongoUrl = requiredEnv('MONGO_URL');
-  const temporalAddress = requiredEnv('TEMPORAL_ADDRESS');
-  const setting = requiredEnv('BENCH_FAIRNESS_SETTING');
-  const out = requiredEnv('BENCH_FAIRNESS_OUT');
+  const mongoUrl = requiredEnv('MONGO_URL', SCRIPT);
+  const temporalAddress = requiredEnv('TEMPORAL_ADDRESS', SCRIPT);
+  const setting = requiredEnv('BENCH_FAIRNESS_SETTING', SCRIPT);
+  const out = requiredEnv('BENCH_FAIRNESS_OUT', SCRIPT);
   const started = performance.now();
   const loadBefore = os.loadavg();
   const suffix = randomBytes(4).toString('hex');
@@ -592,11 +507,6 @@ async function measure(): Promise<void> {
 // The report over both settings
 
 /** The middle value, or the mean of the middle two. */
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 const sec = (ms: number): number => round(ms / 1000);

@@ -22,15 +22,12 @@
  * BENCH_FINDINGS_TENANT_FINDINGS (10000); BENCH_FINDINGS_OTHER_FINDINGS (1000000); BENCH_FINDINGS_REQUESTS (300),
  * requests in the mix; BENCH_FINDINGS_SEED (2026).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from 'mongodb';
 import { latestOfEachRow } from '../activities/report-activities';
 import type { Evidence, Finding, FindingSource, FrameworkRef, ScanEvidence } from '../src/domain/finding';
@@ -41,9 +38,18 @@ import { refKey } from '../src/infra/mongo/finding-store/reader';
 import { MongoFindingsRepo } from '../src/infra/mongo/findings-repo';
 import { createEndpoint, createTenant, mintToken } from '../src/infra/mongo/tenant-admin';
 import { prng } from './prng';
-
-// Compiled to dist/bench, two levels below the repository root.
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+import {
+  freePort,
+  intEnv,
+  median,
+  percentiles,
+  requiredEnv,
+  startService,
+  stopServices,
+  waitUntil,
+  type Percentiles,
+  type Service,
+} from './services';
 
 const TARGET_GET_P99_MS = 300;
 const TARGET_COLLECTION_MS = 1_000;
@@ -61,19 +67,7 @@ const TENANT = 'tnt_2026_benchfindings0';
 const otherTenant = (k: number): string => `tnt_2026_benchfindings${k}`;
 const endpointOf = (k: number, e: number): string => `ep_2026_benchfind${k}x${e}`;
 
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name]?.trim();
-  if (!value) throw new Error(`${name} is required; run the benchmark through scripts/bench-findings.sh`);
-  return value;
-}
+const SCRIPT = 'scripts/bench-findings.sh';
 
 const settings = {
   tenantFindings: intEnv('BENCH_FINDINGS_TENANT_FINDINGS', 10_000, 1),
@@ -557,57 +551,14 @@ async function collectOnce(db: Db, m: Model, endpointIds: string[], failures: st
 // ---------------------------------------------------------------------------------------------------------------
 // The API server
 
-interface Service {
-  child: ChildProcess;
-  /** The last output lines, shown when it dies. */
-  tail: string[];
-}
-
-function startApi(env: NodeJS.ProcessEnv): Service {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'src', 'main', 'server.js')], {
-    env,
-    cwd: REPO_ROOT,
-  });
-  const service: Service = { child, tail: [] };
-  const keep = (d: Buffer): void => {
-    service.tail.push(...d.toString('utf8').split('\n').filter(Boolean));
-    service.tail.splice(0, Math.max(0, service.tail.length - 40));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return service;
-}
-
-async function stopApi(s: Service): Promise<void> {
-  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => s.child.once('exit', resolve));
-  s.child.kill('SIGTERM');
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitForReady(base: URL, s: Service): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (s.child.exitCode !== null || s.child.signalCode !== null) {
-      throw new Error(`the API server exited (${s.child.exitCode ?? s.child.signalCode}):\n${s.tail.join('\n')}`);
-    }
-    if ((await get(base, '/readyz').catch(() => undefined))?.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`the API server was not ready within 120 s:\n${s.tail.join('\n')}`);
-    await sleep(200);
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** Waits for the API server's /readyz; on a timeout its last output goes with the error, as when it exits. */
+async function waitForReady(base: URL, api: Service): Promise<void> {
+  await waitUntil(() => get(base, '/readyz').then((r) => r.status === 200), [api], 'the API server').catch(
+    (err: unknown) => {
+      if (api.child.exitCode !== null || api.child.signalCode !== null || !(err instanceof Error)) throw err;
+      throw new Error(`${err.message}:\n${api.tail.join('\n')}`);
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -622,7 +573,11 @@ interface Phase {
 async function measure(name: string, env: NodeJS.ProcessEnv, ctx: PhaseContext, failures: string[]): Promise<Phase> {
   const port = await freePort();
   const base = new URL(`http://127.0.0.1:${port}`);
-  const api = startApi({ ...env, HTTP_PORT: String(port), PUBLIC_BASE_URL: base.origin });
+  const api = startService('API server', 'src/main/server.js', {
+    ...env,
+    HTTP_PORT: String(port),
+    PUBLIC_BASE_URL: base.origin,
+  });
   ctx.running.add(api);
   try {
     await waitForReady(base, api);
@@ -637,7 +592,7 @@ async function measure(name: string, env: NodeJS.ProcessEnv, ctx: PhaseContext, 
     );
     return { answered, collections };
   } finally {
-    await stopApi(api);
+    await stopServices([api]);
     ctx.running.delete(api);
   }
 }
@@ -648,26 +603,6 @@ interface PhaseContext {
   model: Model;
   endpoints: string[];
   running: Set<Service>;
-}
-
-interface Percentiles {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-/** Nearest-rank percentiles. */
-function percentiles(samples: number[]): Percentiles {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-  return { n: sorted.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted[sorted.length - 1] };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
@@ -845,8 +780,8 @@ function phaseFigures(p: Phase) {
 }
 
 async function main(): Promise<void> {
-  const mongoUrl = requiredEnv('MONGO_URL');
-  const temporalAddress = requiredEnv('TEMPORAL_ADDRESS');
+  const mongoUrl = requiredEnv('MONGO_URL', SCRIPT);
+  const temporalAddress = requiredEnv('TEMPORAL_ADDRESS', SCRIPT);
   const loadBefore = os.loadavg();
   const started = performance.now();
   const dbName = `bench_findings_${Date.now().toString(36)}`;
@@ -872,7 +807,7 @@ async function main(): Promise<void> {
   const running = new Set<Service>();
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: stopping the API server`);
-    void Promise.all([...running].map(stopApi)).finally(() => process.exit(130));
+    void stopServices([...running]).finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const failures: string[] = [];
@@ -957,7 +892,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {
-    await Promise.all([...running].map(stopApi));
+    await stopServices([...running]);
     agent.destroy();
     await client.close().catch(() => undefined);
     await fs.rm(dataDir, { recursive: true, force: true });

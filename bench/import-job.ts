@@ -17,20 +17,17 @@
  * too. The worker's RSS is its own process only: the Chromium it launches for PDF reports (not for imports) would
  * be child processes, counted apart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { connectDatabase } from '../src/infra/mongo/database';
 import { MongoFindingsRepo } from '../src/infra/mongo/findings-repo';
 import { createEndpoint, createTenant, mintToken } from '../src/infra/mongo/tenant-admin';
 import { importQueueFor, importWorkflowId } from '../workflows/contracts';
+import { assertAlive, freePort, startService, stopServices, waitUntil, type Service } from './services';
 
 /** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY: the import queue has activity pollers only. */
 const ACTIVITY_TASK_QUEUE = 2;
@@ -41,7 +38,6 @@ const JOB_TIMEOUT_MS = 60 * 60_000;
 
 /** How the job path runs. */
 export interface JobPathSettings {
-  repoRoot: string;
   file: string;
   /** What the file holds, which every first import must store. */
   expect: { attempts: number; findings: number };
@@ -113,70 +109,6 @@ export interface JobRun {
   storedInDb: number;
   api: ProcessUse;
   worker: ProcessUse;
-}
-
-interface Service {
-  name: string;
-  child: ChildProcess;
-  /** The last output lines, shown when the service dies. */
-  tail: string[];
-}
-
-function startService(name: string, script: string, env: NodeJS.ProcessEnv, s: JobPathSettings): Service {
-  const child = spawn(process.execPath, [...s.nodeArgs, path.join(s.repoRoot, 'dist', script)], {
-    env,
-    cwd: s.repoRoot,
-  });
-  const service: Service = { name, child, tail: [] };
-  const keep = (d: Buffer): void => {
-    service.tail.push(...d.toString('utf8').split('\n').filter(Boolean));
-    service.tail.splice(0, Math.max(0, service.tail.length - 40));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return service;
-}
-
-function assertAlive(services: Service[]): void {
-  for (const s of services) {
-    if (s.child.exitCode !== null || s.child.signalCode !== null) {
-      throw new Error(`the ${s.name} exited (${s.child.exitCode ?? s.child.signalCode}):\n${s.tail.join('\n')}`);
-    }
-  }
-}
-
-async function stopServices(services: Service[]): Promise<void> {
-  await Promise.all(
-    services.map(async (s) => {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-      const exited = new Promise((resolve) => s.child.once('exit', resolve));
-      s.child.kill('SIGTERM');
-      const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntil(ready: () => Promise<boolean>, services: Service[], what: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    assertAlive(services);
-    if (await ready().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} was not ready within 120 s`);
-    await sleep(200);
-  }
 }
 
 /** A field of /proc/<pid>/status in KiB (VmRSS, VmHWM); 0 once the process is gone. */
@@ -445,8 +377,8 @@ export async function runJobPath(s: JobPathSettings): Promise<{ runs: JobRun[]; 
   const runs: JobRun[] = [];
   const failures: string[] = [];
   try {
-    const worker = startService('worker', 'src/main/worker.js', env, s);
-    const api = startService('API server', 'src/main/server.js', env, s);
+    const worker = startService('worker', 'src/main/worker.js', env, s.nodeArgs);
+    const api = startService('API server', 'src/main/server.js', env, s.nodeArgs);
     services.push(worker, api);
     const startedAt = performance.now();
     await waitUntil(

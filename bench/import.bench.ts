@@ -1078,7 +1078,6 @@ async function main(): Promise<void> {
     let jobs: JobRun[] = [];
     if (!parseOnly && JOB_RUNS > 0) {
       const jobPath = await runJobPath({
-        repoRoot: REPO_ROOT,
         file: dbFile,
         expect: { attempts: dbReport.attempts, findings: dbReport.findings },
         runs: JOB_RUNS,

@@ -27,11 +27,10 @@
  * account for the CPU time of Temporal, FerretDB and SeaweedFS; BENCH_LOAD_NODE_ARGS, extra Node options for the
  * API server and worker (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -42,9 +41,23 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { MongoClient } from 'mongodb';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID } from '../src/demo/demo-data';
 import { LeanHttpClient } from './lean-http';
+import {
+  REPO_ROOT,
+  assertAlive,
+  freePort,
+  intEnv,
+  median,
+  percentiles,
+  quantile,
+  requiredEnv,
+  sendJson,
+  startService,
+  stopServices,
+  waitUntil,
+  type Percentiles,
+  type Service,
+} from './services';
 
-// Compiled to dist/bench, two levels below the repository root.
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const run = promisify(execFile);
 
 /** Reports made and waited for before anything is measured: the worker is polling and the code is warm. */
@@ -63,19 +76,7 @@ const CLOCK_TICKS = Number(process.env.BENCH_LOAD_CLK_TCK ?? 100);
 const TARGET_REPORTS_PER_SECOND = 3;
 const TARGET_POLL_P99_MS = 20;
 
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
-  return value;
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name]?.trim();
-  if (!value) throw new Error(`${name} is required; run the benchmark through scripts/bench-load.sh`);
-  return value;
-}
+const SCRIPT = 'scripts/bench-load.sh';
 
 const settings = {
   reports: intEnv('N', 1000),
@@ -85,42 +86,13 @@ const settings = {
   pollRounds: intEnv('BENCH_LOAD_POLL_ROUNDS', 5),
   waitRate: intEnv('BENCH_LOAD_WAIT_RATE', 2),
   timeoutSeconds: intEnv('BENCH_LOAD_TIMEOUT_SECONDS', 3600),
+  /** Extra Node options for the API server, worker and bare lookup server. */
+  nodeArgs: process.env.BENCH_LOAD_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [],
 };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Figures
 
-/** The q-th quantile (0–1) by the nearest-rank method; NaN for no samples. */
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
-interface Percentiles {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-function percentiles(samples: number[]): Percentiles {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    n: sorted.length,
-    p50: quantile(sorted, 0.5),
-    p95: quantile(sorted, 0.95),
-    p99: quantile(sorted, 0.99),
-    max: sorted[sorted.length - 1] ?? NaN,
-  };
-}
-
-/** The middle value, or the mean of the middle two. */
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 const msText = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(1)} ms`);
 const pctText = (p: Percentiles): string =>
@@ -142,97 +114,27 @@ interface HttpResult {
   body: unknown;
 }
 
-function request(
+async function request(
   base: URL,
   method: string,
   pathname: string,
   headers: Record<string, string>,
   body?: unknown,
 ): Promise<HttpResult> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: base.hostname,
-        port: base.port,
-        method,
-        path: pathname,
-        headers: payload
-          ? { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) }
-          : headers,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          if (res.headers['content-type']?.includes('json') && text) {
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              // left as text: the status is what the caller looks at then
-            }
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      },
-    );
-    req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${pathname}: no answer in 60 s`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
+  const answer = await sendJson(agent, base, method, pathname, headers, body);
+  let parsed: unknown = answer.text;
+  if (answer.contentType.includes('json') && answer.text) {
+    try {
+      parsed = JSON.parse(answer.text);
+    } catch {
+      // left as text: the status is what the caller looks at then
+    }
+  }
+  return { status: answer.status, body: parsed };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Processes and CPU accounting
-
-interface Service {
-  name: string;
-  child: ChildProcess;
-  /** The last output lines, shown when the service dies or the benchmark fails. */
-  tail: string[];
-}
-
-/** Starts a built script (a path under dist/) as a process of its own. */
-function startService(name: string, script: string, env: NodeJS.ProcessEnv): Service {
-  const nodeArgs = process.env.BENCH_LOAD_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, 'dist', script)], {
-    env,
-    cwd: REPO_ROOT,
-  });
-  const service: Service = { name, child, tail: [] };
-  const keep = (d: Buffer): void => {
-    service.tail.push(...d.toString('utf8').split('\n').filter(Boolean));
-    service.tail.splice(0, Math.max(0, service.tail.length - 40));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return service;
-}
-
-function assertAlive(services: Service[]): void {
-  for (const s of services) {
-    if (s.child.exitCode !== null || s.child.signalCode !== null) {
-      throw new Error(`${s.name} exited (${s.child.exitCode ?? s.child.signalCode}):\n${s.tail.join('\n')}`);
-    }
-  }
-}
-
-async function stopServices(services: Service[]): Promise<void> {
-  await Promise.all(
-    services.map(async (s) => {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-      const exited = new Promise((resolve) => s.child.once('exit', resolve));
-      s.child.kill('SIGTERM');
-      const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
-}
 
 /** User plus system CPU time of one process, in seconds, or undefined when it is gone. */
 function processCpuSeconds(pid: number): number | undefined {
@@ -707,32 +609,12 @@ async function stepBreakdown(client: Client, ids: string[]): Promise<{ steps: St
 
 // ---------------------------------------------------------------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntil(answers: () => Promise<boolean>, services: Service[], what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    assertAlive(services);
-    if (await answers().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not answer within 60 s`);
-    await sleep(200);
-  }
-}
-
 function waitForHealth(base: URL, services: Service[]): Promise<void> {
   return waitUntil(
     () => request(base, 'GET', '/healthz', {}).then((r) => r.status === 200),
     services,
     'the API server (/healthz)',
+    60_000,
   );
 }
 
@@ -744,10 +626,20 @@ async function startFloor(
   ids: string[],
 ): Promise<{ api: Api; pid: number }> {
   const port = await freePort();
-  const server = startService('bare lookup server', 'bench/poll-floor-server.js', { ...env, HTTP_PORT: String(port) });
+  const server = startService(
+    'bare lookup server',
+    'bench/poll-floor-server.js',
+    { ...env, HTTP_PORT: String(port) },
+    settings.nodeArgs,
+  );
   services.push(server);
   const floor = new Api(new URL(`http://127.0.0.1:${port}`), 'none');
-  await waitUntil(() => floor.get(ids[0]).then((v) => v.status === 'ready'), services, 'the bare lookup server');
+  await waitUntil(
+    () => floor.get(ids[0]).then((v) => v.status === 'ready'),
+    services,
+    'the bare lookup server',
+    60_000,
+  );
   await pollCapacity(floor, ids, CAPACITY_CLIENTS, 2); // warms it up as the capacity probe warmed the API
   return { api: floor, pid: server.child.pid ?? 0 };
 }
@@ -781,8 +673,8 @@ function medianCores(rounds: PollRound[]): { name: string; cores: number }[] {
 }
 
 async function main(): Promise<void> {
-  const mongoUrl = requiredEnv('MONGO_URL');
-  const temporalAddress = requiredEnv('TEMPORAL_ADDRESS');
+  const mongoUrl = requiredEnv('MONGO_URL', SCRIPT);
+  const temporalAddress = requiredEnv('TEMPORAL_ADDRESS', SCRIPT);
   const loadAtStart = os.loadavg();
   const suffix = randomBytes(4).toString('hex');
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-load-'));
@@ -832,8 +724,8 @@ async function main(): Promise<void> {
     const reportsBefore = await reportsCollection.countDocuments({ tenant_id: DEMO_TENANT_ID });
 
     services.push(
-      startService('worker', 'src/main/worker.js', env),
-      startService('API server', 'src/main/server.js', env),
+      startService('worker', 'src/main/worker.js', env, settings.nodeArgs),
+      startService('API server', 'src/main/server.js', env, settings.nodeArgs),
     );
     await waitForHealth(base, services);
     const api = new Api(base, seed.token);
