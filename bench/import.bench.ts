@@ -40,7 +40,7 @@
  * each parse phase; BENCH_IMPORT_DB_RUNS (3) imports; BENCH_IMPORT_JOB_RUNS (1) uploads through the job path, each
  * into a tenant of its own, 0 for none; BENCH_IMPORT_JOB_WAIT (300), the `wait` of the upload's POST in seconds
  * (0 answers as soon as the upload is staged); BENCH_IMPORT_SEED (2026); BENCH_IMPORT_NODE_ARGS, extra Node options
- * for the child processes, the API server and the worker (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). The artifact
+ * for the child processes, the API server and the worker (e.g. `--cpu-prof --cpu-prof-dir=.data/prof`). The artifact
  * store's variables (ARTIFACT_STORE, default fs under the run's folder; S3_*) pass through to the API server and
  * worker. To profile one phase by hand: `node dist/bench/import.bench.js generate <file> <MB>`, then `node
  * --cpu-prof dist/bench/import.bench.js parse <file>`.

@@ -25,7 +25,7 @@
  * and server) and BENCH_LOAD_POLL_ROUNDS (5) for the fixed-rate phase; BENCH_LOAD_WAIT_RATE (2) polls per second while waiting
  * for reports; BENCH_LOAD_TIMEOUT_SECONDS (3600) for all of them to finish; BENCH_LOAD_RUN_DIR, the stack's pid files, to
  * account for the CPU time of Temporal, FerretDB and SeaweedFS; BENCH_LOAD_NODE_ARGS, extra Node options for the
- * API server and worker (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
+ * API server and worker (e.g. `--cpu-prof --cpu-prof-dir=.data/prof` to profile them).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
