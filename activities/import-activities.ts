@@ -113,6 +113,7 @@ export function createImportActivities(deps: ImportActivityDeps) {
         {
           tenantId: ref.tenantId,
           endpointId: record.endpointId,
+          importId: ref.importId,
           ...(record.options.format ? { format: record.options.format } : {}),
           runStartedAt: record.options.runStartedAt,
           includeEvals: record.options.includeEvals,

@@ -116,6 +116,7 @@ export function presentImportJob(r: ImportRecord): Record<string, unknown> {
     ...(o?.errored !== undefined ? { errored: o.errored } : {}),
     matched_run: o?.matchedRun
       ? {
+          import_id: o.matchedRun.importId ?? null,
           format: o.matchedRun.format,
           file_sha256: o.matchedRun.fileSha256,
           imported_at: new Date(o.matchedRun.importedAt).toISOString(),

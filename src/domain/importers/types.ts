@@ -52,6 +52,8 @@ export interface ImportedRun {
   format: ScannerFormat | 'unknown';
   fileSha256: string;
   importedAt: Date;
+  /** The import job that first imported it (absent for imports outside a job and for legacy records). */
+  importId?: string;
   /** Imported before findings were identified by their run and item alone (their ids carry a year): findings of
    * the run cannot be matched one by one, so a later import of the run stores none of them. */
   legacy?: boolean;

@@ -73,6 +73,8 @@ export interface ImportLimits {
 export interface ImportOptions {
   tenantId: string;
   endpointId: string;
+  /** The import job this is, when it is one: a run it recorded itself on an earlier attempt is not a match. */
+  importId?: string;
   /** The caller's word for the format; sniffed from the file's first bytes when absent. */
   format?: ScannerFormat;
   /** When the run started, for files that do not say (a garak hitlog records no time): its hits are dated
@@ -223,8 +225,10 @@ export async function importScannerFile(
     };
   const where = { tenantId: opts.tenantId, endpointId: opts.endpointId };
   /** Whether the run came in before; a run imported before findings had ids of their own is not stored again. */
-  const priorImport = async (facts: RunFacts): Promise<ImportedRun | undefined> =>
-    runs?.find({ ...where, tool: facts.tool, runKey: facts.runId ?? `file:${fileSha256}` });
+  const priorImport = async (facts: RunFacts): Promise<ImportedRun | undefined> => {
+    const prior = await runs?.find({ ...where, tool: facts.tool, runKey: facts.runId ?? `file:${fileSha256}` });
+    return prior && opts.importId !== undefined && prior.importId === opts.importId ? undefined : prior;
+  };
   // The check pass also hashes the file, which the store pass needs for the findings' ids and provenance.
   const hash = createHash('sha256');
 
@@ -290,6 +294,7 @@ export async function importScannerFile(
       format,
       fileSha256,
       importedAt: new Date(),
+      ...(opts.importId ? { importId: opts.importId } : {}),
     },
   ]);
   report();

@@ -14,6 +14,7 @@ interface ImportedRunDoc {
   format: ImportedRun['format'];
   file_sha256: string;
   imported_at: Date;
+  import_id?: string;
   legacy?: true;
 }
 
@@ -33,6 +34,7 @@ function toDoc(run: ImportedRun): ImportedRunDoc {
     format: run.format,
     file_sha256: run.fileSha256,
     imported_at: run.importedAt,
+    ...(run.importId ? { import_id: run.importId } : {}),
     ...(run.legacy ? { legacy: true as const } : {}),
   };
 }
@@ -58,6 +60,7 @@ export class MongoImportedRuns {
       format: d.format,
       fileSha256: d.file_sha256,
       importedAt: d.imported_at,
+      ...(d.import_id ? { importId: d.import_id } : {}),
       ...(d.legacy ? { legacy: true } : {}),
     };
   }

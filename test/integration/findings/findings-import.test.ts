@@ -8,6 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BSON } from 'mongodb';
+import { fileSource } from '../../../src/infra/import/byte-source';
+import { importScannerFile } from '../../../src/infra/import/scanner-import';
+import { MongoFindingsRepo } from '../../../src/infra/mongo/findings-repo';
+import { MongoImportedRuns } from '../../../src/infra/mongo/import-runs-repo';
 import { migrate } from '../../../src/infra/mongo/migrations';
 import { createTenant, mintToken } from '../../../src/infra/mongo/tenant-admin';
 import { startHarness, waitForReport, type Harness } from '../../support/harness';
@@ -247,9 +251,39 @@ describe('one hit, one finding', () => {
       run_id: report.body.run_id,
       created: 0,
       duplicates: 9,
-      matched_run: { format: 'garak-report', file_sha256: report.body.file_sha256, same_file: false },
+      matched_run: {
+        import_id: report.body.id,
+        format: 'garak-report',
+        file_sha256: report.body.file_sha256,
+        same_file: false,
+      },
     });
     expect(await countOn(ep)).toBe(9);
+  });
+
+  it('when an import’s attempt is retried after it recorded its run, then the retry is not told it matched itself', async () => {
+    const ep = await endpoint(token, 'Retried import');
+    const tenantId = (await h.db.collection('endpoints').findOne({ _id: ep as never }))!.tenant_id as string;
+    const file = path.join(FIXTURES, 'garak-0.14-report.jsonl');
+    const runs = new MongoImportedRuns(h.db);
+    const repo = new MongoFindingsRepo(h.db);
+    const attempt = async (importId: string) =>
+      importScannerFile(
+        await fileSource(file),
+        { store: (batch) => repo.store(batch, new Date()), runs },
+        { tenantId, endpointId: ep, importId },
+      );
+    const first = await attempt('imp_first');
+    const retried = await attempt('imp_first');
+    const later = await attempt('imp_later');
+    expect([first.created, first.matchedRun, retried.created, retried.duplicates, retried.matchedRun]).toEqual([
+      9,
+      undefined,
+      0,
+      9,
+      undefined,
+    ]);
+    expect(later.matchedRun).toMatchObject({ importId: 'imp_first', format: 'garak-report' });
   });
 
   it('when a run was imported before findings had ids of their own, then importing it again stores nothing and says so', async () => {
@@ -276,7 +310,13 @@ describe('one hit, one finding', () => {
     expect(res.body).toMatchObject({
       created: 0,
       duplicates: 9,
-      matched_run: { format: 'unknown', file_sha256: 'a'.repeat(64), legacy: true, same_file: false },
+      matched_run: {
+        import_id: null,
+        format: 'unknown',
+        file_sha256: 'a'.repeat(64),
+        legacy: true,
+        same_file: false,
+      },
     });
     expect(await countOn(ep)).toBe(1);
   });
