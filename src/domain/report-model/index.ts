@@ -1,0 +1,87 @@
+import { CROSSWALK_BASIS, CROSSWALK_GROUPS, CROSSWALK_VERSION, groupsFor } from '../crosswalk';
+import { CATALOGUE_VERSION, getFramework } from '../frameworks';
+import { ModelMemo, rowFrameworks } from './controls';
+import { coverageMatrix, summary } from './coverage';
+import { sourcesOf } from './sources';
+import {
+  REPORT_SCHEMA_VERSION,
+  type ReportModel,
+  type ReportModelInput,
+  type ReportRow,
+  type UnknownRef,
+} from './types';
+import { type Weakness, byRowOrder, gatherWeaknesses, inDetectionOrder, withoutRepeats } from './weaknesses';
+
+export * from './types';
+export { coverageOf, summarise } from './coverage';
+export { sourcesOf } from './sources';
+export { WeaknessIndex, normaliseFingerprint, type WeaknessKey } from './weakness-index';
+
+/** Builds the report model. Repeats of one weakness (same endpoint, category and normalised fingerprint)
+ * merge into a row; a finding delivered twice (the same id) counts once. Each row lists, per requested
+ * framework, its findings' explicit references and the controls of every overlap group it falls in, saying
+ * which is which. Rows sort by severity, then most recent, then title, so the same findings always give the
+ * same report; the coverage matrix lists every baseline control of each framework with the rows bearing on it.
+ * Weaknesses are put in report order before they are listed, so that the coverage matrix and the summary are
+ * tallied as the rows are listed. Rows share their {@link RowControl}s, frozen. */
+export function buildReportModel(input: ReportModelInput): ReportModel {
+  const memo = new ModelMemo<Weakness>(input.report.frameworks);
+  const endpointNames = new Map(input.endpoints.map((e) => [e.id, e.name]));
+  const unknownRefs: UnknownRef[] = [];
+  const ordered = inDetectionOrder(input.findings);
+  const weaknesses = gatherWeaknesses(input.findings, ordered, memo, unknownRefs);
+  for (const w of weaknesses) w.settle(ordered);
+  weaknesses.sort(byRowOrder);
+
+  const frameworks = input.report.frameworks.map((slug) => ({ slug, label: getFramework(slug).label }));
+  const usedGroups = new Set<string>();
+  let findings = 0;
+  const rows = weaknesses.map(({ repeats, ids, explicit, worst, latest }, i): ReportRow => {
+    findings += repeats.length;
+    const overlap = groupsFor(latest.category, explicit);
+    const groups = overlap.map((g) => g.id);
+    for (const id of groups) usedGroups.add(id);
+    return {
+      ref: `R${String(i + 1).padStart(3, '0')}`,
+      severity: worst,
+      title: latest.title,
+      category: memo.category(latest.category),
+      endpointId: latest.endpointId,
+      endpointName: endpointNames.get(latest.endpointId) ?? latest.endpointId,
+      firstSeen: repeats[0].detectedAt,
+      lastSeen: latest.detectedAt,
+      occurrences: repeats.length,
+      findingIds: ids,
+      groups,
+      frameworks: rowFrameworks(memo, frameworks, i, explicit, overlap),
+      evidence: {
+        ...latest.evidence,
+        findingId: latest.id,
+        ...(latest.scan ? { scan: latest.scan } : {}),
+      },
+    };
+  });
+  const tallies = memo.tallies();
+
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    catalogueVersion: CATALOGUE_VERSION,
+    crosswalkVersion: CROSSWALK_VERSION,
+    report: {
+      ...input.report,
+      frameworks: input.report.frameworks.map((slug) => ({ slug, label: getFramework(slug).label })),
+      generatedAt: input.generatedAt,
+    },
+    summary: summary(rows, findings, input.report.frameworks, tallies),
+    rows,
+    coverage: input.report.frameworks.map((slug, k) => coverageMatrix(slug, tallies[k], rows)),
+    crosswalk: {
+      groups: CROSSWALK_GROUPS.filter((g) => usedGroups.has(g.id)).map((g) => ({ id: g.id, name: g.name })),
+      basis: { ...CROSSWALK_BASIS },
+    },
+    // In the order they came (time order, from the repository), where a source's findings sit together,
+    // unless copies were dropped, which only the rows' lists are free of.
+    sources: sourcesOf(findings === input.findings.length ? input.findings : weaknesses.flatMap((w) => w.repeats)),
+    unknownRefs: withoutRepeats(unknownRefs),
+  };
+}
