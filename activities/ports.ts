@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../src/domain/audit';
-import type { Endpoint, Evidence, Finding } from '../src/domain/finding';
+import type { Endpoint, Evidence, FindingSummary } from '../src/domain/finding';
 import type { ArtifactFacts, ReportRecord, ReportScope, ReportStage, ReportStatus } from '../src/domain/report';
 import type { LegalHold } from '../src/domain/retention';
 
@@ -40,7 +40,7 @@ export interface ReportsRepo {
 }
 
 /** A finding without its evidence: what a scope query lists. */
-export type FindingSummary = Omit<Finding, 'evidence'>;
+export type { FindingSummary } from '../src/domain/finding';
 
 /** The findings in one report's scope, and their evidence on request. Evidence is most of a finding's bytes
  * and a report shows one per row, so it is read only for the findings asked for. */
@@ -49,6 +49,9 @@ export interface FindingsInScope {
   findings: FindingSummary[];
   /** The evidence of the given findings (ids of `findings`; others are left out of the answer). */
   evidence(ids: readonly string[]): Promise<Map<string, Evidence>>;
+  /** The {@link evidenceSha256} of the given findings' evidence, read a page at a time and not kept, so that a
+   * report can digest its whole population without holding its evidence. */
+  evidenceDigests(ids: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** Findings and the endpoints they were found on. */

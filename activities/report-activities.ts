@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { log, metricMeter } from '@temporalio/activity';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
-import type { Endpoint, Evidence, Finding } from '../src/domain/finding';
+import type { Endpoint, Evidence, Finding, FindingSummary } from '../src/domain/finding';
 import { toJsonExport } from '../src/domain/json-export';
 import {
   CONTENT_TYPES,
@@ -13,9 +13,10 @@ import {
 } from '../src/domain/report';
 import { buildReportModel as buildModel, WeaknessIndex, type ReportModel } from '../src/domain/report-model';
 import { retentionDeadline } from '../src/domain/retention';
+import { SEVERITIES } from '../src/domain/severity';
 import { artifactKey, stagingKey } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
-import type { ArtifactStore, Clock, FindingSummary, FindingsRepo, ReportsRepo, TenantsRepo } from './ports';
+import type { ArtifactStore, Clock, FindingsRepo, ReportsRepo, TenantsRepo } from './ports';
 
 /** What the report activities need from the outside world. */
 export interface ReportActivityDeps {
@@ -38,8 +39,15 @@ export interface ReportRef {
  * the latest finding of each row carries its evidence; the others carry {@link NOT_SHOWN}. */
 export interface FindingsSnapshot {
   findings: Finding[];
+  /** The scoped endpoints' other findings up to the report's start (see ReportModelInput.context). */
+  context?: FindingSummary[];
+  /** The evidence digest of every finding of the population (the period's, whatever their severity). */
+  evidenceDigests?: Record<string, string>;
   endpoints: Endpoint[];
 }
+
+/** The earliest day a history read starts from: before any finding the service can hold. */
+const HISTORY_START = '1970-01-01';
 
 /** The evidence a snapshot gives a finding whose evidence no row shows. */
 const NOT_SHOWN: Evidence = Object.freeze({ prompt: '', response: '' });
@@ -125,21 +133,47 @@ export function createReportActivities(deps: ReportActivityDeps) {
       if (!ok) throw new AppError('report_not_found', `report ${ref.reportId} is missing or no longer pending`);
     },
 
-    /** Queries the findings in the report's scope and snapshots them with their endpoints, with the evidence
-     * of each row's latest finding (the only evidence a report shows). */
+    /** Reads the scoped endpoints' findings up to the report's start and snapshots them with their endpoints:
+     * those in scope (period and severities) with the evidence of each row's latest finding (the only evidence a
+     * report shows), the others as context without evidence, and a digest of the evidence of every finding of
+     * the period, whatever its severity, for the population digest. */
     async collectFindings(ref: ReportRef): Promise<{ snapshotKey: string; findings: number }> {
       const report = await loadReport(ref);
-      const [inScope, endpoints] = await Promise.all([
-        findings.findInScope(ref.tenantId, report.request.scope),
-        findings.endpoints(ref.tenantId, report.request.scope.endpointIds),
+      const { scope } = report.request;
+      const asOf = (report.startedAt ?? clock.now()).toISOString();
+      const [history, endpoints] = await Promise.all([
+        findings.findInScope(ref.tenantId, {
+          endpointIds: scope.endpointIds,
+          from: HISTORY_START,
+          to: asOf.slice(0, 10),
+          includeSeverities: [...SEVERITIES],
+        }),
+        findings.endpoints(ref.tenantId, scope.endpointIds),
       ]);
-      const shown = latestOfEachRow(inScope.findings);
-      const evidence = await inScope.evidence(shown);
-      const missing = shown.find((id) => !evidence.has(id));
+      const requested = new Set<string>(scope.includeSeverities);
+      const inPeriod = (f: FindingSummary): boolean =>
+        f.detectedAt.slice(0, 10) >= scope.from && f.detectedAt.slice(0, 10) <= scope.to;
+      const inScope: FindingSummary[] = [];
+      const context: FindingSummary[] = [];
+      const population: string[] = [];
+      for (const f of history.findings) {
+        if (inPeriod(f)) population.push(f.id);
+        if (inPeriod(f) && requested.has(f.severity)) inScope.push(f);
+        else if (f.detectedAt <= asOf) context.push(f);
+      }
+      const shown = latestOfEachRow(inScope);
+      const [evidence, digests] = await Promise.all([history.evidence(shown), history.evidenceDigests(population)]);
+      const missing = shown.find((id) => !evidence.has(id)) ?? population.find((id) => !digests.has(id));
       if (missing) throw new AppError('internal', `finding ${missing} is in scope but its evidence cannot be read`);
-      const found: Finding[] = inScope.findings.map((f) => ({ ...f, evidence: evidence.get(f.id) ?? NOT_SHOWN }));
+      const found: Finding[] = inScope.map((f) => ({ ...f, evidence: evidence.get(f.id) ?? NOT_SHOWN }));
       const snapshotKey = stagingKey(ref.tenantId, ref.reportId, 'findings.json');
-      await writeJson(store, snapshotKey, { findings: found, endpoints } satisfies FindingsSnapshot);
+      const snapshot: FindingsSnapshot = {
+        findings: found,
+        context,
+        evidenceDigests: Object.fromEntries(digests),
+        endpoints,
+      };
+      await writeJson(store, snapshotKey, snapshot);
       await reports.setProgress(ref.tenantId, ref.reportId, 'modelling', 30);
       return { snapshotKey, findings: found.length };
     },
@@ -163,6 +197,8 @@ export function createReportActivities(deps: ReportActivityDeps) {
           requestedAt: report.createdAt.toISOString(),
         },
         findings: snapshot.findings,
+        context: snapshot.context,
+        evidenceDigests: snapshot.evidenceDigests,
         endpoints: snapshot.endpoints,
         generatedAt: (report.startedAt ?? clock.now()).toISOString(),
       });

@@ -1,7 +1,7 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import type { ArtifactStore, FindingsInScope, FindingsRepo, ReportsRepo, TenantsRepo } from '../../activities/ports';
 import { createReportActivities, latestOfEachRow, type FindingsSnapshot } from '../../activities/report-activities';
-import type { Evidence, Finding } from '../../src/domain/finding';
+import { evidenceSha256, type Evidence, type Finding } from '../../src/domain/finding';
 import type { ReportRecord, ReportScope } from '../../src/domain/report';
 import { buildReportModel } from '../../src/domain/report-model';
 import { buildFinding } from '../fixtures/findings';
@@ -58,6 +58,10 @@ function fakeFindings(all: Finding[], lose: string[] = []): FindingsRepo & { ask
           const byId = new Map(all.map((f) => [f.id, f.evidence]));
           return new Map(ids.filter((id) => !lose.includes(id)).map((id) => [id, byId.get(id)!] as [string, Evidence]));
         },
+        async evidenceDigests(ids) {
+          const byId = new Map(all.map((f) => [f.id, f.evidence]));
+          return new Map(ids.map((id) => [id, evidenceSha256(byId.get(id)!)]));
+        },
       };
     },
     async endpoints(_tenantId, ids) {
@@ -95,7 +99,7 @@ function activities(findings: FindingsRepo) {
   return { acts, stored, report };
 }
 
-function modelOf(findings: Finding[]) {
+function modelOf(findings: Finding[], evidenceDigests?: Record<string, string>) {
   return buildReportModel({
     report: {
       id: 'rpt_2026_fixturereport1',
@@ -108,6 +112,7 @@ function modelOf(findings: Finding[]) {
       requestedAt: '2026-07-01T00:00:00.000Z',
     },
     findings,
+    evidenceDigests,
     endpoints: [],
     generatedAt: '2026-07-01T00:00:00.000Z',
   });
@@ -126,7 +131,9 @@ describe('collectFindings reads evidence only where a report shows it', () => {
 
     const expected = modelOf(all);
     expect(findings).toBe(all.length);
-    expect(modelOf(snapshot.findings)).toEqual(expected);
+    expect(modelOf(snapshot.findings, snapshot.evidenceDigests)).toEqual(expected);
+    expect(snapshot.context).toEqual([]);
+    expect(Object.keys(snapshot.evidenceDigests ?? {}).sort()).toEqual(all.map((f) => f.id).sort());
     expect(repo.asked.sort()).toEqual(expected.rows.map((r) => r.findingIds[r.findingIds.length - 1]).sort());
     const withEvidence = snapshot.findings.filter((f) => f.evidence.prompt !== '');
     expect(withEvidence.map((f) => f.id).sort()).toEqual([...repo.asked].sort());

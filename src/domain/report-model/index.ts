@@ -2,6 +2,7 @@ import { CROSSWALK_BASIS, CROSSWALK_GROUPS, CROSSWALK_VERSION, groupsFor } from 
 import { CATALOGUE_VERSION, getFramework } from '../frameworks';
 import { ModelMemo, rowFrameworks } from './controls';
 import { coverageMatrix, summary } from './coverage';
+import { completeness } from './population';
 import { sourcesOf } from './sources';
 import {
   REPORT_SCHEMA_VERSION,
@@ -14,6 +15,7 @@ import { type Weakness, byRowOrder, gatherWeaknesses, inDetectionOrder, withoutR
 
 export * from './types';
 export { coverageOf, summarise } from './coverage';
+export { populationDigest, severityOrigin } from './population';
 export { sourcesOf } from './sources';
 export { WeaknessIndex, normaliseFingerprint, type WeaknessKey } from './weakness-index';
 
@@ -50,6 +52,8 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
       endpointName: endpointNames.get(latest.endpointId) ?? latest.endpointId,
       firstSeen: repeats[0].detectedAt,
       lastSeen: latest.detectedAt,
+      periodFirstSeen: repeats[0].detectedAt,
+      periodLastSeen: latest.detectedAt,
       occurrences: repeats.length,
       findingIds: ids,
       groups,
@@ -83,5 +87,6 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     // unless copies were dropped, which only the rows' lists are free of.
     sources: sourcesOf(findings === input.findings.length ? input.findings : weaknesses.flatMap((w) => w.repeats)),
     unknownRefs: withoutRepeats(unknownRefs),
+    ...completeness(input, rows, (id) => endpointNames.get(id) ?? id),
   };
 }

@@ -1,5 +1,5 @@
 import type { FrameworkSlug } from '../frameworks';
-import type { Endpoint, Evidence, Finding, ScanEvidence } from '../finding';
+import type { Endpoint, Evidence, Finding, FindingSummary, ScanEvidence } from '../finding';
 import type { ReportFormat, ReportScope } from '../report';
 import type { Severity } from '../severity';
 
@@ -37,8 +37,13 @@ export interface ReportRow {
   category: string;
   endpointId: string;
   endpointName: string;
+  /** The weakness's first and last detection on the endpoint, wherever they fall: before the period, in it, or
+   * after it up to the report's date (see {@link ReportModel.population}). */
   firstSeen: string;
   lastSeen: string;
+  /** Its first and last detection within the period, where its {@link occurrences} are counted. */
+  periodFirstSeen: string;
+  periodLastSeen: string;
   occurrences: number;
   findingIds: string[];
   /** Overlap groups the row falls in. */
@@ -118,6 +123,73 @@ export interface ReportModel {
   /** Where the findings came from: one entry per tool, version, run and source file. */
   sources: ReportSource[];
   unknownRefs: UnknownRef[];
+  /** The population the rows were drawn from, what was left out and why, and how to recompute it. */
+  population: Population;
+  /** One record per finding of the population, in id order. */
+  records: FindingRecord[];
+  /** Detections after the period's end, up to the report's date, by weakness (ISA 560). */
+  subsequentEvents: SubsequentEvent[];
+}
+
+/** How a finding's severity was set: by the importer's documented table for the probe or plugin that found it,
+ * or as the client submitted it through the API. */
+export type SeverityOrigin = 'tool_mapping' | 'submitted';
+
+/** Why a finding of the population is not behind a row. */
+export type ExclusionReason = 'severity_filter';
+
+/**
+ * A report's population: every finding of the scoped endpoints detected in the period, whatever its severity.
+ * The rows are drawn from the findings of the requested severities; the others are counted as excluded, by
+ * severity, never shown as zero. {@link digest} lets a reader check the JSON's records are the whole population.
+ */
+export interface Population {
+  from: string;
+  to: string;
+  findings: number;
+  inScope: number;
+  excluded: { severity: Severity; reason: ExclusionReason; findings: number }[];
+  /** Findings whose severity was changed after detection (none until findings can be re-rated). */
+  rerated: number;
+  /** Findings of the scoped endpoints detected before the period, read for the rows' first detection only. */
+  before: number;
+  /** sha256 (hex) of the RFC 8785 canonical JSON of `[{"evidence_sha256":…,"id":…}, …]`, the population's
+   * records in id order. */
+  digest: string;
+}
+
+/** One finding of the population, with what an auditor needs to trace it: when, how severe and why, which
+ * weakness (fingerprint) and run, and a digest of its evidence. */
+export interface FindingRecord {
+  id: string;
+  endpointId: string;
+  detectedAt: string;
+  severity: Severity;
+  severityOrigin: SeverityOrigin;
+  category: string;
+  fingerprint: string;
+  tool: string;
+  toolVersion?: string;
+  runId?: string;
+  /** {@link evidenceSha256} of the finding's evidence as stored (before any masking). */
+  evidenceSha256: string;
+  /** The row it is behind, or absent when excluded. */
+  row?: string;
+  excludedReason?: ExclusionReason;
+}
+
+/** A weakness detected again (or for the first time) between the period's end and the report's date. */
+export interface SubsequentEvent {
+  /** The row of the same weakness, when the period has one. */
+  row?: string;
+  title: string;
+  category: string;
+  endpointId: string;
+  endpointName: string;
+  severity: Severity;
+  findings: number;
+  firstDetectedAt: string;
+  lastDetectedAt: string;
 }
 
 /** One origin of findings in a report: a scanner run imported from a file, or findings sent through the API
@@ -143,6 +215,13 @@ export interface ReportModelInput {
     requestedAt: string;
   };
   findings: Finding[];
+  /** The scoped endpoints' other findings up to the report's date: the period's findings of severities not
+   * requested, and every finding before or after the period. Without them the population is the rows' findings
+   * and the rows' first and last detection are the period's. */
+  context?: FindingSummary[];
+  /** {@link evidenceSha256} of every finding of the population, by id; a finding missing here is digested from
+   * the evidence it carries. */
+  evidenceDigests?: Record<string, string>;
   endpoints: Endpoint[];
   generatedAt: string;
 }

@@ -1,6 +1,12 @@
 import type { Binary, Collection, Db } from 'mongodb';
-import type { FindingSummary, FindingsInScope } from '../../../../activities/ports';
-import type { Evidence, Finding, FrameworkRef } from '../../../domain/finding';
+import type { FindingsInScope } from '../../../../activities/ports';
+import {
+  evidenceSha256,
+  type Evidence,
+  type Finding,
+  type FindingSummary,
+  type FrameworkRef,
+} from '../../../domain/finding';
 import { normaliseControlId } from '../../../domain/frameworks';
 import type { ReportScope } from '../../../domain/report';
 import { SEVERITIES, type Severity } from '../../../domain/severity';
@@ -134,23 +140,37 @@ export class FindingReader {
       (a, b) => byCodeUnit(a.summary.detectedAt, b.summary.detectedAt) || byCodeUnit(a.summary.id, b.summary.id),
     );
     const located = new Map(found.map((f) => [f.summary.id, f]));
+    const byPage = (ids: readonly string[]): Map<PageRef, { id: string; index: number }[]> => {
+      const wanted = new Map<PageRef, { id: string; index: number }[]>();
+      for (const id of ids) {
+        const at = located.get(id);
+        if (!at) continue;
+        const list = wanted.get(at.ref);
+        if (list) list.push({ id, index: at.index });
+        else wanted.set(at.ref, [{ id, index: at.index }]);
+      }
+      return wanted;
+    };
     return {
       findings: found.map((f) => f.summary),
       evidence: async (ids) => {
-        const wanted = new Map<PageRef, { id: string; index: number }[]>();
-        for (const id of ids) {
-          const at = located.get(id);
-          if (!at) continue;
-          const list = wanted.get(at.ref);
-          if (list) list.push({ id, index: at.index });
-          else wanted.set(at.ref, [{ id, index: at.index }]);
-        }
         const result = new Map<string, Evidence>();
-        await inTurns([...wanted], PAGE_READS, async ([ref, list]) => {
+        await inTurns([...byPage(ids)], PAGE_READS, async ([ref, list]) => {
           const evidence = await this.evidenceOf(ref);
           for (const { id, index } of list) {
             const [prompt, response] = evidenceAt(evidence, index, ref);
             result.set(id, { prompt, response });
+          }
+        });
+        return result;
+      },
+      evidenceDigests: async (ids) => {
+        const result = new Map<string, string>();
+        await inTurns([...byPage(ids)], PAGE_READS, async ([ref, list]) => {
+          const evidence = await this.evidenceOf(ref);
+          for (const { id, index } of list) {
+            const [prompt, response] = evidenceAt(evidence, index, ref);
+            result.set(id, evidenceSha256({ prompt, response }));
           }
         });
         return result;
