@@ -2,14 +2,16 @@
  * Masks personal data and secrets in evidence before a report shows it: an excerpt that leaks a customer's address
  * or a live key is itself a finding.
  *
- * Written here rather than taken from npm: secretlint works on files through asynchronous rule plugins and a
- * configuration; the PII packages found (@redactpii/node, @arcjet/redact and the like) are either asynchronous,
- * US-only for phone numbers, or mask without checksums, so a Luhn-invalid number or a mistyped IBAN would be
- * masked as real. Each detector below is a regular expression without nested quantifiers, anchored by a look-behind
- * so that it can only start at the beginning of a run, with bounded repetition, plus a check in code (Luhn, mod 97,
- * digit counts) where a pattern alone would mask too much. The only repeated groups, `(?: ?[A-Z0-9])` and
- * `(?:[ -]?\d)`, take exactly one character of their class per repetition, so they cannot backtrack into each
- * other. That keeps the work linear in the text's length (a 64 KiB adversarial text is part of the tests).
+ * Written here rather than taken from npm: secretlint scans files through asynchronous rule plugins and a
+ * configuration; of the PII packages looked at, @redactpii/node knows US phone formats only and guesses names, and
+ * @arcjet/redact is asynchronous (WebAssembly). None masks synchronously, internationally and only what passes its
+ * checksum.
+ *
+ * Each detector is a regular expression anchored by a look-behind, so that it can only start at the beginning of a
+ * run, with bounded repetition, plus a check in code (Luhn, mod 97, digit counts) where a pattern alone would mask
+ * too much. The only repeated groups, `(?: ?[A-Z0-9])` and `(?:[ -]?\d)`, take exactly one character of their class
+ * per repetition, so they cannot backtrack into each other. That keeps the work linear in the text's length (64 KiB
+ * adversarial texts are part of the tests). Private keys are found by a scan, not a pattern.
  */
 
 /** What a mask hides. */
@@ -50,12 +52,8 @@ function pattern(
     let count = 0;
     const out = text.replace(re, (match: string, ...rest: unknown[]) => {
       // replace() passes the capture groups, then the match's offset (the first number), the text and named groups.
-      const groups = rest
-        .slice(
-          0,
-          rest.findIndex((r) => typeof r === 'number'),
-        )
-        .map((g) => (g ?? '') as string);
+      const offsetAt = rest.findIndex((r) => typeof r === 'number');
+      const groups = rest.slice(0, offsetAt).map((g) => (typeof g === 'string' ? g : ''));
       const replaced = check ? check(match, groups) : mask(kind);
       if (replaced === null) return match;
       count += 1;
