@@ -1,0 +1,45 @@
+import { canonicalJson, sha256Hex } from './canonical-json';
+
+/** One item of a report's population: the finding's id and the digest of its evidence ({@link evidenceDigest}). */
+export interface PopulationRecord {
+  id: string;
+  evidenceSha256: string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The digest of a report's whole population, so an auditor can check that the items they were given are all
+ * the items there were, and that none was changed.
+ *
+ * To recompute it from the JSON export with any RFC 8785 library:
+ * 1. take every record as an object with exactly two members, `{"id": …, "evidence_sha256": …}`;
+ * 2. sort the records by `id`, comparing the ids' UTF-16 code units (the order RFC 8785 uses for member names;
+ *    for ASCII ids it is plain byte order);
+ * 3. canonicalise that array with RFC 8785 and encode it as UTF-8;
+ * 4. take SHA-256 of those bytes, written as 64 lowercase hex digits.
+ * An empty population is the array `[]`, whose digest is that of the two bytes `[]`.
+ *
+ * Throws when an id repeats (a population counts each item once) or an evidence digest is not 64 lowercase hex
+ * digits.
+ */
+export function populationDigest(records: readonly PopulationRecord[]): string {
+  const sorted = [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  sorted.forEach((r, i) => {
+    if (i > 0 && sorted[i - 1].id === r.id) throw new Error(`records: id "${r.id}" appears more than once`);
+    if (!SHA256_HEX.test(r.evidenceSha256)) {
+      throw new Error(`records: evidenceSha256 of "${r.id}" must be 64 lowercase hex digits`);
+    }
+  });
+  return sha256Hex(canonicalJson(sorted.map((r) => ({ id: r.id, evidence_sha256: r.evidenceSha256 }))));
+}
+
+/**
+ * The digest of one finding's evidence: SHA-256 (lowercase hex) of the UTF-8 bytes of the RFC 8785 form of
+ * `{"prompt": …, "response": …}`, exactly these two members. A reader can recompute it only from the same texts:
+ * digest the texts the reader is given (if an export carries redacted evidence, the redacted texts), never an
+ * excerpt.
+ */
+export function evidenceDigest(evidence: { prompt: string; response: string }): string {
+  return sha256Hex(canonicalJson({ prompt: evidence.prompt, response: evidence.response }));
+}
