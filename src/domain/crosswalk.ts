@@ -89,12 +89,14 @@ export function normaliseCategory(category: string): string {
 }
 
 const byCategory = new Map<string, CrosswalkGroup[]>();
-/** The groups linking each control, by framework then control: a model build asks once per reference of every
- * row, and a nested lookup needs no key string built per call. */
+/** The groups linking each control as `weakness_in`, by framework then control: a model build asks once per
+ * reference of every row, and a nested lookup needs no key string built per call. */
 const groupsByControl = new Map<string, Map<string, CrosswalkGroup[]>>();
 for (const group of CROSSWALK_GROUPS) {
   for (const c of group.categories) byCategory.set(c, [...(byCategory.get(c) ?? []), group]);
   for (const link of group.links) {
+    // A control the test is evidence of doing (MS-2.7-007, A.6.2.4) says nothing about what the weakness is.
+    if (link.type !== 'weakness_in') continue;
     let byId = groupsByControl.get(link.framework);
     if (!byId) {
       byId = new Map();
@@ -114,8 +116,9 @@ const idPlaces = new Map<CrosswalkGroup, number>();
   });
 
 /** The groups a finding falls in: every group listing its category, and every group that is the only one to
- * list one of its controls. A broad control that many groups share (`MEASURE 2.7`, `Art. 15`) says little
- * about what the weakness is, so it anchors no group; a specific one (`AML.T0051.000`) does. */
+ * list one of its controls as `weakness_in`. A broad control that many groups share (`MEASURE 2.7`, `Art. 15`)
+ * says little about what the weakness is, so it anchors no group; a specific one (`AML.T0051.000`) does; an
+ * `activity_evidence` control (`MP-2.3-005`) never does, since testing says nothing about what was found. */
 export function groupsFor(
   category: string,
   refs: readonly { framework: FrameworkSlug; control: string }[],
