@@ -1,4 +1,5 @@
 import crosswalkData from './catalogue/crosswalk.json';
+import { euApplicability } from './eu-ai-act';
 import { findControl, isFrameworkSlug, type FrameworkSlug } from './frameworks';
 
 /** How a finding bears on a linked control, in the order the report's legend lists them. */
@@ -139,9 +140,9 @@ export function groupsFor(
 }
 
 /** Checks the crosswalk against the catalogue: every link names a known framework and control, a type, a basis
- * whose kind is known and a reason; no group links a control twice, and a control has the same type in every
- * group, so a row in several groups cannot read one control both ways. Returns the problems found (none when the
- * data is sound). */
+ * whose kind is known, a reason and (EU AI Act) only a dated part its article has; no group links a control
+ * twice, and a control has the same type in every group, so a row in several groups cannot read one control both
+ * ways. Returns the problems found (none when the data is sound). */
 export function crosswalkProblems(): string[] {
   const problems: string[] = [];
   for (const [key, kind] of Object.entries(data.basis_kinds)) {
@@ -163,6 +164,10 @@ export function crosswalkProblems(): string[] {
       if (!isLinkType(l.type)) problems.push(`${where}: type ${String(l.type)}; use one of ${LINK_TYPES.join(', ')}`);
       if (!CROSSWALK_BASIS[l.basis]) problems.push(`${where}: unknown basis ${l.basis}`);
       if (!l.reason.trim()) problems.push(`${where}: no reason`);
+      if (l.scope !== undefined) {
+        if (l.framework !== 'EU_AI_ACT') problems.push(`${where}: a scope is for EU AI Act links only`);
+        else if (!euApplicability(l.control)?.dates[l.scope]) problems.push(`${where}: no dated part ${l.scope}`);
+      }
       if (seen.has(`${l.framework} ${l.control}`)) problems.push(`${where}: linked twice`);
       seen.add(`${l.framework} ${l.control}`);
       const first = typeOf.get(`${l.framework} ${l.control}`);
