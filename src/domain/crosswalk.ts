@@ -1,12 +1,30 @@
 import crosswalkData from './catalogue/crosswalk.json';
+import { euApplicability } from './eu-ai-act';
 import { findControl, isFrameworkSlug, type FrameworkSlug } from './frameworks';
 
-/** One link of an overlap group: a control the group's weakness bears on, and why. */
+/** How a finding bears on a linked control, in the order the report's legend lists them. */
+export const LINK_TYPES = ['weakness_in', 'activity_evidence'] as const;
+
+/** `weakness_in`: a finding of this kind shows the control at risk or failed. `activity_evidence`: running the
+ * test is itself evidence that the control's activity (red-teaming, adversarial testing, V&V) happened; a failed
+ * test is no failure of that control. A control has one type in every group ({@link crosswalkProblems}). */
+export type LinkType = (typeof LINK_TYPES)[number];
+
+/** Whether a basis is a source (the framework's own text or a framework body's published mapping) or judgement
+ * (ours, or a vendor's mapping such as promptfoo's). */
+export type BasisKind = 'source' | 'judgement';
+
+/** One link of an overlap group: a control the group's weakness bears on, how, and why. */
 export interface CrosswalkLink {
   framework: FrameworkSlug;
   control: string;
-  /** Key into {@link CROSSWALK_BASIS}: the source behind the link, or `J` for judgement. */
+  type: LinkType;
+  /** Key into {@link CROSSWALK_BASIS}: what the link rests on; {@link isJudgementBasis} says whether that is a
+   * source or judgement. */
   basis: string;
+  /** EU AI Act links only: which dated part of the article the link concerns, a scope key of that article in
+   * eu-ai-act.json (the article's default part when absent). */
+  scope?: string;
   reason: string;
 }
 
@@ -22,6 +40,8 @@ export interface CrosswalkGroup {
 interface CrosswalkFile {
   version: string;
   basis: Record<string, string>;
+  basis_kinds: Record<string, string>;
+  link_types: Record<string, string>;
   groups: CrosswalkGroup[];
 }
 
@@ -32,6 +52,31 @@ export const CROSSWALK_VERSION: string = data.version;
 
 /** What each link basis means. */
 export const CROSSWALK_BASIS: Readonly<Record<string, string>> = Object.freeze({ ...data.basis });
+
+/** Whether each basis is a source or judgement, for the legend and for a reader who wants sources only. */
+export const BASIS_KINDS: Readonly<Record<string, BasisKind>> = Object.freeze(
+  Object.fromEntries(Object.entries(data.basis_kinds).filter((e): e is [string, BasisKind] => isBasisKind(e[1]))),
+);
+
+/** What each link type means, worded for the report's legend. */
+export const LINK_TYPE_DESCRIPTIONS: Readonly<Record<LinkType, string>> = Object.freeze(
+  Object.fromEntries(LINK_TYPES.map((t) => [t, data.link_types[t] ?? ''])) as Record<LinkType, string>,
+);
+
+function isBasisKind(value: unknown): value is BasisKind {
+  return value === 'source' || value === 'judgement';
+}
+
+/** Whether a value is a link type. */
+export function isLinkType(value: unknown): value is LinkType {
+  return typeof value === 'string' && (LINK_TYPES as readonly string[]).includes(value);
+}
+
+/** Whether a link basis is judgement (analyst's or a vendor's mapping) rather than a source. An unknown basis
+ * counts as judgement: nothing unexplained is presented as sourced. */
+export function isJudgementBasis(basis: string): boolean {
+  return BASIS_KINDS[basis] !== 'source';
+}
 
 /** The overlap groups, in id order. */
 export const CROSSWALK_GROUPS: readonly CrosswalkGroup[] = Object.freeze(data.groups.map((g) => Object.freeze(g)));
@@ -45,12 +90,14 @@ export function normaliseCategory(category: string): string {
 }
 
 const byCategory = new Map<string, CrosswalkGroup[]>();
-/** The groups linking each control, by framework then control: a model build asks once per reference of every
- * row, and a nested lookup needs no key string built per call. */
+/** The groups linking each control as `weakness_in`, by framework then control: a model build asks once per
+ * reference of every row, and a nested lookup needs no key string built per call. */
 const groupsByControl = new Map<string, Map<string, CrosswalkGroup[]>>();
 for (const group of CROSSWALK_GROUPS) {
   for (const c of group.categories) byCategory.set(c, [...(byCategory.get(c) ?? []), group]);
   for (const link of group.links) {
+    // A control the test is evidence of doing (MS-2.7-007, A.6.2.4) says nothing about what the weakness is.
+    if (link.type !== 'weakness_in') continue;
     let byId = groupsByControl.get(link.framework);
     if (!byId) {
       byId = new Map();
@@ -70,8 +117,9 @@ const idPlaces = new Map<CrosswalkGroup, number>();
   });
 
 /** The groups a finding falls in: every group listing its category, and every group that is the only one to
- * list one of its controls. A broad control that many groups share (`MEASURE 2.7`, `Art. 15`) says little
- * about what the weakness is, so it anchors no group; a specific one (`AML.T0051.000`) does. */
+ * list one of its controls as `weakness_in`. A broad control that many groups share (`MEASURE 2.7`, `Art. 15`)
+ * says little about what the weakness is, so it anchors no group; a specific one (`AML.T0051.000`) does; an
+ * `activity_evidence` control (`MP-2.3-005`) never does, since testing says nothing about what was found. */
 export function groupsFor(
   category: string,
   refs: readonly { framework: FrameworkSlug; control: string }[],
@@ -91,18 +139,40 @@ export function groupsFor(
   return found;
 }
 
-/** Checks the crosswalk against the catalogue: every link names a known framework and control and has a
- * basis and a reason. Returns the problems found (none when the data is sound). */
+/** Checks the crosswalk against the catalogue: every link names a known framework and control, a type, a basis
+ * whose kind is known, a reason and (EU AI Act) only a dated part its article has; no group links a control
+ * twice, and a control has the same type in every group, so a row in several groups cannot read one control both
+ * ways. Returns the problems found (none when the data is sound). */
 export function crosswalkProblems(): string[] {
   const problems: string[] = [];
+  for (const [key, kind] of Object.entries(data.basis_kinds)) {
+    if (!CROSSWALK_BASIS[key]) problems.push(`basis_kinds: ${key} is not a basis`);
+    if (!isBasisKind(kind)) problems.push(`basis_kinds: ${key} is "${kind}"; use source or judgement`);
+  }
+  for (const key of Object.keys(CROSSWALK_BASIS)) {
+    if (!BASIS_KINDS[key]) problems.push(`basis ${key}: no kind in basis_kinds`);
+  }
+  for (const t of LINK_TYPES) if (!LINK_TYPE_DESCRIPTIONS[t]) problems.push(`link_types: ${t} not described`);
+  const typeOf = new Map<string, { type: LinkType; group: string }>();
   for (const g of CROSSWALK_GROUPS) {
     if (g.categories.length === 0) problems.push(`${g.id}: no categories`);
+    const seen = new Set<string>();
     for (const l of g.links) {
       const where = `${g.id} ${l.framework} ${l.control}`;
       if (!isFrameworkSlug(l.framework)) problems.push(`${where}: unknown framework`);
       else if (!findControl(l.framework, l.control)) problems.push(`${where}: not in the catalogue`);
+      if (!isLinkType(l.type)) problems.push(`${where}: type ${String(l.type)}; use one of ${LINK_TYPES.join(', ')}`);
       if (!CROSSWALK_BASIS[l.basis]) problems.push(`${where}: unknown basis ${l.basis}`);
       if (!l.reason.trim()) problems.push(`${where}: no reason`);
+      if (l.scope !== undefined) {
+        if (l.framework !== 'EU_AI_ACT') problems.push(`${where}: a scope is for EU AI Act links only`);
+        else if (!euApplicability(l.control)?.dates[l.scope]) problems.push(`${where}: no dated part ${l.scope}`);
+      }
+      if (seen.has(`${l.framework} ${l.control}`)) problems.push(`${where}: linked twice`);
+      seen.add(`${l.framework} ${l.control}`);
+      const first = typeOf.get(`${l.framework} ${l.control}`);
+      if (!first) typeOf.set(`${l.framework} ${l.control}`, { type: l.type, group: g.id });
+      else if (first.type !== l.type) problems.push(`${where}: ${l.type} here but ${first.type} in ${first.group}`);
     }
   }
   return problems;

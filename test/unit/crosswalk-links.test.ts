@@ -1,0 +1,163 @@
+import {
+  BASIS_KINDS,
+  CROSSWALK_BASIS,
+  CROSSWALK_GROUPS,
+  CROSSWALK_VERSION,
+  LINK_TYPES,
+  LINK_TYPE_DESCRIPTIONS,
+  crosswalkProblems,
+  groupsFor,
+  isJudgementBasis,
+  type CrosswalkGroup,
+} from '../../src/domain/crosswalk';
+import type { FrameworkSlug } from '../../src/domain/frameworks';
+
+const links = CROSSWALK_GROUPS.flatMap((g) => g.links.map((l) => ({ group: g.id, ...l })));
+const group = (id: string): CrosswalkGroup => CROSSWALK_GROUPS.find((g) => g.id === id)!;
+const controlsOf = (groups: readonly CrosswalkGroup[]): string[] =>
+  groups.flatMap((g) => g.links.map((l) => `${l.framework} ${l.control}`));
+
+/** Controls only a CBRN or CSAM/NCII finding may carry. */
+const CBRN_OR_CSAM = ['NIST_AI_600_1 600-1 §2.1', 'NIST_AI_600_1 GV-1.4-001', 'EU_AI_ACT Art. 5'];
+
+describe('crosswalk link types', () => {
+  it('the crosswalk data has no problems: known controls, types, bases and kinds, one type per control', () => {
+    expect(crosswalkProblems()).toEqual([]);
+    expect(CROSSWALK_VERSION).toBe('2026.12.0');
+  });
+
+  it('every link of every group is typed weakness_in or activity_evidence', () => {
+    expect(links.filter((l) => !(LINK_TYPES as readonly string[]).includes(l.type))).toEqual([]);
+    expect(new Set(links.map((l) => l.type))).toEqual(new Set(LINK_TYPES));
+  });
+
+  it('the legend describes each link type', () => {
+    expect(LINK_TYPE_DESCRIPTIONS.weakness_in).toMatch(/at risk or failed/);
+    expect(LINK_TYPE_DESCRIPTIONS.activity_evidence).toMatch(/evidence that the control's activity/);
+  });
+
+  it.each([
+    ['NIST_AI_600_1', 'MS-2.7-007'],
+    ['NIST_AI_600_1', 'MP-2.3-005'],
+    ['NIST_AI_600_1', 'MP-5.1-005'],
+    ['NIST_AI_600_1', 'MS-2.10-001'],
+    ['ISO_42001', 'A.6.2.4'],
+    ['EU_AI_ACT', 'Art. 55(1)(a)'],
+  ])('%s %s, an activity that running the test is, is activity_evidence wherever it is linked', (fw, control) => {
+    const found = links.filter((l) => l.framework === fw && l.control === control);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.map((l) => l.type)).toEqual(found.map(() => 'activity_evidence'));
+  });
+
+  it('a link whose reason says it is red-teaming, adversarial testing or V&V is activity_evidence', () => {
+    const testing = links.filter((l) =>
+      /^the action is (AI |GAI )?red-teaming|V&V activity|adversarial testing/.test(l.reason),
+    );
+    expect(testing.length).toBeGreaterThan(10);
+    expect(testing.filter((l) => l.type !== 'activity_evidence')).toEqual([]);
+  });
+
+  it('the OWASP, ATLAS and agentic links are all weakness_in: the finding is an instance of the risk', () => {
+    const kinds: FrameworkSlug[] = ['OWASP_LLM', 'OWASP_AGENTIC', 'MITRE_ATLAS'];
+    expect(links.filter((l) => kinds.includes(l.framework) && l.type !== 'weakness_in')).toEqual([]);
+  });
+});
+
+describe('the derivations the audit named', () => {
+  it('no prompt-injection or jailbreak group links Art. 5, and Art. 5 is linked only from the CSAM/NCII group on judgement', () => {
+    for (const category of ['prompt_injection', 'indirect_prompt_injection', 'jailbreak', 'guardrail_bypass']) {
+      expect(controlsOf(groupsFor(category, []))).not.toContain('EU_AI_ACT Art. 5');
+    }
+    const art5 = links.filter((l) => l.framework === 'EU_AI_ACT' && l.control === 'Art. 5');
+    expect(art5.map((l) => [l.group, l.basis, l.type, l.scope])).toEqual([['X24', 'J', 'weakness_in', 'ncii_csam']]);
+  });
+
+  it('Art. 55 links rest on judgement, never on the EU text, and say they bind only GPAI systemic-risk providers', () => {
+    const art55 = links.filter((l) => l.framework === 'EU_AI_ACT' && l.control.startsWith('Art. 55'));
+    expect(art55.length).toBeGreaterThan(0);
+    for (const l of art55) {
+      expect(l.basis).toBe('J');
+      expect(l.reason).toMatch(/providers of GPAI models with systemic risk/);
+    }
+  });
+
+  it.each(['content_filter_bypass', 'Content Filter Bypass', 'harmful_content', 'toxicity', 'self_harm', 'jailbreak'])(
+    'a %p finding falls in groups that carry no CBRN or CSAM control and no Art. 55 systemic-risk link',
+    (category) => {
+      const groups = groupsFor(category, []);
+      expect(groups.length).toBeGreaterThan(0);
+      const controls = controlsOf(groups);
+      for (const c of CBRN_OR_CSAM) expect(controls).not.toContain(c);
+      expect(controls.filter((c) => c === 'EU_AI_ACT Art. 55')).toEqual([]);
+    },
+  );
+
+  it('a content-filter bypass is a guardrail bypass whose failed content filter is MG-3.2-005', () => {
+    expect(groupsFor('content_filter_bypass', []).map((g) => g.id)).toEqual(['X02']);
+    expect(controlsOf([group('X02')])).toContain('NIST_AI_600_1 MG-3.2-005');
+  });
+
+  it('a CBRN finding gets the CBRN risk, and a CSAM or NCII finding the CSAM action, each from its own group', () => {
+    expect(groupsFor('cbrn', []).map((g) => g.id)).toEqual(['X23']);
+    expect(controlsOf(groupsFor('cbrn', []))).toEqual(
+      expect.arrayContaining(['NIST_AI_600_1 600-1 §2.1', 'EU_AI_ACT Art. 55']),
+    );
+    expect(controlsOf(groupsFor('cbrn', []))).not.toContain('NIST_AI_600_1 GV-1.4-001');
+    for (const category of ['csam', 'ncii', 'child_exploitation']) {
+      expect(groupsFor(category, []).map((g) => g.id)).toEqual(['X24']);
+      expect(controlsOf(groupsFor(category, []))).toContain('NIST_AI_600_1 GV-1.4-001');
+      expect(controlsOf(groupsFor(category, []))).not.toContain('NIST_AI_600_1 600-1 §2.1');
+    }
+  });
+
+  it('a general harmful-content ref (content filters, external harms) pulls in no CBRN or CSAM group', () => {
+    const refs = [
+      { framework: 'NIST_AI_600_1' as const, control: 'MG-3.2-005' },
+      { framework: 'MITRE_ATLAS' as const, control: 'AML.T0048' },
+      { framework: 'NIST_AI_600_1' as const, control: '600-1 §2.3' },
+    ];
+    expect(groupsFor('unclassified', refs).map((g) => g.id)).toEqual(['X11']);
+  });
+
+  it.each<[FrameworkSlug, string]>([
+    ['NIST_AI_600_1', 'MP-2.3-005'],
+    ['NIST_AI_600_1', 'MS-2.5-003'],
+    ['NIST_AI_600_1', 'MG-3.1-003'],
+  ])('a finding citing only %s %s, an activity linked by one group, falls in no group', (framework, control) => {
+    expect(links.filter((l) => l.framework === framework && l.control === control)).toHaveLength(1);
+    expect(groupsFor('unclassified', [{ framework, control }])).toEqual([]);
+  });
+
+  it('a control linked as weakness_in by one group still anchors it', () => {
+    expect(groupsFor('unclassified', [{ framework: 'NIST_AI_600_1', control: '600-1 §2.1' }]).map((g) => g.id)).toEqual(
+      ['X23'],
+    );
+  });
+
+  it('every category the old harmful-content group held is still mapped', () => {
+    for (const category of ['harmful_content', 'toxicity', 'cbrn', 'self_harm']) {
+      expect(groupsFor(category, []).length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('basis kinds', () => {
+  it('every basis has a kind; PF and J are judgement, the framework texts are sources', () => {
+    expect(Object.keys(BASIS_KINDS).sort()).toEqual(Object.keys(CROSSWALK_BASIS).sort());
+    expect(BASIS_KINDS.PF).toBe('judgement');
+    expect(BASIS_KINDS.J).toBe('judgement');
+    for (const b of ['OWASP25', 'NIST-TEXT', 'EU-TEXT', 'ATLAS-DESC']) expect(BASIS_KINDS[b]).toBe('source');
+  });
+
+  it("every promptfoo-based link is judgement, and the legend says it is a vendor's", () => {
+    const pf = links.filter((l) => l.basis === 'PF');
+    expect(pf.length).toBeGreaterThan(0);
+    expect(pf.every((l) => isJudgementBasis(l.basis))).toBe(true);
+    expect(CROSSWALK_BASIS.PF).toMatch(/vendor's judgement, not the framework's text/);
+  });
+
+  it('an unknown basis counts as judgement', () => {
+    expect(isJudgementBasis('NO-SUCH-BASIS')).toBe(true);
+    expect(isJudgementBasis('EU-TEXT')).toBe(false);
+  });
+});
