@@ -49,7 +49,7 @@ export interface FindingsInScope {
   findings: FindingSummary[];
   /** The evidence of the given findings (ids of `findings`; others are left out of the answer). */
   evidence(ids: readonly string[]): Promise<Map<string, Evidence>>;
-  /** The {@link evidenceSha256} of the given findings' evidence, read a page at a time and not kept, so that a
+  /** The evidenceDigest (src/domain/evidence/population.ts) of the given findings' evidence, read a page at a time and not kept, so that a
    * report can digest its whole population without holding its evidence. */
   evidenceDigests(ids: readonly string[]): Promise<Map<string, string>>;
 }

@@ -81,6 +81,26 @@ export function isJudgementBasis(basis: string): boolean {
 /** The overlap groups, in id order. */
 export const CROSSWALK_GROUPS: readonly CrosswalkGroup[] = Object.freeze(data.groups.map((g) => Object.freeze(g)));
 
+/** The type of every control the crosswalk links, by framework then id: the crosswalk gives a control one type in
+ * every group (crosswalkProblems). */
+const linkTypes = new Map<string, Map<string, LinkType>>();
+for (const group of CROSSWALK_GROUPS) {
+  for (const link of group.links) {
+    let byId = linkTypes.get(link.framework);
+    if (!byId) {
+      byId = new Map();
+      linkTypes.set(link.framework, byId);
+    }
+    byId.set(link.control, link.type);
+  }
+}
+
+/** How findings bear on a control: as a weakness in it, or as evidence of the activity it asks for. A control the
+ * crosswalk does not link takes `weakness_in`: a finding that references it says it bears on it. */
+export function linkTypeOf(framework: FrameworkSlug, control: string): LinkType {
+  return linkTypes.get(framework)?.get(control) ?? 'weakness_in';
+}
+
 /** Folds the spellings of a category (`Prompt Injection`, `prompt-injection`) into one key. */
 export function normaliseCategory(category: string): string {
   return category

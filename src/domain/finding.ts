@@ -1,18 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { FrameworkSlug } from './frameworks';
 import type { Severity } from './severity';
 
 /** A finding without its evidence: what listing and counting need, evidence being most of a finding's bytes. */
 export type FindingSummary = Omit<Finding, 'evidence'>;
-
-/** sha256 (hex) of a finding's evidence: of its RFC 8785 canonical JSON `{"prompt":…,"response":…}`, which for
- * two string members is what `JSON.stringify` writes with the keys in that order. A reader holding the evidence
- * recomputes it with any JCS library. */
-export function evidenceSha256(evidence: Evidence): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ prompt: evidence.prompt, response: evidence.response }), 'utf8')
-    .digest('hex');
-}
 
 /** A reference from a finding to one control of one framework. */
 export interface FrameworkRef {

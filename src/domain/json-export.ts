@@ -24,7 +24,7 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
     summary: {
       rows: summary.rows,
       findings: summary.findings,
-      by_severity: summary.bySeverity,
+      by_severity: summary.bySeverity.map((s) => ({ severity: s.severity, rows: s.rows })),
       by_framework: summary.byFramework.map((f) => ({
         framework: f.framework,
         label: f.label,

@@ -1,7 +1,8 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import type { ArtifactStore, FindingsInScope, FindingsRepo, ReportsRepo, TenantsRepo } from '../../activities/ports';
 import { createReportActivities, latestOfEachRow, type FindingsSnapshot } from '../../activities/report-activities';
-import { evidenceSha256, type Evidence, type Finding } from '../../src/domain/finding';
+import { evidenceDigest } from '../../src/domain/evidence/population';
+import type { Evidence, Finding } from '../../src/domain/finding';
 import type { ReportRecord, ReportScope } from '../../src/domain/report';
 import { buildReportModel } from '../../src/domain/report-model';
 import { buildFinding } from '../fixtures/findings';
@@ -60,7 +61,7 @@ function fakeFindings(all: Finding[], lose: string[] = []): FindingsRepo & { ask
         },
         async evidenceDigests(ids) {
           const byId = new Map(all.map((f) => [f.id, f.evidence]));
-          return new Map(ids.map((id) => [id, evidenceSha256(byId.get(id)!)]));
+          return new Map(ids.map((id) => [id, evidenceDigest(byId.get(id)!)]));
         },
       };
     },

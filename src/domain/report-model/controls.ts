@@ -1,4 +1,4 @@
-import { CROSSWALK_GROUPS, type CrosswalkGroup } from '../crosswalk';
+import { CROSSWALK_GROUPS, linkTypeOf, type CrosswalkGroup } from '../crosswalk';
 import {
   FRAMEWORK_SLUGS,
   coverageKey,
@@ -81,7 +81,13 @@ class SharedControl {
     explicit: boolean,
     via: readonly Derivation[],
   ) {
-    this.row = Object.freeze({ id, title: findControl(slug, id)!.title, explicit, via: via as Derivation[] });
+    this.row = Object.freeze({
+      id,
+      title: findControl(slug, id)!.title,
+      type: linkTypeOf(slug, id),
+      explicit,
+      via: via as Derivation[],
+    });
   }
 
   /** The same control with one more derivation. */

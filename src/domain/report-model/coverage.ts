@@ -154,7 +154,12 @@ export function summary(
   return {
     rows: rows.length,
     findings,
-    bySeverity: SEVERITIES.map((severity) => ({ severity, rows: bySeverity.get(severity) ?? 0 })),
+    bySeverity: SEVERITIES.map((severity) => ({
+      severity,
+      rows: bySeverity.get(severity) ?? 0,
+      requested: true,
+      excludedFindings: 0,
+    })),
     byFramework: frameworks.map((slug, k) => ({
       framework: slug,
       label: getFramework(slug).label,

@@ -15,7 +15,7 @@ import { type Weakness, byRowOrder, gatherWeaknesses, inDetectionOrder, withoutR
 
 export * from './types';
 export { coverageOf, summarise } from './coverage';
-export { populationDigest, severityOrigin } from './population';
+export { severityOrigin } from './population';
 export { sourcesOf } from './sources';
 export { WeaknessIndex, normaliseFingerprint, type WeaknessKey } from './weakness-index';
 
@@ -66,6 +66,13 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     };
   });
   const tallies = memo.tallies();
+  const whole = completeness(input, rows, (id) => endpointNames.get(id) ?? id);
+  const modelSummary = summary(rows, findings, input.report.frameworks, tallies);
+  const requested = new Set<string>(input.report.scope.includeSeverities);
+  for (const entry of modelSummary.bySeverity) {
+    entry.requested = requested.has(entry.severity);
+    entry.excludedFindings = whole.population.excluded.find((e) => e.severity === entry.severity)?.findings ?? 0;
+  }
 
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -76,7 +83,7 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
       frameworks: input.report.frameworks.map((slug) => ({ slug, label: getFramework(slug).label })),
       generatedAt: input.generatedAt,
     },
-    summary: summary(rows, findings, input.report.frameworks, tallies),
+    summary: modelSummary,
     rows,
     coverage: input.report.frameworks.map((slug, k) => coverageMatrix(slug, tallies[k], rows)),
     crosswalk: {
@@ -87,6 +94,6 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     // unless copies were dropped, which only the rows' lists are free of.
     sources: sourcesOf(findings === input.findings.length ? input.findings : weaknesses.flatMap((w) => w.repeats)),
     unknownRefs: withoutRepeats(unknownRefs),
-    ...completeness(input, rows, (id) => endpointNames.get(id) ?? id),
+    ...whole,
   };
 }

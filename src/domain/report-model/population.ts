@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { evidenceSha256, type Finding, type FindingSummary } from '../finding';
+import { evidenceDigest, populationDigest } from '../evidence/population';
+import type { Finding, FindingSummary } from '../finding';
 import { SEVERITIES, severityRank, type Severity } from '../severity';
 import { byCodeUnit } from './order';
 import type { FindingRecord, Population, ReportModelInput, ReportRow, SeverityOrigin, SubsequentEvent } from './types';
@@ -27,16 +27,6 @@ const dayOf = (iso: string): string => iso.slice(0, 10);
  * importer's table; anything else was submitted as it stands. */
 export function severityOrigin(f: FindingSummary): SeverityOrigin {
   return f.source?.fileSha256 !== undefined ? 'tool_mapping' : 'submitted';
-}
-
-/** The population digest: sha256 (hex) of the RFC 8785 canonical JSON of the records' `{evidence_sha256, id}`
- * in id order. With two string members written in key order and no other values, `JSON.stringify` writes exactly
- * the canonical form, so any JCS implementation recomputes it from the JSON export's `records`. */
-export function populationDigest(records: readonly { id: string; evidenceSha256: string }[]): string {
-  const canonical = [...records]
-    .sort((a, b) => byCodeUnit(a.id, b.id))
-    .map((r) => ({ evidence_sha256: r.evidenceSha256, id: r.id }));
-  return createHash('sha256').update(JSON.stringify(canonical), 'utf8').digest('hex');
 }
 
 /**
@@ -92,7 +82,7 @@ export function completeness(
       return d;
     };
     weaknesses.upsert(f, make, seen);
-    if (!records.has(f.id)) records.set(f.id, record(f, digests[f.id] ?? evidenceSha256(f.evidence), row));
+    if (!records.has(f.id)) records.set(f.id, record(f, digests[f.id] ?? evidenceDigest(f.evidence), row));
   }
 
   const excluded = new Map<Severity, number>();

@@ -1,3 +1,4 @@
+import type { LinkType } from '../crosswalk';
 import type { FrameworkSlug } from '../frameworks';
 import type { Endpoint, Evidence, Finding, FindingSummary, ScanEvidence } from '../finding';
 import type { ReportFormat, ReportScope } from '../report';
@@ -18,6 +19,8 @@ export interface Derivation {
 export interface RowControl {
   id: string;
   title: string;
+  /** How the row bears on it: as a weakness in it, or as evidence that the testing it asks for happened. */
+  type: LinkType;
   explicit: boolean;
   via: Derivation[];
 }
@@ -72,7 +75,9 @@ export interface FrameworkSummary {
 export interface ReportSummary {
   rows: number;
   findings: number;
-  bySeverity: { severity: Severity; rows: number }[];
+  /** Rows of each severity; a severity the scope left out has none by choice, not by result: `requested` is false
+   * and `excludedFindings` counts the population's findings of it. */
+  bySeverity: { severity: Severity; rows: number; requested: boolean; excludedFindings: number }[];
   byFramework: FrameworkSummary[];
   byEndpoint: { endpointId: string; endpointName: string; rows: number }[];
 }
@@ -171,7 +176,7 @@ export interface FindingRecord {
   tool: string;
   toolVersion?: string;
   runId?: string;
-  /** {@link evidenceSha256} of the finding's evidence as stored (before any masking). */
+  /** evidenceDigest (evidence/population.ts) of the finding's evidence as stored, before any masking. */
   evidenceSha256: string;
   /** The row it is behind, or absent when excluded. */
   row?: string;
@@ -219,8 +224,8 @@ export interface ReportModelInput {
    * requested, and every finding before or after the period. Without them the population is the rows' findings
    * and the rows' first and last detection are the period's. */
   context?: FindingSummary[];
-  /** {@link evidenceSha256} of every finding of the population, by id; a finding missing here is digested from
-   * the evidence it carries. */
+  /** The evidenceDigest (evidence/population.ts) of every finding of the population, by id; a finding missing
+   * here is digested from the evidence it carries. */
   evidenceDigests?: Record<string, string>;
   endpoints: Endpoint[];
   generatedAt: string;

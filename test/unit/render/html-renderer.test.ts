@@ -210,16 +210,24 @@ describe('report HTML', () => {
 
   it('when a control is only derived, then it is tagged with its groups; a referenced one is printed plainly', () => {
     const row = buildRow();
-    const explicitOnly = { id: 'LLM01:2025', title: 'Prompt Injection', explicit: true, via: [] };
-    const both = {
+    const explicitOnly: RowControl = {
+      id: 'LLM01:2025',
+      title: 'Prompt Injection',
+      type: 'weakness_in',
+      explicit: true,
+      via: [],
+    };
+    const both: RowControl = {
       id: 'LLM05:2025',
       title: 'Improper Output Handling',
+      type: 'weakness_in',
       explicit: true,
       via: [{ group: 'X06', basis: 'OWASP25', reason: 'the entry itself' }],
     };
-    const derived = {
+    const derived: RowControl = {
       id: 'LLM09:2025',
       title: 'Misinformation',
+      type: 'weakness_in',
       explicit: false,
       via: [
         { group: 'X01', basis: 'J', reason: 'judged' },

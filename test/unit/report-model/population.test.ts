@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { evidenceSha256, type Finding, type FindingSummary } from '../../../src/domain/finding';
+import { evidenceDigest } from '../../../src/domain/evidence/population';
+import type { Finding, FindingSummary } from '../../../src/domain/finding';
 import {
   buildReportModel,
   normaliseFingerprint,
@@ -40,7 +41,7 @@ function build(all: Finding[], severities: Severity[] = [...SEVERITIES]): Report
     },
     findings: rows,
     context,
-    evidenceDigests: Object.fromEntries(all.filter(inPeriod).map((f) => [f.id, evidenceSha256(f.evidence)])),
+    evidenceDigests: Object.fromEntries(all.filter(inPeriod).map((f) => [f.id, evidenceDigest(f.evidence)])),
     endpoints: [ENDPOINT],
     generatedAt: GENERATED,
   };

@@ -1,12 +1,7 @@
 import type { Binary, Collection, Db } from 'mongodb';
 import type { FindingsInScope } from '../../../../activities/ports';
-import {
-  evidenceSha256,
-  type Evidence,
-  type Finding,
-  type FindingSummary,
-  type FrameworkRef,
-} from '../../../domain/finding';
+import { evidenceDigest } from '../../../domain/evidence/population';
+import type { Evidence, Finding, FindingSummary, FrameworkRef } from '../../../domain/finding';
 import { normaliseControlId } from '../../../domain/frameworks';
 import type { ReportScope } from '../../../domain/report';
 import { SEVERITIES, type Severity } from '../../../domain/severity';
@@ -170,7 +165,7 @@ export class FindingReader {
           const evidence = await this.evidenceOf(ref);
           for (const { id, index } of list) {
             const [prompt, response] = evidenceAt(evidence, index, ref);
-            result.set(id, evidenceSha256({ prompt, response }));
+            result.set(id, evidenceDigest({ prompt, response }));
           }
         });
         return result;
