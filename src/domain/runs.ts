@@ -145,3 +145,22 @@ export function configJson(config: unknown): string | undefined {
   const text = canonicalJson(config);
   return text.length <= MAX_CONFIG_CHARS ? text : undefined;
 }
+
+/** What a run's results add up to: how many there are, their attempts, failures and errors. */
+export interface RunTotals {
+  results: number;
+  attempts: number;
+  failures: number;
+  errors: number;
+}
+
+/** Sums a run's results. */
+export function runTotals(results: readonly ProbeResult[]): RunTotals {
+  const totals: RunTotals = { results: results.length, attempts: 0, failures: 0, errors: 0 };
+  for (const r of results) {
+    totals.attempts += r.attempts;
+    totals.failures += r.failures;
+    totals.errors += r.errors ?? 0;
+  }
+  return totals;
+}
