@@ -169,6 +169,29 @@ describe('test runs', () => {
     expect(still.body).toMatchObject({ results_complete: true, import_id: report.id });
   });
 
+  it('when a promptfoo red-team file is imported, then its run counts every result by plugin × strategy, those that held too', async () => {
+    const raw = await fixture('promptfoo-redteam.json');
+    const done = await imported(h, a, raw);
+    const run = await h.request('GET', `/api/v2/runs/${done.test_run_id}`, { token: a.token });
+    const results = (JSON.parse(raw) as { results: { results: { success: boolean; failureReason?: number }[] } })
+      .results.results;
+    expect(run.body).toMatchObject({
+      tool: 'promptfoo',
+      origin: 'import',
+      results_complete: true,
+      target: 'https://support.acme-travel.example/api/chat',
+      config_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      totals: {
+        attempts: results.filter((r) => r.failureReason !== 2).length,
+        failures: done.findings,
+        errors: results.filter((r) => r.failureReason === 2).length,
+      },
+    });
+    expect(run.body.results).toContainEqual(
+      expect.objectContaining({ probe: 'sql-injection', strategy: 'basic', attempts: 1, failures: 0 }),
+    );
+  });
+
   it('when a client posts a run and then findings naming it, then the findings carry the run as their source', async () => {
     const posted = await h.request('POST', '/api/v2/runs', { token: a.token, body: postedRun(a.endpoint) });
     expect(posted.status).toBe(201);
