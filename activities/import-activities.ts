@@ -4,7 +4,12 @@ import type { Finding } from '../src/domain/finding';
 import type { RunFacts } from '../src/domain/importers/types';
 import type { ImportOutcome, ImportProgress, ImportRecord } from '../src/domain/imports';
 import { importPartKey, importPrefix } from '../src/domain/storage-keys';
-import { importScannerFile, type ImportLimits, type RunRegister } from '../src/infra/import/scanner-import';
+import {
+  importScannerFile,
+  type ImportLimits,
+  type RunRegister,
+  type TestRunStore,
+} from '../src/infra/import/scanner-import';
 import { stagedSource } from '../src/infra/import/staged-upload';
 import { withFailureTypes } from './failures';
 import type { ArtifactStore, Clock } from './ports';
@@ -33,6 +38,8 @@ export interface ImportActivityDeps {
   imports: ImportsRepo;
   findings: FindingsWriter;
   runs: RunRegister;
+  /** Where the run each file describes is recorded (MongoRunsRepo). */
+  testRuns: TestRunStore;
   store: ArtifactStore;
   /** The tenant's quotas (TenantQuotas): its import slot, and the findings it may still store. */
   quotas: {
@@ -67,14 +74,16 @@ function writeKeyOf(importId: string): string {
 /** Builds the activities of an import job. Each is idempotent: a run read again stores nothing twice (its
  * batches are named writes), and the ends of a job (failed, cleaned up) repeat harmlessly. */
 export function createImportActivities(deps: ImportActivityDeps) {
-  const { imports, findings, runs, store, quotas, limits, clock } = deps;
+  const { imports, findings, runs, testRuns, store, quotas, limits, clock } = deps;
 
   return withFailureTypes({
     /**
      * Reads the staged upload twice (check, then store) and stores its findings in named batches, heartbeating
      * where it stands: a worker killed mid-import is noticed within the heartbeat timeout, and the retry reads
      * the file again and finds its finished batches already written. The upload's digest is checked against what
-     * was staged. Answers what the import did; the workflow records it once the upload is cleaned up.
+     * was staged. The run the file describes is recorded here too, after its findings, under an id that follows
+     * from the run: a retry records the same run, not a second one. Answers what the import did (with the run's
+     * id); the workflow records it once the upload is cleaned up.
      */
     async runImport(ref: ImportRef): Promise<ImportOutcome> {
       const record = await imports.get(ref.tenantId, ref.importId);
@@ -109,6 +118,7 @@ export function createImportActivities(deps: ImportActivityDeps) {
         {
           store: (batch, n) => findings.store(batch, clock.now(), { writeKey: `${writeKey}:${n}`, keepDone: true }),
           runs,
+          testRuns,
         },
         {
           tenantId: ref.tenantId,

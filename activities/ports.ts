@@ -2,6 +2,7 @@ import type { AuditEvent } from '../src/domain/audit';
 import type { Endpoint, Evidence, FindingSummary } from '../src/domain/finding';
 import type { ArtifactFacts, ReportRecord, ReportScope, ReportStage, ReportStatus } from '../src/domain/report';
 import type { LegalHold } from '../src/domain/retention';
+import type { TestRun } from '../src/domain/runs';
 
 /** Reports as the pipeline and the API need them. Every call is scoped to one tenant. */
 export interface ReportsRepo {
@@ -60,6 +61,14 @@ export interface FindingsRepo {
    * start of `from` to the end of `to` (UTC days), severity among its severities. */
   findInScope(tenantId: string, scope: ReportScope): Promise<FindingsInScope>;
   endpoints(tenantId: string, ids: string[]): Promise<Endpoint[]>;
+}
+
+/** The test runs of a tenant's endpoints (MongoRunsRepo): what was tested and how it went, recorded whether or
+ * not it found anything, so a report can give each clean result its denominator. */
+export interface RunsRepo {
+  /** The tenant's runs on the given endpoints whose `startedAt` day (UTC) lies from `from` to `to` (`YYYY-MM-DD`,
+   * both inclusive), oldest first, ties by id. */
+  runsInScope(tenantId: string, endpointIds: string[], from: string, to: string): Promise<TestRun[]>;
 }
 
 /** A tenant's settings. */

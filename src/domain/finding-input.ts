@@ -29,6 +29,7 @@ const FINDING_FIELDS = [
   'evidence',
   'external_id',
   'source',
+  'run_id',
 ];
 const SOURCE_FIELDS = ['tool', 'tool_version', 'run_id'];
 
@@ -45,6 +46,8 @@ export interface FindingInput {
   evidence: Evidence;
   source?: FindingSource;
   externalId?: string;
+  /** The run the finding came from (`run_…`, posted before or imported); its source is then the run's. */
+  runRef?: string;
 }
 
 /** One problem in a batch, by item index and field. */
@@ -173,14 +176,24 @@ export function parseFindingInput(value: unknown, at: string, now: Date): Findin
   const externalId = text(value.external_id, `${at}.external_id`, MAX_KEY, false);
   if (source) input.source = source;
   if (externalId) input.externalId = externalId;
+  if (value.run_id !== undefined) {
+    if (!isId(value.run_id, 'run')) throw invalid(`${at}.run_id`, 'must be a run id such as "run_…" from POST /runs');
+    if (source) throw invalid(`${at}.run_id`, 'give run_id or source, not both: a run names the source itself');
+    input.runRef = value.run_id;
+  }
   return input;
 }
 
-/** Validates a whole batch `{findings: [...]}`. All or nothing: if any item is wrong the batch is refused with
- * every problem listed (up to fifty), by index and field, and nothing is stored. */
+/** Validates a whole batch `{findings: [...], run_id?}`. All or nothing: if any item is wrong the batch is refused
+ * with every problem listed (up to fifty), by index and field, and nothing is stored. A batch's `run_id` is the run
+ * of each of its findings that names neither its own nor a source. */
 export function parseFindingsBatch(body: unknown, now: Date): FindingInput[] {
-  if (!isPlainObject(body)) throw invalid('body', 'must be an object {findings: [...]}');
-  rejectUnknownFields(body, ['findings']);
+  if (!isPlainObject(body)) throw invalid('body', 'must be an object {findings: [...], run_id?}');
+  rejectUnknownFields(body, ['findings', 'run_id']);
+  const batchRun = body.run_id;
+  if (batchRun !== undefined && !isId(batchRun, 'run')) {
+    throw invalid('run_id', 'must be a run id such as "run_…" from POST /runs');
+  }
   const items = body.findings;
   if (!Array.isArray(items) || items.length === 0 || items.length > MAX_FINDINGS_PER_BATCH) {
     throw invalid('findings', `must be an array of 1 to ${MAX_FINDINGS_PER_BATCH} findings`);
@@ -189,7 +202,9 @@ export function parseFindingsBatch(body: unknown, now: Date): FindingInput[] {
   const problems: BatchProblem[] = [];
   items.forEach((item, index) => {
     try {
-      parsed.push(parseFindingInput(item, `findings[${index}]`, now));
+      const f = parseFindingInput(item, `findings[${index}]`, now);
+      if (batchRun !== undefined && f.runRef === undefined && f.source === undefined) f.runRef = batchRun;
+      parsed.push(f);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       problems.push({ index, field: String(err.details?.field ?? `findings[${index}]`), message: err.message });

@@ -5,7 +5,7 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 export const ID_RANDOM_CHARS = 16;
 
 /** The kinds of id the service issues, by prefix. */
-export type IdPrefix = 'rpt' | 'ep' | 'fnd' | 'tnt' | 'tok' | 'imp';
+export type IdPrefix = 'rpt' | 'ep' | 'fnd' | 'tnt' | 'tok' | 'imp' | 'run';
 
 /** Formats an id like the public docs show (`rpt_2026_…`): prefix, UTC year, then random base32 characters
  * taken from `randomBytes` (one byte per character, the low five bits). */
@@ -30,10 +30,10 @@ export function formatKeyId(prefix: IdPrefix, digest: Uint8Array): string {
 }
 
 const ID_PATTERN = /^(rpt|ep|fnd|tnt|tok|imp)_\d{4}_[0-9a-z]{6,40}$/;
-const KEY_ID_PATTERN = /^fnd_[0-9a-z]{20}$/;
+const KEY_ID_PATTERN = /^(fnd|run)_[0-9a-z]{20}$/;
 
 /** Whether a string has the shape of one of our ids with the given prefix (findings have two: the dated form of
- * findings sent through the API, and the key form of imported ones). Used to refuse junk before any
+ * findings sent through the API, and the key form of imported ones; runs have the key form only). Used to refuse junk before any
  * query, so a malformed id can never reach a database filter or a storage key. */
 export function isId(value: unknown, prefix: IdPrefix): value is string {
   return (

@@ -57,6 +57,9 @@ export interface ImportOutcome {
   /** promptfoo: results where the model held, and results whose test errored; neither is a finding. */
   held?: number;
   errored?: number;
+  /** The service's id of the run the file recorded (`run_…`, see TestRun): the same for every import of the run,
+   * whichever of its files. Absent in outcomes recorded before runs were. */
+  testRunId?: string;
   /** The first import of the same run into this endpoint, when this is not it: the same file again, or the run's
    * other file (a garak report and its hitlog describe the same hits). */
   matchedRun?: ImportedRun;

@@ -9,6 +9,7 @@ import { ApiMetrics, opsRouter, type OpsRouterDeps } from './ops-router';
 import { publicRouter, type PublicRouterDeps } from './public-router';
 import { answerReportPolls } from './report-polls';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
+import { runsRouter, type RunsRouterDeps } from './runs-router';
 import { tenantRouter, type TenantRouterDeps } from './tenant-router';
 
 /** Everything the HTTP API needs. */
@@ -17,6 +18,7 @@ export type AppDeps = ReportsRouterDeps &
   PublicRouterDeps &
   TenantRouterDeps &
   FindingsRouterDeps &
+  RunsRouterDeps &
   OpsRouterDeps & { logger: Logger };
 
 /** Builds the API: an Express application with the health check, public keys, schemas and signed artifact URLs
@@ -37,6 +39,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use('/api/v2', artifactsRouter(deps));
   app.use('/api/v2', tenantRouter(deps));
   app.use('/api/v2', findingsRouter(deps));
+  app.use('/api/v2', runsRouter(deps));
   app.use('/api/v2', reportsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,7 +1,8 @@
 import { Router, type Response } from 'express';
 import type { Clock } from '../../activities/ports';
 import { AppError, ERRORS, isErrorCode } from '../domain/errors';
-import type { Endpoint, Finding } from '../domain/finding';
+import type { Endpoint, Finding, FindingSource } from '../domain/finding';
+import type { TestRun } from '../domain/runs';
 import { isoTime, parseEndpointInput, parseFindingsBatch, parseRefFilter } from '../domain/finding-input';
 import { isIsoDate } from '../domain/report-request';
 import { isId } from '../domain/ids';
@@ -41,6 +42,8 @@ export interface FindingsStore {
 export interface FindingsRouterDeps {
   endpointsStore: EndpointsStore;
   findingsStore: FindingsStore;
+  /** The runs findings may name (`run_id`). */
+  runsStore: { get(tenantId: string, id: string): Promise<TestRun | undefined> };
   /** Scanner imports, run as jobs. */
   importJobs: Pick<ImportJobs, 'start' | 'get' | 'waitFor'>;
   /** The tenant's quota of stored findings. */
@@ -130,6 +133,32 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     return endpoint;
   }
 
+  /** The source each run a batch names gives its findings; a run that is not the tenant's, or is of another
+   * endpoint than the finding, refuses the batch naming the finding. */
+  async function runSources(
+    tenantId: string,
+    inputs: readonly { endpointId: string; runRef?: string }[],
+  ): Promise<Map<string, FindingSource>> {
+    const runs = new Map<string, TestRun | undefined>();
+    const sources = new Map<string, FindingSource>();
+    for (const [index, f] of inputs.entries()) {
+      if (f.runRef === undefined) continue;
+      if (!runs.has(f.runRef)) runs.set(f.runRef, await deps.runsStore.get(tenantId, f.runRef));
+      const run = runs.get(f.runRef);
+      const field = `findings[${index}].run_id`;
+      if (!run) throw invalid(field, `${JSON.stringify(f.runRef)} is not a run of this tenant`);
+      if (run.endpointId !== f.endpointId) {
+        throw invalid(field, `run ${run.id} is a run of endpoint ${run.endpointId}, not of ${f.endpointId}`);
+      }
+      sources.set(run.id, {
+        tool: run.tool,
+        ...(run.toolVersion !== undefined ? { toolVersion: run.toolVersion } : {}),
+        runId: run.runId,
+      });
+    }
+    return sources;
+  }
+
   router.post('/endpoints', requireScope('findings:write'), ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
     const input = parseEndpointInput(req.body);
     const { endpoint, created } = await deps.endpointsStore.create({
@@ -171,9 +200,11 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
       for (const id of endpointIds) {
         await ownEndpoint(tenantId, id, `findings[${inputs.findIndex((f) => f.endpointId === id)}].endpoint_id`);
       }
+      const sources = await runSources(tenantId, inputs);
       await deps.quotas.checkStored(tenantId, inputs.length);
-      const findings: Finding[] = inputs.map(({ externalId, ...f }) => ({
+      const findings: Finding[] = inputs.map(({ externalId, runRef, ...f }) => ({
         ...f,
+        ...(runRef !== undefined ? { source: sources.get(runRef)! } : {}),
         // The same finding sent again (by its external id, or else by its content) gets the same id.
         id: stableId(
           'fnd',

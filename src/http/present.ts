@@ -1,5 +1,6 @@
 import { toWireScan, type Endpoint, type Finding } from '../domain/finding';
 import type { ImportRecord } from '../domain/imports';
+import { runTotals, type RunTotals, type TestRun } from '../domain/runs';
 import { artifactFileName, toWireScope, type ReportRecord } from '../domain/report';
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
@@ -111,6 +112,7 @@ export function presentImportJob(r: ImportRecord): Record<string, unknown> {
     findings: o?.findings ?? null,
     created: o?.created ?? null,
     duplicates: o?.duplicates ?? null,
+    test_run_id: o?.testRunId ?? null,
     ...(o?.unmappedProbeModules ? { unmapped_probe_modules: o.unmappedProbeModules } : {}),
     ...(o?.held !== undefined ? { held: o.held } : {}),
     ...(o?.errored !== undefined ? { errored: o.errored } : {}),
@@ -127,6 +129,46 @@ export function presentImportJob(r: ImportRecord): Record<string, unknown> {
     error: r.error
       ? { code: r.error.code, message: r.error.message, ...(r.error.line ? { line: r.error.line } : {}) }
       : null,
-    links: { self: `/api/v2/findings/imports/${r.id}` },
+    links: {
+      self: `/api/v2/findings/imports/${r.id}`,
+      test_run: o?.testRunId ? `/api/v2/runs/${o.testRunId}` : null,
+    },
+  };
+}
+
+/** The public representation of a test run. With `summary` (a list), the run's totals stand in for its results. */
+export function presentRun(r: TestRun, summary?: RunTotals): Record<string, unknown> {
+  const totals = summary ?? runTotals(r.results);
+  return {
+    id: r.id,
+    endpoint_id: r.endpointId,
+    origin: r.origin,
+    tool: r.tool,
+    tool_version: r.toolVersion ?? null,
+    source_run_id: r.runId,
+    config_sha256: r.configSha256 ?? null,
+    target: r.target ?? null,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt ?? null,
+    file_sha256: r.fileSha256 ?? null,
+    import_id: r.importId ?? null,
+    results_complete: r.resultsComplete,
+    totals: { results: totals.results, attempts: totals.attempts, failures: totals.failures, errors: totals.errors },
+    ...(summary
+      ? {}
+      : {
+          results: r.results.map((p) => ({
+            probe: p.probe,
+            detector: p.detector ?? null,
+            strategy: p.strategy ?? null,
+            attempts: p.attempts,
+            failures: p.failures,
+            errors: p.errors ?? 0,
+            category: p.category ?? null,
+            framework_refs: p.frameworkRefs,
+          })),
+        }),
+    recorded_at: r.recordedAt,
+    links: { self: `/api/v2/runs/${r.id}` },
   };
 }

@@ -18,6 +18,7 @@ import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
 import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
 import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
+import { MongoRunsRepo } from '../infra/mongo/runs-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
 import { rememberTokens } from '../http/token-cache';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     }),
     quotas,
     endpointsStore: new MongoEndpointsRepo(db),
+    runsStore: new MongoRunsRepo(db),
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: config.http.findingsBodyLimitBytes,
     tokens: rememberTokens(new MongoTokensRepo(db), config.http.authCacheTtlMs),

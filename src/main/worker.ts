@@ -8,6 +8,7 @@ import { connectDatabase } from '../infra/mongo/database';
 import { MongoFindingsRepo } from '../infra/mongo/findings-repo';
 import { MongoImportedRuns } from '../infra/mongo/import-runs-repo';
 import { MongoImportsRepo } from '../infra/mongo/imports-repo';
+import { MongoRunsRepo } from '../infra/mongo/runs-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { ChromiumPdfRenderer } from '../infra/render/chromium-pdf-renderer';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
       repo: imports,
       findings,
       runs: new MongoImportedRuns(db),
+      testRuns: new MongoRunsRepo(db),
       limits: { maxFindings: config.imports.maxFindings, maxDetectors: config.imports.maxDetectors },
       concurrency: config.imports.concurrency,
     },

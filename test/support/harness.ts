@@ -27,6 +27,7 @@ import { ensureIndexes } from '../../src/infra/mongo/database';
 import { MongoEndpointsRepo } from '../../src/infra/mongo/endpoints-repo';
 import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
 import { MongoImportedRuns } from '../../src/infra/mongo/import-runs-repo';
+import { MongoRunsRepo } from '../../src/infra/mongo/runs-repo';
 import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
 import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
@@ -199,6 +200,7 @@ export async function startHarness(
         repo: imports,
         findings,
         runs: new MongoImportedRuns(db),
+        testRuns: new MongoRunsRepo(db),
         limits: { maxFindings: opts.importMaxFindings ?? 200_000, maxDetectors: opts.importMaxDetectors ?? 64 },
         concurrency: 2,
       },
@@ -228,6 +230,7 @@ export async function startHarness(
     }),
     quotas,
     endpointsStore: new MongoEndpointsRepo(db),
+    runsStore: new MongoRunsRepo(db),
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: opts.findingsBodyLimitBytes ?? 4 * 1024 * 1024,
     tokens: new MongoTokensRepo(db),

@@ -1,4 +1,3 @@
-import { normaliseCategory } from '../crosswalk';
 import type { DetectorScore, FrameworkRef, ScanEvidence } from '../finding';
 import type { Severity } from '../severity';
 import { isPlainObject } from '../validation';
@@ -21,6 +20,8 @@ import {
   promptText,
   quote,
 } from './garak-values';
+import type { RunDraft } from '../runs';
+import { GarakRunRecorder, garakProbeCategory } from './garak-run';
 import { importError, type ImportedFinding, type RunFacts } from './types';
 import { weakness, weaknessFingerprint } from './weaknesses';
 
@@ -108,8 +109,8 @@ interface ProbeFacts {
  * are handled here.
  *
  * report.jsonl: every `attempt` entry with status 2 (evaluated) is read; garak also writes each attempt with
- * status 1 when its outputs arrive, and those are skipped, as are `eval`, `completion`, `probe_summary` and
- * other entries. An attempt that any detector scored at or above the threshold is one finding, whatever the
+ * status 1 when its outputs arrive, and those are skipped, as are `probe_summary` and other entries; `eval`,
+ * `completion` and `start_run setup` entries give the run's results and facts ({@link run}). An attempt that any detector scored at or above the threshold is one finding, whatever the
  * number of detectors: it lists each detector that hit with its best score, carries the prompt's last user turn
  * and the output the best hit scored as evidence, and has the attempt's uuid as its item. A score is a number,
  * null, or (garak 0.14's multi-turn probes) a list of per-turn scores, of which the best counts. 0.10.x
@@ -151,6 +152,7 @@ export class GarakReader {
   private readonly probes = new Map<string, ProbeFacts>();
   private readonly taggedRefs = new Map<string, FrameworkRef[]>();
   private readonly unmapped = new Set<string>();
+  private readonly recorder = new GarakRunRecorder();
 
   /** Throws an `import_invalid` error when `runStartedAt` is given but is not an ISO 8601 time. */
   constructor(options: GarakReaderOptions) {
@@ -223,6 +225,17 @@ export class GarakReader {
     return facts;
   }
 
+  /** What the file says about its run beside the findings (see {@link GarakRunRecorder}), once {@link end} has
+   * been called: started at the run's time (else `runStartedAt`), each probe's refs its weakness's and its tags'. */
+  run(): RunDraft {
+    if (!this.ended) throw new Error('GarakReader.run called before end()');
+    return this.recorder.draft(
+      this.format,
+      this.runTime ?? this.fallbackTime,
+      (probe) => this.taggedRefs.get(probe) ?? [],
+    );
+  }
+
   private reportEntry(entry: Record<string, unknown>, lineNo: number): ImportedFinding[] {
     const type = entry.entry_type;
     if (type === undefined) {
@@ -244,6 +257,7 @@ export class GarakReader {
         this.noteRun(entry['transient.run_id'], 'transient.run_id', lineNo);
         this.noteTime(entry['transient.starttime_iso'], 'transient.starttime_iso', lineNo);
         this.noteThreshold(entry['run.eval_threshold']);
+        this.recorder.setup(entry);
         return [];
       case 'init':
         if (entry.orig_uuid !== undefined) throw aggregated(lineNo);
@@ -256,6 +270,12 @@ export class GarakReader {
         return [];
       case 'plugin_cache':
         this.pluginCache(entry);
+        return [];
+      case 'eval':
+        this.recorder.evalEntry(entry, this.probeName(entry.probe, 'eval: probe', lineNo), lineNo);
+        return [];
+      case 'completion':
+        this.recorder.completion(entry);
         return [];
       default:
         return [];
@@ -281,6 +301,7 @@ export class GarakReader {
     }
     if (status !== 2) return [];
     this.itemsRead++;
+    this.recorder.attempt(probe, lineNo);
     const keys = Object.keys(results);
     if (keys.length > this.maxDetectors) {
       throw importError(
@@ -341,6 +362,7 @@ export class GarakReader {
       );
     }
     this.noteRun(hit.run_id, 'run_id', lineNo);
+    this.recorder.generator(hit.generator);
     this.itemsRead++;
     return [
       this.finding(lineNo, hit, {
@@ -418,20 +440,21 @@ export class GarakReader {
     if (known) return known;
     const module = moduleOf(probe).toLowerCase();
     const id = garakProbeWeaknessId(probe);
+    const { category, refs } = garakProbeCategory(probe);
     let facts: ProbeFacts;
     if (id !== undefined) {
       const w = weakness(id);
       facts = {
         title: `${w.title} (garak ${probe})`,
-        category: w.category,
+        category,
         severity: w.severity,
         fingerprint: weaknessFingerprint(id),
-        refs: w.refs,
+        refs,
       };
     } else {
       facts = {
         title: `Weakness tested by garak’s ${module} probes (garak ${probe})`,
-        category: normaliseCategory(module),
+        category,
         severity: 'medium',
         fingerprint: `garak:${module}`,
         refs: [],
@@ -460,6 +483,7 @@ export class GarakReader {
     if (isPlainObject(meta)) {
       this.noteVersion(meta.garak_version);
       this.noteRun(meta.run_uuid, 'meta.run_uuid', lineNo);
+      this.recorder.digestMeta(meta);
     }
     const groups = entry.eval;
     if (!isPlainObject(groups)) return;

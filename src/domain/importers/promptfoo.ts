@@ -9,6 +9,8 @@ import {
   JAILBREAK_STRATEGIES,
   promptfooPluginWeakness,
 } from './promptfoo-plugins';
+import type { RunDraft } from '../runs';
+import { PromptfooRunRecorder } from './promptfoo-run';
 import { importError, type ImportedFinding, type RunFacts } from './types';
 import { weakness, weaknessFingerprint, type Weakness } from './weaknesses';
 
@@ -105,6 +107,10 @@ export class PromptfooReader {
   private held = 0;
   private errored = 0;
   private redteam = false;
+  private ended: PromptfooSummary | undefined;
+  /** The run's results, providers and config (see {@link PromptfooRunRecorder}); a streaming caller passes it
+   * the values under `config` as they go by. */
+  readonly recorder = new PromptfooRunRecorder();
 
   constructor(
     private readonly options: PromptfooOptions = {},
@@ -140,8 +146,17 @@ export class PromptfooReader {
     this.itemsRead++;
     const target = targetOf(result);
     if (target.plugin || target.strategy) this.redteam = true;
+    const errored = !result.success && result.failureReason === 2;
+    this.recorder.result({
+      plugin: target.plugin,
+      strategy: target.strategy,
+      ...categoryOf(target),
+      failed: !result.success,
+      errored,
+      ...(result.provider !== undefined ? { provider: result.provider } : {}),
+    });
     if (result.success) this.held++;
-    else if (result.failureReason === 2) this.errored++;
+    else if (errored) this.errored++;
     else {
       this.findings++;
       if (this.summary) return toFinding(result, target, this.summary);
@@ -166,7 +181,15 @@ export class PromptfooReader {
       held: this.held,
       errored: this.errored,
     };
+    this.ended = summary;
     return { summary, facts };
+  }
+
+  /** What the file says about its run beside the findings, once {@link end} has been called: started at the
+   * results' timestamp. */
+  run(): RunDraft {
+    if (!this.ended) throw new Error('PromptfooReader.run called before end()');
+    return this.recorder.draft(this.ended.detectedAt);
   }
 }
 
@@ -175,9 +198,10 @@ export class PromptfooReader {
 export function parsePromptfooResults(
   doc: unknown,
   options: PromptfooOptions = {},
-): { findings: ImportedFinding[]; facts: PromptfooRunFacts } {
+): { findings: ImportedFinding[]; facts: PromptfooRunFacts; run: RunDraft } {
   const summary = summaryOf(headOfDocument(doc));
   const reader = new PromptfooReader(options, summary);
+  reader.recorder.wholeConfig((doc as Obj).config);
   const results = (
     summary.path === 'results' ? (doc as Obj).results : ((doc as Obj).results as Obj).results
   ) as unknown[];
@@ -186,7 +210,8 @@ export function parsePromptfooResults(
     const f = reader.result(raw, index);
     if (f) findings.push(f);
   });
-  return { findings, facts: reader.end().facts };
+  const { facts } = reader.end();
+  return { findings, facts, run: reader.run() };
 }
 
 function readResult(raw: unknown, index: number, path: string): Result {
@@ -281,28 +306,23 @@ function toFinding(r: Result, target: Target, summary: PromptfooSummary): Import
 
   const how = strategy && strategy !== 'basic' ? `, ${strategy}` : '';
   let title: string;
-  let category: string;
   let fingerprint: string;
   let severity: Severity;
-  let frameworkRefs: FrameworkRef[] = [];
+  const { category, frameworkRefs } = categoryOf(target);
   if (target.weakness) {
     const w = target.weakness;
     const label = target.plugin ? `${target.plugin}${how}` : strategy ? `strategy ${strategy}` : 'eval';
     title = `${w.title} (promptfoo ${label})`;
-    category = w.category;
     fingerprint = weaknessFingerprint(w.id);
     severity = severityOf(r) ?? w.severity;
-    frameworkRefs = uniqueRefs(w.refs);
     if (!target.plugin && !strategy) scan.check = evalDetail(r).check;
   } else if (target.plugin) {
     title = `Unclassified weakness (promptfoo ${target.plugin}${how})`;
-    category = normaliseCategory(target.plugin).replace(/[^a-z0-9_]+/g, '_');
     fingerprint = `promptfoo:${target.plugin}`;
     severity = severityOf(r) ?? FALLBACK_SEVERITY;
   } else {
     const check = evalDetail(r);
     title = `Evaluation check failed: ${check.check} (promptfoo eval)`;
-    category = 'failed_eval';
     fingerprint = `promptfoo:eval:${check.check}`;
     severity = severityOf(r) ?? EVAL_SEVERITY;
     scan.check = check.check;
@@ -324,6 +344,16 @@ function toFinding(r: Result, target: Target, summary: PromptfooSummary): Import
       scan,
     },
   };
+}
+
+/** The category and refs a result's finding gets, and its run result: the weakness's; an unknown plugin's own
+ * category; `failed_eval` for a plain eval check. */
+function categoryOf(target: Target): { category: string; frameworkRefs: FrameworkRef[] } {
+  if (target.weakness) return { category: target.weakness.category, frameworkRefs: uniqueRefs(target.weakness.refs) };
+  if (target.plugin) {
+    return { category: normaliseCategory(target.plugin).replace(/[^a-z0-9_]+/g, '_'), frameworkRefs: [] };
+  }
+  return { category: 'failed_eval', frameworkRefs: [] };
 }
 
 /**

@@ -12,8 +12,8 @@ export interface JsonStreamOptions {
   /** Called with each element of such an array, built whole, and its position in the array. */
   onElement(value: unknown, index: number, path: JsonPath): void;
   /** Called for every value outside the elements built, with the value itself when it is a string, number,
-   * boolean or null, or `'object'` / `'array'` as it opens. */
-  onValue?(path: JsonPath, value: string | number | boolean | null | 'object' | 'array'): void;
+   * boolean or null, or `'object'` / `'array'` as it opens (`container` then true, telling it from a string). */
+  onValue?(path: JsonPath, value: string | number | boolean | null | 'object' | 'array', container: boolean): void;
   /** Most bytes one element built may span. */
   maxElementBytes: number;
   /** Most bytes one token (a string, a number) or a run of white space may span, anywhere. */
@@ -148,7 +148,7 @@ export class JsonStreamReader {
       if (parent.selected && parent.built === undefined) this.elementStart = offset;
       frame.built = kind === 'object' ? {} : [];
     } else {
-      this.options.onValue?.(path, kind);
+      this.options.onValue?.(path, kind, true);
       if (kind === 'array' && this.options.elementsOf(path)) frame.selected = true;
     }
     this.stack.push(frame);
@@ -172,7 +172,7 @@ export class JsonStreamReader {
       this.attach(value, frame);
       return;
     }
-    this.options.onValue?.(this.childPath(frame), value);
+    this.options.onValue?.(this.childPath(frame), value, false);
     this.afterValue(frame);
   }
 

@@ -30,7 +30,10 @@ export async function readPromptfooStream(
       const f = reader.result(value, index);
       if (f) found.push(f);
     },
-    onValue: (path, value) => reader.head.see(path, value),
+    onValue: (path, value, container) => {
+      reader.head.see(path, value);
+      reader.recorder.see(path, value, container);
+    },
     maxElementBytes: limits.maxResultBytes,
     maxTokenBytes: limits.maxResultBytes,
     maxDepth: limits.maxDepth,

@@ -13,6 +13,7 @@ import {
   type ScannerFormat,
 } from '../../domain/importers/types';
 import type { ImportOutcome } from '../../domain/imports';
+import type { RunDraft, TestRun } from '../../domain/runs';
 import { keyId } from '../ids';
 import { headOf, type ByteSource } from './byte-source';
 import { readLines } from './line-reader';
@@ -41,11 +42,19 @@ export interface RunRegister {
   record(runs: readonly ImportedRun[]): Promise<void>;
 }
 
-/** Where an import's results go: the findings, and the record of the run. */
+/** Where an import records the run its file describes (MongoRunsRepo): a save of a run already stored keeps it,
+ * unless it brings complete results to a run stored with incomplete ones. */
+export interface TestRunStore {
+  save(run: TestRun): Promise<unknown>;
+}
+
+/** Where an import's results go: the findings, the record of the run's import, and the run itself. */
 export interface ImportSinks {
   store: StoreFindings;
   /** Without it, an import neither says whether its run came in before nor records that it did. */
   runs?: RunRegister;
+  /** Without it, the run's results are not recorded. */
+  testRuns?: TestRunStore;
 }
 
 /** Where an import stands; reported after each batch and at the end of each pass. */
@@ -99,6 +108,46 @@ export function importedFindingId(
 ): string {
   const runKey = f.source.runId ?? `file:${fileSha256}`;
   return keyId('fnd', [where.tenantId, where.endpointId, f.source.tool, runKey, f.source.item]);
+}
+
+/** The service's id of an imported run (`run_` and 20 characters): from the tenant, the endpoint, the tool and the
+ * run (the file when the tool names no run), as its findings' ids are, so every import of the run, from either of
+ * its files, names the same run. */
+export function importedTestRunId(
+  where: { tenantId: string; endpointId: string },
+  tool: string,
+  runKey: string,
+): string {
+  return keyId('run', [where.tenantId, where.endpointId, tool, runKey]);
+}
+
+/** The run a file describes, as the service records it. */
+export function toTestRun(
+  draft: RunDraft,
+  facts: RunFacts,
+  opts: Pick<ImportOptions, 'tenantId' | 'endpointId' | 'importId'>,
+  file: { sha256: string; startedAt: string; now: Date },
+): TestRun {
+  const runKey = facts.runId ?? `file:${file.sha256}`;
+  const run: TestRun = {
+    id: importedTestRunId(opts, facts.tool, runKey),
+    tenantId: opts.tenantId,
+    endpointId: opts.endpointId,
+    tool: facts.tool,
+    runId: runKey,
+    startedAt: draft.startedAt ?? file.startedAt,
+    origin: 'import',
+    fileSha256: file.sha256,
+    resultsComplete: draft.resultsComplete,
+    results: draft.results,
+    recordedAt: file.now.toISOString(),
+  };
+  if (facts.toolVersion !== undefined) run.toolVersion = facts.toolVersion;
+  if (draft.configJson !== undefined) run.configSha256 = createHash('sha256').update(draft.configJson).digest('hex');
+  if (draft.target !== undefined) run.target = draft.target;
+  if (draft.finishedAt !== undefined) run.finishedAt = draft.finishedAt;
+  if (opts.importId !== undefined) run.importId = opts.importId;
+  return run;
 }
 
 /** A scanner finding as the service stores it: on the caller's endpoint, with the id
@@ -173,14 +222,15 @@ function tooMany(found: number, max: number) {
  * one finding ({@link HitMerger}), as the same attempt does in the run's report. Neither pass holds the file:
  * garak files are read a line at a time, promptfoo's single JSON document a result at a time
  * (readPromptfooStream), so memory follows the largest line or result (and one small entry per attempt of a
- * hitlog), never the file.
+ * hitlog), never the file. Once the findings are stored, the run the file describes is recorded
+ * ({@link toTestRun}): its results with passes and failures alike, so a run that found nothing is on record too.
  */
 export async function importScannerFile(
   source: ByteSource,
   sinks: ImportSinks,
   opts: ImportOptions,
 ): Promise<ImportResult> {
-  const { store, runs } = sinks;
+  const { store, runs, testRuns } = sinks;
   const size = source.size;
   if (size === 0) throw importError(0, 'the file is empty');
   const head = await headOf(source, HEAD_BYTES);
@@ -233,16 +283,21 @@ export async function importScannerFile(
   const hash = createHash('sha256');
 
   let facts: RunFacts;
+  let draft: RunDraft;
   let matchedRun: ImportedRun | undefined;
+  // Dates the run of a file that records no time (a garak hitlog), as its findings are.
+  const runStartedAt = opts.runStartedAt ?? new Date().toISOString();
   if (format === 'promptfoo') {
     const streamLimits = { maxResultBytes: MAX_LINE_BYTES, maxDepth: MAX_JSON_DEPTH };
+    const checkReader = new PromptfooReader({ includeEvals: opts.includeEvals === true });
     const checked = await readPromptfooStream(
       source,
-      new PromptfooReader({ includeEvals: opts.includeEvals === true }),
+      checkReader,
       streamLimits,
       counted((chunk) => hash.update(chunk)),
     );
     facts = checked.facts;
+    draft = checkReader.run();
     if (facts.findings > limits.maxFindings) throw tooMany(facts.findings, limits.maxFindings);
     fileSha256 = hash.digest('hex');
     report();
@@ -255,13 +310,13 @@ export async function importScannerFile(
       await readPromptfooStream(source, reader, streamLimits, counted(), add);
     }
   } else {
-    const runStartedAt = opts.runStartedAt ?? new Date().toISOString();
     const reader = () => new GarakReader({ format, runStartedAt, maxDetectors: limits.maxDetectors });
     const hits = format === 'garak-hitlog' ? new HitMerger(limits.maxDetectors) : undefined;
     let found = 0;
+    const checkReader = reader();
     facts = await readGarak(
       source,
-      reader(),
+      checkReader,
       format === 'garak-report',
       counted((chunk) => hash.update(chunk)),
       (f, lineNo) => {
@@ -271,6 +326,7 @@ export async function importScannerFile(
       },
     );
     if (hits) facts = { ...facts, findings: hits.size };
+    draft = checkReader.run();
     fileSha256 = hash.digest('hex');
     report();
     matchedRun = await priorImport(facts);
@@ -286,6 +342,8 @@ export async function importScannerFile(
   }
   await flush();
   if (matchedRun?.legacy) duplicates = facts.findings;
+  const testRun = toTestRun(draft, facts, opts, { sha256: fileSha256, startedAt: runStartedAt, now: new Date() });
+  await testRuns?.save(testRun);
   await runs?.record([
     {
       ...where,
@@ -306,6 +364,7 @@ export async function importScannerFile(
     created,
     duplicates,
     batches,
+    ...(testRuns ? { testRunId: testRun.id } : {}),
     ...(matchedRun ? { matchedRun } : {}),
   };
 }

@@ -37,18 +37,23 @@ export async function insertIgnoringDuplicates<T extends { _id: string }>(
   return (await insertNew(collection, docs)).size;
 }
 
-/** Reads documents by id, a few lookups at a time; ids with no document are left out of the answer. */
+/** Reads documents by id, a few lookups at a time; ids with no document are left out of the answer. A
+ * `projection` leaves fields out of what is read (its documents are then partial, whatever `T` says). */
 export async function findByIds<T extends { _id: string }>(
   collection: Collection<T>,
   ids: readonly string[],
   concurrency = 16,
+  projection?: Record<string, 0>,
 ): Promise<Map<string, WithId<T>>> {
   const found = new Map<string, WithId<T>>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ids.length) {
       const id = ids[next++];
-      const doc = await collection.findOne({ _id: id } as Parameters<Collection<T>['findOne']>[0]);
+      const doc = await collection.findOne(
+        { _id: id } as Parameters<Collection<T>['findOne']>[0],
+        projection ? { projection } : {},
+      );
       if (doc) found.set(id, doc);
     }
   };

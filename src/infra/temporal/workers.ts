@@ -42,12 +42,13 @@ export interface ReportWorkerDeps {
   renderConcurrency: number;
   /** The tenants' quotas: report and import slots given back, stored findings checked. */
   quotas: ReportActivityDeps['quotas'] & ImportActivityDeps['quotas'];
-  /** Import jobs: their records, where their findings go, the imported runs, their bounds and how many run at
-   * once. */
+  /** Import jobs: their records, where their findings go, the imported runs and their results, their bounds and
+   * how many run at once. */
   imports: {
     repo: ImportActivityDeps['imports'];
     findings: ImportActivityDeps['findings'];
     runs: ImportActivityDeps['runs'];
+    testRuns: ImportActivityDeps['testRuns'];
     limits: ImportActivityDeps['limits'];
     concurrency: number;
   };
@@ -62,6 +63,7 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     imports: deps.imports.repo,
     findings: deps.imports.findings,
     runs: deps.imports.runs,
+    testRuns: deps.imports.testRuns,
     store: deps.store,
     quotas: deps.quotas,
     limits: deps.imports.limits,
