@@ -1,3 +1,4 @@
+import type { ApplicabilityProfile } from '../src/domain/applicability';
 import type { AuditEvent } from '../src/domain/audit';
 import type { Endpoint, Evidence, FindingSummary } from '../src/domain/finding';
 import type { ArtifactFacts, ReportRecord, ReportScope, ReportStage, ReportStatus } from '../src/domain/report';
@@ -77,6 +78,9 @@ export interface TenantSettings {
   name: string;
   auditRetentionDays: number;
   updatedAt?: Date;
+  /** What the tenant states about its EU AI Act role, its systems' classes and its ISO/IEC 42001 Statement of
+   * Applicability; absent until it states it. */
+  applicability?: ApplicabilityProfile;
 }
 
 /** Tenant settings. */
@@ -84,6 +88,9 @@ export interface TenantsRepo {
   get(tenantId: string): Promise<TenantSettings | undefined>;
   /** Changes the retention; answers the settings as they now are, undefined if there is no such tenant. */
   setRetention(tenantId: string, days: number, at: Date): Promise<TenantSettings | undefined>;
+  /** Replaces the applicability profile (stamped with when and by whom); answers the settings as they now are,
+   * undefined if there is no such tenant. */
+  setApplicability(tenantId: string, profile: ApplicabilityProfile): Promise<TenantSettings | undefined>;
 }
 
 /** Remembers `Idempotency-Key`s of report creation, per tenant. */

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { log, metricMeter } from '@temporalio/activity';
+import type { ApplicabilityProfile } from '../src/domain/applicability';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
+import type { TestRun } from '../src/domain/runs';
 import type { Endpoint, Evidence, Finding, FindingSummary } from '../src/domain/finding';
 import { toJsonExport } from '../src/domain/json-export';
 import {
@@ -16,12 +18,14 @@ import { retentionDeadline } from '../src/domain/retention';
 import { SEVERITIES } from '../src/domain/severity';
 import { artifactKey, stagingKey } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
-import type { ArtifactStore, Clock, FindingsRepo, ReportsRepo, TenantsRepo } from './ports';
+import type { ArtifactStore, Clock, FindingsRepo, ReportsRepo, RunsRepo, TenantsRepo } from './ports';
 
 /** What the report activities need from the outside world. */
 export interface ReportActivityDeps {
   reports: ReportsRepo;
   findings: FindingsRepo;
+  /** The runs recorded on the tenant's endpoints: what a report says was tested. */
+  runs: RunsRepo;
   tenants: TenantsRepo;
   store: ArtifactStore;
   clock: Clock;
@@ -44,6 +48,10 @@ export interface FindingsSnapshot {
   /** The evidence digest of every finding of the population (the period's, whatever their severity). */
   evidenceDigests?: Record<string, string>;
   endpoints: Endpoint[];
+  /** The runs on the scoped endpoints that started in the period. */
+  runs?: TestRun[];
+  /** The tenant's applicability profile as it stood when the findings were collected. */
+  applicability?: ApplicabilityProfile;
 }
 
 /** The earliest day a history read starts from: before any finding the service can hold. */
@@ -118,7 +126,7 @@ async function writeJson(store: ArtifactStore, key: string, value: unknown): Pro
  * writes the same keys and makes the same conditional updates. They exchange storage keys, never findings
  * or artifact bytes, because workflow history keeps every payload forever. */
 export function createReportActivities(deps: ReportActivityDeps) {
-  const { reports, findings, tenants, store, clock, quotas } = deps;
+  const { reports, findings, runs, tenants, store, clock, quotas } = deps;
 
   async function loadReport(ref: ReportRef): Promise<ReportRecord> {
     const report = await reports.get(ref.tenantId, ref.reportId);
@@ -141,7 +149,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
       const report = await loadReport(ref);
       const { scope } = report.request;
       const asOf = (report.startedAt ?? clock.now()).toISOString();
-      const [history, endpoints] = await Promise.all([
+      const [history, endpoints, periodRuns, tenant] = await Promise.all([
         findings.findInScope(ref.tenantId, {
           endpointIds: scope.endpointIds,
           from: HISTORY_START,
@@ -149,6 +157,8 @@ export function createReportActivities(deps: ReportActivityDeps) {
           includeSeverities: [...SEVERITIES],
         }),
         findings.endpoints(ref.tenantId, scope.endpointIds),
+        runs.runsInScope(ref.tenantId, scope.endpointIds, scope.from, scope.to),
+        tenants.get(ref.tenantId),
       ]);
       const requested = new Set<string>(scope.includeSeverities);
       const inPeriod = (f: FindingSummary): boolean =>
@@ -172,7 +182,9 @@ export function createReportActivities(deps: ReportActivityDeps) {
         context,
         evidenceDigests: Object.fromEntries(digests),
         endpoints,
+        runs: periodRuns,
       };
+      if (tenant?.applicability) snapshot.applicability = tenant.applicability;
       await writeJson(store, snapshotKey, snapshot);
       await reports.setProgress(ref.tenantId, ref.reportId, 'modelling', 30);
       return { snapshotKey, findings: found.length };
@@ -200,6 +212,8 @@ export function createReportActivities(deps: ReportActivityDeps) {
         context: snapshot.context,
         evidenceDigests: snapshot.evidenceDigests,
         endpoints: snapshot.endpoints,
+        runs: snapshot.runs,
+        applicability: snapshot.applicability,
         generatedAt: (report.startedAt ?? clock.now()).toISOString(),
       });
       const modelKey = stagingKey(ref.tenantId, ref.reportId, 'model.json');

@@ -8,7 +8,8 @@ export type AuditAction =
   | 'report.legal_hold_placed'
   | 'report.legal_hold_released'
   | 'report.purged'
-  | 'tenant.retention_changed';
+  | 'tenant.retention_changed'
+  | 'tenant.applicability_changed';
 
 /** One audit event. `actor` is a token id, `signed-url`, or `retention` for the purge itself. */
 export interface AuditEvent {

@@ -1,7 +1,6 @@
 /** Every error code the service can produce. Nothing but {@link ERRORS} decides what a code means on the wire. */
 export type ErrorCode =
   | 'invalid_request'
-  | 'validation_failed'
   | 'framework_unknown'
   | 'unauthenticated'
   | 'missing_scope'
@@ -37,8 +36,6 @@ export interface ErrorTraits {
 /** The single table of error traits. */
 export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   invalid_request: { status: 400, retryable: false, expose: true },
-  // A well-formed body whose content is refused (a posted run whose counts do not add up): names the field.
-  validation_failed: { status: 422, retryable: false, expose: true },
   framework_unknown: { status: 400, retryable: false, expose: true },
   unauthenticated: { status: 401, retryable: false, expose: true },
   missing_scope: { status: 403, retryable: false, expose: true },

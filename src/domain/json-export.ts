@@ -1,6 +1,7 @@
+import { toWireApplicability } from './applicability';
 import { toWireScan } from './finding';
 import { toWireScope } from './report';
-import type { ReportModel } from './report-model';
+import type { Rate, ReportModel } from './report-model';
 
 /** The JSON artifact: the report model in the API's snake_case, with `schema_version` first so a reader can
  * pick the right schema before reading anything else. */
@@ -24,12 +25,17 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
     summary: {
       rows: summary.rows,
       findings: summary.findings,
-      by_severity: summary.bySeverity.map((s) => ({ severity: s.severity, rows: s.rows })),
+      by_severity: summary.bySeverity.map((s) => ({
+        severity: s.severity,
+        requested: s.requested,
+        rows: s.requested ? s.rows : null,
+        excluded_findings: s.excludedFindings,
+      })),
       by_framework: summary.byFramework.map((f) => ({
         framework: f.framework,
         label: f.label,
         rows: f.rows,
-        controls_covered: f.controlsCovered,
+        controls_listed: f.controlsListed,
       })),
       by_endpoint: summary.byEndpoint.map((e) => ({
         endpoint_id: e.endpointId,
@@ -46,6 +52,8 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
       endpoint_name: r.endpointName,
       first_seen: r.firstSeen,
       last_seen: r.lastSeen,
+      period_first_seen: r.periodFirstSeen,
+      period_last_seen: r.periodLastSeen,
       occurrences: r.occurrences,
       finding_ids: r.findingIds,
       overlap_groups: r.groups,
@@ -54,6 +62,7 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
         items: f.controls.map((c) => ({
           id: c.id,
           title: c.title,
+          link_type: c.type,
           explicit: c.explicit,
           derived_via: c.via.map((v) => ({ group: v.group, basis: v.basis, reason: v.reason })),
         })),
@@ -65,14 +74,67 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
         scan: r.evidence.scan ? toWireScan(r.evidence.scan) : null,
       },
     })),
+    applicability: model.applicability ? toWireApplicability(model.applicability) : null,
+    testing: {
+      attempts: model.testing.attempts,
+      failures: model.testing.failures,
+      incomplete_runs: model.testing.incompleteRuns,
+      runs: model.testing.runs.map((r) => ({
+        id: r.id,
+        tool: r.tool,
+        tool_version: r.toolVersion ?? null,
+        source_run_id: r.runId,
+        config_sha256: r.configSha256 ?? null,
+        target: r.target ?? null,
+        endpoint_id: r.endpointId,
+        endpoint_name: r.endpointName,
+        started_at: r.startedAt,
+        origin: r.origin,
+        file_sha256: r.fileSha256 ?? null,
+        results_complete: r.resultsComplete,
+        probes: r.probes,
+        attempts: r.attempts,
+        failures: r.failures,
+        attack_success_rate: wireRate(r.successRate),
+      })),
+      probes: model.testing.probes.map((p) => ({
+        tool: p.tool,
+        probe: p.probe,
+        detector: p.detector ?? null,
+        strategy: p.strategy ?? null,
+        category: p.category ?? null,
+        runs: p.runs,
+        attempts: p.attempts,
+        failures: p.failures,
+        attack_success_rate: wireRate(p.successRate),
+      })),
+    },
     coverage: model.coverage.map((c) => ({
       framework: c.framework,
       label: c.label,
-      covered: c.covered,
+      counts: c.counts,
+      applicable: c.controls.length - c.counts.not_applicable,
       total: c.controls.length,
-      controls: c.controls.map((e) => ({ id: e.id, title: e.title, rows: e.rows })),
+      by_kind: c.byKind.map((k) => ({ kind: k.kind, counts: k.counts })),
+      controls: c.controls.map((e) => ({
+        id: e.id,
+        title: e.title,
+        kind: e.kind,
+        status: e.status,
+        rows: e.rows,
+        activity_rows: e.activityRows,
+        tested: { probes: e.tested.probes, attempts: e.tested.attempts, failures: e.tested.failures },
+        applicability: e.applicability
+          ? { applies: e.applicability.applies, note: e.applicability.note ?? null }
+          : null,
+      })),
     })),
-    crosswalk: { groups: model.crosswalk.groups, basis: model.crosswalk.basis },
+    crosswalk: {
+      groups: model.crosswalk.groups,
+      basis: model.crosswalk.basis,
+      basis_kinds: model.crosswalk.basisKinds,
+      link_types: model.crosswalk.linkTypes,
+    },
     sources: model.sources.map((src) => ({
       tool: src.tool,
       tool_version: src.toolVersion ?? null,
@@ -85,5 +147,59 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
       framework: u.framework,
       control: u.control,
     })),
+    population: {
+      from: model.population.from,
+      to: model.population.to,
+      findings: model.population.findings,
+      in_scope: model.population.inScope,
+      excluded: model.population.excluded.map((e) => ({
+        severity: e.severity,
+        reason: e.reason,
+        findings: e.findings,
+      })),
+      rerated: model.population.rerated,
+      before_period: model.population.before,
+      digest: {
+        algorithm: 'sha256',
+        canonicalization: 'RFC 8785',
+        over: 'records, each as {"evidence_sha256", "id"}, in id order',
+        value: model.population.digest,
+      },
+    },
+    records: model.records.map((r) => ({
+      id: r.id,
+      endpoint_id: r.endpointId,
+      detected_at: r.detectedAt,
+      severity: r.severity,
+      severity_origin: r.severityOrigin,
+      category: r.category,
+      fingerprint: r.fingerprint,
+      tool: r.tool,
+      tool_version: r.toolVersion ?? null,
+      run_id: r.runId ?? null,
+      evidence_sha256: r.evidenceSha256,
+      row: r.row ?? null,
+      excluded_reason: r.excludedReason ?? null,
+    })),
+    subsequent_events: {
+      after: model.population.to,
+      until: report.generatedAt,
+      events: model.subsequentEvents.map((e) => ({
+        row: e.row ?? null,
+        title: e.title,
+        category: e.category,
+        endpoint_id: e.endpointId,
+        endpoint_name: e.endpointName,
+        severity: e.severity,
+        findings: e.findings,
+        first_detected_at: e.firstDetectedAt,
+        last_detected_at: e.lastDetectedAt,
+      })),
+    },
   };
+}
+
+/** A rate with its 95 % Wilson interval, or null where nothing was attempted. */
+function wireRate(rate: Rate | undefined): { value: number; low: number; high: number; method: string } | null {
+  return rate ? { value: rate.value, low: rate.low, high: rate.high, method: 'Wilson score interval, 95 %' } : null;
 }

@@ -40,9 +40,9 @@ export interface RunInput {
   results: ProbeResult[];
 }
 
-/** A `validation_failed` error (422) naming the field. */
+/** An `invalid_request` error (400) naming the field, as every refused body is. */
 function refused(field: string, message: string): AppError {
-  return new AppError('validation_failed', `${field}: ${message}`, { field });
+  return new AppError('invalid_request', `${field}: ${message}`, { field });
 }
 
 function text(value: unknown, field: string, required: boolean): string | undefined {
@@ -69,14 +69,8 @@ function refs(value: unknown, field: string): FrameworkRef[] {
   }
   const out: FrameworkRef[] = [];
   value.forEach((v, i) => {
-    let ref: FrameworkRef;
-    try {
-      ref = parseFrameworkRef(v, `${field}[${i}]`);
-    } catch (err) {
-      // The same message as a finding's reference gets, under this call's status.
-      if (err instanceof AppError) throw new AppError('validation_failed', err.message, err.details);
-      throw err;
-    }
+    // The same check and message as a finding's reference gets (an unknown framework is `framework_unknown`).
+    const ref = parseFrameworkRef(v, `${field}[${i}]`);
     if (!out.some((r) => r.framework === ref.framework && r.control === ref.control)) out.push(ref);
   });
   return out;
@@ -114,7 +108,7 @@ function result(value: unknown, at: string): ProbeResult {
 /**
  * Checks a posted run `{endpoint_id, tool, tool_version?, started_at, finished_at?, config_sha256?, target?,
  * external_id?, results: [{probe, detector?, strategy?, attempts, failures, errors?, category?, framework_refs?}]}`.
- * Anything wrong is a `validation_failed` error naming the field and what it allows, e.g.
+ * Anything wrong is an `invalid_request` error naming the field and what it allows, e.g.
  * `results[3].failures: 12 is more than attempts (10)`; unknown fields are refused, so a typo never drops a count.
  */
 export function parseRunInput(body: unknown, now: Date): RunInput {

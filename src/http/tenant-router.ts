@@ -1,9 +1,12 @@
 import { Router } from 'express';
 import type { AuditLog, Clock, TenantSettings, TenantsRepo } from '../../activities/ports';
 import { AppError } from '../domain/errors';
+import { toWireApplicability, validateApplicabilityProfile, type ApplicabilityProfile } from '../domain/applicability';
 import { parseTenantSettingsChange } from '../domain/retention';
+import { invalid } from '../domain/validation';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
+import type { EndpointsStore } from './findings-router';
 import { jsonBody } from './json-body';
 import { rateLimit, type TokenBuckets } from './rate-limit';
 
@@ -16,6 +19,8 @@ export interface TenantRouterDeps {
   clock: Clock;
   bodyLimitBytes: number;
   rateLimits: TokenBuckets;
+  /** The tenant's endpoints, which an applicability profile classes. */
+  endpointsStore: Pick<EndpointsStore, 'get'>;
 }
 
 function presentSettings(t: TenantSettings): Record<string, unknown> {
@@ -61,5 +66,49 @@ export function tenantRouter(deps: TenantRouterDeps): Router {
     res.json({ ...presentSettings(after), retention_update: { workflow_id: workflowId } });
   });
 
+  router.get('/tenant/applicability', async (_req, res) => {
+    const tenant = await current(principalOf(res).tenantId);
+    res.json(presentApplicability(tenant.applicability));
+  });
+
+  router.put('/tenant/applicability', ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
+    const principal = principalOf(res);
+    const stated = validateApplicabilityProfile(req.body);
+    const systems = stated.euAiAct?.systems ?? [];
+    for (const [i, system] of systems.entries()) {
+      if (!(await deps.endpointsStore.get(principal.tenantId, system.endpointId))) {
+        const field = `eu_ai_act.systems[${i}].endpoint_id`;
+        throw invalid(field, `${JSON.stringify(system.endpointId)} is not an endpoint of this tenant`);
+      }
+    }
+    await current(principal.tenantId);
+    const now = deps.clock.now();
+    const profile: ApplicabilityProfile = { ...stated, updatedAt: now.toISOString(), updatedBy: principal.tokenId };
+    const after = await deps.tenants.setApplicability(principal.tenantId, profile);
+    await deps.audit.record({
+      tenant_id: principal.tenantId,
+      action: 'tenant.applicability_changed',
+      actor: principal.tokenId,
+      at: now,
+      details: {
+        eu_ai_act_role: profile.euAiAct?.role ?? 'none',
+        eu_systems: systems.length,
+        iso_42001_soa_entries: profile.iso42001?.soa.length ?? 0,
+      },
+    });
+    res.json(presentApplicability(after?.applicability));
+  });
+
   return router;
+}
+
+/** A tenant's applicability profile as the API answers it: the profile, or `{profile: null}` with what that means. */
+function presentApplicability(profile: ApplicabilityProfile | undefined): Record<string, unknown> {
+  return profile
+    ? { profile: toWireApplicability(profile) }
+    : {
+        profile: null,
+        effect:
+          'no EU AI Act article is taken to apply and ISO/IEC 42001 is measured against its Annex A baseline until a profile is stated',
+      };
 }

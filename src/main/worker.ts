@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     connection: await Connection.connect({ address: config.temporal.address }),
     namespace: config.temporal.namespace,
   });
+  const testRuns = new MongoRunsRepo(db);
   const workers = await createReportWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     workflows: { workflowsPath: require.resolve('../../workflows') },
     reports,
     findings,
+    runs: testRuns,
     tenants: new MongoTenantsRepo(db),
     store,
     audit: new MongoAuditLog(db),
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
       repo: imports,
       findings,
       runs: new MongoImportedRuns(db),
-      testRuns: new MongoRunsRepo(db),
+      testRuns,
       limits: { maxFindings: config.imports.maxFindings, maxDetectors: config.imports.maxDetectors },
       concurrency: config.imports.concurrency,
     },

@@ -31,6 +31,7 @@ import { artifactKey, reportPrefix, stagingKey } from '../../src/domain/storage-
 import { newId } from '../../src/infra/ids';
 import { MongoAuditLog } from '../../src/infra/mongo/audit-repo';
 import { ensureIndexes } from '../../src/infra/mongo/database';
+import { MongoRunsRepo } from '../../src/infra/mongo/runs-repo';
 import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
 import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
@@ -86,7 +87,15 @@ function buildActivities(deps: {
   const findings = new MongoFindingsRepo(db);
   const audit = new MongoAuditLog(db);
   return {
-    ...createReportActivities({ reports, findings, tenants, store, clock, quotas: NO_QUOTAS }),
+    ...createReportActivities({
+      reports,
+      findings,
+      runs: new MongoRunsRepo(db),
+      tenants,
+      store,
+      clock,
+      quotas: NO_QUOTAS,
+    }),
     ...createSignActivities({
       store,
       reports,

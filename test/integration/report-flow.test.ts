@@ -105,7 +105,7 @@ describe('the documented flow: create, poll, download', () => {
 
   it('the merged row lists its controls in each requested framework, and the coverage matrix is there', () => {
     for (const control of ['LLM06:2025', 'MEASURE 2.7', 'Art. 10']) expect(pdfText).toContain(control);
-    expect(pdfText).toContain('Coverage matrix');
+    expect(pdfText).toContain('Control status');
     expect(pdfText).toContain('No findings in scope');
   });
 

@@ -178,6 +178,7 @@ export async function startHarness(
     const pdf: PdfRenderer = new ChromiumPdfRenderer({
       executablePath: opts.chromiumPath ?? env.chromiumPath,
     });
+    const testRuns = new MongoRunsRepo(db);
     const workers = await createReportWorkers({
       connection: native,
       namespace: 'default',
@@ -185,6 +186,7 @@ export async function startHarness(
       workflows: { workflowBundle: await workflowBundle() },
       reports,
       findings,
+      runs: testRuns,
       tenants,
       store,
       audit,
@@ -200,7 +202,7 @@ export async function startHarness(
         repo: imports,
         findings,
         runs: new MongoImportedRuns(db),
-        testRuns: new MongoRunsRepo(db),
+        testRuns,
         limits: { maxFindings: opts.importMaxFindings ?? 200_000, maxDetectors: opts.importMaxDetectors ?? 64 },
         concurrency: 2,
       },

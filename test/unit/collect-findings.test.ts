@@ -92,6 +92,7 @@ function activities(findings: FindingsRepo) {
   const acts = createReportActivities({
     reports,
     findings,
+    runs: { runsInScope: async () => [] },
     tenants,
     store,
     clock: { now: () => new Date() },

@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import schema from '../../schemas/report-1.3.0.schema.json';
+import schema from '../../schemas/report-1.4.0.schema.json';
 import type { Endpoint, Finding } from '../../src/domain/finding';
 import { FRAMEWORK_SLUGS, type FrameworkSlug } from '../../src/domain/frameworks';
 import { toJsonExport } from '../../src/domain/json-export';
@@ -132,6 +132,20 @@ describe('the published JSON Schema of the report export', () => {
     const document = fixtureExport();
     expect(document.unknown_refs).not.toEqual([]);
     expect(problems(document)).toEqual([]);
+  });
+
+  it('when the fixture’s testing is damaged, then the export fails validation where it was damaged', () => {
+    const document = fixtureExport();
+    for (const [pointer, value] of [
+      ['/testing/probes/0/attack_success_rate/high', 1.2],
+      ['/testing/runs/0/config_sha256', 'not-a-digest'],
+      ['/testing/runs/0/origin', 'upload'],
+      ['/applicability/eu_ai_act/role', 'importer'],
+    ] as const) {
+      const found = problems(damaged(document, pointer, value));
+      expect(found).not.toEqual([]);
+      expect(found.every((p) => p.startsWith(pointer.split('/').slice(0, 2).join('/')))).toBe(true);
+    }
   });
 
   it.each(['json', 'pdf'] as ReportFormat[])(
@@ -276,7 +290,16 @@ describe('the published JSON Schema of the report export', () => {
       ['a scope date that is not a day', '/report/scope/to', '2026-06-31'],
       ['a timestamp as a scope date', '/report/scope/from', '2026-04-01T00:00:00.000Z'],
       ['a fractional count', '/summary/rows', 1.5],
-      ['a negative count', '/coverage/0/covered', -1],
+      ['a negative count', '/coverage/0/counts/exception', -1],
+      ['a status that does not exist', '/coverage/0/controls/0/status', 'covered'],
+      ['a link type that does not exist', '/rows/0/controls/0/items/0/link_type', 'maps_to'],
+      ['a population digest that is not sha256 hex', '/population/digest/value', 'abc'],
+      ['an evidence digest in capitals', '/records/0/evidence_sha256', 'A'.repeat(64)],
+      [
+        'a zero for an excluded severity count',
+        '/population/excluded',
+        [{ severity: 'low', reason: 'severity_filter', findings: 0 }],
+      ],
       ['a count as a string', '/rows/0/occurrences', '2'],
       ['explicit as a string', '/rows/0/controls/0/items/0/explicit', 'true'],
       ['an empty framework list', '/report/frameworks', []],

@@ -6,6 +6,7 @@ import {
   normaliseCategory,
 } from '../../src/domain/crosswalk';
 import { CATALOGUE_VERSION, FRAMEWORK_SLUGS, findControl, type FrameworkSlug } from '../../src/domain/frameworks';
+import type { ApplicabilityProfile } from '../../src/domain/applicability';
 import type { Finding } from '../../src/domain/finding';
 import { toJsonExport } from '../../src/domain/json-export';
 import {
@@ -24,9 +25,16 @@ const endpoint = {
   description: '',
 };
 
+/** The tenant of most examples: the provider of a high-risk system, so the EU AI Act's high-risk articles apply. */
+const HIGH_RISK_PROVIDER: ApplicabilityProfile = {
+  euAiAct: { role: 'provider', systems: [], defaultRiskClass: 'high_risk' },
+};
+
 function build(
   findings: Finding[],
   frameworks: FrameworkSlug[] = ['OWASP_LLM', 'NIST_AI_600_1', 'EU_AI_ACT'],
+  /** null: the tenant has stated none. */
+  applicability: ApplicabilityProfile | null = HIGH_RISK_PROVIDER,
 ): ReportModel {
   const input: ReportModelInput = {
     report: {
@@ -47,6 +55,7 @@ function build(
     findings,
     endpoints: [endpoint],
     generatedAt: '2026-07-01T00:00:05.000Z',
+    applicability: applicability ?? undefined,
   };
   return buildReportModel(input);
 }
@@ -134,12 +143,19 @@ describe('buildReportModel', () => {
   });
 
   it('when the category falls in an overlap group, then the row adds its controls as derived, saying through which group and why', () => {
-    const model = build([
+    const findings = [
       buildFinding({ category: 'prompt_injection', frameworkRefs: [{ framework: 'OWASP_LLM', control: 'LLM01' }] }),
-    ]);
+    ];
+    const model = build(findings);
     expect(model.rows[0].groups).toEqual(['X01']);
     expect(controlsOf(model, 0, 'OWASP_LLM')).toEqual(['LLM01:2025+<X01>']);
-    expect(controlsOf(model, 0, 'EU_AI_ACT')).toEqual(['Art. 9<X01>', 'Art. 15<X01>', 'Art. 55(1)(a)<X01>']);
+    // Art. 55(1)(a) binds providers of GPAI models with systemic risk only: not this tenant.
+    expect(controlsOf(model, 0, 'EU_AI_ACT')).toEqual(['Art. 9<X01>', 'Art. 15<X01>']);
+    const gpai: ApplicabilityProfile = {
+      euAiAct: { role: 'provider', systems: [], defaultRiskClass: 'gpai_systemic' },
+    };
+    expect(controlsOf(build(findings, undefined, gpai), 0, 'EU_AI_ACT')).toEqual(['Art. 55(1)(a)<X01>']);
+    expect(controlsOf(build(findings, undefined, null), 0, 'EU_AI_ACT')).toEqual([]);
     expect(controlsOf(model, 0, 'NIST_AI_600_1')).toEqual([
       '600-1 §2.9<X01>',
       'MEASURE 2.7<X01>',
@@ -351,7 +367,7 @@ describe('buildReportModel', () => {
     expect(controlsOf(model, 0, 'OWASP_LLM')).toEqual(['LLM02:2025']);
   });
 
-  it('the coverage matrix lists every baseline control of each framework with its rows, or none', () => {
+  it('the status matrix lists every baseline control of each framework with its rows, weakness and activity apart', () => {
     const findings = [
       buildFinding({
         severity: 'critical',
@@ -366,14 +382,11 @@ describe('buildReportModel', () => {
         ],
       }),
     ];
-    const model = build(findings, [
-      'OWASP_LLM',
-      'NIST_AI_600_1',
-      'MITRE_ATLAS',
-      'EU_AI_ACT',
-      'ISO_42001',
-      'OWASP_AGENTIC',
-    ]);
+    const model = build(
+      findings,
+      ['OWASP_LLM', 'NIST_AI_600_1', 'MITRE_ATLAS', 'EU_AI_ACT', 'ISO_42001', 'OWASP_AGENTIC'],
+      null,
+    );
     const byFramework = Object.fromEntries(model.coverage.map((c) => [c.framework, c]));
     const llm = byFramework.OWASP_LLM;
     expect(llm.controls.map((c) => c.id)).toEqual(
@@ -382,16 +395,22 @@ describe('buildReportModel', () => {
     expect(llm.controls.filter((c) => c.rows.length > 0).map((c) => [c.id, c.rows])).toEqual([
       ['LLM06:2025', ['R001']],
     ]);
-    expect(llm.covered).toBe(1);
-    // A suggested action counts under its subcategory; the twelve GAI risks are always listed.
+    expect(llm.counts).toEqual({ exception: 1, tested_no_exception: 0, not_tested: 9, not_applicable: 0 });
+    // A suggested action counts under its subcategory; the twelve GAI risks are always listed. MS-2.7-007 is
+    // red-teaming itself: the row is evidence of that activity, not an exception to it.
     const nist = byFramework.NIST_AI_600_1;
-    expect(nist.controls.find((c) => c.id === 'MEASURE 2.7')?.rows).toEqual(['R001']);
+    expect(nist.controls.find((c) => c.id === 'MEASURE 2.7')).toMatchObject({
+      rows: [],
+      activityRows: ['R001'],
+      status: 'tested_no_exception',
+    });
     expect(nist.controls.filter((c) => c.id.startsWith('600-1 §'))).toHaveLength(12);
     // A sub-technique counts under its technique; the LLM techniques are always listed.
     const atlas = byFramework.MITRE_ATLAS;
     expect(atlas.controls.find((c) => c.id === 'AML.T0051')?.rows).toEqual(['R001']);
     expect(atlas.controls.find((c) => c.id === 'AML.T0054')?.rows).toEqual([]);
-    // A paragraph counts under its article; Articles 9–15, 50 and 55 are always listed.
+    // Articles 9–15, 50 and 55 are always listed; without an applicability profile none applies, so no row lists
+    // one, and each says why.
     const eu = byFramework.EU_AI_ACT;
     expect(eu.controls.map((c) => c.id)).toEqual([
       'Art. 9',
@@ -404,13 +423,18 @@ describe('buildReportModel', () => {
       'Art. 50',
       'Art. 55',
     ]);
-    expect(eu.controls.find((c) => c.id === 'Art. 55')?.rows).toEqual(['R001']);
+    expect(eu.controls.every((c) => c.status === 'not_applicable' && c.rows.length === 0)).toBe(true);
+    expect(eu.controls[0].applicability?.note).toMatch(/not assessed: the tenant has not stated its EU AI Act role/);
+    expect(controlsOf(model, 0, 'EU_AI_ACT')).toEqual([]);
     expect(byFramework.ISO_42001.controls.every((c) => c.id.startsWith('A.'))).toBe(true);
-    expect(byFramework.ISO_42001.controls.find((c) => c.id === 'A.6.2.4')?.rows).toEqual(['R001']);
+    expect(byFramework.ISO_42001.controls.find((c) => c.id === 'A.6.2.4')).toMatchObject({
+      rows: [],
+      activityRows: ['R001'],
+    });
     expect(byFramework.OWASP_AGENTIC.controls.map((c) => c.id)).toEqual(
       Array.from({ length: 10 }, (_, i) => `ASI${String(i + 1).padStart(2, '0')}`),
     );
-    expect(byFramework.OWASP_AGENTIC.covered).toBe(0);
+    expect(byFramework.OWASP_AGENTIC.counts.exception).toBe(0);
   });
 
   it('the summary counts rows by severity, framework and endpoint', () => {
@@ -439,7 +463,7 @@ describe('buildReportModel', () => {
       { severity: 'low', rows: 0 },
       { severity: 'info', rows: 0 },
     ]);
-    expect(summary.byFramework.map((f) => [f.framework, f.rows, f.controlsCovered])).toEqual([
+    expect(summary.byFramework.map((f) => [f.framework, f.rows, f.controlsListed])).toEqual([
       ['OWASP_LLM', 1, 1],
       ['NIST_AI_600_1', 0, 0],
       ['EU_AI_ACT', 1, 1],
@@ -465,7 +489,7 @@ describe('buildReportModel', () => {
     const doc = toJsonExport(model) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(Object.keys(doc).slice(0, 3)).toEqual(['schema_version', 'catalogue_version', 'crosswalk_version']);
     expect([doc.schema_version, doc.catalogue_version, doc.crosswalk_version]).toEqual([
-      '1.3.0',
+      '1.4.0',
       CATALOGUE_VERSION,
       CROSSWALK_VERSION,
     ]);
@@ -478,6 +502,7 @@ describe('buildReportModel', () => {
       {
         id: 'LLM01:2025',
         title: 'Prompt Injection',
+        link_type: 'weakness_in',
         explicit: true,
         derived_via: [{ group: 'X01', basis: 'OWASP25', reason: expect.any(String) }],
       },

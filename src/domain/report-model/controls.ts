@@ -1,14 +1,8 @@
 import { CROSSWALK_GROUPS, linkTypeOf, type CrosswalkGroup } from '../crosswalk';
-import {
-  FRAMEWORK_SLUGS,
-  coverageKey,
-  findControl,
-  getFramework,
-  normaliseControlId,
-  type FrameworkSlug,
-} from '../frameworks';
+import { FRAMEWORK_SLUGS, findControl, getFramework, normaliseControlId, type FrameworkSlug } from '../frameworks';
 import type { FrameworkRef } from '../finding';
 import { CoverageTally, type FrameworkTally } from './coverage';
+import { tallyKey } from './statuses';
 import { byNaturalOrder } from './order';
 import type { Derivation, RowControl, RowFramework } from './types';
 import { WeaknessIndex } from './weakness-index';
@@ -114,7 +108,13 @@ interface ControlSlot {
   index: number;
   /** The coverage key the control counts under ({@link CoverageTally.key}), or -1 until a row lists it. */
   coverage: number;
+  /** Whether the control applies to a row's endpoint, where that depends on the endpoint (EU AI Act articles, by
+   * the tenant's role and the class of the system); absent where it always does. */
+  gate?: (endpointId: string) => boolean;
 }
+
+/** For a control whose applying depends on the endpoint, a test of it; undefined where it always applies. */
+export type ControlGate = (slug: FrameworkSlug, id: string) => ((endpointId: string) => boolean) | undefined;
 
 /** A reference the catalogue knows, in canonical form, with its control's slot. */
 export interface KnownRef extends FrameworkRef {
@@ -155,8 +155,8 @@ class ControlList {
     this.listed[this.count] = control;
     this.places[this.count++] = slot.place;
     if (slot.coverage < 0) {
-      this.tally.controlsCovered++;
-      slot.coverage = this.tally.key(coverageKey(this.slug, control.id));
+      this.tally.controlsListed++;
+      slot.coverage = this.tally.key(tallyKey(this.slug, control.id));
     }
     this.tally.count(slot.coverage, this.rowIndex);
   }
@@ -210,7 +210,10 @@ export class ModelMemo<W> {
   );
   private readonly groupLinks = new Map<CrosswalkGroup, SlotLink[]>();
 
-  constructor(private readonly frameworks: readonly FrameworkSlug[]) {
+  constructor(
+    private readonly frameworks: readonly FrameworkSlug[],
+    private readonly gateOf?: ControlGate,
+  ) {
     frameworks.forEach((slug, k) => {
       if (!this.listOf.has(slug)) this.listOf.set(slug, k);
     });
@@ -263,6 +266,8 @@ export class ModelMemo<W> {
         index: 0,
         coverage: -1,
       };
+      const gate = this.gateOf?.(slug, id);
+      if (gate) slot.gate = gate;
       bySlug.set(id, slot);
     }
     return slot;
@@ -297,16 +302,19 @@ export function rowFrameworks(
   rowIndex: number,
   explicit: readonly KnownRef[],
   groups: readonly CrosswalkGroup[],
+  endpointId: string,
 ): RowFramework[] {
   // Numbered from 1, so that a slot no row has listed yet (row 0) belongs to none.
   const row = rowIndex + 1;
   const { lists } = memo;
   for (const list of lists) list.clear(rowIndex);
   for (const { slot } of explicit) {
+    if (slot.gate && !slot.gate(endpointId)) continue;
     if (slot.list >= 0 && slot.row !== row) lists[slot.list].add(slot, slot.explicit, row);
   }
   for (const group of groups) {
     for (const { slot, link } of memo.links(group)) {
+      if (slot.gate && !slot.gate(endpointId)) continue;
       if (slot.row === row) lists[slot.list].derive(slot, link);
       else lists[slot.list].add(slot, slot.derived.then(link), row);
     }

@@ -1,15 +1,17 @@
-import { coverageKey, getFramework, isBaselineControl, type FrameworkSlug } from '../frameworks';
+import { getFramework, type FrameworkSlug } from '../frameworks';
 import { SEVERITIES, type Severity } from '../severity';
 import { byCodeUnit } from './order';
-import type { FrameworkCoverage, ReportRow, ReportSummary } from './types';
+import { controlStatuses, tallyKey } from './statuses';
+import type { ProbeSummary } from './testing';
+import type { ApplicabilityView, FrameworkCoverage, ReportRow, ReportSummary } from './types';
 
 /** What a framework's coverage matrix and summary figures are counted from. */
 export interface FrameworkTally {
   /** Rows listing at least one control of the framework. */
   rowsWithControls: number;
   /** How many distinct controls the rows list. */
-  controlsCovered: number;
-  /** The rows under each coverage key, by index, in row order. */
+  controlsListed: number;
+  /** The rows under each key (statuses.ts tallyKey), by index, in row order. */
   rowsByKey: Map<string, ArrayLike<number>>;
 }
 
@@ -22,7 +24,7 @@ export interface FrameworkTally {
  */
 export class CoverageTally {
   rowsWithControls = 0;
-  controlsCovered = 0;
+  controlsListed = 0;
   private readonly keys: string[] = [];
   private readonly keyIndex = new Map<string, number>();
   /** The last row counted under each key. */
@@ -70,7 +72,7 @@ export class CoverageTally {
     for (let i = 0; i < pairs; i++) rows[next[pairKeys[i]]++] = pairRows[i];
     const rowsByKey = new Map<string, ArrayLike<number>>();
     keys.forEach((key, k) => rowsByKey.set(key, rows.subarray(starts[k], starts[k + 1])));
-    return { rowsWithControls: this.rowsWithControls, controlsCovered: this.controlsCovered, rowsByKey };
+    return { rowsWithControls: this.rowsWithControls, controlsListed: this.controlsListed, rowsByKey };
   }
 }
 
@@ -84,45 +86,48 @@ function tallyFramework(slug: FrameworkSlug, rows: readonly ReportRow[]): Framew
     if (controls.length > 0) tally.rowsWithControls++;
     for (const c of controls) {
       controlIds.add(c.id);
-      tally.count(tally.key(coverageKey(slug, c.id)), r);
+      tally.count(tally.key(tallyKey(slug, c.id)), r);
     }
   });
-  tally.controlsCovered = controlIds.size;
+  tally.controlsListed = controlIds.size;
   return tally.finish();
 }
 
-/** The coverage matrix of one framework: every baseline control, plus any other a row touches, each with the
- * rows bearing on it (a row's controls count under their {@link coverageKey}). */
-export function coverageOf(slug: FrameworkSlug, rows: readonly ReportRow[]): FrameworkCoverage {
-  return coverageMatrix(slug, tallyFramework(slug, rows), rows);
+/** The coverage matrix of one framework from rows already listed, the probes of the period and the tenant's
+ * applicability, tallied the plain way (a model build tallies as it lists its rows). */
+export function coverageOf(
+  slug: FrameworkSlug,
+  rows: readonly ReportRow[],
+  probes: readonly ProbeSummary[] = [],
+  endpointIds: readonly string[] = [],
+  applicability?: ApplicabilityView,
+): FrameworkCoverage {
+  return coverageMatrix(slug, tallyFramework(slug, rows), rows, probes, endpointIds, applicability);
 }
 
-/** {@link coverageOf} from a tally already made over the rows given. */
+/** The coverage matrix of one framework from a tally already made over the rows given, the probes of the
+ * period and the tenant's applicability (see statuses.ts). */
 export function coverageMatrix(
   slug: FrameworkSlug,
   { rowsByKey }: FrameworkTally,
   rows: readonly ReportRow[],
+  probes: readonly ProbeSummary[],
+  endpointIds: readonly string[],
+  applicability?: ApplicabilityView,
 ): FrameworkCoverage {
-  const framework = getFramework(slug);
-  const refsOf = (indexes: ArrayLike<number>): string[] => {
+  const rowsOf = (key: string): string[] => {
+    const indexes = rowsByKey.get(key);
+    if (!indexes) return [];
     // Sized up front, as ControlList.sorted does: these lists are long.
     const refs = new Array<string>(indexes.length);
     for (let i = 0; i < indexes.length; i++) refs[i] = rows[indexes[i]].ref;
     return refs;
   };
-  const controls = framework.controls
-    .filter((c) => isBaselineControl(slug, c) || rowsByKey.has(c.id))
-    .map((c) => ({ id: c.id, title: c.title, rows: refsOf(rowsByKey.get(c.id) ?? []) }));
-  return {
-    framework: slug,
-    label: framework.label,
-    covered: controls.filter((c) => c.rows.length > 0).length,
-    controls,
-  };
+  return controlStatuses(slug, rowsOf, probes, endpointIds, applicability);
 }
 
 /** Totals rows into the report summary: rows by severity, by requested framework (rows with a control in it,
- * distinct controls covered) and by endpoint. `findings` is the number of findings behind the rows. */
+ * distinct controls listed) and by endpoint. `findings` is the number of findings behind the rows. */
 export function summarise(
   rows: readonly ReportRow[],
   findings: number,
@@ -164,7 +169,7 @@ export function summary(
       framework: slug,
       label: getFramework(slug).label,
       rows: tallies[k].rowsWithControls,
-      controlsCovered: tallies[k].controlsCovered,
+      controlsListed: tallies[k].controlsListed,
     })),
     byEndpoint: [...byEndpoint.values()].sort((a, b) => byCodeUnit(a.endpointId, b.endpointId)),
   };

@@ -1,9 +1,18 @@
-import { CROSSWALK_BASIS, CROSSWALK_GROUPS, CROSSWALK_VERSION, groupsFor } from '../crosswalk';
-import { CATALOGUE_VERSION, getFramework } from '../frameworks';
+import {
+  BASIS_KINDS,
+  CROSSWALK_BASIS,
+  LINK_TYPE_DESCRIPTIONS,
+  CROSSWALK_GROUPS,
+  CROSSWALK_VERSION,
+  groupsFor,
+} from '../crosswalk';
+import { CATALOGUE_VERSION, getFramework, type FrameworkSlug } from '../frameworks';
+import { applicabilityView } from './applicability-view';
 import { ModelMemo, rowFrameworks } from './controls';
 import { coverageMatrix, summary } from './coverage';
 import { completeness } from './population';
 import { sourcesOf } from './sources';
+import { testingPerformed } from './testing';
 import {
   REPORT_SCHEMA_VERSION,
   type ReportModel,
@@ -17,6 +26,8 @@ export * from './types';
 export { coverageOf, summarise } from './coverage';
 export { severityOrigin } from './population';
 export { sourcesOf } from './sources';
+export { testingPerformed, type ProbeSummary, type Rate, type RunSummary, type TestingPerformed } from './testing';
+export { applicabilityView } from './applicability-view';
 export { WeaknessIndex, normaliseFingerprint, type WeaknessKey } from './weakness-index';
 
 /** Builds the report model. Repeats of one weakness (same endpoint, category and normalised fingerprint)
@@ -27,7 +38,21 @@ export { WeaknessIndex, normaliseFingerprint, type WeaknessKey } from './weaknes
  * Weaknesses are put in report order before they are listed, so that the coverage matrix and the summary are
  * tallied as the rows are listed. Rows share their {@link RowControl}s, frozen. */
 export function buildReportModel(input: ReportModelInput): ReportModel {
-  const memo = new ModelMemo<Weakness>(input.report.frameworks);
+  const { scope } = input.report;
+  const applicability = applicabilityView(input.applicability, scope);
+  const gate = (slug: FrameworkSlug, id: string): ((endpointId: string) => boolean) | undefined => {
+    if (slug !== 'EU_AI_ACT') return undefined;
+    const byEndpoint = new Map<string, boolean>();
+    return (endpointId) => {
+      let applies = byEndpoint.get(endpointId);
+      if (applies === undefined) {
+        applies = applicability.of(slug, id, [endpointId])?.applies !== false;
+        byEndpoint.set(endpointId, applies);
+      }
+      return applies;
+    };
+  };
+  const memo = new ModelMemo<Weakness>(input.report.frameworks, gate);
   const endpointNames = new Map(input.endpoints.map((e) => [e.id, e.name]));
   const unknownRefs: UnknownRef[] = [];
   const ordered = inDetectionOrder(input.findings);
@@ -57,7 +82,7 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
       occurrences: repeats.length,
       findingIds: ids,
       groups,
-      frameworks: rowFrameworks(memo, frameworks, i, explicit, overlap),
+      frameworks: rowFrameworks(memo, frameworks, i, explicit, overlap, latest.endpointId),
       evidence: {
         ...latest.evidence,
         findingId: latest.id,
@@ -66,6 +91,7 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     };
   });
   const tallies = memo.tallies();
+  const testing = testingPerformed(input.runs ?? [], scope, (id) => endpointNames.get(id) ?? id);
   const whole = completeness(input, rows, (id) => endpointNames.get(id) ?? id);
   const modelSummary = summary(rows, findings, input.report.frameworks, tallies);
   const requested = new Set<string>(input.report.scope.includeSeverities);
@@ -85,10 +111,16 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     },
     summary: modelSummary,
     rows,
-    coverage: input.report.frameworks.map((slug, k) => coverageMatrix(slug, tallies[k], rows)),
+    testing,
+    applicability: input.applicability ?? null,
+    coverage: input.report.frameworks.map((slug, k) =>
+      coverageMatrix(slug, tallies[k], rows, testing.probes, scope.endpointIds, applicability),
+    ),
     crosswalk: {
       groups: CROSSWALK_GROUPS.filter((g) => usedGroups.has(g.id)).map((g) => ({ id: g.id, name: g.name })),
       basis: { ...CROSSWALK_BASIS },
+      basisKinds: { ...BASIS_KINDS },
+      linkTypes: { ...LINK_TYPE_DESCRIPTIONS },
     },
     // In the order they came (time order, from the repository), where a source's findings sit together,
     // unless copies were dropped, which only the rows' lists are free of.

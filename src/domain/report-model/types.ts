@@ -1,11 +1,14 @@
 import type { LinkType } from '../crosswalk';
+import type { TestingPerformed } from './testing';
 import type { FrameworkSlug } from '../frameworks';
 import type { Endpoint, Evidence, Finding, FindingSummary, ScanEvidence } from '../finding';
+import type { ApplicabilityProfile } from '../applicability';
 import type { ReportFormat, ReportScope } from '../report';
+import type { TestRun } from '../runs';
 import type { Severity } from '../severity';
 
 /** Version of the JSON export's schema; bumped by semver rules whenever the document's shape changes. */
-export const REPORT_SCHEMA_VERSION = '1.3.0';
+export const REPORT_SCHEMA_VERSION = '1.4.0';
 
 /** How a row came to list a control through an overlap group. */
 export interface Derivation {
@@ -67,8 +70,10 @@ export interface RowEvidence extends Evidence {
 export interface FrameworkSummary {
   framework: FrameworkSlug;
   label: string;
+  /** Rows listing at least one control of the framework, either way. */
   rows: number;
-  controlsCovered: number;
+  /** Distinct controls of the framework the rows list, at any level of detail. */
+  controlsListed: number;
 }
 
 /** Headline figures of a report. */
@@ -82,18 +87,57 @@ export interface ReportSummary {
   byEndpoint: { endpointId: string; endpointName: string; rows: number }[];
 }
 
-/** One control of a coverage matrix and the rows bearing on it (none: "no findings in scope"). */
+/** What a report says of a control: a weakness in scope bears on it; probes that bear on it ran in the period
+ * and none failed; nothing that bears on it ran; or the tenant's applicability profile takes it out of scope. */
+export const CONTROL_STATUSES = ['exception', 'tested_no_exception', 'not_tested', 'not_applicable'] as const;
+
+/** A control's status in a report. */
+export type ControlStatus = (typeof CONTROL_STATUSES)[number];
+
+/** Counts of controls by status. */
+export type StatusCounts = Record<ControlStatus, number>;
+
+/** Whether, and why, a control applies to the tenant, as its applicability profile says. */
+export interface Applicability {
+  applies: boolean;
+  /** Why it does not apply, or a condition of its applying (an application date inside the period). */
+  note?: string;
+}
+
+/** What the model asks of the tenant's applicability profile. */
+export interface ApplicabilityView {
+  /** Whether a control applies to the tenant for the given endpoints; undefined when the profile says nothing of
+   * the framework, and every control then counts. */
+  of(framework: FrameworkSlug, control: string, endpointIds: readonly string[]): Applicability | undefined;
+  /** Controls the profile lists for the framework (an ISO/IEC 42001 Statement of Applicability), which the
+   * matrix then lists whether or not anything bears on them. */
+  listed(framework: FrameworkSlug): readonly string[];
+}
+
+/** One control of a coverage matrix: its status and what it rests on. */
 export interface CoverageEntry {
   id: string;
   title: string;
+  /** The catalogue's kind of control (`clause`, `annex-a`, `article`, …): ISO clauses and Annex A controls are
+   * counted apart. */
+  kind: string;
+  status: ControlStatus;
+  /** Rows whose weakness shows the control at risk or failed (`weakness_in` links and explicit references). */
   rows: string[];
+  /** Rows linked to it only as evidence that the testing activity the control asks for happened. */
+  activityRows: string[];
+  /** Probes of the period that bear on it, with their attempts and failures over the period. */
+  tested: { probes: string[]; attempts: number; failures: number };
+  applicability?: Applicability;
 }
 
-/** The coverage matrix of one requested framework. */
+/** A framework's coverage matrix with its counts. */
 export interface FrameworkCoverage {
   framework: FrameworkSlug;
   label: string;
-  covered: number;
+  counts: StatusCounts;
+  /** The counts of each kind of control the matrix lists. */
+  byKind: { kind: string; counts: StatusCounts }[];
   controls: CoverageEntry[];
 }
 
@@ -122,9 +166,21 @@ export interface ReportModel {
   };
   summary: ReportSummary;
   rows: ReportRow[];
+  /** What was tested in the period and how it went. */
+  testing: TestingPerformed;
+  /** The tenant's applicability profile the report was measured against; null when it had none. */
+  applicability: ApplicabilityProfile | null;
+  /** Per requested framework: every control of its matrix with its status. */
   coverage: FrameworkCoverage[];
   /** The overlap groups the rows fall in, and what each link basis means. */
-  crosswalk: { groups: { id: string; name: string }[]; basis: Record<string, string> };
+  crosswalk: {
+    groups: { id: string; name: string }[];
+    basis: Record<string, string>;
+    /** Whether each basis is a source or judgement (a vendor's mapping counts as judgement). */
+    basisKinds: Record<string, string>;
+    /** What each link type means. */
+    linkTypes: Record<string, string>;
+  };
   /** Where the findings came from: one entry per tool, version, run and source file. */
   sources: ReportSource[];
   unknownRefs: UnknownRef[];
@@ -229,4 +285,9 @@ export interface ReportModelInput {
   evidenceDigests?: Record<string, string>;
   endpoints: Endpoint[];
   generatedAt: string;
+  /** The runs recorded on the scoped endpoints in the period; without them nothing counts as tested. */
+  runs?: TestRun[];
+  /** The tenant's applicability profile as the report was collected; without one no EU AI Act article is taken
+   * to apply and ISO/IEC 42001 is measured against its baseline. */
+  applicability?: ApplicabilityProfile;
 }

@@ -1,5 +1,11 @@
 import type { Collection, Db } from 'mongodb';
 import type { TenantSettings, TenantsRepo } from '../../../activities/ports';
+import {
+  fromWireApplicability,
+  toWireApplicability,
+  type ApplicabilityProfile,
+  type WireApplicability,
+} from '../../domain/applicability';
 
 /** A tenant as stored. */
 export interface TenantDoc {
@@ -8,11 +14,14 @@ export interface TenantDoc {
   audit_retention_days: number;
   created_at: Date;
   updated_at?: Date;
+  /** The applicability profile in its wire form. */
+  applicability?: WireApplicability;
 }
 
 function fromDoc(d: TenantDoc): TenantSettings {
   const settings: TenantSettings = { id: d._id, name: d.name, auditRetentionDays: d.audit_retention_days };
   if (d.updated_at) settings.updatedAt = d.updated_at;
+  if (d.applicability) settings.applicability = fromWireApplicability(d.applicability);
   return settings;
 }
 
@@ -27,6 +36,11 @@ export class MongoTenantsRepo implements TenantsRepo {
   async get(tenantId: string): Promise<TenantSettings | undefined> {
     const d = await this.tenants.findOne({ _id: tenantId });
     return d ? fromDoc(d) : undefined;
+  }
+
+  async setApplicability(tenantId: string, profile: ApplicabilityProfile): Promise<TenantSettings | undefined> {
+    await this.tenants.updateOne({ _id: tenantId }, { $set: { applicability: toWireApplicability(profile) } });
+    return this.get(tenantId);
   }
 
   async setRetention(tenantId: string, days: number, at: Date): Promise<TenantSettings | undefined> {

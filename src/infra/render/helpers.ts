@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type Handlebars from 'handlebars';
 import type { ScanEvidence } from '../../domain/finding';
-import type { Derivation, FrameworkCoverage, ReportModel, ReportRow } from '../../domain/report-model';
+import {
+  CONTROL_STATUSES,
+  type ControlStatus,
+  type Derivation,
+  type FrameworkCoverage,
+  type Rate,
+  type ReportModel,
+  type ReportRow,
+} from '../../domain/report-model';
 import { isSeverity } from '../../domain/severity';
 
 /** How many characters of a prompt or response the evidence appendix prints before cutting. */
@@ -304,6 +312,38 @@ export function scanFacts(scan: ScanEvidence | undefined): ScanFact[] {
   return facts;
 }
 
+/** A rate as a reader takes it in: the share in per cent with its 95 % interval, `40.0 % (16.8–68.7 %)`; a dash
+ * where nothing was attempted. */
+export function formatRate(rate: Rate | undefined): string {
+  if (!rate) return '–';
+  const pct = (x: number): string => (x * 100).toFixed(1);
+  return `${pct(rate.value)} % (${pct(rate.low)}–${pct(rate.high)} %)`;
+}
+
+const STATUS_LABELS: Readonly<Record<ControlStatus, string>> = Object.freeze({
+  exception: 'Exception',
+  tested_no_exception: 'Tested, no exception',
+  not_tested: 'Not tested',
+  not_applicable: 'Not applicable',
+});
+
+/** A control status as the report prints it; anything else as a dash, so no label is built from unchecked text. */
+export function statusLabel(status: unknown): string {
+  return (CONTROL_STATUSES as readonly unknown[]).includes(status) ? STATUS_LABELS[status as ControlStatus] : '–';
+}
+
+/** CSS class of a status badge, from the known statuses only. */
+export function statusClass(status: unknown): string {
+  return (CONTROL_STATUSES as readonly unknown[]).includes(status)
+    ? `st-${String(status).replace(/_/g, '-')}`
+    : 'st-unknown';
+}
+
+/** A digest shortened for a table cell (its first 12 hex digits and an ellipsis); the JSON export has it whole. */
+export function shortDigest(hex: unknown): string {
+  return typeof hex === 'string' && hex.length > 12 ? `${hex.slice(0, 12)}…` : String(hex ?? '');
+}
+
 /** Registers the report helpers on a Handlebars environment. Every helper returns plain strings, numbers or
  * objects, never `SafeString`, so whatever it returns is still escaped when printed. */
 export function registerHelpers(hbs: typeof Handlebars): void {
@@ -333,6 +373,11 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('basisEntries', (basis: Record<string, string>) => basisEntries(basis));
   hbs.registerHelper('appliedLinks', (model: ReportModel) => appliedLinks(model));
   hbs.registerHelper('scanFacts', (scan: ScanEvidence | undefined) => scanFacts(scan));
+  hbs.registerHelper('formatRate', (rate: Rate | undefined) => formatRate(rate));
+  hbs.registerHelper('statusLabel', (status: unknown) => statusLabel(status));
+  hbs.registerHelper('statusClass', (status: unknown) => statusClass(status));
+  hbs.registerHelper('shortDigest', (hex: unknown) => shortDigest(hex));
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('truncate', (text: string, limit: number) => {
     const cut = excerpt(text, limit);
     return cut.truncated ? `${cut.text}…` : cut.text;

@@ -5,6 +5,7 @@ import type {
   Clock,
   DetachedSigning,
   FindingsRepo,
+  RunsRepo,
   PdfRenderer,
   PdfSigning,
   ReportsRepo,
@@ -28,6 +29,7 @@ export interface ReportWorkerDeps {
   workflows: { workflowBundle: WorkflowBundleOption } | { workflowsPath: string };
   reports: ReportsRepo;
   findings: FindingsRepo;
+  runs: RunsRepo;
   tenants: TenantsRepo;
   store: ArtifactStore;
   audit: AuditLog;

@@ -145,11 +145,14 @@ describe('ChromiumPdfRenderer with the report templates', () => {
     expect(flat).toContain(`Report ${model.report.id}`);
     // The table header repeats on every page the findings table runs over.
     expect(text.split('First seen').length - 1).toBeGreaterThan(2);
-    expect(flat).toContain('4 Coverage matrix');
-    for (const fw of model.coverage) expect(flat).toContain(`covered ${fw.covered} of ${fw.controls.length} controls`);
-    const uncovered = model.coverage.flatMap((fw) => fw.controls.filter((c) => c.rows.length === 0));
-    expect(uncovered.length).toBeGreaterThan(0);
-    expect(flat.split('No findings in scope').length - 1).toBeGreaterThanOrEqual(uncovered.length);
+    expect(flat).toContain('6 Control status');
+    for (const fw of model.coverage) expect(flat).toContain(`${fw.counts.exception} exception`);
+    const untested = model.coverage.flatMap((fw) => fw.controls.filter((c) => c.status === 'not_tested'));
+    expect(untested.length).toBeGreaterThan(0);
+    expect(flat.split('Not tested').length - 1).toBeGreaterThanOrEqual(untested.length);
+    expect(flat).toContain('3 Testing performed');
+    expect(flat).toContain('4 Population and completeness');
+    expect(flat).toContain(model.population.digest);
     expect(flat).toContain('References not in the catalogue');
     for (const u of model.unknownRefs) expect(flat).toContain(u.control);
     expect(flat).toContain('Appendix B Cross-framework mapping');
@@ -185,8 +188,10 @@ describe('ChromiumPdfRenderer with the report templates', () => {
         model.report.title,
         '1 Executive summary',
         '2 Scope and method',
-        '3 Findings',
-        '4 Coverage matrix',
+        '3 Testing performed',
+        '4 Population and completeness',
+        '5 Findings',
+        '6 Control status',
         'References not in the catalogue',
         'Appendix A Evidence',
         'Appendix B Cross-framework mapping',

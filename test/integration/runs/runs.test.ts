@@ -313,12 +313,12 @@ describe('test runs', () => {
       'started_at: must be an ISO 8601 time with a zone, such as "2026-05-02T10:00:00Z"',
     ],
   ] as [string, Record<string, unknown>, string | RegExp][])(
-    'when a posted run has %s, then 422 validation_failed names the field',
+    'when a posted run has %s, then 400 invalid_request names the field',
     async (_what, over, message) => {
       const res = await h.request('POST', '/api/v2/runs', { token: a.token, body: postedRun(a.endpoint, over) });
-      expect(res.status).toBe(422);
+      expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({
-        code: 'validation_failed',
+        code: 'invalid_request',
         message: typeof message === 'string' ? message : expect.stringMatching(message),
       });
     },

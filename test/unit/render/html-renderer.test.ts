@@ -251,14 +251,19 @@ describe('report HTML', () => {
   });
 
   it('when the fixture rows are rendered, then every derived-only control carries a tag and no referenced one does', () => {
-    const findings = section(html, '3&ensp;Findings').split('<p class="note legend">')[0];
+    const findings = section(html, '5&ensp;Findings').split('<p class="note legend">')[0];
     const all = controls(model);
     const derivedOnly = all.filter((c) => !c.explicit);
     expect(derivedOnly.length).toBeGreaterThan(20);
     expect(all.some((c) => c.explicit && c.via.length > 0)).toBe(true);
     expect(all.some((c) => c.explicit && c.via.length === 0)).toBe(true);
-    expect(count(findings, '<div class="control derived">')).toBe(derivedOnly.length);
-    expect(count(findings, '<span class="via">via ')).toBe(derivedOnly.length);
+    const activity = derivedOnly.filter((c) => c.type === 'activity_evidence');
+    expect(activity.length).toBeGreaterThan(0);
+    expect(count(findings, '<div class="control derived">')).toBe(derivedOnly.length - activity.length);
+    expect(count(findings, '<span class="via">via ')).toBe(derivedOnly.length - activity.length);
+    expect(count(findings, '<div class="control activity">')).toBe(
+      all.filter((c) => c.type === 'activity_evidence').length,
+    );
   });
 
   it('when a row falls in overlap groups, then the findings table names them under its title', () => {
@@ -269,34 +274,44 @@ describe('report HTML', () => {
     }
   });
 
-  it('when rendered, then the coverage matrix lists every control of every requested framework with its rows', () => {
-    const matrix = section(html, '4&ensp;Coverage matrix');
+  it('when rendered, then the status matrix lists every control of every requested framework with its status and rows', () => {
+    const matrix = section(html, '6&ensp;Control status');
     expect(model.coverage).toHaveLength(model.report.frameworks.length);
+    const labels: Record<string, string> = {
+      exception: 'Exception',
+      tested_no_exception: 'Tested, no exception',
+      not_tested: 'Not tested',
+      not_applicable: 'Not applicable',
+    };
     for (const fw of model.coverage) {
       expect(matrix).toContain(`<h3>${esc(fw.label)}</h3>`);
-      expect(matrix).toContain(`covered ${fw.covered} of ${fw.controls.length} controls`);
-      expect(fw.controls.some((c) => c.rows.length === 0)).toBe(true);
+      const { counts } = fw;
+      expect(matrix).toContain(
+        `${counts.exception} exception · ${counts.tested_no_exception} tested, no exception · ${counts.not_tested} not tested · ${counts.not_applicable} not applicable, of ${fw.controls.length} controls`,
+      );
       for (const c of fw.controls) {
-        const cells = `<td>${esc(shortTitle(c.title, 160))}</td>`;
-        if (c.rows.length === 0) {
-          expect(matrix).toContain(
-            `<tr class="uncovered"><td class="mono">${esc(c.id)}</td>${cells}<td class="muted">No findings in scope</td></tr>`,
-          );
-        } else {
-          expect(matrix).toContain(
-            `<tr><td class="mono control-id">${esc(c.id)}</td>${cells}<td class="mono">${esc(refRanges(c.rows))}</td></tr>`,
-          );
-        }
+        const cls = `st-${c.status.replace(/_/g, '-')}`;
+        const rows = c.rows.length > 0 ? esc(refRanges(c.rows)) : '<span class="muted">–</span>';
+        expect(matrix).toContain(
+          `<tr class="${cls}"> <td class="mono control-id">${esc(c.id)}</td> <td>${esc(shortTitle(c.title, 160))}</td> ` +
+            `<td><span class="status ${cls}">${labels[c.status]}</span></td> <td class="mono">${rows}</td>`,
+        );
       }
     }
-    const total = model.coverage.reduce((n, fw) => n + fw.controls.length, 0);
-    const empty = model.coverage.reduce((n, fw) => n + fw.controls.filter((c) => c.rows.length === 0).length, 0);
-    expect(count(matrix, '<tr class="uncovered">')).toBe(empty);
-    expect(count(matrix, '<td class="mono control-id">')).toBe(total - empty);
+    // The fixture's runs make some controls tested without exception, and leave others not tested.
+    const statuses = new Set(model.coverage.flatMap((fw) => fw.controls.map((c) => c.status)));
+    expect([...statuses].sort()).toEqual(['exception', 'not_applicable', 'not_tested', 'tested_no_exception']);
   });
 
-  it('when rendered, then the coverage matrix comes after the findings and before the appendices', () => {
-    const order = ['1&ensp;Executive summary', '2&ensp;Scope and method', '3&ensp;Findings', '4&ensp;Coverage matrix'];
+  it('when rendered, then the sections come in order: testing and population before the findings, the status matrix after', () => {
+    const order = [
+      '1&ensp;Executive summary',
+      '2&ensp;Scope and method',
+      '3&ensp;Testing performed',
+      '4&ensp;Population and completeness',
+      '5&ensp;Findings',
+      '6&ensp;Control status',
+    ];
     const appendices = [
       'Appendix A&ensp;Evidence',
       'Appendix B&ensp;Cross-framework mapping',
@@ -329,7 +344,7 @@ describe('report HTML', () => {
       buildReportModelFixture({ unknownRefs: [{ findingId: 'fnd_1', framework: 'OWASP_LLM', control: 'LLM11' }] }),
     );
     expect(section(out, '1&ensp;Executive summary')).toContain(
-      '1 framework reference in the findings could not be matched to a control of the catalogue; see section 4.',
+      '1 framework reference in the findings could not be matched to a control of the catalogue; see section 6.',
     );
   });
 
@@ -389,16 +404,19 @@ describe('report HTML', () => {
   });
 
   it('when there are no rows, then the findings table and appendix say there is nothing in scope', () => {
-    const out = render(buildReportModelFixture({ rows: [] }));
+    const empty = buildReportModelFixture({ rows: [] });
+    const out = render(empty);
     expect(out).toContain('No findings in scope.');
     expect(out).toContain('No findings in scope, so no evidence.');
     expect(out).toContain('No row falls in an overlap group.');
     expect(out).toContain('No link applies to this report.');
-    // Every baseline control is still listed, each with nothing bearing on it.
-    const matrix = section(out, '4&ensp;Coverage matrix');
-    const listed = count(matrix, '<tr class="uncovered">');
-    expect(listed).toBeGreaterThan(50);
-    expect(count(matrix, '<td class="muted">No findings in scope</td>')).toBe(listed);
+    // Every baseline control is still listed, none with a row bearing on it.
+    const matrix = section(out, '6&ensp;Control status');
+    expect(count(matrix, '<td class="mono control-id">')).toBeGreaterThan(50);
+    // With no rows, only a probe that failed makes an exception.
+    const exceptions = empty.coverage.flatMap((fw) => fw.controls.filter((c) => c.status === 'exception'));
+    expect(exceptions.every((c) => c.rows.length === 0 && c.tested.failures > 0)).toBe(true);
+    expect(count(matrix, '<span class="status st-exception">')).toBe(exceptions.length);
   });
 
   it('when evidence is longer than 1,500 characters, then it is cut there and marked truncated', () => {
