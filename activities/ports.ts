@@ -1,3 +1,4 @@
+import type { RatingOverride } from '../src/domain/evidence/rating';
 import type { ApplicabilityProfile } from '../src/domain/applicability';
 import type { AuditEvent } from '../src/domain/audit';
 import type { Endpoint, Evidence, FindingSummary } from '../src/domain/finding';
@@ -81,6 +82,8 @@ export interface TenantSettings {
   /** What the tenant states about its EU AI Act role, its systems' classes and its ISO/IEC 42001 Statement of
    * Applicability; absent until it states it. */
   applicability?: ApplicabilityProfile;
+  /** The tenant's own severity rating method, with who set it and why; absent while it uses the default. */
+  ratingMethod?: RatingOverride;
 }
 
 /** Tenant settings. */
@@ -91,6 +94,8 @@ export interface TenantsRepo {
   /** Replaces the applicability profile (stamped with when and by whom); answers the settings as they now are,
    * undefined if there is no such tenant. */
   setApplicability(tenantId: string, profile: ApplicabilityProfile): Promise<TenantSettings | undefined>;
+  /** Sets the tenant's rating method, or goes back to the default (null); answers the settings as they now are. */
+  setRatingMethod(tenantId: string, override: RatingOverride | null): Promise<TenantSettings | undefined>;
 }
 
 /** Remembers `Idempotency-Key`s of report creation, per tenant. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { log, metricMeter } from '@temporalio/activity';
 import type { ApplicabilityProfile } from '../src/domain/applicability';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
+import type { RatingOverride } from '../src/domain/evidence/rating';
 import type { TestRun } from '../src/domain/runs';
 import type { Endpoint, Evidence, Finding, FindingSummary } from '../src/domain/finding';
 import { toJsonExport } from '../src/domain/json-export';
@@ -52,6 +53,8 @@ export interface FindingsSnapshot {
   runs?: TestRun[];
   /** The tenant's applicability profile as it stood when the findings were collected. */
   applicability?: ApplicabilityProfile;
+  /** The tenant's own rating method then, if it had one. */
+  ratingMethod?: RatingOverride;
 }
 
 /** The earliest day a history read starts from: before any finding the service can hold. */
@@ -185,6 +188,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         runs: periodRuns,
       };
       if (tenant?.applicability) snapshot.applicability = tenant.applicability;
+      if (tenant?.ratingMethod) snapshot.ratingMethod = tenant.ratingMethod;
       await writeJson(store, snapshotKey, snapshot);
       await reports.setProgress(ref.tenantId, ref.reportId, 'modelling', 30);
       return { snapshotKey, findings: found.length };
@@ -214,6 +218,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         endpoints: snapshot.endpoints,
         runs: snapshot.runs,
         applicability: snapshot.applicability,
+        ratingMethod: snapshot.ratingMethod,
         generatedAt: (report.startedAt ?? clock.now()).toISOString(),
       });
       const modelKey = stagingKey(ref.tenantId, ref.reportId, 'model.json');

@@ -9,7 +9,8 @@ export type AuditAction =
   | 'report.legal_hold_released'
   | 'report.purged'
   | 'tenant.retention_changed'
-  | 'tenant.applicability_changed';
+  | 'tenant.applicability_changed'
+  | 'tenant.rating_method_changed';
 
 /** One audit event. `actor` is a token id, `signed-url`, or `retention` for the purge itself. */
 export interface AuditEvent {

@@ -1,4 +1,5 @@
 import { toWireApplicability } from './applicability';
+import { toWireRatingMethod } from './evidence/rating';
 import { toWireScan } from './finding';
 import { toWireScope } from './report';
 import type { Rate, ReportModel } from './report-model';
@@ -75,6 +76,17 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
       },
     })),
     applicability: model.applicability ? toWireApplicability(model.applicability) : null,
+    rating_method: {
+      source: model.rating.source,
+      method: toWireRatingMethod(model.rating.method),
+      override: model.rating.override
+        ? {
+            reason: model.rating.override.reason,
+            updated_by: model.rating.override.updatedBy,
+            updated_at: model.rating.override.updatedAt,
+          }
+        : null,
+    },
     testing: {
       attempts: model.testing.attempts,
       failures: model.testing.failures,

@@ -2,6 +2,13 @@ import { Router } from 'express';
 import type { AuditLog, Clock, TenantSettings, TenantsRepo } from '../../activities/ports';
 import { AppError } from '../domain/errors';
 import { toWireApplicability, validateApplicabilityProfile, type ApplicabilityProfile } from '../domain/applicability';
+import {
+  parseRatingChange,
+  ratingInUse,
+  toWireRatingMethod,
+  type RatingInUse,
+  type RatingOverride,
+} from '../domain/evidence/rating';
 import { parseTenantSettingsChange } from '../domain/retention';
 import { invalid } from '../domain/validation';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
@@ -99,7 +106,51 @@ export function tenantRouter(deps: TenantRouterDeps): Router {
     res.json(presentApplicability(after?.applicability));
   });
 
+  router.get('/tenant/rating-method', async (_req, res) => {
+    const tenant = await current(principalOf(res).tenantId);
+    res.json(presentRating(ratingInUse(tenant.ratingMethod)));
+  });
+
+  router.put('/tenant/rating-method', ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
+    const principal = principalOf(res);
+    const change = parseRatingChange(req.body);
+    const before = await current(principal.tenantId);
+    const now = deps.clock.now();
+    const override: RatingOverride | null = change.method && {
+      method: change.method,
+      reason: change.reason,
+      updatedBy: principal.tokenId,
+      updatedAt: now.toISOString(),
+    };
+    const after = (await deps.tenants.setRatingMethod(principal.tenantId, override)) ?? before;
+    await deps.audit.record({
+      tenant_id: principal.tenantId,
+      action: 'tenant.rating_method_changed',
+      actor: principal.tokenId,
+      at: now,
+      details: {
+        from: before.ratingMethod
+          ? `${before.ratingMethod.method.id} ${before.ratingMethod.method.version}`
+          : 'default',
+        to: change.method ? `${change.method.id} ${change.method.version}` : 'default',
+        reason: change.reason,
+      },
+    });
+    res.json(presentRating(ratingInUse(after.ratingMethod)));
+  });
+
   return router;
+}
+
+/** The rating method in use as the API answers it. */
+function presentRating(rating: RatingInUse): Record<string, unknown> {
+  return {
+    source: rating.source,
+    rating_method: toWireRatingMethod(rating.method),
+    override: rating.override
+      ? { reason: rating.override.reason, updated_by: rating.override.updatedBy, updated_at: rating.override.updatedAt }
+      : null,
+  };
 }
 
 /** A tenant's applicability profile as the API answers it: the profile, or `{profile: null}` with what that means. */

@@ -263,3 +263,33 @@ export function toWireRatingMethod(method: RatingMethod): WireRatingMethod {
 export function fromWireRatingMethod(wire: unknown): RatingMethod {
   return validateRatingMethod(wire);
 }
+
+/** A tenant's own rating method, with who set it, when and why: what a report prints beside the method. */
+export interface RatingOverride {
+  method: RatingMethod;
+  reason: string;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+/** The method a report states: the tenant's where it set one, else the default. */
+export interface RatingInUse {
+  method: RatingMethod;
+  source: 'default' | 'tenant';
+  override?: Omit<RatingOverride, 'method'>;
+}
+
+/** The method in use for a tenant with the given override, if any. */
+export function ratingInUse(override: RatingOverride | undefined): RatingInUse {
+  if (!override) return { method: DEFAULT_RATING_METHOD, source: 'default' };
+  const { method, ...who } = override;
+  return { method, source: 'tenant', override: who };
+}
+
+/** The body of `PUT /tenant/rating-method`: a method (null to go back to the default) and why. */
+export function parseRatingChange(body: unknown): { method: RatingMethod | null; reason: string } {
+  if (!isPlainObject(body)) throw invalid('body', 'must be an object {rating_method, reason}');
+  rejectUnknownFields(body, ['rating_method', 'reason'], '');
+  const reason = text(body.reason, 'reason', 2000);
+  return { method: body.rating_method === null ? null : validateRatingMethod(body.rating_method), reason };
+}

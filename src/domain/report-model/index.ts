@@ -8,6 +8,7 @@ import {
 } from '../crosswalk';
 import { CATALOGUE_VERSION, getFramework, type FrameworkSlug } from '../frameworks';
 import { applicabilityView } from './applicability-view';
+import { ratingInUse } from '../evidence/rating';
 import { ModelMemo, rowFrameworks } from './controls';
 import { coverageMatrix, summary } from './coverage';
 import { completeness } from './population';
@@ -113,6 +114,7 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     rows,
     testing,
     applicability: input.applicability ?? null,
+    rating: ratingInUse(input.ratingMethod),
     coverage: input.report.frameworks.map((slug, k) =>
       coverageMatrix(slug, tallies[k], rows, testing.probes, scope.endpointIds, applicability),
     ),

@@ -3,6 +3,7 @@ import type { TestingPerformed } from './testing';
 import type { FrameworkSlug } from '../frameworks';
 import type { Endpoint, Evidence, Finding, FindingSummary, ScanEvidence } from '../finding';
 import type { ApplicabilityProfile } from '../applicability';
+import type { RatingInUse, RatingOverride } from '../evidence/rating';
 import type { ReportFormat, ReportScope } from '../report';
 import type { TestRun } from '../runs';
 import type { Severity } from '../severity';
@@ -170,6 +171,8 @@ export interface ReportModel {
   testing: TestingPerformed;
   /** The tenant's applicability profile the report was measured against; null when it had none. */
   applicability: ApplicabilityProfile | null;
+  /** How severities are defined: the method, whose it is, and who set it and why where the tenant did. */
+  rating: RatingInUse;
   /** Per requested framework: every control of its matrix with its status. */
   coverage: FrameworkCoverage[];
   /** The overlap groups the rows fall in, and what each link basis means. */
@@ -290,4 +293,6 @@ export interface ReportModelInput {
   /** The tenant's applicability profile as the report was collected; without one no EU AI Act article is taken
    * to apply and ISO/IEC 42001 is measured against its baseline. */
   applicability?: ApplicabilityProfile;
+  /** The tenant's own severity rating method, if it set one; the default otherwise. */
+  ratingMethod?: RatingOverride;
 }

@@ -6,6 +6,12 @@ import {
   type ApplicabilityProfile,
   type WireApplicability,
 } from '../../domain/applicability';
+import {
+  fromWireRatingMethod,
+  toWireRatingMethod,
+  type RatingOverride,
+  type WireRatingMethod,
+} from '../../domain/evidence/rating';
 
 /** A tenant as stored. */
 export interface TenantDoc {
@@ -16,12 +22,23 @@ export interface TenantDoc {
   updated_at?: Date;
   /** The applicability profile in its wire form. */
   applicability?: WireApplicability;
+  /** The tenant's own rating method, with who set it, when and why. */
+  rating_method?: { method: WireRatingMethod; reason: string; updated_by: string; updated_at: string };
 }
 
 function fromDoc(d: TenantDoc): TenantSettings {
   const settings: TenantSettings = { id: d._id, name: d.name, auditRetentionDays: d.audit_retention_days };
   if (d.updated_at) settings.updatedAt = d.updated_at;
   if (d.applicability) settings.applicability = fromWireApplicability(d.applicability);
+  if (d.rating_method) {
+    const r = d.rating_method;
+    settings.ratingMethod = {
+      method: fromWireRatingMethod(r.method),
+      reason: r.reason,
+      updatedBy: r.updated_by,
+      updatedAt: r.updated_at,
+    };
+  }
   return settings;
 }
 
@@ -40,6 +57,20 @@ export class MongoTenantsRepo implements TenantsRepo {
 
   async setApplicability(tenantId: string, profile: ApplicabilityProfile): Promise<TenantSettings | undefined> {
     await this.tenants.updateOne({ _id: tenantId }, { $set: { applicability: toWireApplicability(profile) } });
+    return this.get(tenantId);
+  }
+
+  async setRatingMethod(tenantId: string, override: RatingOverride | null): Promise<TenantSettings | undefined> {
+    if (override === null) await this.tenants.updateOne({ _id: tenantId }, { $unset: { rating_method: '' } });
+    else {
+      const rating_method = {
+        method: toWireRatingMethod(override.method),
+        reason: override.reason,
+        updated_by: override.updatedBy,
+        updated_at: override.updatedAt,
+      };
+      await this.tenants.updateOne({ _id: tenantId }, { $set: { rating_method } });
+    }
     return this.get(tenantId);
   }
 

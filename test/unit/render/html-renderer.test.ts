@@ -403,6 +403,82 @@ describe('report HTML', () => {
     expect(out).toMatch(/<td class="mono">ep_2026_abc123<\/td>\s*<td>Customer support assistant \(production\)<\/td>/);
   });
 
+  it('when severities were left out of scope, then the summary shows them as excluded with their count, never as zero', () => {
+    const base = buildReportModelFixture();
+    const summary = {
+      ...base.summary,
+      bySeverity: base.summary.bySeverity.map((s) =>
+        s.severity === 'low' ? { ...s, rows: 0, requested: false, excludedFindings: 7 } : s,
+      ),
+    };
+    const population = {
+      ...base.population,
+      excluded: [{ severity: 'low' as const, reason: 'severity_filter' as const, findings: 7 }],
+    };
+    const out = section(render({ ...base, summary, population }), '1&ensp;Executive summary');
+    expect(out).toContain(
+      '<td class="kpi-excluded"><span class="kpi-value kpi-note">excluded</span><span class="kpi-label">Low (7 findings)</span></td>',
+    );
+    expect(out).not.toContain('<td class="kpi-sev-low">');
+    expect(out).toContain('excluded from scope: 7 findings in the population');
+    const pop = section(render({ ...base, summary, population }), '4&ensp;Population and completeness');
+    expect(pop).toContain('<span class="badge sev-low">Low</span> 7 findings: severity not requested');
+    expect(pop).toContain(base.population.digest);
+  });
+
+  it('when a row was first seen before the period and again after it, then both true dates show, the period’s beneath', () => {
+    const row = buildRow({
+      firstSeen: '2026-03-12T10:00:00.000Z',
+      periodFirstSeen: '2026-04-13T10:00:00.000Z',
+      lastSeen: '2026-07-03T10:00:00.000Z',
+      periodLastSeen: '2026-06-20T10:00:00.000Z',
+    });
+    const out = section(render(buildReportModelFixture({ rows: [row] })), '5&ensp;Findings');
+    expect(out).toContain(
+      '<td class="date">2026-03-12<div class="seen-note">before the period; in it from 2026-04-13</div></td>',
+    );
+    expect(out).toContain(
+      '<td class="date">2026-07-03<div class="seen-note">after the period; in it to 2026-06-20</div></td>',
+    );
+  });
+
+  it('when the tenant has no applicability profile, then the scope says no EU article is taken to apply', () => {
+    const out = section(render(buildReportModelFixture({ applicability: null })), '2&ensp;Scope and method');
+    expect(out).toContain('The tenant has stated no applicability profile: no EU AI Act article is taken to apply');
+    const withProfile = section(render(buildReportModelFixture()), '2&ensp;Scope and method');
+    expect(withProfile).toContain('Role: provider.');
+    expect(withProfile).toContain(
+      '<span class="mono">A.10.3</span>: not applicable (No supplier provides AI system components.)',
+    );
+  });
+
+  it('when the tenant set its own rating method, then the report prints it with who set it and why', () => {
+    const base = buildReportModelFixture();
+    const method = { ...base.rating.method, id: 'northwind-risk', version: '2' };
+    const out = section(
+      render({
+        ...base,
+        rating: {
+          method,
+          source: 'tenant',
+          override: {
+            reason: 'Aligned with the group risk policy <v3>',
+            updatedBy: 'tok_2026_riskowner001',
+            updatedAt: '2026-05-01T09:00:00.000Z',
+          },
+        },
+      }),
+      '2&ensp;Scope and method',
+    );
+    expect(out).toContain(
+      'The tenant\'s own method, set 2026-05-01 09:00 UTC by <span class="mono">tok_2026_riskowner001</span>, because &ldquo;Aligned with the group risk policy &lt;v3&gt;&rdquo;.',
+    );
+    expect(out).toContain('<span class="mono">northwind-risk</span> version 2.');
+    const fallback = section(render(base), '2&ensp;Scope and method');
+    expect(fallback).toContain("The service's documented default method.");
+    for (const level of base.rating.method.levels) expect(fallback).toContain(esc(level.meaning));
+  });
+
   it('when there are no rows, then the findings table and appendix say there is nothing in scope', () => {
     const empty = buildReportModelFixture({ rows: [] });
     const out = render(empty);
