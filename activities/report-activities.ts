@@ -183,7 +183,8 @@ export function createReportActivities(deps: ReportActivityDeps) {
       const snapshot: FindingsSnapshot = {
         findings: found,
         context,
-        evidenceDigests: Object.fromEntries(digests),
+        // In id order: the digests are read page by page concurrently, and a retry must write the same bytes.
+        evidenceDigests: Object.fromEntries([...digests].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
         endpoints,
         runs: periodRuns,
       };

@@ -1,3 +1,4 @@
+import type { ApplicabilityProfile } from '../domain/applicability';
 import type { Finding, FrameworkRef } from '../domain/finding';
 import type { Severity } from '../domain/severity';
 
@@ -22,6 +23,27 @@ export const DEMO_ENDPOINTS = [
     description: 'Autonomous agent that can open tickets, query logs and restart services via tools.',
   },
 ] as const;
+
+/** What the demo tenant states about itself: the provider of its support assistant, which it classes as a high-risk
+ * system (it decides refunds and account actions for customers), so the EU AI Act's high-risk articles bind it, as
+ * in the documented example (Art. 10); its internal search is minimal-risk and its ops agent limited-risk. Its
+ * Statement of Applicability takes supplier controls out of scope. */
+export const DEMO_APPLICABILITY: ApplicabilityProfile = {
+  euAiAct: {
+    role: 'provider',
+    systems: [
+      { endpointId: 'ep_2026_abc123', riskClass: 'high_risk' },
+      { endpointId: 'ep_2026_ragsearch01', riskClass: 'minimal' },
+      { endpointId: 'ep_2026_agentops01', riskClass: 'limited_risk' },
+    ],
+  },
+  iso42001: {
+    soa: [
+      { control: 'A.6.2.4', applicable: true },
+      { control: 'A.10.3', applicable: false, justification: 'The demo tenant uses no third-party AI components.' },
+    ],
+  },
+};
 
 interface Weakness {
   category: string;

@@ -11,7 +11,8 @@ import { createLogger } from '../infra/logger';
 import { createArtifactStore } from '../infra/storage';
 import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
 import { tenantQuotasOf } from './tenant-quotas';
-import { DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings } from '../demo/demo-data';
+import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
+import { DEMO_APPLICABILITY, DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings } from '../demo/demo-data';
 import { isScannerFormat, SCANNER_FORMATS } from '../domain/importers/types';
 import { fileSource } from '../infra/import/byte-source';
 import { connectDatabase } from '../infra/mongo/database';
@@ -35,9 +36,17 @@ const USAGE = `usage:
 async function seedDemo(db: Db): Promise<void> {
   const exists = await db.collection('tenants').findOne({ _id: DEMO_TENANT_ID as never });
   if (!exists) {
-    await createTenant(db, { id: DEMO_TENANT_ID, name: 'Example Corp (demo)', auditRetentionDays: 365 });
+    await createTenant(db, {
+      id: DEMO_TENANT_ID,
+      name: 'Example Corp (demo)',
+      auditRetentionDays: 365,
+      applicability: DEMO_APPLICABILITY,
+    });
     for (const e of DEMO_ENDPOINTS) await createEndpoint(db, { tenantId: DEMO_TENANT_ID, ...e });
     await insertFindings(db, demoFindings(DEMO_TENANT_ID));
+  } else if (!exists.applicability) {
+    // A demo tenant seeded before profiles existed states the demo's, as a new one does.
+    await new MongoTenantsRepo(db).setApplicability(DEMO_TENANT_ID, DEMO_APPLICABILITY);
   }
   const token = await mintToken(db, { tenantId: DEMO_TENANT_ID, scopes: [...SCOPES] });
   process.stdout.write(

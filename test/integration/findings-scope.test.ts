@@ -135,7 +135,8 @@ describe('findings in a report scope, read from day pages', () => {
       ...f,
       evidence: evidence.get(f.id) ?? { prompt: '', response: '' },
     }));
-    const model = (findings: Finding[]) =>
+    const digests = Object.fromEntries(await found.evidenceDigests(found.findings.map((f) => f.id)));
+    const model = (findings: Finding[], evidenceDigests?: Record<string, string>) =>
       buildReportModel({
         report: {
           id: 'rpt_2026_scopereport0001',
@@ -148,10 +149,12 @@ describe('findings in a report scope, read from day pages', () => {
           requestedAt: '2026-05-01T00:00:00.000Z',
         },
         findings,
+        evidenceDigests,
         endpoints: [],
         generatedAt: '2026-05-01T00:00:00.000Z',
       });
-    const fromPages = model(snapshot);
+    // The page reader's digests are those of the stored evidence, as the full findings' own give.
+    const fromPages = model(snapshot, digests);
     expect(fromPages).toEqual(model(inScope));
     expect(fromPages.rows.map((r) => r.evidence).sort((a, b) => a.prompt.localeCompare(b.prompt))).toEqual(
       [latest, lastInstant, sameInstantB]

@@ -89,9 +89,9 @@ describe('the documented flow: create, poll, download', () => {
     });
     expect(artifact.headers.get('x-artifact-signature-key-id')).toBe(report.body.artifact.signature.key_id);
     expect(await verifyPdfSignature(bytes)).toMatchObject({ valid: true });
-    // Every section bookmarked (cover, four sections, two appendices, integrity page).
+    // Every section bookmarked (cover, six sections, two appendices, integrity page).
     const catalog = (await PDFDocument.load(bytes)).catalog;
-    expect(catalog.lookup(PDFName.of('Outlines'), PDFDict).lookup(PDFName.of('Count'), PDFNumber).asNumber()).toBe(8);
+    expect(catalog.lookup(PDFName.of('Outlines'), PDFDict).lookup(PDFName.of('Count'), PDFNumber).asNumber()).toBe(10);
     const published = await h.request('GET', '/.well-known/jwks.json');
     expect(published.body.keys.map((k: { kid: string }) => k.kid)).toContain(report.body.artifact.signature.key_id);
 
@@ -100,13 +100,19 @@ describe('the documented flow: create, poll, download', () => {
     expect(pdf.pages).toBeGreaterThan(1);
     expect(pdfText).toContain('Q2 2026 AI security evidence pack');
     for (const title of s.inScope) expect(pdfText).toContain(title);
-    for (const title of s.outOfScope) expect(pdfText).not.toContain(title);
+    // Nothing out of scope is a row; a detection after the period, up to the report's date, is shown apart as a
+    // subsequent event (section 4), before the rows begin.
+    const rowsOnward = pdfText.slice(pdfText.indexOf('5 Findings'));
+    for (const title of s.outOfScope) expect(rowsOnward).not.toContain(title);
+    const subsequent = pdfText.slice(pdfText.indexOf('Subsequent events'), pdfText.indexOf('5 Findings'));
+    expect(subsequent).toContain('Dingo after period');
+    for (const title of s.outOfScope.filter((t) => t !== 'Dingo after period')) expect(pdfText).not.toContain(title);
   });
 
   it('the merged row lists its controls in each requested framework, and the coverage matrix is there', () => {
     for (const control of ['LLM06:2025', 'MEASURE 2.7', 'Art. 10']) expect(pdfText).toContain(control);
     expect(pdfText).toContain('Control status');
-    expect(pdfText).toContain('No findings in scope');
+    expect(pdfText).toContain('Not tested');
   });
 
   it('when the same request is made as JSON, then it carries schema_version and the same rows', async () => {

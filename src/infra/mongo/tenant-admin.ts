@@ -1,3 +1,4 @@
+import { toWireApplicability, type ApplicabilityProfile } from '../../domain/applicability';
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Finding } from '../../domain/finding';
@@ -10,15 +11,17 @@ import { hashToken, type ApiTokenDoc, type Scope } from './tokens-repo';
 /** Creates a tenant and returns its id. */
 export async function createTenant(
   db: Db,
-  tenant: { name: string; auditRetentionDays: number; id?: string },
+  tenant: { name: string; auditRetentionDays: number; id?: string; applicability?: ApplicabilityProfile },
 ): Promise<string> {
   const id = tenant.id ?? newId('tnt');
-  await db.collection<TenantDoc>('tenants').insertOne({
+  const doc: TenantDoc = {
     _id: id,
     name: tenant.name,
     audit_retention_days: tenant.auditRetentionDays,
     created_at: new Date(),
-  });
+  };
+  if (tenant.applicability) doc.applicability = toWireApplicability(tenant.applicability);
+  await db.collection<TenantDoc>('tenants').insertOne(doc);
   return id;
 }
 
