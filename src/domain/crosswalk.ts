@@ -25,6 +25,10 @@ export interface CrosswalkLink {
   /** EU AI Act links only: which dated part of the article the link concerns, a scope key of that article in
    * eu-ai-act.json (the article's default part when absent). */
   scope?: string;
+  /** Categories of the group the link is for, when it is not for all of them: a control specific to one kind of
+   * the group's weakness (CBRN, CSAM) is linked only to findings of that kind, never to its siblings by way of
+   * the group. */
+  categories?: string[];
   reason: string;
 }
 
@@ -188,6 +192,10 @@ export function crosswalkProblems(): string[] {
         if (l.framework !== 'EU_AI_ACT') problems.push(`${where}: a scope is for EU AI Act links only`);
         else if (!euApplicability(l.control)?.dates[l.scope]) problems.push(`${where}: no dated part ${l.scope}`);
       }
+      for (const c of l.categories ?? []) {
+        if (!g.categories.includes(c)) problems.push(`${where}: category ${c} is not one of the group's`);
+      }
+      if (l.categories?.length === 0) problems.push(`${where}: an empty category list links nothing`);
       if (seen.has(`${l.framework} ${l.control}`)) problems.push(`${where}: linked twice`);
       seen.add(`${l.framework} ${l.control}`);
       const first = typeOf.get(`${l.framework} ${l.control}`);
@@ -196,4 +204,10 @@ export function crosswalkProblems(): string[] {
     }
   }
   return problems;
+}
+
+/** Whether a link of a group applies to a finding of the given category (normalised): every link does, except
+ * one kept for some of the group's categories only. */
+export function linkApplies(link: CrosswalkLink, category: string): boolean {
+  return link.categories === undefined || link.categories.includes(category);
 }

@@ -8,14 +8,23 @@ import {
   crosswalkProblems,
   groupsFor,
   isJudgementBasis,
+  linkApplies,
+  normaliseCategory,
   type CrosswalkGroup,
 } from '../../src/domain/crosswalk';
 import type { FrameworkSlug } from '../../src/domain/frameworks';
 
 const links = CROSSWALK_GROUPS.flatMap((g) => g.links.map((l) => ({ group: g.id, ...l })));
 const group = (id: string): CrosswalkGroup => CROSSWALK_GROUPS.find((g) => g.id === id)!;
-const controlsOf = (groups: readonly CrosswalkGroup[]): string[] =>
-  groups.flatMap((g) => g.links.map((l) => `${l.framework} ${l.control}`));
+/** The controls groups give a finding of the category (all of their links when no category is given). */
+const controlsOf = (groups: readonly CrosswalkGroup[], category?: string): string[] =>
+  groups.flatMap((g) =>
+    g.links
+      .filter((l) => category === undefined || linkApplies(l, normaliseCategory(category)))
+      .map((l) => `${l.framework} ${l.control}`),
+  );
+/** The controls a finding of the category gets through the groups it falls in. */
+const derivedFor = (category: string): string[] => controlsOf(groupsFor(category, []), category);
 
 /** Controls only a CBRN or CSAM/NCII finding may carry. */
 const CBRN_OR_CSAM = ['NIST_AI_600_1 600-1 §2.1', 'NIST_AI_600_1 GV-1.4-001', 'EU_AI_ACT Art. 5'];
@@ -23,7 +32,8 @@ const CBRN_OR_CSAM = ['NIST_AI_600_1 600-1 §2.1', 'NIST_AI_600_1 GV-1.4-001', '
 describe('crosswalk link types', () => {
   it('the crosswalk data has no problems: known controls, types, bases and kinds, one type per control', () => {
     expect(crosswalkProblems()).toEqual([]);
-    expect(CROSSWALK_VERSION).toBe('2026.12.0');
+    expect(CROSSWALK_VERSION).toBe('2026.12.1');
+    expect(CROSSWALK_GROUPS).toHaveLength(22);
   });
 
   it('every link of every group is typed weakness_in or activity_evidence', () => {
@@ -66,10 +76,12 @@ describe('crosswalk link types', () => {
 describe('the derivations the audit named', () => {
   it('no prompt-injection or jailbreak group links Art. 5, and Art. 5 is linked only from the CSAM/NCII group on judgement', () => {
     for (const category of ['prompt_injection', 'indirect_prompt_injection', 'jailbreak', 'guardrail_bypass']) {
-      expect(controlsOf(groupsFor(category, []))).not.toContain('EU_AI_ACT Art. 5');
+      expect(derivedFor(category)).not.toContain('EU_AI_ACT Art. 5');
     }
     const art5 = links.filter((l) => l.framework === 'EU_AI_ACT' && l.control === 'Art. 5');
-    expect(art5.map((l) => [l.group, l.basis, l.type, l.scope])).toEqual([['X24', 'J', 'weakness_in', 'ncii_csam']]);
+    expect(art5.map((l) => [l.group, l.basis, l.type, l.scope, l.categories])).toEqual([
+      ['X11', 'J', 'weakness_in', 'ncii_csam', ['csam', 'child_exploitation', 'ncii']],
+    ]);
   });
 
   it('Art. 55 links rest on judgement, never on the EU text, and say they bind only GPAI systemic-risk providers', () => {
@@ -84,9 +96,8 @@ describe('the derivations the audit named', () => {
   it.each(['content_filter_bypass', 'Content Filter Bypass', 'harmful_content', 'toxicity', 'self_harm', 'jailbreak'])(
     'a %p finding falls in groups that carry no CBRN or CSAM control and no Art. 55 systemic-risk link',
     (category) => {
-      const groups = groupsFor(category, []);
-      expect(groups.length).toBeGreaterThan(0);
-      const controls = controlsOf(groups);
+      expect(groupsFor(category, []).length).toBeGreaterThan(0);
+      const controls = derivedFor(category);
       for (const c of CBRN_OR_CSAM) expect(controls).not.toContain(c);
       expect(controls.filter((c) => c === 'EU_AI_ACT Art. 55')).toEqual([]);
     },
@@ -98,15 +109,14 @@ describe('the derivations the audit named', () => {
   });
 
   it('a CBRN finding gets the CBRN risk, and a CSAM or NCII finding the CSAM action, each from its own group', () => {
-    expect(groupsFor('cbrn', []).map((g) => g.id)).toEqual(['X23']);
-    expect(controlsOf(groupsFor('cbrn', []))).toEqual(
-      expect.arrayContaining(['NIST_AI_600_1 600-1 §2.1', 'EU_AI_ACT Art. 55']),
-    );
-    expect(controlsOf(groupsFor('cbrn', []))).not.toContain('NIST_AI_600_1 GV-1.4-001');
+    expect(groupsFor('cbrn', []).map((g) => g.id)).toEqual(['X11']);
+    expect(derivedFor('cbrn')).toEqual(expect.arrayContaining(['NIST_AI_600_1 600-1 §2.1', 'EU_AI_ACT Art. 55']));
+    expect(derivedFor('cbrn')).not.toContain('NIST_AI_600_1 GV-1.4-001');
+    expect(derivedFor('cbrn')).not.toContain('NIST_AI_600_1 600-1 §2.3');
     for (const category of ['csam', 'ncii', 'child_exploitation']) {
-      expect(groupsFor(category, []).map((g) => g.id)).toEqual(['X24']);
-      expect(controlsOf(groupsFor(category, []))).toContain('NIST_AI_600_1 GV-1.4-001');
-      expect(controlsOf(groupsFor(category, []))).not.toContain('NIST_AI_600_1 600-1 §2.1');
+      expect(groupsFor(category, []).map((g) => g.id)).toEqual(['X11']);
+      expect(derivedFor(category)).toContain('NIST_AI_600_1 GV-1.4-001');
+      expect(derivedFor(category)).not.toContain('NIST_AI_600_1 600-1 §2.1');
     }
   });
 
@@ -130,8 +140,10 @@ describe('the derivations the audit named', () => {
 
   it('a control linked as weakness_in by one group still anchors it', () => {
     expect(groupsFor('unclassified', [{ framework: 'NIST_AI_600_1', control: '600-1 §2.1' }]).map((g) => g.id)).toEqual(
-      ['X23'],
+      ['X11'],
     );
+    // ... whose CBRN links a finding of another category does not take.
+    expect(controlsOf([group('X11')], 'unclassified')).not.toContain('NIST_AI_600_1 600-1 §2.1');
   });
 
   it('every category the old harmful-content group held is still mapped', () => {

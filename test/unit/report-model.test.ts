@@ -94,10 +94,10 @@ const seedExample = () =>
   });
 
 describe('the crosswalk data', () => {
-  it('has 24 groups, each with categories, and every link names a catalogue control with a basis and a reason', () => {
-    expect(CROSSWALK_GROUPS).toHaveLength(24);
+  it('has 22 groups, each with categories, and every link names a catalogue control with a basis and a reason', () => {
+    expect(CROSSWALK_GROUPS).toHaveLength(22);
     expect(CROSSWALK_GROUPS.map((g) => g.id)).toEqual(
-      Array.from({ length: 24 }, (_, i) => `X${String(i + 1).padStart(2, '0')}`),
+      Array.from({ length: 22 }, (_, i) => `X${String(i + 1).padStart(2, '0')}`),
     );
     expect(crosswalkProblems()).toEqual([]);
   });
@@ -365,6 +365,32 @@ describe('buildReportModel', () => {
       { findingId: f.id, framework: 'OWASP_LLM', control: 'LLM11' },
     ]);
     expect(controlsOf(model, 0, 'OWASP_LLM')).toEqual(['LLM02:2025']);
+  });
+
+  it('when a finding is general harmful content, then its row takes none of the CBRN or CSAM links its group keeps for those kinds', () => {
+    const model = build(
+      [
+        buildFinding({ category: 'harmful_content', fingerprint: 'h', frameworkRefs: [] }),
+        buildFinding({ category: 'cbrn', fingerprint: 'c', frameworkRefs: [] }),
+        buildFinding({ category: 'csam', fingerprint: 's', frameworkRefs: [] }),
+      ],
+      ['NIST_AI_600_1', 'EU_AI_ACT'],
+      { euAiAct: { role: 'provider', systems: [], defaultRiskClass: 'gpai_systemic' } },
+    );
+    const nist = (category: string) =>
+      model.rows.find((r) => r.category === category)!.frameworks[0].controls.map((c) => c.id);
+    expect(model.rows.every((r) => r.groups.includes('X11'))).toBe(true);
+    expect(nist('harmful_content')).toEqual(expect.arrayContaining(['600-1 §2.3', '600-1 §2.11']));
+    expect(nist('harmful_content')).not.toEqual(expect.arrayContaining(['600-1 §2.1']));
+    expect(nist('harmful_content')).not.toContain('GV-1.4-001');
+    expect(nist('cbrn')).toContain('600-1 §2.1');
+    expect(nist('cbrn')).not.toContain('GV-1.4-001');
+    expect(nist('csam')).toContain('GV-1.4-001');
+    expect(nist('csam')).not.toContain('600-1 §2.1');
+    const eu = (category: string) =>
+      model.rows.find((r) => r.category === category)!.frameworks[1].controls.map((c) => c.id);
+    expect(eu('harmful_content')).not.toContain('Art. 55');
+    expect(eu('cbrn')).toContain('Art. 55');
   });
 
   it('the status matrix lists every baseline control of each framework with its rows, weakness and activity apart', () => {

@@ -35,6 +35,8 @@ interface DerivedLink {
   control: string;
   derivation: Derivation;
   n: number;
+  /** The categories the link is kept for, when not all of its group's (crosswalk.ts linkApplies). */
+  categories?: ReadonlySet<string>;
 }
 
 /** The links of each overlap group, in the group's order. */
@@ -49,7 +51,9 @@ for (const group of CROSSWALK_GROUPS) {
     const n = linksInto.get(link.control) ?? 0;
     linksInto.set(link.control, n + 1);
     const derivation = Object.freeze({ group: group.id, basis: link.basis, reason: link.reason });
-    links.push({ framework: link.framework, control: link.control, derivation, n });
+    const derived: DerivedLink = { framework: link.framework, control: link.control, derivation, n };
+    if (link.categories) derived.categories = new Set(link.categories);
+    links.push(derived);
   }
   GROUP_LINKS.set(group, links);
 }
@@ -303,6 +307,7 @@ export function rowFrameworks(
   explicit: readonly KnownRef[],
   groups: readonly CrosswalkGroup[],
   endpointId: string,
+  category: string,
 ): RowFramework[] {
   // Numbered from 1, so that a slot no row has listed yet (row 0) belongs to none.
   const row = rowIndex + 1;
@@ -314,6 +319,7 @@ export function rowFrameworks(
   }
   for (const group of groups) {
     for (const { slot, link } of memo.links(group)) {
+      if (link.categories && !link.categories.has(category)) continue;
       if (slot.gate && !slot.gate(endpointId)) continue;
       if (slot.row === row) lists[slot.list].derive(slot, link);
       else lists[slot.list].add(slot, slot.derived.then(link), row);

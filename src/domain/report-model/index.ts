@@ -83,7 +83,15 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
       occurrences: repeats.length,
       findingIds: ids,
       groups,
-      frameworks: rowFrameworks(memo, frameworks, i, explicit, overlap, latest.endpointId),
+      frameworks: rowFrameworks(
+        memo,
+        frameworks,
+        i,
+        explicit,
+        overlap,
+        latest.endpointId,
+        memo.category(latest.category),
+      ),
       evidence: {
         ...latest.evidence,
         findingId: latest.id,

@@ -1,4 +1,4 @@
-import { groupsFor, linkTypeOf } from '../crosswalk';
+import { groupsFor, linkApplies, linkTypeOf, normaliseCategory } from '../crosswalk';
 import { coverageKey, getFramework, isBaselineControl, normaliseControlId, type FrameworkSlug } from '../frameworks';
 import type { FrameworkRef } from '../finding';
 import type { ProbeSummary } from './testing';
@@ -16,8 +16,11 @@ export function probeControls(
     if (id) refs.push({ framework: ref.framework, control: id });
   }
   const controls = new Set(refs.filter((r) => r.framework === slug).map((r) => r.control));
-  for (const group of groupsFor(probe.category ?? '', refs)) {
-    for (const link of group.links) if (link.framework === slug) controls.add(link.control);
+  const category = normaliseCategory(probe.category ?? '');
+  for (const group of groupsFor(category, refs)) {
+    for (const link of group.links) {
+      if (link.framework === slug && linkApplies(link, category)) controls.add(link.control);
+    }
   }
   return [...controls];
 }

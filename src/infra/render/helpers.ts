@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Handlebars from 'handlebars';
+import { isJudgementBasis } from '../../domain/crosswalk';
 import type { ScanEvidence } from '../../domain/finding';
 import {
   CONTROL_STATUSES,
@@ -30,7 +31,7 @@ export interface Excerpt {
   total: number;
 }
 
-/** The crosswalk basis key of links that rest on analyst judgement rather than a published source. */
+/** The mark of a derivation that rests on judgement (an analyst's, or a vendor's mapping) rather than a source. */
 export const JUDGEMENT_BASIS = 'J';
 
 /** An overlap group by id and name. */
@@ -181,7 +182,7 @@ export function plural(count: number, singular: string, pluralForm: string): str
  * on analyst judgement is marked `X01 (J)`, so the reader sees it without turning to the appendix. */
 export function derivationLabel(via: readonly Derivation[]): string {
   const judged = new Map<string, boolean>();
-  for (const d of via) judged.set(d.group, (judged.get(d.group) ?? false) || d.basis === JUDGEMENT_BASIS);
+  for (const d of via) judged.set(d.group, (judged.get(d.group) ?? false) || isJudgementBasis(d.basis));
   return [...judged].map(([group, judgement]) => (judgement ? `${group} (${JUDGEMENT_BASIS})` : group)).join(', ');
 }
 
@@ -232,7 +233,7 @@ export function rowRefOf(findingId: string, rows: readonly ReportRow[]): string 
 
 /** The basis legend in the model's order, each entry saying whether it is the judgement basis. */
 export function basisEntries(basis: Readonly<Record<string, string>>): BasisEntry[] {
-  return Object.entries(basis).map(([key, meaning]) => ({ key, meaning, judgement: key === JUDGEMENT_BASIS }));
+  return Object.entries(basis).map(([key, meaning]) => ({ key, meaning, judgement: isJudgementBasis(key) }));
 }
 
 /** The crosswalk links the rows applied, grouped by overlap group in the model's group order: each distinct
@@ -254,7 +255,7 @@ export function appliedLinks(model: ReportModel): AppliedGroup[] {
               label: fw.label,
               control: c.id,
               basis: d.basis,
-              judgement: d.basis === JUDGEMENT_BASIS,
+              judgement: isJudgementBasis(d.basis),
               reason: d.reason,
             });
           }

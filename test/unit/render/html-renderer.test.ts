@@ -366,10 +366,11 @@ describe('report HTML', () => {
     for (const g of model.crosswalk.groups)
       expect(mapping).toContain(`<tr><td class="mono">${g.id}</td><td>${esc(g.name)}</td></tr>`);
     for (const [key, meaning] of Object.entries(model.crosswalk.basis)) {
-      const row = key === 'J' ? '<tr class="judgement">' : '<tr>';
+      // Ours (J) and a vendor's mapping (PF) are both judgement, not a source.
+      const row = key === 'J' || key === 'PF' ? '<tr class="judgement">' : '<tr>';
       expect(mapping).toContain(`${row}<td class="mono">${esc(key)}</td><td>${esc(meaning)}</td></tr>`);
     }
-    expect(mapping).toMatch(/Links with basis J rest on analyst judgement/);
+    expect(mapping).toMatch(/Highlighted bases are judgement, not a published source/);
     const links = appliedLinks(model);
     expect(links.map((g) => g.id)).toEqual(model.crosswalk.groups.map((g) => g.id));
     expect(count(mapping, '<tr class="group-row">')).toBe(links.length);
@@ -824,14 +825,14 @@ describe('render helpers', () => {
     expect(refRanges([])).toBe('');
   });
 
-  it('when a control is derived by several groups, then each group is named once and judgement is marked', () => {
+  it('when a control is derived by several groups, then each group is named once and judgement (ours or a vendor’s) is marked', () => {
     expect(
       derivationLabel([
         { group: 'X01', basis: 'NIST-TEXT', reason: 'a' },
         { group: 'X01', basis: 'J', reason: 'b' },
         { group: 'X04', basis: 'PF', reason: 'c' },
       ]),
-    ).toBe('X01 (J), X04');
+    ).toBe('X01 (J), X04 (J)');
     expect(derivationLabel([])).toBe('');
   });
 

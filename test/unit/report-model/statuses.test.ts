@@ -1,5 +1,5 @@
 import type { ApplicabilityProfile } from '../../../src/domain/applicability';
-import { groupsFor, linkTypeOf } from '../../../src/domain/crosswalk';
+import { groupsFor, linkApplies, linkTypeOf, normaliseCategory } from '../../../src/domain/crosswalk';
 import type { Finding } from '../../../src/domain/finding';
 import { coverageKey, normaliseControlId, type FrameworkSlug } from '../../../src/domain/frameworks';
 import {
@@ -237,9 +237,10 @@ function naive(model: ReportModel, framework: FrameworkSlug, id: string, runs: T
       const control = normaliseControlId(r.framework, r.control);
       return control ? [{ framework: r.framework, control }] : [];
     });
-    return groupsFor(p.category ?? '', refs)
+    const category = normaliseCategory(p.category ?? '');
+    return groupsFor(category, refs)
       .flatMap((g) => g.links)
-      .filter((l) => l.framework === framework && under(l.control));
+      .filter((l) => l.framework === framework && under(l.control) && linkApplies(l, category));
   };
   const failedAsWeakness = probes.some((p) => p.failures > 0 && bearing(p).some((l) => l.type === 'weakness_in'));
   if (weakRows || failedAsWeakness) return 'exception';
