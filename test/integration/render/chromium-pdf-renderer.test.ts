@@ -11,7 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { ChromiumPdfRenderer, type PdfRenderOptions } from '../../../src/infra/render/chromium-pdf-renderer';
 import { createHtmlRenderer } from '../../../src/infra/render/html-renderer';
 import type { ReportModel } from '../../../src/domain/report-model';
-import { buildReportModelFixture, integrityFixture, mapModelStrings } from '../../fixtures/report-model';
+import { buildReportModelFixture, integrityFixture, mapModelStrings, noRedactions } from '../../fixtures/report-model';
 
 jest.setTimeout(120_000);
 
@@ -210,7 +210,12 @@ describe('ChromiumPdfRenderer with the report templates', () => {
     const token = 'Z'.repeat(3000);
     const base = buildReportModelFixture({ rowCount: 1 });
     const model = buildReportModelFixture({
-      rows: [{ ...base.rows[0], evidence: { prompt: token, response: 'ok', findingId: 'fnd_2026_evidence000001' } }],
+      rows: [
+        {
+          ...base.rows[0],
+          evidence: { prompt: token, response: 'ok', findingId: 'fnd_2026_evidence000001', redactions: noRedactions() },
+        },
+      ],
     });
     const { text } = pdfFacts(await newRenderer().renderPdf(reportHtmlOf(model), optionsFor(model)));
     const zLines = text.split('\n').filter((line) => /^Z+$/.test(line.trim()));
