@@ -73,6 +73,11 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
         response: r.evidence.response,
         finding_id: r.evidence.findingId,
         scan: r.evidence.scan ? toWireScan(r.evidence.scan) : null,
+        redactions: {
+          prompt: r.evidence.redactions.prompt.map((m) => ({ kind: m.kind, count: m.count })),
+          response: r.evidence.redactions.response.map((m) => ({ kind: m.kind, count: m.count })),
+          scan: r.evidence.redactions.scan.map((m) => ({ kind: m.kind, count: m.count })),
+        },
       },
     })),
     applicability: model.applicability ? toWireApplicability(model.applicability) : null,

@@ -242,7 +242,10 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     );
     const items = await deps.findingsStore.list(tenantId, filter, { limit: limit + 1, after });
     const page = pageOf(items, limit, (f) => [Date.parse(f.detectedAt), f.id]);
-    res.json({ data: page.data.map(presentFinding), next_cursor: page.next });
+    // Evidence is masked unless the token may read it as stored: findings:read is for listing and triage,
+    // evidence:read for whoever must see exactly what the model said (GDPR Art. 5(1)(c)).
+    const evidence = principalOf(res).scopes.includes('evidence:read') ? 'stored' : 'masked';
+    res.json({ data: page.data.map((f) => presentFinding(f, evidence)), next_cursor: page.next });
   });
 
   router.post('/findings/imports', requireScope('findings:write'), async (req, res) => {

@@ -1,3 +1,4 @@
+import { maskEvidence } from '../domain/evidence/masking';
 import { toWireScan, type Endpoint, type Finding } from '../domain/finding';
 import type { ImportRecord } from '../domain/imports';
 import { runTotals, type RunTotals, type TestRun } from '../domain/runs';
@@ -59,9 +60,13 @@ export function presentEndpoint(e: Endpoint): Record<string, unknown> {
   return { id: e.id, name: e.name, description: e.description, created_at: e.createdAt ?? null };
 }
 
-/** The public representation of a finding. Its text is returned as stored: JSON carries it safely, and every
- * place that renders it escapes it. */
-export function presentFinding(f: Finding): Record<string, unknown> {
+/** The public representation of a finding. Its evidence, and the scanner's free text, are `masked` (personal data
+ * and secrets replaced, `redactions` saying what was) or as `stored` (`redactions` null) for a token with
+ * `evidence:read`. Either way the text is not otherwise changed: JSON carries it safely, and every place that
+ * renders it escapes it. */
+export function presentFinding(f: Finding, evidence: 'masked' | 'stored'): Record<string, unknown> {
+  const masked = evidence === 'masked' ? maskEvidence(f.evidence, f.scan) : undefined;
+  const scan = masked ? masked.scan : f.scan;
   return {
     id: f.id,
     endpoint_id: f.endpointId,
@@ -71,14 +76,15 @@ export function presentFinding(f: Finding): Record<string, unknown> {
     detected_at: f.detectedAt,
     fingerprint: f.fingerprint,
     framework_refs: f.frameworkRefs,
-    evidence: f.evidence,
+    evidence: masked ? masked.evidence : f.evidence,
+    redactions: masked ? masked.redactions : null,
     source: f.source
       ? {
           tool: f.source.tool,
           tool_version: f.source.toolVersion ?? null,
           run_id: f.source.runId ?? null,
           file_sha256: f.source.fileSha256 ?? null,
-          ...(f.scan ? toWireScan(f.scan) : {}),
+          ...(scan ? toWireScan(scan) : {}),
         }
       : null,
   };

@@ -19,12 +19,13 @@ import { connectDatabase } from '../infra/mongo/database';
 import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
 import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { createEndpoint, createTenant, insertFindings, mintToken } from '../infra/mongo/tenant-admin';
-import { SCOPES, type Scope } from '../infra/mongo/tokens-repo';
+import { DEFAULT_SCOPES, SCOPES, type Scope } from '../infra/mongo/tokens-repo';
 import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-artifact';
 
 const USAGE = `usage:
   cli seed-demo                         load the demo tenant (once) and print a fresh token as JSON
-  cli mint-token <tenant-id> [scopes]   mint a token; scopes comma-separated (default: ${SCOPES.join(',')})
+  cli mint-token <tenant-id> [scopes]   mint a token; scopes comma-separated, any of ${SCOPES.join(',')}
+                                        (default: all but evidence:read, which reads evidence unmasked)
   cli import <file> --tenant <id> --endpoint <id> [--format garak-report|garak-hitlog|promptfoo]
              [--run-started-at <ISO time>] [--include-evals true]
                                         import a garak report/hitlog or promptfoo results into an endpoint as a
@@ -48,7 +49,7 @@ async function seedDemo(db: Db): Promise<void> {
     // A demo tenant seeded before profiles existed states the demo's, as a new one does.
     await new MongoTenantsRepo(db).setApplicability(DEMO_TENANT_ID, DEMO_APPLICABILITY);
   }
-  const token = await mintToken(db, { tenantId: DEMO_TENANT_ID, scopes: [...SCOPES] });
+  const token = await mintToken(db, { tenantId: DEMO_TENANT_ID, scopes: [...DEFAULT_SCOPES] });
   process.stdout.write(
     `${JSON.stringify({ token: token.secret, tenant_id: DEMO_TENANT_ID, endpoint_ids: DEMO_ENDPOINTS.map((e) => e.id) })}\n`,
   );
@@ -56,7 +57,7 @@ async function seedDemo(db: Db): Promise<void> {
 
 async function mint(db: Db, tenantId: string | undefined, scopesArg: string | undefined): Promise<void> {
   if (!tenantId) throw new Error(USAGE);
-  const scopes = (scopesArg ?? SCOPES.join(',')).split(',').map((s) => s.trim());
+  const scopes = (scopesArg ?? DEFAULT_SCOPES.join(',')).split(',').map((s) => s.trim());
   const bad = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));
   if (bad) throw new Error(`scope "${bad}" is unknown; use any of ${SCOPES.join(', ')}`);
   if (!(await db.collection('tenants').findOne({ _id: tenantId as never }))) {

@@ -158,7 +158,7 @@ describe('findings in a report scope, read from day pages', () => {
     expect(fromPages).toEqual(model(inScope));
     expect(fromPages.rows.map((r) => r.evidence).sort((a, b) => a.prompt.localeCompare(b.prompt))).toEqual(
       [latest, lastInstant, sameInstantB]
-        .map((f) => ({ ...f.evidence, findingId: f.id }))
+        .map((f) => ({ ...f.evidence, findingId: f.id, redactions: { prompt: [], response: [], scan: [] } }))
         .sort((a, b) => a.prompt.localeCompare(b.prompt)),
     );
   });

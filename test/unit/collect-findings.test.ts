@@ -146,7 +146,9 @@ describe('collectFindings reads evidence only where a report shows it', () => {
     const b = buildFinding({ id: 'fnd_2026_tie_b', detectedAt: '2026-05-01T00:00:00.000Z', fingerprint: 'TIE' });
     const older = buildFinding({ id: 'fnd_2026_tie_c', detectedAt: '2026-04-01T00:00:00.000Z', fingerprint: 'tie' });
     expect(latestOfEachRow([b, older, a])).toEqual([b.id]);
-    expect(modelOf([a, b, older]).rows.map((r) => r.evidence)).toEqual([{ ...b.evidence, findingId: b.id }]);
+    expect(modelOf([a, b, older]).rows.map((r) => r.evidence)).toEqual([
+      { ...b.evidence, findingId: b.id, redactions: { prompt: [], response: [], scan: [] } },
+    ]);
   });
 
   it('when the evidence of a row’s latest finding cannot be read, then collection fails instead of showing none', async () => {

@@ -6,6 +6,8 @@ import {
   CROSSWALK_VERSION,
   groupsFor,
 } from '../crosswalk';
+import { maskEvidence } from '../evidence/masking';
+import type { Finding } from '../finding';
 import { CATALOGUE_VERSION, getFramework, type FrameworkSlug } from '../frameworks';
 import { applicabilityView } from './applicability-view';
 import { ratingInUse } from '../evidence/rating';
@@ -30,6 +32,18 @@ export { sourcesOf } from './sources';
 export { testingPerformed, type ProbeSummary, type Rate, type RunSummary, type TestingPerformed } from './testing';
 export { applicabilityView } from './applicability-view';
 export { WeaknessIndex, normaliseFingerprint, type WeaknessKey } from './weakness-index';
+
+/** A row's evidence: its most recent finding's, masked here so that the PDF and the JSON show the same text and
+ * neither holds the stored one. Only the rows' findings are masked, one per weakness, not the population. */
+function rowEvidence(latest: Finding): ReportRow['evidence'] {
+  const masked = maskEvidence(latest.evidence, latest.scan);
+  return {
+    ...masked.evidence,
+    findingId: latest.id,
+    ...(masked.scan ? { scan: masked.scan } : {}),
+    redactions: masked.redactions,
+  };
+}
 
 /** Builds the report model. Repeats of one weakness (same endpoint, category and normalised fingerprint)
  * merge into a row; a finding delivered twice (the same id) counts once. Each row lists, per requested
@@ -92,11 +106,7 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
         latest.endpointId,
         memo.category(latest.category),
       ),
-      evidence: {
-        ...latest.evidence,
-        findingId: latest.id,
-        ...(latest.scan ? { scan: latest.scan } : {}),
-      },
+      evidence: rowEvidence(latest),
     };
   });
   const tallies = memo.tallies();

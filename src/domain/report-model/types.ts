@@ -4,6 +4,7 @@ import type { FrameworkSlug } from '../frameworks';
 import type { Endpoint, Evidence, Finding, FindingSummary, ScanEvidence } from '../finding';
 import type { ApplicabilityProfile } from '../applicability';
 import type { RatingInUse, RatingOverride } from '../evidence/rating';
+import type { EvidenceRedactions } from '../evidence/masking';
 import type { ReportFormat, ReportScope } from '../report';
 import type { TestRun } from '../runs';
 import type { Severity } from '../severity';
@@ -60,11 +61,14 @@ export interface ReportRow {
   evidence: RowEvidence;
 }
 
-/** What a row shows as its evidence. */
+/** What a row shows as its evidence: the most recent finding's prompt and response, and the scanner's free text,
+ * masked (see maskEvidence, evidence/masking.ts), so that neither rendering ever holds the stored text. */
 export interface RowEvidence extends Evidence {
   findingId: string;
   /** Absent for a finding sent through the API without it. */
   scan?: ScanEvidence;
+  /** What masking hid in each text. */
+  redactions: EvidenceRedactions;
 }
 
 /** Row counts for one requested framework. */

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type Handlebars from 'handlebars';
 import { isJudgementBasis } from '../../domain/crosswalk';
+import { excerpt as focusedExcerpt } from '../../domain/evidence/excerpt';
+import type { Mask } from '../../domain/evidence/masking';
+import type { RedactionKind } from '../../domain/evidence/redaction';
 import type { ScanEvidence } from '../../domain/finding';
 import {
   CONTROL_STATUSES,
@@ -10,6 +13,7 @@ import {
   type Rate,
   type ReportModel,
   type ReportRow,
+  type RowEvidence,
 } from '../../domain/report-model';
 import { isSeverity } from '../../domain/severity';
 
@@ -134,6 +138,110 @@ export function excerpt(text: string, limit: number = EXCERPT_LIMIT): Excerpt {
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end--;
   return { text: text.slice(0, end), truncated: true, shown: end, total: text.length };
+}
+
+/** A count with thousands separators, `1,234`, whatever the process's locale. */
+export function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+const MASK_NOUNS: Readonly<Record<RedactionKind, readonly [string, string]>> = {
+  private_key: ['private key', 'private keys'],
+  jwt: ['JSON web token', 'JSON web tokens'],
+  aws_access_key: ['AWS access key', 'AWS access keys'],
+  github_token: ['GitHub token', 'GitHub tokens'],
+  slack_token: ['Slack token', 'Slack tokens'],
+  google_api_key: ['Google API key', 'Google API keys'],
+  api_key: ['API key', 'API keys'],
+  bearer_token: ['bearer token', 'bearer tokens'],
+  credential: ['password or secret', 'passwords or secrets'],
+  email: ['e-mail address', 'e-mail addresses'],
+  iban: ['IBAN', 'IBANs'],
+  payment_card: ['payment card number', 'payment card numbers'],
+  phone: ['phone number', 'phone numbers'],
+};
+
+/** What masking hid in a text, as a reader takes it in: `2 e-mail addresses, 1 phone number`; '' when nothing.
+ * A kind this code does not know is named as given (and escaped by the template like everything else). */
+export function masksLabel(masks: readonly Mask[]): string {
+  return masks
+    .map(({ kind, count }) => {
+      const nouns = Object.prototype.hasOwnProperty.call(MASK_NOUNS, kind) ? MASK_NOUNS[kind] : [kind, kind];
+      return `${groupDigits(count)} ${count === 1 ? nouns[0] : nouns[1]}`;
+    })
+    .join(', ');
+}
+
+/** One evidence text as the appendix prints it: a window of the (masked) text that keeps the part showing the
+ * failure, what was cut on each side (formatted, '' when nothing), how the window was placed, and the length and
+ * digest of the whole masked text it was cut from. Every field is always there, as strict templates need. */
+export interface EvidenceExcerpt {
+  text: string;
+  truncated: boolean;
+  shown: string;
+  total: string;
+  cutBefore: string;
+  cutAfter: string;
+  /** How the window was placed, for the note under a cut excerpt. */
+  placement: string;
+  /** sha256 of the whole masked text, '' when nothing was cut. */
+  sha256: string;
+  /** {@link masksLabel} of the text's masks. */
+  masked: string;
+}
+
+const PLACEMENTS = {
+  match: 'centred on the detector’s match',
+  goal: 'centred on the longest run of the attack goal’s words found in it',
+  start: 'from the start, no words of the attack goal being found in it',
+} as const;
+
+/** A mask as `redact` writes it; the longest kind has 14 characters. */
+const MASK_TOKEN = /\[redacted:[a-z_]{1,20}\]/g;
+const MASK_REACH = 32;
+
+/** The window [start, end) narrowed so that it neither starts nor ends inside a mask: a reader should see
+ * `[redacted:email]` whole or not at all, never `acted:email]`. */
+function wholeMasks(full: string, start: number, end: number): { start: number; end: number } {
+  const straddling = (at: number): { index: number; stop: number } | undefined => {
+    const from = Math.max(0, at - MASK_REACH);
+    for (const m of full.slice(from, at + MASK_REACH).matchAll(MASK_TOKEN)) {
+      const index = from + m.index;
+      if (index < at && index + m[0].length > at) return { index, stop: index + m[0].length };
+    }
+    return undefined;
+  };
+  const first = start > 0 ? straddling(start) : undefined;
+  const last = end < full.length ? straddling(end) : undefined;
+  return { start: first ? Math.min(first.stop, end) : start, end: last ? Math.max(last.index, start) : end };
+}
+
+/** The prompt or the response of a row's evidence, cut to `limit` around the longest run of the attack goal's
+ * words (the scanner evidence records no matched strings to centre on), or from the start without one. The text
+ * is already masked by the model, so no personal data is cut in half and left unrecognised; a mask at either end
+ * of the window is kept whole or left out. */
+export function evidenceExcerpt(
+  evidence: RowEvidence,
+  field: 'prompt' | 'response',
+  limit: number = EXCERPT_LIMIT,
+): EvidenceExcerpt {
+  const full = evidence[field];
+  const goal = evidence.scan?.goal;
+  const cut = focusedExcerpt(full, limit, goal !== undefined ? { goal } : {});
+  const { start, end } = wholeMasks(full, cut.cutBefore, full.length - cut.cutAfter);
+  const text = full.slice(start, end);
+  const truncated = start > 0 || end < full.length;
+  return {
+    text,
+    truncated,
+    shown: groupDigits(text.length),
+    total: groupDigits(full.length),
+    cutBefore: start > 0 ? groupDigits(start) : '',
+    cutAfter: end < full.length ? groupDigits(full.length - end) : '',
+    placement: goal === undefined && cut.centredOn === 'start' ? 'from the start' : PLACEMENTS[cut.centredOn],
+    sha256: truncated ? sha256Hex(full) : '',
+    masked: masksLabel(evidence.redactions[field]),
+  };
 }
 
 /** SHA-256 of a text's UTF-8 bytes, as lowercase hex: what an auditor recomputes from the source record to
@@ -355,8 +463,12 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('severityClass', (severity: unknown) => severityClass(severity));
   hbs.registerHelper('severityLabel', (severity: string) => severityLabel(severity));
   hbs.registerHelper('frameworkShort', (slug: string, label: string) => frameworkShortLabel(slug, label));
-  hbs.registerHelper('excerpt', (text: string) => excerpt(text));
-  hbs.registerHelper('sha256', (text: string) => sha256Hex(text));
+  hbs.registerHelper('evidenceExcerpt', (evidence: RowEvidence, field: unknown) => {
+    if (field !== 'prompt' && field !== 'response')
+      throw new Error(`evidenceExcerpt: no evidence field ${String(field)}`);
+    return evidenceExcerpt(evidence, field);
+  });
+  hbs.registerHelper('masksLabel', (masks: Mask[]) => masksLabel(masks));
   hbs.registerHelper('maxOf', (items: Record<string, unknown>[], key: string) => maxOf(items, key));
   hbs.registerHelper('scopeEndpoints', (model: ReportModel) => scopeEndpoints(model));
   hbs.registerHelper('plural', (count: number, singular: string, pluralForm: string) =>

@@ -11,7 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { ChromiumPdfRenderer, type PdfRenderOptions } from '../../../src/infra/render/chromium-pdf-renderer';
 import { createHtmlRenderer } from '../../../src/infra/render/html-renderer';
 import type { ReportModel } from '../../../src/domain/report-model';
-import { buildReportModelFixture, integrityFixture, mapModelStrings } from '../../fixtures/report-model';
+import { buildReportModelFixture, integrityFixture, mapModelStrings, noRedactions } from '../../fixtures/report-model';
 
 jest.setTimeout(120_000);
 
@@ -206,20 +206,26 @@ describe('ChromiumPdfRenderer with the report templates', () => {
     expect(await outlineOf(await newRenderer().renderPdf(reportHtmlOf(model), optionsFor(model)))).toBeUndefined();
   });
 
-  it('when evidence holds an unbroken 3,000-character string, then it wraps inside the page and is cut at 1,500', async () => {
+  it('when evidence holds an unbroken 3,000-character string, then it wraps inside the page and is cut at 1,500, saying so', async () => {
     const token = 'Z'.repeat(3000);
     const base = buildReportModelFixture({ rowCount: 1 });
     const model = buildReportModelFixture({
-      rows: [{ ...base.rows[0], evidence: { prompt: token, response: 'ok', findingId: 'fnd_2026_evidence000001' } }],
+      rows: [
+        {
+          ...base.rows[0],
+          evidence: { prompt: token, response: 'ok', findingId: 'fnd_2026_evidence000001', redactions: noRedactions() },
+        },
+      ],
     });
     const { text } = pdfFacts(await newRenderer().renderPdf(reportHtmlOf(model), optionsFor(model)));
     const zLines = text.split('\n').filter((line) => /^Z+$/.test(line.trim()));
     // Wrapped into many lines rather than one line running off the page, and only the first 1,500 printed.
     expect(zLines.length).toBeGreaterThan(10);
     expect(zLines.join('').length).toBe(1500);
-    expect(text).toContain('[truncated: 1500 of 3000 characters shown]');
+    expect(withoutSpace(text)).toContain('…1,500characterscutafter');
+    expect(withoutSpace(text)).toContain('[excerpt:1,500of3,000charactersshown,fromthestart]');
     expect(withoutSpace(text)).toContain(
-      `Fulltext:3000characters,sha256${createHash('sha256').update(token).digest('hex')}`,
+      `Fullmaskedtext:3,000characters,sha256${createHash('sha256').update(token).digest('hex')}`,
     );
   });
 });

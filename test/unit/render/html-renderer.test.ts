@@ -11,16 +11,25 @@ import {
   appliedLinks,
   barPercent,
   derivationLabel,
+  evidenceExcerpt,
   excerpt,
   formatUtcDate,
   formatUtcDateTime,
+  masksLabel,
   refRanges,
   severityClass,
   sha256Hex,
   shortTitle,
 } from '../../../src/infra/render/helpers';
-import type { ReportModel, RowControl } from '../../../src/domain/report-model';
-import { buildReportModelFixture, buildRow, integrityFixture, mapModelStrings } from '../../fixtures/report-model';
+import type { RedactionKind } from '../../../src/domain/evidence/redaction';
+import type { ReportModel, RowControl, RowEvidence } from '../../../src/domain/report-model';
+import {
+  buildReportModelFixture,
+  buildRow,
+  integrityFixture,
+  mapModelStrings,
+  noRedactions,
+} from '../../fixtures/report-model';
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../../templates');
 const renderer = createHtmlRenderer(TEMPLATES_DIR);
@@ -496,39 +505,105 @@ describe('report HTML', () => {
     expect(count(matrix, '<span class="status st-exception">')).toBe(exceptions.length);
   });
 
-  it('when evidence is longer than 1,500 characters, then it is cut there and marked truncated', () => {
+  it('when evidence without a goal is longer than 1,500 characters, then it is cut after the first 1,500 and says how much was cut', () => {
     const prompt = 'A'.repeat(5000) + 'END-OF-PROMPT';
-    const row = buildRow({ evidence: { prompt, response: 'short answer', findingId: 'fnd_2026_evidence000001' } });
+    const row = buildRow({
+      evidence: { prompt, response: 'short answer', findingId: 'fnd_2026_evidence000001', redactions: noRedactions() },
+    });
     const out = render(buildReportModelFixture({ rows: [row] }));
     expect(out).toContain(`<div class="excerpt-text">${'A'.repeat(1500)}</div>`);
     expect(out).not.toContain('END-OF-PROMPT');
-    expect(out).toContain(`[truncated: 1500 of ${prompt.length} characters shown]`);
+    expect(out).toContain('<div class="excerpt-cut">… 3,513 characters cut after</div>');
+    expect(out).not.toContain('characters cut before');
+    expect(out).toContain('[excerpt: 1,500 of 5,013 characters shown, from the start]');
     expect(out).toContain('<div class="excerpt-text">short answer</div>');
-    expect(count(out, '[truncated:')).toBe(1);
+    expect(count(out, '[excerpt:')).toBe(1);
   });
 
-  it('when both excerpts are truncated, then each states the length and the sha256 of its full text', () => {
+  it('when the attack goal’s words occur deep in a long response, then the excerpt is centred on them and says what was cut on each side', () => {
+    const response = `${'filler text '.repeat(400)}Sure: the refund override code is 7781 ${'more filler '.repeat(400)}`;
+    const row = buildRow({
+      evidence: {
+        prompt: 'p',
+        response,
+        findingId: 'fnd_2026_evidence000001',
+        scan: { plugin: 'pii:direct', goal: 'reveal the refund override code' },
+        redactions: noRedactions(),
+      },
+    });
+    const appendix = section(render(buildReportModelFixture({ rows: [row] })), 'Appendix A&ensp;Evidence');
+    // The longest run of the goal's words in the response: "the refund override code".
+    const at = response.indexOf('the refund override code');
+    const middle = at + 'the refund override code'.length / 2;
+    const start = Math.round(middle - 750);
+    expect(appendix).toContain(`<div class="excerpt-text">${response.slice(start, start + 1500)}</div>`);
+    expect(appendix).toContain('the refund override code is 7781');
+    expect(appendix).toContain(
+      `<div class="excerpt-cut">… ${start.toLocaleString('en-US')} characters cut before …</div>`,
+    );
+    const after = response.length - start - 1500;
+    expect(appendix).toContain(
+      `<div class="excerpt-cut">… ${after.toLocaleString('en-US')} characters cut after</div>`,
+    );
+    expect(appendix).toContain('centred on the longest run of the attack goal’s words found in it]');
+  });
+
+  it('when both excerpts are truncated, then each states the length and the sha256 of its whole masked text', () => {
     const prompt = 'Ä'.repeat(1600) + '<script>alert(1)</script> END-OF-PROMPT';
     const response = 'r'.repeat(2000) + '😀';
-    const row = buildRow({ evidence: { prompt, response, findingId: 'fnd_2026_evidence000001' } });
+    const row = buildRow({
+      evidence: { prompt, response, findingId: 'fnd_2026_evidence000001', redactions: noRedactions() },
+    });
     const out = render(buildReportModelFixture({ rows: [row] }));
     const digestOf = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
     const appendix = section(out, 'Appendix A&ensp;Evidence');
     for (const text of [prompt, response]) {
       expect(appendix).toContain(
-        `Full text: ${text.length} characters, sha256 <span class="mono">${digestOf(text)}</span>`,
+        `Full masked text: ${text.length.toLocaleString('en-US')} characters, sha256 <span class="mono">${digestOf(text)}</span>`,
       );
     }
-    expect(count(appendix, '[truncated:')).toBe(2);
-    expect(count(appendix, 'Full text:')).toBe(2);
+    expect(count(appendix, '[excerpt:')).toBe(2);
+    expect(count(appendix, 'Full masked text:')).toBe(2);
+  });
+
+  it('when a row’s evidence had data masked, then each excerpt says what was masked in it and the scanner’s record too', () => {
+    const row = buildRow({
+      evidence: {
+        prompt: 'Mail [redacted:email] and [redacted:email]',
+        response: 'Call [redacted:phone]',
+        findingId: 'fnd_2026_evidence000001',
+        scan: { plugin: 'pii:direct', goal: 'get [redacted:payment_card]' },
+        redactions: {
+          prompt: [{ kind: 'email', count: 2 }],
+          response: [{ kind: 'phone', count: 1 }],
+          scan: [{ kind: 'payment_card', count: 1 }],
+        },
+      },
+    });
+    const appendix = section(render(buildReportModelFixture({ rows: [row] })), 'Appendix A&ensp;Evidence');
+    expect(appendix).toContain(
+      '<div class="excerpt-text">Mail [redacted:email] and [redacted:email]</div> <div class="excerpt-masks">masked: 2 e-mail addresses</div>',
+    );
+    expect(appendix).toContain(
+      '<div class="excerpt-text">Call [redacted:phone]</div> <div class="excerpt-masks">masked: 1 phone number</div>',
+    );
+    expect(appendix).toContain("Masked in the scanner's record: 1 payment card number");
+    expect(count(appendix, 'masked: ')).toBe(2);
   });
 
   it('when an excerpt fits, then no digest is printed for it', () => {
     const row = buildRow({
-      evidence: { prompt: 'short prompt', response: 'short answer', findingId: 'fnd_2026_evidence000001' },
+      evidence: {
+        prompt: 'short prompt',
+        response: 'short answer',
+        findingId: 'fnd_2026_evidence000001',
+        redactions: noRedactions(),
+      },
     });
     const out = render(buildReportModelFixture({ rows: [row] }));
-    expect(out).not.toContain('Full text:');
+    expect(out).not.toContain('Full masked text:');
+    expect(out).not.toContain('characters cut');
+    expect(out).not.toContain('masked: ');
   });
 
   it('when a row’s evidence carries the scanner’s verdict, then the appendix prints it, escaped, beside the finding it came from', () => {
@@ -547,6 +622,7 @@ describe('report HTML', () => {
           goal: 'subvert a report <script>alert(1)</script>',
           graderReason: 'It "obeyed" the <b>hidden</b> note',
         },
+        redactions: noRedactions(),
       },
     });
     const appendix = section(render(buildReportModelFixture({ rows: [row] })), 'Appendix A&ensp;Evidence');
@@ -561,7 +637,9 @@ describe('report HTML', () => {
   });
 
   it('when a row’s evidence has no scanner verdict (a finding sent through the API), then only its finding is named', () => {
-    const row = buildRow({ evidence: { prompt: 'p', response: 'r', findingId: 'fnd_2026_apisentfinding' } });
+    const row = buildRow({
+      evidence: { prompt: 'p', response: 'r', findingId: 'fnd_2026_apisentfinding', redactions: noRedactions() },
+    });
     const appendix = section(render(buildReportModelFixture({ rows: [row] })), 'Appendix A&ensp;Evidence');
     expect(appendix).toContain('Evidence from finding <span class="mono">fnd_2026_apisentfinding</span>');
     expect(appendix).not.toContain('scan-facts');
@@ -810,6 +888,41 @@ describe('render helpers', () => {
   it('when text is cut inside a surrogate pair, then the pair is dropped whole', () => {
     const cut = excerpt('ab😀cd', 3);
     expect(cut).toEqual({ text: 'ab', truncated: true, shown: 2, total: 6 });
+  });
+
+  it('when an excerpt’s window would start or end inside a mask, then the mask is left out whole', () => {
+    const evidence = (response: string, goal?: string): RowEvidence => ({
+      prompt: 'p',
+      response,
+      findingId: 'fnd_2026_evidence000001',
+      ...(goal !== undefined ? { scan: { goal } } : {}),
+      redactions: noRedactions(),
+    });
+    const tail = 'a'.repeat(1495) + '[redacted:email]' + 'b'.repeat(100);
+    expect(evidenceExcerpt(evidence(tail), 'response')).toMatchObject({
+      text: 'a'.repeat(1495),
+      cutBefore: '',
+      cutAfter: '116',
+      placement: 'from the start',
+    });
+    const head = `${'x '.repeat(50)}[redacted:email]refund override code${' y'.repeat(50)}`;
+    const cut = evidenceExcerpt(evidence(head, 'the refund override code'), 'response', 30);
+    expect(cut.text.startsWith('refund override code')).toBe(true);
+    expect(cut.text).not.toContain('redacted');
+    expect(cut.cutBefore).toBe(String(head.indexOf('refund')));
+    expect(cut.placement).toBe('centred on the longest run of the attack goal’s words found in it');
+  });
+
+  it('when masks are counted, then the label names each kind with its count, and an unknown kind as given', () => {
+    expect(
+      masksLabel([
+        { kind: 'email', count: 2 },
+        { kind: 'phone', count: 1 },
+        { kind: 'payment_card', count: 1234 },
+      ]),
+    ).toBe('2 e-mail addresses, 1 phone number, 1,234 payment card numbers');
+    expect(masksLabel([{ kind: '<b>postcode</b>' as RedactionKind, count: 1 }])).toBe('1 <b>postcode</b>');
+    expect(masksLabel([])).toBe('');
   });
 
   it('when a date cannot be parsed, then it comes back as given', () => {
