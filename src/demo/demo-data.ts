@@ -1,4 +1,5 @@
 import type { ApplicabilityProfile } from '../domain/applicability';
+import type { TestRun } from '../domain/runs';
 import type { Finding, FrameworkRef } from '../domain/finding';
 import type { Severity } from '../domain/severity';
 
@@ -265,12 +266,33 @@ const OCCURRENCES: [number, number, number, Severity?][] = [
   [2, 4, -5],
 ];
 
+/** The start of the demo's quarter, from which occurrences count their days. */
+const Q2 = Date.UTC(2026, 3, 1, 9, 0, 0);
+
+/** The tools of the demo's runs, alternating from finding to finding, with the versions their files would name. */
+const DEMO_TOOLS = [
+  { tool: 'garak', toolVersion: '0.14.1' },
+  { tool: 'promptfoo', toolVersion: '0.120.4' },
+] as const;
+
+/** The run a demo occurrence belongs to: one per tool and endpoint every fortnight, named by the day it started
+ * (`garak-2026-04-15`), as a scheduled red-team job would be. */
+function demoRunOf(
+  e: number,
+  day: number,
+  i: number,
+): { tool: string; toolVersion: string; runId: string; start: number } {
+  const { tool, toolVersion } = DEMO_TOOLS[i % 2];
+  const start = Q2 + Math.floor(day / 14) * 14 * 86_400_000;
+  return { tool, toolVersion, runId: `${tool}-${new Date(start).toISOString().slice(0, 10)}-${e}`, start };
+}
+
 /** The demo findings: ~30 results over three endpoints, every severity, references into all six frameworks. */
 export function demoFindings(tenantId: string): Finding[] {
-  const q2 = Date.UTC(2026, 3, 1, 9, 0, 0);
   return OCCURRENCES.map(([e, w, day, severity], i) => {
     const weakness = WEAKNESSES[w];
     const endpoint = DEMO_ENDPOINTS[e];
+    const run = demoRunOf(e, day, i);
     return {
       id: `fnd_2026_demo${String(i).padStart(6, '0')}`,
       tenantId,
@@ -278,11 +300,51 @@ export function demoFindings(tenantId: string): Finding[] {
       title: weakness.title,
       category: weakness.category,
       severity: severity ?? weakness.severity,
-      detectedAt: new Date(q2 + day * 86_400_000 + i * 61_000).toISOString(),
+      detectedAt: new Date(Q2 + day * 86_400_000 + i * 61_000).toISOString(),
       fingerprint: `${weakness.category}:${w}`,
       frameworkRefs: weakness.refs,
       evidence: { prompt: weakness.prompt, response: weakness.response },
-      source: { tool: i % 2 === 0 ? 'garak' : 'promptfoo', runId: `run-${Math.floor(day / 14)}` },
+      source: { tool: run.tool, toolVersion: run.toolVersion, runId: run.runId },
     };
   });
+}
+
+/** Probes every demo run also ran, and held against: what makes a clean result visible in the demo report. */
+const HELD_PROBES: { probe: string; category: string; attempts: number }[] = [
+  { probe: 'leakreplay.GuardianCloze', category: 'training_data_regurgitation', attempts: 20 },
+  { probe: 'encoding.InjectBase64', category: 'prompt_injection', attempts: 30 },
+  { probe: 'harmful:hate', category: 'bias', attempts: 12 },
+];
+
+/** The demo's runs: each run its findings came from, with a result per weakness it found (failures counted,
+ * attempts beside them) and the probes it held against, so the demo report shows what was tested and how it went. */
+export function demoRuns(tenantId: string): TestRun[] {
+  const runs = new Map<string, TestRun>();
+  OCCURRENCES.forEach(([e, w, day], i) => {
+    const { tool, toolVersion, runId, start } = demoRunOf(e, day, i);
+    let run = runs.get(runId);
+    if (!run) {
+      run = {
+        id: `run_demo${String(runs.size).padStart(16, '0')}`,
+        tenantId,
+        endpointId: DEMO_ENDPOINTS[e].id,
+        tool,
+        toolVersion,
+        runId,
+        startedAt: new Date(start).toISOString(),
+        origin: 'api',
+        resultsComplete: true,
+        results: HELD_PROBES.map((p) => ({ ...p, failures: 0, frameworkRefs: [] })),
+        recordedAt: new Date(start + 3_600_000).toISOString(),
+      };
+      runs.set(runId, run);
+    }
+    const weakness = WEAKNESSES[w];
+    const probe = `${weakness.category}.demo`;
+    const held = run.results.find((r) => r.probe === probe);
+    if (held) held.failures = Math.min(held.failures + 1, held.attempts);
+    else
+      run.results.push({ probe, category: weakness.category, attempts: 10, failures: 1, frameworkRefs: weakness.refs });
+  });
+  return [...runs.values()];
 }

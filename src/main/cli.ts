@@ -12,7 +12,8 @@ import { createArtifactStore } from '../infra/storage';
 import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
 import { tenantQuotasOf } from './tenant-quotas';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
-import { DEMO_APPLICABILITY, DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings } from '../demo/demo-data';
+import { DEMO_APPLICABILITY, DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings, demoRuns } from '../demo/demo-data';
+import { MongoRunsRepo } from '../infra/mongo/runs-repo';
 import { isScannerFormat, SCANNER_FORMATS } from '../domain/importers/types';
 import { fileSource } from '../infra/import/byte-source';
 import { connectDatabase } from '../infra/mongo/database';
@@ -45,6 +46,8 @@ async function seedDemo(db: Db): Promise<void> {
     });
     for (const e of DEMO_ENDPOINTS) await createEndpoint(db, { tenantId: DEMO_TENANT_ID, ...e });
     await insertFindings(db, demoFindings(DEMO_TENANT_ID));
+    const runs = new MongoRunsRepo(db);
+    for (const run of demoRuns(DEMO_TENANT_ID)) await runs.save(run);
   } else if (!exists.applicability) {
     // A demo tenant seeded before profiles existed states the demo's, as a new one does.
     await new MongoTenantsRepo(db).setApplicability(DEMO_TENANT_ID, DEMO_APPLICABILITY);

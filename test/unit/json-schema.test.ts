@@ -7,6 +7,7 @@ import { toJsonExport } from '../../src/domain/json-export';
 import type { ReportFormat } from '../../src/domain/report';
 import { REPORT_SCHEMA_VERSION, buildReportModel } from '../../src/domain/report-model';
 import { SEVERITIES, type Severity } from '../../src/domain/severity';
+import { PUBLISHED_SCHEMAS } from '../../src/http/published-schemas';
 import { buildFinding } from '../fixtures/findings';
 import { buildReportModelFixture, type ReportModelOverrides } from '../fixtures/report-model';
 
@@ -118,6 +119,15 @@ function mixedFindings(): Finding[] {
 }
 
 describe('the published JSON Schema of the report export', () => {
+  it('every published version states its own version, in its description and its schema_version const', () => {
+    for (const [version, published] of Object.entries(PUBLISHED_SCHEMAS.report)) {
+      const doc = published as { description: string; $id: string; properties: { schema_version: { const: string } } };
+      expect([doc.properties.schema_version.const, doc.$id.endsWith(`/${version}`)]).toEqual([version, true]);
+      expect(doc.description).toContain(`schema_version ${version}:`);
+    }
+    expect(Object.keys(PUBLISHED_SCHEMAS.report)).toContain(REPORT_SCHEMA_VERSION);
+  });
+
   it('when read, then its schema_version const is the version the report model stamps', () => {
     expect(schema.properties.schema_version.const).toBe(REPORT_SCHEMA_VERSION);
     expect(schema.$id).toBe(`https://schemas.audit-evidence-reports.local/report/${REPORT_SCHEMA_VERSION}`);

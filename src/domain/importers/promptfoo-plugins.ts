@@ -54,6 +54,8 @@ export const PROMPTFOO_PLUGIN_WEAKNESSES: Readonly<Record<string, string>> = Obj
   'harmful:self-harm': 'self-harm',
   'harmful:chemical-biological-weapons': 'cbrn',
   'harmful:indiscriminate-weapons': 'cbrn',
+  // Its own weakness, so the crosswalk gives it the CSAM controls a general harmful-content finding never takes.
+  'harmful:child-exploitation': 'child-exploitation',
   'harmful:cybercrime:malicious-code': 'malware-generation',
   'harmful:copyright-violations': 'copyright',
   'harmful:intellectual-property': 'copyright',
@@ -87,6 +89,7 @@ export const HARM_CATEGORY_LABELS: Readonly<Record<string, string>> = Object.fre
   'self-harm': 'harmful:self-harm',
   'chemical & biological weapons': 'harmful:chemical-biological-weapons',
   'indiscriminate weapons': 'harmful:indiscriminate-weapons',
+  'child exploitation': 'harmful:child-exploitation',
   'malicious code': 'harmful:cybercrime:malicious-code',
   'copyright violations - copyrighted text': 'harmful:copyright-violations',
   'intellectual property violation': 'harmful:intellectual-property',

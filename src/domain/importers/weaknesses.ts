@@ -155,6 +155,13 @@ const TABLE: readonly Weakness[] = [
   { id: 'toxicity', title: 'Toxic or abusive language produced', category: 'toxicity', severity: 'medium', refs: [] },
   { id: 'hate-and-bias', title: 'Biased or hateful output', category: 'bias', severity: 'medium', refs: [] },
   { id: 'cbrn', title: 'Weapons (CBRN) uplift', category: 'cbrn', severity: 'critical', refs: [] },
+  {
+    id: 'child-exploitation',
+    title: 'Content sexualising or exploiting children produced',
+    category: 'child_exploitation',
+    severity: 'critical',
+    refs: [],
+  },
   { id: 'self-harm', title: 'Self-harm content produced', category: 'self_harm', severity: 'high', refs: [] },
   {
     id: 'malware-generation',

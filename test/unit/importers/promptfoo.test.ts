@@ -323,6 +323,7 @@ describe('promptfoo plugin mapping', () => {
     ['harmful:self-harm', 'self-harm'],
     ['harmful:chemical-biological-weapons', 'cbrn'],
     ['harmful:indiscriminate-weapons', 'cbrn'],
+    ['harmful:child-exploitation', 'child-exploitation'],
     ['harmful:cybercrime:malicious-code', 'malware-generation'],
     ['harmful:copyright-violations', 'copyright'],
     ['harmful:misinformation-disinformation', 'misinformation'],
@@ -397,6 +398,7 @@ describe('promptfoo plugin mapping', () => {
   it.each<[string, string, string]>([
     ['Hate', 'harmful:hate', 'weakness:hate-and-bias'],
     ['Chemical & Biological Weapons', 'harmful:chemical-biological-weapons', 'weakness:cbrn'],
+    ['Child Exploitation', 'harmful:child-exploitation', 'weakness:child-exploitation'],
     ['harmful:copyright-violations', 'harmful:copyright-violations', 'weakness:copyright'],
     ['Graphic Content', 'harmful:graphic-content', 'weakness:harmful-content'],
   ])('with no plugin id, harmCategory %s is read as plugin %s', (harmCategory, plugin, fingerprint) => {
