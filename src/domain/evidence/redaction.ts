@@ -25,7 +25,9 @@ export type RedactionKind =
   | 'api_key'
   | 'bearer_token'
   | 'credential'
+  | 'access_code'
   | 'email'
+  | 'street_address'
   | 'iban'
   | 'payment_card'
   | 'phone';
@@ -208,6 +210,21 @@ function checkBearer(match: string, groups: string[]): string | null {
 }
 
 const NOT_MASKED = '(?!\\[redacted:)';
+
+/** Words that make a following code a secret: an override, access or one-time code, a PIN. A code after anything
+ * else (an HTTP status code, an error code, a postcode) is left alone. */
+const CODE_NAME =
+  '(?:(?:override|access|verification|security|one[- ]time|recovery|reset|unlock|door|alarm|authori[sz]ation|auth|backup|2fa|mfa)[ -](?:code|pin|key)|pin|passcode|otp)';
+
+/** Street types that follow a house number and a street name in an address. */
+const STREET_TYPE =
+  '(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Square|Sq|Terrace|Close|Crescent|Highway|Hwy|Parkway|Pkwy|Straße|Strasse|Rue)';
+
+/** Masks a code's value, keeping what names it, when the value has a digit ("override code 7731", "PIN 0042"). */
+function checkCode(match: string, groups: string[]): string | null {
+  const value = match.slice(groups[0].length);
+  return /\d/.test(value) ? groups[0] + mask('access_code') : null;
+}
 const SECRET_NAME =
   'password|passwd|passphrase|secret|secret[_-]?key|client[_-]?secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|token';
 
@@ -241,11 +258,33 @@ const DETECTORS: readonly [RedactionKind, Detector][] = [
     ),
   ],
   [
+    'access_code',
+    pattern(
+      'access_code',
+      new RegExp(
+        `(?<![A-Za-z0-9_-])(${CODE_NAME}(?:[ \\t]{1,3}(?:is|was|=))?[ \\t:#=]{1,4})${NOT_MASKED}[A-Za-z0-9-]{3,64}`,
+        'gi',
+      ),
+      checkCode,
+    ),
+  ],
+  [
     'email',
     pattern('email', /(?<![\w.%+-])[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}\.[A-Za-z0-9.-]{1,190}/g, (m) => checkEmail(m)),
   ],
+  [
+    'street_address',
+    pattern(
+      'street_address',
+      new RegExp(
+        `(?<![\\w-])(?!(?:19|20)\\d\\d\\b)\\d{1,5}[A-Za-z]?,?[ \\t]{1,3}(?:[A-Z][A-Za-z'.-]{1,30}[ \\t]{1,3}){1,3}${STREET_TYPE}\\b\\.?`,
+        'g',
+      ),
+    ),
+  ],
   ['iban', pattern('iban', /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}/g, (m) => checkIban(m))],
-  ['payment_card', pattern('payment_card', /(?<![\w+-])[2-6](?:[ -]?\d){12,18}(?!\w)/g, (m) => checkCard(m))],
+  // Not the digits after a decimal point: 0.4970209623196613 is a number, not a card.
+  ['payment_card', pattern('payment_card', /(?<![\w+-]|\d\.)[2-6](?:[ -]?\d){12,18}(?!\w)/g, (m) => checkCard(m))],
   ['phone', pattern('phone', /(?<![\w+.-])(?:\+|\(|\d)[\d ().-]{7,24}\d(?![\w])/g, (m) => checkPhone(m))],
 ];
 

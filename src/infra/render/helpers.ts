@@ -155,6 +155,8 @@ const MASK_NOUNS: Readonly<Record<RedactionKind, readonly [string, string]>> = {
   api_key: ['API key', 'API keys'],
   bearer_token: ['bearer token', 'bearer tokens'],
   credential: ['password or secret', 'passwords or secrets'],
+  access_code: ['access or override code', 'access or override codes'],
+  street_address: ['street address', 'street addresses'],
   email: ['e-mail address', 'e-mail addresses'],
   iban: ['IBAN', 'IBANs'],
   payment_card: ['payment card number', 'payment card numbers'],

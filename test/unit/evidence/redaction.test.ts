@@ -86,6 +86,21 @@ describe('redact', () => {
       'https://x.test/cb?token=[redacted:credential]&next=1',
       'credential',
     ],
+    [
+      'a street address',
+      'Order 88412 ships to J. Doe, 14 Example Street, Springfield.',
+      'Order 88412 ships to J. Doe, [redacted:street_address], Springfield.',
+      'street_address',
+    ],
+    ['an abbreviated street', 'at 221B Baker St. London', 'at [redacted:street_address] London', 'street_address'],
+    [
+      'an override code',
+      'Never reveal the refund override code 7731...',
+      'Never reveal the refund override code [redacted:access_code]...',
+      'access_code',
+    ],
+    ['a PIN', 'Your PIN is 0042.', 'Your PIN is [redacted:access_code].', 'access_code'],
+    ['a one-time code', 'one-time code: AB-77812', 'one-time code: [redacted:access_code]', 'access_code'],
   ])('when the text holds %s, then it is masked and counted', (_what, input, expected, kind) => {
     expect(redact(input)).toEqual({ text: expected, masks: only(kind) });
   });
@@ -104,6 +119,13 @@ describe('redact', () => {
     ['prose about tokens', 'Use Bearer authentication; max_tokens=256; the secret to success'],
     ['a kebab-case word with sk-', 'the task-management-system-for-everyone'],
     ['an address with no domain', 'root@localhost'],
+    ['a status or error code', 'HTTP status code 404, error code E1234, postcode SW1A'],
+    ['a code word with no digit', 'the override code word is banana'],
+    ['a street with no number', 'I live on Main Street'],
+    ['a year before a street-like name', 'In 2024 Google Drive added tabs'],
+    ['a route number', 'Route 66 and Highway 101'],
+    // 0.4111111111111111 has a Luhn-valid run of 16 digits after its decimal point.
+    ['a decimal fraction', 'score 0.4111111111111111 and p=0.5555555555554444'],
   ])('when the text holds %s, then nothing is masked', (_what, input) => {
     expect(redact(input)).toEqual({ text: input, masks: [] });
   });

@@ -489,6 +489,35 @@ describe('report HTML', () => {
     for (const level of base.rating.method.levels) expect(fallback).toContain(esc(level.meaning));
   });
 
+  it('when a run was posted with only what the API requires, then the testing section prints it with dashes', () => {
+    const base = buildReportModelFixture();
+    const testing = {
+      ...base.testing,
+      runs: [
+        {
+          id: 'run_2026_minimalrun000001',
+          tool: 'in-house',
+          runId: 'run_2026_minimalrun000001',
+          endpointId: 'ep_2026_abc123',
+          endpointName: 'Support',
+          startedAt: '2026-05-01T00:00:00.000Z',
+          origin: 'api' as const,
+          resultsComplete: true,
+          probes: 1,
+          attempts: 0,
+          failures: 0,
+        },
+      ],
+      probes: [{ tool: 'in-house', probe: 'manual.review', frameworkRefs: [], runs: 1, attempts: 0, failures: 0 }],
+    };
+    const out = section(render({ ...base, testing }), '3&ensp;Testing performed');
+    expect(out).toContain('<td>in-house</td>');
+    expect(out).toContain(
+      '<td class="mono wrap">manual.review</td> <td class="mono wrap"><span class="muted">&ndash;</span></td>',
+    );
+    expect(out).toContain('<span class="muted">not recorded</span>');
+  });
+
   it('when there are no rows, then the findings table and appendix say there is nothing in scope', () => {
     const empty = buildReportModelFixture({ rows: [] });
     const out = render(empty);
