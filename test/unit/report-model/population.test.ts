@@ -9,6 +9,8 @@ import {
 } from '../../../src/domain/report-model';
 import { normaliseCategory } from '../../../src/domain/crosswalk';
 import { SEVERITIES, type Severity } from '../../../src/domain/severity';
+import { canonicalJson } from '../../../src/domain/evidence/canonical-json';
+import { toJsonExport } from '../../../src/domain/json-export';
 import { buildFinding } from '../../fixtures/findings';
 
 const ENDPOINT = {
@@ -162,6 +164,28 @@ describe('a report’s population', () => {
     const tampered = all.map((f, i) => (i === 7 ? { ...f, evidence: { ...f.evidence, response: 'changed' } } : f));
     expect(build(tampered).population.digest).not.toBe(model.population.digest);
     expect(build(all.slice(1)).population.digest).not.toBe(model.population.digest);
+  });
+
+  it('the population digest is recomputed from the JSON export alone, as a reader with any JCS library would', () => {
+    const all = Array.from({ length: 12 }, (_, i) =>
+      finding({
+        fingerprint: `w${i % 3}`,
+        severity: i % 4 === 0 ? 'low' : 'high',
+        detectedAt: `2026-05-${String(1 + i).padStart(2, '0')}T00:00:00.000Z`,
+      }),
+    );
+    const json = JSON.parse(JSON.stringify(toJsonExport(build(all, ['high'])))) as {
+      records: { id: string; evidence_sha256: string; excluded_reason: string | null }[];
+      population: { digest: { value: string }; findings: number };
+    };
+    const canonical = canonicalJson(
+      [...json.records]
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((r) => ({ id: r.id, evidence_sha256: r.evidence_sha256 })),
+    );
+    expect(createHash('sha256').update(canonical, 'utf8').digest('hex')).toBe(json.population.digest.value);
+    expect(json.records).toHaveLength(12);
+    expect(json.records.filter((r) => r.excluded_reason === 'severity_filter')).toHaveLength(3);
   });
 
   it('property: the population, its records and every row’s true times equal a plain recomputation', () => {
