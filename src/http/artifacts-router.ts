@@ -28,6 +28,8 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
   const router = Router();
 
   router.get('/artifacts/:reportId/:fileName', async (req, res) => {
+    // Refusals too: a signed URL's answer is for its holder alone, never for a cache in between.
+    res.set('Cache-Control', 'no-store');
     const { reportId, fileName } = req.params;
     const tenant = text(req.query.tenant);
     const report = isId(reportId, 'rpt') && isId(tenant, 'tnt') ? await deps.reports.get(tenant, reportId) : undefined;
@@ -36,7 +38,9 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
         ? { tenantId: report.tenantId, reportId: report.id, key: report.artifact.key }
         : undefined;
     const now = deps.clock.now();
-    deps.links.verify(grant, { tenant, expires: text(req.query.expires), signature: text(req.query.signature) }, now);
+    // As received, not as Express routed it: routing ignores case and a trailing slash, and the query parser
+    // decodes, so only the raw URL tells the minted spelling from a rewritten one.
+    deps.links.verify(grant, fileName, req.originalUrl, now);
     if (!report || !report.artifact) throw new AppError('download_link_invalid', 'This download link is not valid.');
     if (report.status === 'expired') {
       throw new AppError(
