@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '../domain/errors';
 import type { Principal, Scope } from '../infra/mongo/tokens-repo';
+import { PRIVATE_HEADERS } from './headers';
 
 /** Resolves a presented bearer token to its principal. */
 export interface TokenAuthenticator {
@@ -14,22 +16,46 @@ export function bearerToken(header: string): string | undefined {
   return BEARER.exec(header.trim())?.[1];
 }
 
-/** Requires a live bearer token and remembers its principal for the handlers. */
+const resolved = new WeakMap<IncomingMessage, Promise<Principal | undefined>>();
+
+/**
+ * The principal `req`'s bearer token resolves to, looked up at most once per request. The poll fast path and
+ * every router's {@link authenticate} share the answer, a refusal (or a failed lookup) included: an unknown
+ * token costs one lookup as a known one does, and a request handed from the fast path to the routers is not
+ * asked about again, so its timing says nothing the body does not.
+ */
+export function resolvePrincipal(req: IncomingMessage, tokens: TokenAuthenticator): Promise<Principal | undefined> {
+  let principal = resolved.get(req);
+  if (!principal) {
+    const header = req.headers.authorization;
+    const token = header ? bearerToken(header) : undefined;
+    principal = token ? tokens.authenticate(token, new Date()) : Promise.resolve(undefined);
+    resolved.set(req, principal);
+  }
+  return principal;
+}
+
+/** Requires a live bearer token and remembers its principal for the handlers. Every answer it lets through or
+ * refuses is marked private ({@link PRIVATE_HEADERS}), so errors are as uncacheable as successes. */
 export function authenticate(tokens: TokenAuthenticator): RequestHandler {
   return async (req, res, next) => {
-    const header = req.get('authorization');
-    if (!header) throw new AppError('unauthenticated', 'Authorization: Bearer <token> is required');
-    const token = bearerToken(header);
-    const principal = token ? await tokens.authenticate(token, new Date()) : undefined;
+    res.set('Cache-Control', PRIVATE_HEADERS['Cache-Control']).vary(PRIVATE_HEADERS.Vary);
+    if (!req.get('authorization')) throw new AppError('unauthenticated', 'Authorization: Bearer <token> is required');
+    const principal = await resolvePrincipal(req, tokens);
     if (!principal) throw new AppError('unauthenticated', 'the bearer token is not valid, expired or revoked');
     res.locals.principal = principal;
     next();
   };
 }
 
+/** The principal of an authenticated request, if it has been authenticated. */
+export function knownPrincipal(res: Response): Principal | undefined {
+  return res.locals.principal as Principal | undefined;
+}
+
 /** The principal of an authenticated request. */
 export function principalOf(res: Response): Principal {
-  const principal = res.locals.principal as Principal | undefined;
+  const principal = knownPrincipal(res);
   if (!principal) throw new Error('route is missing the authenticate middleware');
   return principal;
 }

@@ -1,8 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ReportsRepo } from '../../activities/ports';
 import { isId } from '../domain/ids';
-import { bearerToken, type TokenAuthenticator } from './auth';
-import { BASE_HEADERS } from './headers';
+import { resolvePrincipal, type TokenAuthenticator } from './auth';
+import { BASE_HEADERS, PRIVATE_HEADERS } from './headers';
 import type { ApiMetrics } from './ops-router';
 import { markRateTaken, type TokenBuckets } from './rate-limit';
 import { presentReport } from './present';
@@ -29,7 +29,8 @@ type EtagOf = (body: Buffer, encoding?: BufferEncoding) => string | undefined;
  * headers, ETag and body, counted under the same route), and anything out of the ordinary (no token or an
  * unknown one, a missing scope, an empty bucket, no such report, another tenant's report, a query string, a
  * conditional request, an error) goes to `app`, which answers it as it answers every route, so errors are
- * shaped in one place. A request whose bucket was already drawn from is marked so that it is not drawn twice.
+ * shaped in one place. A request whose bucket was already drawn from is marked so that it is not drawn twice,
+ * and its token is resolved once for both (another tenant's report and a missing one cost the same).
  */
 export function answerReportPolls(
   app: RequestListener & { get(setting: string): unknown },
@@ -38,9 +39,8 @@ export function answerReportPolls(
   const etagOf = app.get('etag fn') as EtagOf | undefined;
 
   async function answer(req: IncomingMessage, res: ServerResponse, id: string, started: bigint): Promise<boolean> {
-    const header = req.headers.authorization;
-    const token = header ? bearerToken(header) : undefined;
-    const principal = token ? await deps.tokens.authenticate(token, new Date()) : undefined;
+    // Shared with the routers: a poll handed on is not looked up again (see resolvePrincipal).
+    const principal = await resolvePrincipal(req, deps.tokens);
     if (!principal?.scopes.includes('reports:read')) return false;
     if (!deps.rateLimits.take(principal.tokenId, Date.now()).ok) return false;
     markRateTaken(req);
@@ -51,6 +51,7 @@ export function answerReportPolls(
     const etag = etagOf?.(body);
     res.writeHead(200, {
       ...BASE_HEADERS,
+      ...PRIVATE_HEADERS,
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': body.length,
       ...(etag ? { ETag: etag } : {}),

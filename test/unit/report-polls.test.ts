@@ -6,6 +6,7 @@ import { ApiMetrics } from '../../src/http/ops-router';
 import { presentReport } from '../../src/http/present';
 import { TokenBuckets } from '../../src/http/rate-limit';
 import { answerReportPolls } from '../../src/http/report-polls';
+import { resolvePrincipal, type TokenAuthenticator } from '../../src/http/auth';
 import type { Principal } from '../../src/infra/mongo/tokens-repo';
 import { parseReportRequest } from '../../src/domain/report-request';
 import { queuedRecord } from '../fixtures/reports';
@@ -29,20 +30,32 @@ let base: string;
 /** What reached the application behind the fast path, as `METHOD url`. */
 let handedOn: string[];
 let metrics: ApiMetrics;
+/** The tokens looked up, one entry per lookup. */
+let lookups: string[];
 
 /** Serves the fast path in front of an application that answers 299 to whatever reaches it. */
 async function start(rateLimits = new TokenBuckets(60, 1_000)): Promise<void> {
   handedOn = [];
+  lookups = [];
   metrics = new ApiMetrics();
+  const tokens: TokenAuthenticator = {
+    authenticate: async (token) => {
+      lookups.push(token);
+      return principals.get(token);
+    },
+  };
   const app = Object.assign(
     (req: IncomingMessage, res: ServerResponse) => {
       handedOn.push(`${req.method} ${req.url}`);
-      res.writeHead(299, { 'Content-Type': 'text/plain' }).end('application');
+      // As the routers' authenticate does.
+      void resolvePrincipal(req, tokens).then(() =>
+        res.writeHead(299, { 'Content-Type': 'text/plain' }).end('application'),
+      );
     },
     { get: (setting: string) => (setting === 'etag fn' ? (body: Buffer) => `W/"${body.length}"` : undefined) },
   );
   const listener = answerReportPolls(app, {
-    tokens: { authenticate: async (token) => principals.get(token) },
+    tokens,
     rateLimits,
     metrics,
     reports: {
@@ -79,7 +92,10 @@ it('answers a poll of the token tenant’s report itself, as the reports router 
   expect(res.headers.get('etag')).toBe(`W/"${Buffer.byteLength(text)}"`);
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(res.headers.get('cache-control')).toBe('no-store');
+  expect(res.headers.get('vary')).toBe('Authorization');
   expect(handedOn).toEqual([]);
+  expect(lookups).toEqual([READER]);
   const exposition = await metrics.registry.text();
   expect(exposition).toContain('http_requests_total{method="GET",route="/api/v2/reports/:id",status="200"} 1');
   expect(exposition).toContain('http_request_duration_seconds_count{method="GET",route="/api/v2/reports/:id"} 1');
@@ -104,6 +120,8 @@ it.each([
   expect(res.status).toBe(299);
   expect(handedOn).toEqual([`${init.method ?? 'GET'} ${path}`]);
   expect(await metrics.registry.text()).not.toContain('route="/api/v2/reports/:id"');
+  // The fast path and the routers behind it share one lookup of the token.
+  expect(lookups).toEqual(token ? [token] : []);
 });
 
 it('hands on a poll whose token has used up its bucket', async () => {
