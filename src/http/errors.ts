@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, ERRORS, publicMessage } from '../domain/errors';
 import type { Logger } from '../infra/logger';
+import { knownPrincipal } from './auth';
 
 /** Errors raised by Express's body parser carry a `type`; these are the ones a client can cause. */
 function fromBodyParser(err: { type?: string; limit?: number }): AppError | undefined {
@@ -23,7 +24,9 @@ export const notFound: RequestHandler = (req, _res, next) => {
 };
 
 /** The one error middleware, registered last: writes `{error: {code, message, ...details}}` with the status
- * from the error table, logs 4xx as warn and 5xx as error, and never leaks a stack or a query. */
+ * from the error table, logs 4xx as warn and 5xx as error, and never leaks a stack or a query. A log names the
+ * tenant and token id once the token is known, so refused requests (probing for other tenants' ids, say) can be
+ * traced to who sent them; never the secret nor its hash. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
@@ -35,7 +38,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         ? err
         : (fromBodyParser(err as { type?: string }) ?? new AppError('internal', 'unexpected error', undefined, err));
     const { status } = ERRORS[appError.code];
-    const fields = { method: req.method, path: req.path, status, code: appError.code };
+    const principal = knownPrincipal(res);
+    const fields = {
+      method: req.method,
+      path: req.path,
+      status,
+      code: appError.code,
+      ...(principal ? { tenant_id: principal.tenantId, token_id: principal.tokenId } : {}),
+    };
     if (status >= 500) {
       const cause = appError.cause ?? (appError === err ? undefined : err);
       logger.error(appError.message, { ...fields, cause: cause instanceof Error ? cause.stack : String(cause) });
