@@ -20,7 +20,8 @@ import { TokenBuckets } from '../../src/http/rate-limit';
 import { mongoReady, temporalReady } from '../../src/infra/readiness';
 import { DownloadLinks } from '../../src/infra/download-links';
 import { newId } from '../../src/infra/ids';
-import { silentLogger } from '../../src/infra/logger';
+import { silentLogger, type Logger } from '../../src/infra/logger';
+import type { TokenAuthenticator } from '../../src/http/auth';
 import { MongoAuditLog } from '../../src/infra/mongo/audit-repo';
 import { MongoIdempotencyKeys } from '../../src/infra/mongo/idempotency-repo';
 import { ensureIndexes } from '../../src/infra/mongo/database';
@@ -130,6 +131,11 @@ export async function startHarness(
     importMaxDetectors?: number;
     /** The tenants' quotas; the defaults of the configuration unless a test is about them. */
     quotas?: Partial<QuotaLimits>;
+    /** Where the API logs; silent unless a test reads the logs. */
+    logger?: Logger;
+    /** Wrap what the API (not the test) sees of the tokens and the reports, to count its calls. */
+    wrapTokens?: (tokens: TokenAuthenticator) => TokenAuthenticator;
+    wrapReports?: (reports: MongoReportsRepo) => MongoReportsRepo;
   } = {},
 ): Promise<Harness> {
   const env = stackEnv();
@@ -218,7 +224,7 @@ export async function startHarness(
 
   const workflows = opts.workflows ?? new TemporalReportWorkflows(temporal, taskQueue);
   const app = createApp({
-    reports,
+    reports: opts.wrapReports ? opts.wrapReports(reports) : reports,
     findings,
     findingsStore: findings,
     importJobs: new ImportJobs({
@@ -235,7 +241,7 @@ export async function startHarness(
     runsStore: new MongoRunsRepo(db),
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: opts.findingsBodyLimitBytes ?? 4 * 1024 * 1024,
-    tokens: new MongoTokensRepo(db),
+    tokens: opts.wrapTokens ? opts.wrapTokens(new MongoTokensRepo(db)) : new MongoTokensRepo(db),
     audit,
     tenants,
     retention,
@@ -249,7 +255,7 @@ export async function startHarness(
     store,
     links,
     clock,
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
     newReportId: () => newId('rpt'),
     bodyLimitBytes: 16 * 1024,
     jwks: publishedJwks(keysDir, identity),
