@@ -48,6 +48,11 @@ RUN apt-get update \
       tini \
  && rm -rf /var/lib/apt/lists/*
 
+# NODE_ENV=production is read by the configuration: the API and the worker
+# refuse to start, naming every problem, without DOWNLOAD_URL_SECRET,
+# SIGNING_P12_PATH and SIGNING_P12_PASSWORD, JWS_KEYS_DIR, ARTIFACT_MASTER_KEY
+# (fs store) and an https:// PUBLIC_BASE_URL, or with a key file inside
+# DATA_DIR. Nothing is generated: mount the keys read-only from elsewhere.
 ENV NODE_ENV=production \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
     CHROMIUM_PATH=/usr/bin/chromium \

@@ -3,6 +3,9 @@ import path from 'node:path';
 
 /** The service's whole configuration, validated once at start-up. */
 export interface Config {
+  /** `production` (NODE_ENV=production): every secret and key must be configured, outside `dataDir`, and nothing is
+   * generated. `development`: what is missing is generated into `dataDir`, with a warning. */
+  mode: 'production' | 'development';
   http: {
     port: number;
     host: string;
@@ -19,11 +22,19 @@ export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string };
   /** Where the worker serves Prometheus metrics (`host:port`); empty turns the exporter off. */
   workerMetricsAddress: string;
-  /** Where the local artifact store and generated keys live. */
+  /** Where the local artifact store (and, in development, generated keys) live. */
   dataDir: string;
+  /** Without a secret (development only), one is generated into `dataDir`. */
   downloads: { secret?: string; ttlSeconds: number };
-  /** PDF signing key as PKCS#12; without a path, a local self-signed key is generated into `dataDir`. */
-  signing: { p12Path?: string; p12Password: string };
+  signing: {
+    /** PDF signing key as PKCS#12; without a path (development only), a self-signed key is generated into
+     * `dataDir`. */
+    p12Path?: string;
+    p12Password: string;
+    /** The folder holding the JSON (JWS) signing keys, one `<kid>.private.jwk.json` each; in development it defaults
+     * to `<dataDir>/keys/jws`, where a first key is generated when there is none. */
+    jwsKeysDir: string;
+  };
   render: { chromiumPath: string; concurrency: number; recycleAfter: number; templatesDir: string };
   artifacts: ArtifactsConfig;
   /** Bounds on one scanner file `POST /findings/imports` takes: its bytes, the findings it may give, the
@@ -39,7 +50,8 @@ export interface Config {
 export interface ArtifactsConfig {
   /** `fs`: encrypted files under `dataDir`; `s3`: an S3-compatible bucket with server-side encryption. */
   store: 'fs' | 's3';
-  /** Base64 of the 32-byte key that wraps the file store's data keys; without it, one is generated into `dataDir`. */
+  /** Base64 of the 32-byte key that wraps the file store's data keys; without it (development only), one is
+   * generated into `dataDir`. */
   masterKey?: string;
   /** Present when `store` is `s3`. */
   s3?: {
@@ -57,6 +69,18 @@ export interface ArtifactsConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** What `loadConfig` throws: one message listing every bad variable, meant to be printed as it is. */
+export class ConfigError extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    mode: Config['mode'],
+  ) {
+    const where = mode === 'production' ? ' (NODE_ENV=production)' : '';
+    super(`Invalid configuration${where}:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
 
 /** `host:port` for the worker's metrics exporter, or `off`. */
 function metricsAddress(value: string, p: Problems): string {
@@ -123,12 +147,20 @@ class Problems {
  * variable. Only the composition roots call this. */
 export function loadConfig(env: Env = process.env): Config {
   const p = new Problems();
+  // Anything but these three is refused rather than read as development: a misspelt "production" must not quietly
+  // generate keys. Jest sets `test`.
+  const nodeEnv = p.oneOf(env, 'NODE_ENV', ['production', 'development', 'test'] as const, 'development');
+  const mode = nodeEnv === 'production' ? 'production' : 'development';
   const port = p.int(env, 'HTTP_PORT', 3000, 0, 65535);
-  const secret = env.DOWNLOAD_URL_SECRET?.trim();
-  if (secret !== undefined && secret !== '' && secret.length < 32) {
-    p.list.push('DOWNLOAD_URL_SECRET must be at least 32 characters when set');
+  const secret = env.DOWNLOAD_URL_SECRET?.trim() || undefined;
+  if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+    p.list.push(
+      `DOWNLOAD_URL_SECRET must be at least 32 bytes (e.g. openssl rand -hex 32), got ${Buffer.byteLength(secret)}`,
+    );
   }
+  const dataDir = path.resolve(p.string(env, 'DATA_DIR', '.data/dev/app'));
   const config: Config = {
+    mode,
     http: {
       port,
       host: p.string(env, 'HTTP_HOST', '127.0.0.1'),
@@ -149,14 +181,15 @@ export function loadConfig(env: Env = process.env): Config {
       taskQueue: p.string(env, 'TEMPORAL_TASK_QUEUE', 'reports'),
     },
     workerMetricsAddress: metricsAddress(p.string(env, 'WORKER_METRICS_ADDRESS', '127.0.0.1:9464'), p),
-    dataDir: path.resolve(p.string(env, 'DATA_DIR', '.data/dev/app')),
+    dataDir,
     downloads: {
-      secret: secret || undefined,
+      secret,
       ttlSeconds: p.int(env, 'DOWNLOAD_URL_TTL_SECONDS', 300, 10, 86_400),
     },
     signing: {
       p12Path: env.SIGNING_P12_PATH?.trim() ? path.resolve(env.SIGNING_P12_PATH.trim()) : undefined,
       p12Password: env.SIGNING_P12_PASSWORD ?? '',
+      jwsKeysDir: path.resolve(env.JWS_KEYS_DIR?.trim() || path.join(dataDir, 'keys', 'jws')),
     },
     render: {
       chromiumPath: p.string(env, 'CHROMIUM_PATH', '/usr/bin/chromium'),
@@ -178,8 +211,60 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
-  if (p.list.length > 0) throw new Error(`Invalid configuration:\n  - ${p.list.join('\n  - ')}`);
+  if (mode === 'production') productionProblems(env, config, p);
+  if (p.list.length > 0) throw new ConfigError(p.list, mode);
   return deepFreeze(config);
+}
+
+/** What production adds: every secret and key configured (nothing is generated), no key file inside `DATA_DIR`
+ * (a backup or a leak of the data volume must not carry the keys that protect or vouch for it), and a public
+ * address clients reach over TLS. Pure: paths are compared as resolved, never looked at. */
+function productionProblems(env: Env, config: Config, p: Problems): void {
+  const { downloads, signing, artifacts, dataDir } = config;
+  if (downloads.secret === undefined) {
+    p.list.push('DOWNLOAD_URL_SECRET is required: at least 32 random bytes (e.g. openssl rand -hex 32)');
+  }
+  const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
+  if (!publicBaseUrl) {
+    p.list.push('PUBLIC_BASE_URL is required: the https:// address clients use (signed download links point there)');
+  } else if (!/^https:\/\//i.test(publicBaseUrl)) {
+    p.list.push(`PUBLIC_BASE_URL must be an https:// URL (terminate TLS in front of the API), got "${publicBaseUrl}"`);
+  }
+  if (signing.p12Path === undefined) {
+    p.list.push(
+      'SIGNING_P12_PATH is required: a PKCS#12 file outside DATA_DIR holding the PDF signing key and certificate',
+    );
+  }
+  if (signing.p12Password.trim() === '') {
+    p.list.push('SIGNING_P12_PASSWORD is required: the password of the PKCS#12; an unprotected key is not accepted');
+  }
+  if (!env.JWS_KEYS_DIR?.trim()) {
+    p.list.push(
+      'JWS_KEYS_DIR is required: a folder outside DATA_DIR holding the JSON signing keys (create one with cli new-jws-key <folder>)',
+    );
+  }
+  if (artifacts.store === 'fs' && artifacts.masterKey === undefined) {
+    p.list.push(
+      'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
+    );
+  }
+  const keyFiles: [string, string | undefined][] = [
+    ['SIGNING_P12_PATH', signing.p12Path],
+    ['JWS_KEYS_DIR', env.JWS_KEYS_DIR?.trim() ? signing.jwsKeysDir : undefined],
+  ];
+  for (const [name, file] of keyFiles) {
+    if (file !== undefined && isInside(file, dataDir)) {
+      p.list.push(
+        `${name} must lie outside DATA_DIR (${dataDir}), so a copy of the data volume does not carry the key; got "${file}"`,
+      );
+    }
+  }
+}
+
+/** Whether `file` is `dir` or lies below it, comparing resolved paths only. */
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(file));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 function artifactsConfig(env: Env, p: Problems): ArtifactsConfig {

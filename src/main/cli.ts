@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Db } from 'mongodb';
 import { Client, Connection } from '@temporalio/client';
 import { ImportJobs } from '../app/import-jobs';
@@ -22,6 +23,7 @@ import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { createEndpoint, createTenant, insertFindings, mintToken } from '../infra/mongo/tenant-admin';
 import { DEFAULT_SCOPES, SCOPES, type Scope } from '../infra/mongo/tokens-repo';
 import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-artifact';
+import { loadJwsKeys } from '../infra/signing/jwks';
 
 const USAGE = `usage:
   cli seed-demo                         load the demo tenant (once) and print a fresh token as JSON
@@ -33,7 +35,9 @@ const USAGE = `usage:
                                         job a worker runs, waiting for it with a progress bar (a hitlog records
                                         no time: its hits are dated at the import)
   cli verify <file> --jwks <url|file> [--signature <jws> | --signature-file <file>]
-                                        check a downloaded PDF or JSON against the published keys only`;
+                                        check a downloaded PDF or JSON against the published keys only
+  cli new-jws-key <folder>              add a JSON signing key to <folder> (the JWS_KEYS_DIR production needs),
+                                        making it the one that signs; earlier keys stay published`;
 
 async function seedDemo(db: Db): Promise<void> {
   const exists = await db.collection('tenants').findOne({ _id: DEMO_TENANT_ID as never });
@@ -196,6 +200,15 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   if (command === 'verify') {
     process.exitCode = await verify(args);
+    return;
+  }
+  if (command === 'new-jws-key') {
+    if (args.length !== 1) throw new Error(USAGE);
+    // An operator's deliberate act, run where the folder will be mounted from: production never generates a key.
+    const folder = path.resolve(args[0]);
+    const { keys, created } = await loadJwsKeys(folder, { create: true });
+    const kid = created ? keys.current.kid : await keys.rotate();
+    process.stdout.write(`${JSON.stringify({ folder, kid })}\n`);
     return;
   }
   if (command !== 'seed-demo' && command !== 'mint-token' && command !== 'import') throw new Error(USAGE);

@@ -24,6 +24,7 @@ import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
 import { rememberTokens } from '../http/token-cache';
 import { loadOrCreateSecret } from '../infra/secrets';
 import { publishedJwks } from '../infra/signing/artifact-signers';
+import { loadJwsKeys } from '../infra/signing/jwks';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
 import { createArtifactStore } from '../infra/storage';
 import { settleCallContext } from '../infra/temporal/deadline-calls';
@@ -40,18 +41,35 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.temporal.address });
   settleCallContext(connection);
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  // In production the configuration guarantees every secret is set, so nothing below generates anything.
   const { secret, created } = await loadOrCreateSecret(
     config.downloads.secret,
     path.join(config.dataDir, 'keys', 'download-url.secret'),
   );
-  if (created) logger.warn('generated a download-link secret for this machine; set DOWNLOAD_URL_SECRET in production');
+  if (created) {
+    logger.warn('development: generated a download-link secret into DATA_DIR; production requires DOWNLOAD_URL_SECRET');
+  }
 
-  // The API publishes the keys the worker signs with; both keep them in the shared data folder.
+  // The API publishes the keys the worker signs with (the JWKS); in development both keep them in the shared data
+  // folder, and whichever starts first generates them.
   const signing = await loadOrCreateSigningIdentity({
     p12Path: config.signing.p12Path,
     password: config.signing.p12Password,
     dataDir: config.dataDir,
   });
+  if (signing.created) {
+    logger.warn(
+      'development: generated a self-signed PDF signing key into DATA_DIR; production requires SIGNING_P12_PATH and SIGNING_P12_PASSWORD',
+      { keyId: signing.identity.keyId },
+    );
+  }
+  const jws = await loadJwsKeys(config.signing.jwsKeysDir, { create: config.mode === 'development' });
+  if (jws.created) {
+    logger.warn('development: generated a JSON signing key; production requires JWS_KEYS_DIR', {
+      kid: jws.keys.current.kid,
+      folder: config.signing.jwsKeysDir,
+    });
+  }
 
   const reports = new MongoReportsRepo(db);
   const findings = new MongoFindingsRepo(db);
@@ -95,7 +113,7 @@ async function main(): Promise<void> {
     logger,
     newReportId: () => newId('rpt'),
     bodyLimitBytes: config.http.bodyLimitBytes,
-    jwks: publishedJwks(path.join(config.dataDir, 'keys'), signing.identity),
+    jwks: publishedJwks(config.signing.jwsKeysDir, signing.identity),
     schemas: PUBLISHED_SCHEMAS,
   });
   const server = http.createServer(app);

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../config';
+import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../infra/logger';
 import { MongoAuditLog } from '../infra/mongo/audit-repo';
 import { connectDatabase } from '../infra/mongo/database';
@@ -14,7 +13,7 @@ import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { ChromiumPdfRenderer } from '../infra/render/chromium-pdf-renderer';
 import { createHtmlRenderer } from '../infra/render/html-renderer';
 import { jwsSigner } from '../infra/signing/artifact-signers';
-import { loadOrCreateJwsKeys } from '../infra/signing/jwks';
+import { loadJwsKeys } from '../infra/signing/jwks';
 import { PdfSigner } from '../infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
 import { createArtifactStore } from '../infra/storage';
@@ -53,13 +52,20 @@ async function main(): Promise<void> {
     password: config.signing.p12Password,
     dataDir: config.dataDir,
   });
+  // In production the configuration guarantees every key is set, so nothing here generates anything.
   if (signing.created) {
-    logger.warn('generated a self-signed PDF signing key for this machine; configure SIGNING_P12_PATH in production', {
-      keyId: signing.identity.keyId,
+    logger.warn(
+      'development: generated a self-signed PDF signing key into DATA_DIR; production requires SIGNING_P12_PATH and SIGNING_P12_PASSWORD',
+      { keyId: signing.identity.keyId },
+    );
+  }
+  const jws = await loadJwsKeys(config.signing.jwsKeysDir, { create: config.mode === 'development' });
+  if (jws.created) {
+    logger.warn('development: generated a JSON signing key; production requires JWS_KEYS_DIR', {
+      kid: jws.keys.current.kid,
+      folder: config.signing.jwsKeysDir,
     });
   }
-  const jws = await loadOrCreateJwsKeys(path.join(config.dataDir, 'keys'));
-  if (jws.created) logger.warn('generated a JSON signing key for this machine', { kid: jws.keys.current.kid });
   const reports = new MongoReportsRepo(db);
   const findings = new MongoFindingsRepo(db);
   const imports = new MongoImportsRepo(db);
@@ -135,6 +141,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // A configuration error is a list for the operator; a stack would only bury it.
+  const reason =
+    err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`worker failed: ${reason}\n`);
   process.exit(1);
 });

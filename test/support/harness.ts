@@ -258,7 +258,7 @@ export async function startHarness(
     logger: opts.logger ?? silentLogger,
     newReportId: () => newId('rpt'),
     bodyLimitBytes: 16 * 1024,
-    jwks: publishedJwks(keysDir, identity),
+    jwks: publishedJwks(path.join(keysDir, 'jws'), identity),
     schemas: PUBLISHED_SCHEMAS,
   });
   server.on('request', app);

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { exportJWK, importX509 } from 'jose';
 import type { DetachedSigning } from '../../../activities/ports';
-import { loadOrCreateJwsKeys, type JwsKeyRing } from './jwks';
+import { loadJwsKeys, type JwsKeyRing } from './jwks';
 import { signDetached } from './jws-signer';
 import type { SigningIdentity } from './signing-identity';
 
@@ -24,13 +24,14 @@ export async function pdfCertificateJwk(identity: SigningIdentity): Promise<Reco
   return { ...jwk, kid: identity.keyId, alg: 'RS256', use: 'sig', x5c: [cert.raw.toString('base64')] };
 }
 
-/** The JWKS the service publishes: every artifact-signing key still needed for verification, re-read from the
- * key folder on each call (a worker may have rotated), plus the PDF signing certificate, which is fixed for the
- * life of the process and so converted once. */
-export function publishedJwks(keysDir: string, identity: SigningIdentity): () => Promise<{ keys: object[] }> {
+/** The JWKS the service publishes: every artifact-signing key still needed for verification, re-read from
+ * `jwsKeysDir` on each call (a worker may have rotated; the caller loaded it once at start-up, so it holds a key
+ * and nothing is generated here), plus the PDF signing certificate, which is fixed for the life of the process and
+ * so converted once. */
+export function publishedJwks(jwsKeysDir: string, identity: SigningIdentity): () => Promise<{ keys: object[] }> {
   const certificate = pdfCertificateJwk(identity);
   return async () => {
-    const { keys } = await loadOrCreateJwsKeys(keysDir);
+    const { keys } = await loadJwsKeys(jwsKeysDir, { create: false });
     return { keys: [...keys.publicJwks().keys, await certificate] };
   };
 }

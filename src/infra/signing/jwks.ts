@@ -51,11 +51,30 @@ const KEY_FILE_SUFFIX = '.private.jwk.json';
 /** A kid is a base64url SHA-256 thumbprint: 43 characters. */
 const KEY_FILE_PATTERN = /^([A-Za-z0-9_-]{43})\.private\.jwk\.json$/;
 
-/** Loads the artifact signing keys kept under `<dir>/jws/` (one `<kid>.private.jwk.json` per key, mode 0600, in a
- * 0700 directory), generating a first key when there is none; `created` says whether one was generated. A kid is
- * the key's RFC 7638 thumbprint. Throws when a key file is unreadable or does not hold the key its name says. */
+/** Loads the artifact signing keys kept under `<dir>/jws/`, generating a first key when there is none (see
+ * {@link loadJwsKeys}). */
 export async function loadOrCreateJwsKeys(dir: string): Promise<{ keys: JwsKeyRing; created: boolean }> {
-  const keyDir = path.join(dir, KEY_DIR);
+  return loadJwsKeys(path.join(dir, KEY_DIR), { create: true });
+}
+
+/** Loads the artifact signing keys kept in `keyDir` (one `<kid>.private.jwk.json` per key, mode 0600). With `create`
+ * (development), the folder is made owner-only and a first key is generated when there is none; `created` says
+ * whether one was. Without it (production), the folder is only read, so it may be a read-only mount, and having no
+ * key is an error. A kid is the key's RFC 7638 thumbprint. Throws when a key file is unreadable or does not hold
+ * the key its name says. */
+export async function loadJwsKeys(
+  keyDir: string,
+  opts: { create: boolean },
+): Promise<{ keys: JwsKeyRing; created: boolean }> {
+  if (!opts.create) {
+    const stored = await readKeys(keyDir).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new Error(`JSON signing key folder ${keyDir} does not exist`) : err;
+    });
+    if (stored.length === 0) {
+      throw new Error(`JSON signing key folder ${keyDir} holds no key (create one with cli new-jws-key ${keyDir})`);
+    }
+    return { keys: new KeyRing(keyDir, stored), created: false };
+  }
   await fs.mkdir(keyDir, { recursive: true, mode: 0o700 });
   // mkdir's mode is filtered by the umask and ignored for a directory that already exists.
   await fs.chmod(keyDir, 0o700);

@@ -9,8 +9,9 @@ export { FsArtifactStore } from './fs-artifact-store';
 export { loadOrCreateMasterKey } from './master-key';
 
 /** Builds the configured artifact store: `fs` keeps encrypted files under `<dataDir>/artifacts` (master key from
- * the configuration, or generated once into `<dataDir>/keys/`), `s3` a bucket with server-side encryption. Logs a
- * warning when it generated a master key, since that file must then be backed up with the artifacts. */
+ * the configuration, or in development generated once into `<dataDir>/keys/`), `s3` a bucket with server-side
+ * encryption. Logs a warning when it generated a master key: it then sits beside the objects it protects. In
+ * production the configuration refuses an `fs` store without a master key, so nothing is generated. */
 export async function createArtifactStore(
   config: { dataDir: string; artifacts: ArtifactsConfig },
   logger: Pick<Logger, 'warn'>,
@@ -28,7 +29,7 @@ export async function createArtifactStore(
   });
   if (created) {
     logger.warn(
-      'generated an artifact master key for this machine; back it up with the artifacts, or set ARTIFACT_MASTER_KEY',
+      'development: generated an artifact master key into DATA_DIR, beside the artifacts it protects; production requires ARTIFACT_MASTER_KEY',
       { masterKeyId: masterKey.id },
     );
   }

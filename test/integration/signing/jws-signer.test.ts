@@ -2,7 +2,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { toJsonExport } from '../../../src/domain/json-export';
-import { loadOrCreateJwsKeys } from '../../../src/infra/signing/jwks';
+import { loadJwsKeys, loadOrCreateJwsKeys } from '../../../src/infra/signing/jwks';
 import { signDetached, verifyDetached } from '../../../src/infra/signing/jws-signer';
 import { buildReportModelFixture } from '../../fixtures/report-model';
 import { stackEnv, uniqueSuffix } from '../../support/stack';
@@ -217,5 +217,32 @@ describe('detached JWS signatures of artifacts', () => {
     await fs.copyFile(path.join(keyDir, `${keys.current.kid}.private.jwk.json`), bogus);
 
     await expect(loadOrCreateJwsKeys(dir)).rejects.toThrow(`JWS key file ${bogus} holds the key with kid`);
+  });
+
+  it('when production loads a folder without a key, then it fails naming the folder and generates nothing', async () => {
+    const missing = path.join(dir, 'missing');
+    await expect(loadJwsKeys(missing, { create: false })).rejects.toThrow(
+      `JSON signing key folder ${missing} does not exist`,
+    );
+    await expect(fs.access(missing)).rejects.toThrow();
+
+    await expect(loadJwsKeys(dir, { create: false })).rejects.toThrow(
+      `JSON signing key folder ${dir} holds no key (create one with cli new-jws-key ${dir})`,
+    );
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('when production loads a read-only folder an operator filled, then its keys load and nothing is written', async () => {
+    const { keys } = await loadJwsKeys(dir, { create: true });
+    await fs.chmod(dir, 0o500);
+    try {
+      const loaded = await loadJwsKeys(dir, { create: false });
+
+      expect(loaded).toEqual({ keys: expect.anything(), created: false });
+      expect(loaded.keys.current.kid).toBe(keys.current.kid);
+      expect(await fs.readdir(dir)).toEqual([`${keys.current.kid}.private.jwk.json`]);
+    } finally {
+      await fs.chmod(dir, 0o700);
+    }
   });
 });

@@ -1,0 +1,81 @@
+import { promises as fs } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ServiceProcesses, freePort, requireBuild } from '../support/processes';
+
+/**
+ * The built server and worker started as the image starts them (NODE_ENV=production) but without any secret: each
+ * must refuse to start, print every missing variable in one message, exit non-zero within seconds, and leave the
+ * data folder as it found it: no generated key, no connection to the database or Temporal. Needs no stack.
+ */
+
+jest.setTimeout(60_000);
+
+/** Every variable production refuses to start without, as the message names it. */
+const MISSING = [
+  'DOWNLOAD_URL_SECRET is required',
+  'PUBLIC_BASE_URL is required',
+  'SIGNING_P12_PATH is required',
+  'SIGNING_P12_PASSWORD is required',
+  'JWS_KEYS_DIR is required',
+  'ARTIFACT_MASTER_KEY is required',
+];
+
+let root: string;
+let services: ServiceProcesses;
+/** Stand-ins for MongoDB and Temporal that count who connects. */
+let listeners: Server[];
+let connections: number;
+
+beforeAll(async () => {
+  await requireBuild();
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'production-mode-'));
+  connections = 0;
+  listeners = [];
+  const ports: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const srv = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    listeners.push(srv);
+    ports.push((srv.address() as { port: number }).port);
+  }
+  services = new ServiceProcesses({
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    MONGO_URL: `mongodb://127.0.0.1:${ports[0]}`,
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports[1]}`,
+    WORKER_METRICS_ADDRESS: 'off',
+  });
+});
+
+afterAll(async () => {
+  await services?.stopAll(1_000);
+  await Promise.all(listeners.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+it.each(['server', 'worker'] as const)(
+  'when the %s starts in production without secrets, then it exits non-zero at once naming every one, and writes nothing',
+  async (script) => {
+    const dataDir = path.join(root, script);
+    await fs.mkdir(dataDir);
+    const started = Date.now();
+
+    const child = services.start(script, { DATA_DIR: dataDir, HTTP_PORT: String(await freePort()) });
+    const exit = await child.waitForExit(20_000);
+
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const output = child.text();
+    expect(output).toContain('Invalid configuration (NODE_ENV=production):');
+    for (const problem of MISSING) expect(output).toContain(`\n  - ${problem}`);
+    // One message, not a stack trace.
+    expect(output).not.toMatch(/\n\s+at /);
+    expect(await fs.readdir(dataDir)).toEqual([]);
+    expect(connections).toBe(0);
+  },
+);

@@ -1,0 +1,156 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
+
+/** Every secret production needs, each outside DATA_DIR. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATA_DIR: '/var/lib/evidence-reports',
+  PUBLIC_BASE_URL: 'https://evidence.example.com',
+  DOWNLOAD_URL_SECRET: 'a'.repeat(64),
+  SIGNING_P12_PATH: '/etc/evidence-reports/keys/pdf-signing.p12',
+  SIGNING_P12_PASSWORD: 's3cret',
+  JWS_KEYS_DIR: '/etc/evidence-reports/keys/jws',
+  ARTIFACT_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
+/** The problems `loadConfig` reports for `env`, or none. */
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems;
+  }
+}
+
+describe('production configuration', () => {
+  it('when every secret is configured outside DATA_DIR, then it loads in production mode with those keys', () => {
+    const config = loadConfig(PRODUCTION);
+
+    expect(config.mode).toBe('production');
+    expect(config.downloads.secret).toBe(PRODUCTION.DOWNLOAD_URL_SECRET);
+    expect(config.signing).toEqual({
+      p12Path: PRODUCTION.SIGNING_P12_PATH,
+      p12Password: 's3cret',
+      jwsKeysDir: PRODUCTION.JWS_KEYS_DIR,
+    });
+    expect(config.artifacts).toEqual({ store: 'fs', masterKey: PRODUCTION.ARTIFACT_MASTER_KEY });
+    expect(config.http.publicBaseUrl).toBe('https://evidence.example.com');
+  });
+
+  it('when nothing is configured, then one error names every missing variable and what it must hold', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', DATA_DIR: '/var/lib/evidence-reports' });
+    } catch (err) {
+      thrown = err;
+    }
+
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).problems).toEqual([
+      'DOWNLOAD_URL_SECRET is required: at least 32 random bytes (e.g. openssl rand -hex 32)',
+      'PUBLIC_BASE_URL is required: the https:// address clients use (signed download links point there)',
+      'SIGNING_P12_PATH is required: a PKCS#12 file outside DATA_DIR holding the PDF signing key and certificate',
+      'SIGNING_P12_PASSWORD is required: the password of the PKCS#12; an unprotected key is not accepted',
+      'JWS_KEYS_DIR is required: a folder outside DATA_DIR holding the JSON signing keys (create one with cli new-jws-key <folder>)',
+      'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
+    ]);
+    expect((thrown as Error).message).toMatch(
+      /^Invalid configuration \(NODE_ENV=production\):\n {2}- DOWNLOAD_URL_SECRET/,
+    );
+  });
+
+  it('when the secret is short, the password empty and the address plain http, then each is named with what is allowed', () => {
+    expect(
+      problemsOf({
+        ...PRODUCTION,
+        DOWNLOAD_URL_SECRET: 'x'.repeat(31),
+        SIGNING_P12_PASSWORD: '',
+        PUBLIC_BASE_URL: 'http://evidence.example.com',
+        HTTP_PORT: 'eighty',
+      }),
+    ).toEqual([
+      'HTTP_PORT must be a whole number from 0 to 65535, got "eighty"',
+      'DOWNLOAD_URL_SECRET must be at least 32 bytes (e.g. openssl rand -hex 32), got 31',
+      'PUBLIC_BASE_URL must be an https:// URL (terminate TLS in front of the API), got "http://evidence.example.com"',
+      'SIGNING_P12_PASSWORD is required: the password of the PKCS#12; an unprotected key is not accepted',
+    ]);
+  });
+
+  it('when the secret is counted, then it is counted in bytes: 16 two-byte characters are enough', () => {
+    expect(problemsOf({ ...PRODUCTION, DOWNLOAD_URL_SECRET: 'é'.repeat(16) })).toEqual([]);
+  });
+
+  it('when key files lie inside DATA_DIR, then each is named, resolved paths compared', () => {
+    expect(
+      problemsOf({
+        ...PRODUCTION,
+        DATA_DIR: 'data/app',
+        SIGNING_P12_PATH: 'data/app/../app/keys/pdf-signing.p12',
+        JWS_KEYS_DIR: './data/app',
+      }),
+    ).toEqual([
+      `SIGNING_P12_PATH must lie outside DATA_DIR (${path.resolve('data/app')}), so a copy of the data volume does not carry the key; got "${path.resolve('data/app/keys/pdf-signing.p12')}"`,
+      `JWS_KEYS_DIR must lie outside DATA_DIR (${path.resolve('data/app')}), so a copy of the data volume does not carry the key; got "${path.resolve('data/app')}"`,
+    ]);
+  });
+
+  it('when a key folder only shares a prefix with DATA_DIR or contains it, then it is outside', () => {
+    expect(
+      problemsOf({
+        ...PRODUCTION,
+        SIGNING_P12_PATH: '/var/lib/evidence-reports-keys/pdf-signing.p12',
+        JWS_KEYS_DIR: '/var/lib/..evidence',
+      }),
+    ).toEqual([]);
+  });
+
+  it('when artifacts go to S3, then no file-store master key is required', () => {
+    const { ARTIFACT_MASTER_KEY: _unused, ...withoutMasterKey } = PRODUCTION;
+    const config = loadConfig({ ...withoutMasterKey, ARTIFACT_STORE: 's3', S3_BUCKET: 'evidence-artifacts' });
+
+    expect(config.artifacts.masterKey).toBeUndefined();
+  });
+
+  it('when NODE_ENV is misspelt, then it is refused rather than read as development', () => {
+    expect(problemsOf({ ...PRODUCTION, NODE_ENV: 'prod' })).toEqual([
+      'NODE_ENV must be one of production, development, test, got "prod"',
+    ]);
+  });
+});
+
+describe('development configuration', () => {
+  it.each([{}, { NODE_ENV: 'development' }, { NODE_ENV: 'test' }])(
+    'when %j sets no secret, then it loads as today: keys to be generated into DATA_DIR',
+    (env) => {
+      const config = loadConfig(env);
+
+      expect(config.mode).toBe('development');
+      expect(config.downloads.secret).toBeUndefined();
+      expect(config.signing).toEqual({
+        p12Path: undefined,
+        p12Password: '',
+        jwsKeysDir: path.join(config.dataDir, 'keys', 'jws'),
+      });
+      expect(config.artifacts).toEqual({ store: 'fs', masterKey: undefined });
+      expect(config.http.publicBaseUrl).toBe('http://127.0.0.1:3000');
+    },
+  );
+
+  it('when key files lie inside DATA_DIR in development, then that is allowed', () => {
+    const config = loadConfig({
+      DATA_DIR: '/tmp/app',
+      SIGNING_P12_PATH: '/tmp/app/k.p12',
+      JWS_KEYS_DIR: '/tmp/app/jws',
+    });
+
+    expect(config.signing).toMatchObject({ p12Path: '/tmp/app/k.p12', jwsKeysDir: '/tmp/app/jws' });
+  });
+
+  it('when a set secret is short, then development refuses it too, in bytes', () => {
+    expect(problemsOf({ DOWNLOAD_URL_SECRET: 'short' })).toEqual([
+      'DOWNLOAD_URL_SECRET must be at least 32 bytes (e.g. openssl rand -hex 32), got 5',
+    ]);
+  });
+});
