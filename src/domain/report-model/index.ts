@@ -74,6 +74,9 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
   const weaknesses = gatherWeaknesses(input.findings, ordered, memo, unknownRefs);
   for (const w of weaknesses) w.settle(ordered);
   weaknesses.sort(byRowOrder);
+  weaknesses.forEach((w, i) => {
+    w.rowIndex = i;
+  });
 
   const frameworks = input.report.frameworks.map((slug) => ({ slug, label: getFramework(slug).label }));
   const usedGroups = new Set<string>();
@@ -111,7 +114,16 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
   });
   const tallies = memo.tallies();
   const testing = testingPerformed(input.runs ?? [], scope, (id) => endpointNames.get(id) ?? id);
-  const whole = completeness(input, rows, (id) => endpointNames.get(id) ?? id);
+  const whole = completeness(
+    input,
+    {
+      rows,
+      repeats: weaknesses.map((w) => w.repeats),
+      rowOf: (f) => memo.weaknesses.find(f)?.rowIndex ?? -1,
+      category: (raw) => memo.category(raw),
+    },
+    (id) => endpointNames.get(id) ?? id,
+  );
   const modelSummary = summary(rows, findings, input.report.frameworks, tallies);
   const requested = new Set<string>(input.report.scope.includeSeverities);
   for (const entry of modelSummary.bySeverity) {

@@ -12,12 +12,13 @@ export interface Completeness {
   subsequentEvents: SubsequentEvent[];
 }
 
-/** A weakness's detections over the whole history read, and what fell after the period. */
-interface Detections {
-  row?: ReportRow;
-  first: string;
-  last: string;
-  after?: SubsequentEvent;
+/** The rows of a model build as completeness needs them: each row with its findings (each once, in detection
+ * order), the row a finding's weakness has (its index, or -1), and how categories are normalised. */
+export interface BuiltRows {
+  rows: readonly ReportRow[];
+  repeats: readonly (readonly Finding[])[];
+  rowOf: (f: FindingSummary) => number;
+  category: (raw: string) => string;
 }
 
 /** The UTC day of a stored time (stored times are `toISOString()`'s). */
@@ -31,29 +32,23 @@ export function severityOrigin(f: FindingSummary): SeverityOrigin {
 
 /**
  * The population of a report and what lies around it, from its rows' findings and the scoped endpoints' other
- * findings ({@link ReportModelInput.context}): the period's findings of severities not requested are counted as
- * excluded, each severity apart; earlier and later detections of a row's weakness move its first and last seen
- * to the true times (the period's stay on the row as `periodFirstSeen`/`periodLastSeen`); detections after the
- * period up to the report's date, of the requested severities, become subsequent events, one per weakness.
- * Sets each row's times in place. Findings are grouped into weaknesses as the rows are ({@link WeaknessIndex}).
+ * findings ({@link ReportModelInput.context}, which holds none of the rows' findings): the period's findings of
+ * severities not requested are counted as excluded, each severity apart; earlier and later detections of a row's
+ * weakness move its first and last seen to the true times (the period's stay on the row as
+ * `periodFirstSeen`/`periodLastSeen`); detections after the period up to the report's date, of the requested
+ * severities, become subsequent events, one per weakness. Sets each row's times in place. A context finding is put
+ * with a row by the build's own weakness index, so it is grouped exactly as the rows are; the build's findings are
+ * not indexed again (at 100k findings that, and a map of their ids, was most of this step).
  */
 export function completeness(
   input: ReportModelInput,
-  rows: readonly ReportRow[],
+  built: BuiltRows,
   endpointName: (id: string) => string,
 ): Completeness {
+  const { rows, repeats, rowOf, category } = built;
   const { from, to, includeSeverities } = input.report.scope;
   const requested = new Set<Severity>(includeSeverities);
   const digests = input.evidenceDigests ?? {};
-  const rowOf = new Map<string, ReportRow>();
-  for (const row of rows) for (const id of row.findingIds) rowOf.set(id, row);
-
-  const weaknesses = new WeaknessIndex<Detections>();
-  const seen = (d: Detections, f: FindingSummary): void => {
-    if (f.detectedAt < d.first) d.first = f.detectedAt;
-    if (f.detectedAt > d.last) d.last = f.detectedAt;
-  };
-  const records = new Map<string, FindingRecord>();
   const record = (f: FindingSummary, evidence: string, row?: ReportRow): FindingRecord => {
     const r: FindingRecord = {
       id: f.id,
@@ -61,7 +56,7 @@ export function completeness(
       detectedAt: f.detectedAt,
       severity: f.severity,
       severityOrigin: severityOrigin(f),
-      category: weaknesses.category(f.category),
+      category: category(f.category),
       fingerprint: f.fingerprint,
       tool: f.source?.tool ?? 'api',
       evidenceSha256: evidence,
@@ -73,50 +68,55 @@ export function completeness(
     return r;
   };
 
-  const rowTimes = new Map<ReportRow, Detections>();
-  for (const f of input.findings as readonly Finding[]) {
-    const row = rowOf.get(f.id);
-    const make = (): Detections => {
-      const d: Detections = { row, first: f.detectedAt, last: f.detectedAt };
-      if (row) rowTimes.set(row, d);
-      return d;
-    };
-    weaknesses.upsert(f, make, seen);
-    if (!records.has(f.id)) records.set(f.id, record(f, digests[f.id] ?? evidenceDigest(f.evidence), row));
-  }
+  const records: FindingRecord[] = [];
+  rows.forEach((row, i) => {
+    for (const f of repeats[i]) records.push(record(f, digests[f.id] ?? evidenceDigest(f.evidence), row));
+  });
 
   const excluded = new Map<Severity, number>();
   const after: SubsequentEvent[] = [];
+  /** Subsequent events by the row of their weakness, and for weaknesses the period has no row for, by weakness. */
+  const afterOfRow = new Map<number, SubsequentEvent>();
+  const afterOfNew = new WeaknessIndex<SubsequentEvent>();
+  const newEvent = (f: FindingSummary, row?: ReportRow): SubsequentEvent => {
+    const event: SubsequentEvent = {
+      title: f.title,
+      category: category(f.category),
+      endpointId: f.endpointId,
+      endpointName: endpointName(f.endpointId),
+      severity: f.severity,
+      findings: 0,
+      firstDetectedAt: f.detectedAt,
+      lastDetectedAt: f.detectedAt,
+    };
+    if (row) event.row = row.ref;
+    after.push(event);
+    return event;
+  };
+  const noRepeat = (): void => undefined;
   let before = 0;
   for (const f of input.context ?? []) {
-    if (rowOf.has(f.id) || f.detectedAt > input.generatedAt) continue;
+    if (f.detectedAt > input.generatedAt) continue;
+    const i = rowOf(f);
+    const row = i >= 0 ? rows[i] : undefined;
+    if (row) {
+      if (f.detectedAt < row.firstSeen) row.firstSeen = f.detectedAt;
+      if (f.detectedAt > row.lastSeen) row.lastSeen = f.detectedAt;
+    }
     const day = dayOf(f.detectedAt);
-    const held = weaknesses.upsert(f, () => ({ first: f.detectedAt, last: f.detectedAt }), seen);
     if (day < from) before++;
     else if (day <= to) {
-      if (records.has(f.id)) continue;
       if (requested.has(f.severity)) throw new Error(`finding ${f.id} is in scope but behind no row`);
       const digest = digests[f.id];
       if (digest === undefined)
         throw new Error(`finding ${f.id} is in the population but its evidence digest is missing`);
-      records.set(f.id, record(f, digest));
+      records.push(record(f, digest));
       excluded.set(f.severity, (excluded.get(f.severity) ?? 0) + 1);
     } else if (requested.has(f.severity)) {
-      let event = held.after;
+      let event = row ? afterOfRow.get(i) : afterOfNew.upsert(f, (x) => newEvent(x), noRepeat);
       if (!event) {
-        event = {
-          title: f.title,
-          category: weaknesses.category(f.category),
-          endpointId: f.endpointId,
-          endpointName: endpointName(f.endpointId),
-          severity: f.severity,
-          findings: 0,
-          firstDetectedAt: f.detectedAt,
-          lastDetectedAt: f.detectedAt,
-        };
-        if (held.row) event.row = held.row.ref;
-        held.after = event;
-        after.push(event);
+        event = newEvent(f, row);
+        afterOfRow.set(i, event);
       }
       event.findings++;
       if (severityRank(f.severity) < severityRank(event.severity)) event.severity = f.severity;
@@ -128,13 +128,7 @@ export function completeness(
     }
   }
 
-  // A row's first and last seen become its weakness's whole history; the period's stay beside them.
-  for (const [row, d] of rowTimes) {
-    if (d.first < row.firstSeen) row.firstSeen = d.first;
-    if (d.last > row.lastSeen) row.lastSeen = d.last;
-  }
-
-  const list = [...records.values()].sort((a, b) => byCodeUnit(a.id, b.id));
+  const list = records.sort((a, b) => byCodeUnit(a.id, b.id));
   const inScope = list.length - [...excluded.values()].reduce((n, k) => n + k, 0);
   return {
     population: {

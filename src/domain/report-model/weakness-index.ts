@@ -45,6 +45,11 @@ export class WeaknessIndex<V> {
     return key;
   }
 
+  /** The value of the finding's weakness, if the index holds it; looks, never adds. */
+  find(f: WeaknessKey): V | undefined {
+    return this.byEndpoint.get(f.endpointId)?.get(this.category(f.category))?.get(normaliseFingerprint(f.fingerprint));
+  }
+
   /** The value of the finding's weakness: made by `make` the first time the weakness is seen, handed to
    * `repeat` with the finding on every later time. */
   upsert<F extends WeaknessKey>(f: F, make: (f: F) => V, repeat: (held: V, f: F) => void): V {

@@ -51,6 +51,8 @@ export class Weakness {
   rank: number;
   /** The latest repeat's detection time in epoch milliseconds, for sorting rows; set by {@link settle}. */
   lastSeenMs = NaN;
+  /** The weakness's row, by index in report order, once the rows are ordered. */
+  rowIndex = -1;
 
   constructor(first: Finding) {
     this.repeats = [first];

@@ -1,3 +1,4 @@
+import { canonicalJson, sha256Hex } from '../../../src/domain/evidence/canonical-json';
 import { evidenceDigest, populationDigest } from '../../../src/domain/evidence/population';
 
 // Expected digests computed independently with Python's RFC 8785 package (jcs 0.3) and hashlib:
@@ -54,6 +55,32 @@ describe('populationDigest', () => {
   it('when an evidence digest is not lowercase hex sha256, then it refuses it', () => {
     expect(() => populationDigest([{ id: 'fd_x', evidenceSha256: ZEROS.toUpperCase().replace(/0/g, 'A') }])).toThrow(
       'records: evidenceSha256 of "fd_x" must be 64 lowercase hex digits',
+    );
+  });
+});
+
+describe('the direct canonical forms', () => {
+  it('property: both digests equal those of the general RFC 8785 canonicaliser, over ids and texts of every kind', () => {
+    let seed = 5;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const alphabet = ['a', 'Z', '0', '"', '\\', '\n', '\u0001', '€', '😂', '\ud800', '</', ' '];
+    const text = (n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    for (let round = 0; round < 20; round++) {
+      const evidence = { prompt: text(Math.floor(random() * 40)), response: text(Math.floor(random() * 40)) };
+      expect(evidenceDigest(evidence)).toBe(sha256Hex(canonicalJson(evidence)));
+    }
+    // Enough records to cross the hashing chunk several times.
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      id: `fnd_${i}_${text(1 + Math.floor(random() * 6))}`,
+      evidenceSha256: sha256Hex(String(i)),
+    }));
+    const sorted = [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    expect(populationDigest(records)).toBe(
+      sha256Hex(canonicalJson(sorted.map((r) => ({ id: r.id, evidence_sha256: r.evidenceSha256 })))),
     );
   });
 });
