@@ -1,16 +1,24 @@
 /** Things done to a report or a tenant's settings that an auditor may ask about. */
-export type AuditAction =
-  | 'report.created'
-  | 'report.regenerated'
-  | 'report.retried'
-  | 'report.download_link_issued'
-  | 'report.artifact_fetched'
-  | 'report.legal_hold_placed'
-  | 'report.legal_hold_released'
-  | 'report.purged'
-  | 'tenant.retention_changed'
-  | 'tenant.applicability_changed'
-  | 'tenant.rating_method_changed';
+export const AUDIT_ACTIONS = [
+  'report.created',
+  'report.regenerated',
+  'report.retried',
+  'report.download_link_issued',
+  'report.artifact_fetched',
+  'report.legal_hold_placed',
+  'report.legal_hold_released',
+  'report.purged',
+  'tenant.retention_changed',
+  'tenant.applicability_changed',
+  'tenant.rating_method_changed',
+] as const;
+
+/** One of {@link AUDIT_ACTIONS}. */
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export function isAuditAction(value: unknown): value is AuditAction {
+  return (AUDIT_ACTIONS as readonly unknown[]).includes(value);
+}
 
 /** One audit event. `actor` is a token id, `signed-url`, or `retention` for the purge itself. */
 export interface AuditEvent {
@@ -22,4 +30,9 @@ export interface AuditEvent {
   actor: string;
   at: Date;
   details?: Record<string, string | number>;
+}
+
+/** An audit event as the tenant's log holds it: every event has an id, its `event_id` when it has one. */
+export interface LoggedAuditEvent extends Omit<AuditEvent, 'event_id'> {
+  id: string;
 }

@@ -5,7 +5,7 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 export const ID_RANDOM_CHARS = 16;
 
 /** The kinds of id the service issues, by prefix. */
-export type IdPrefix = 'rpt' | 'ep' | 'fnd' | 'tnt' | 'tok' | 'imp' | 'run';
+export type IdPrefix = 'rpt' | 'ep' | 'fnd' | 'tnt' | 'tok' | 'imp' | 'run' | 'evt';
 
 /** Formats an id like the public docs show (`rpt_2026_…`): prefix, UTC year, then random base32 characters
  * taken from `randomBytes` (one byte per character, the low five bits). */

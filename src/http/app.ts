@@ -2,6 +2,7 @@ import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Logger } from '../infra/logger';
 import { artifactsRouter, type ArtifactsRouterDeps } from './artifacts-router';
+import { auditRouter, type AuditRouterDeps } from './audit-router';
 import { errorHandler, notFound } from './errors';
 import { findingsRouter, type FindingsRouterDeps } from './findings-router';
 import { BASE_HEADERS } from './headers';
@@ -19,6 +20,7 @@ export type AppDeps = ReportsRouterDeps &
   TenantRouterDeps &
   FindingsRouterDeps &
   RunsRouterDeps &
+  AuditRouterDeps &
   OpsRouterDeps & { logger: Logger };
 
 /** Builds the API: an Express application with the health check, public keys, schemas and signed artifact URLs
@@ -40,6 +42,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use('/api/v2', tenantRouter(deps));
   app.use('/api/v2', findingsRouter(deps));
   app.use('/api/v2', runsRouter(deps));
+  app.use('/api/v2', auditRouter(deps));
   app.use('/api/v2', reportsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -4,7 +4,6 @@ import { AppError, ERRORS, isErrorCode } from '../domain/errors';
 import type { Endpoint, Finding, FindingSource } from '../domain/finding';
 import type { TestRun } from '../domain/runs';
 import { isoTime, parseEndpointInput, parseFindingsBatch, parseRefFilter } from '../domain/finding-input';
-import { isIsoDate } from '../domain/report-request';
 import { isId } from '../domain/ids';
 import { isScannerFormat, SCANNER_FORMATS, type ScannerFormat } from '../domain/importers/types';
 import { isSeverity, SEVERITIES, type Severity } from '../domain/severity';
@@ -18,6 +17,7 @@ import type { Logger } from '../infra/logger';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import { jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
+import { parseBound } from './time-bounds';
 import { rateLimit, type TokenBuckets } from './rate-limit';
 import { presentEndpoint, presentFinding, presentImportJob } from './present';
 
@@ -64,18 +64,6 @@ function parseSeverities(raw: unknown): Severity[] | undefined {
   const bad = values.find((v) => !isSeverity(v));
   if (bad !== undefined) throw invalid('severity', `"${bad}" is not a severity; use any of ${SEVERITIES.join(', ')}`);
   return values as Severity[];
-}
-
-/** A list filter bound: a day (`2026-04-01`; `to` takes the day as a whole) or an ISO 8601 time. */
-function parseBound(raw: unknown, field: 'from' | 'to'): Date | undefined {
-  if (raw === undefined) return undefined;
-  if (isIsoDate(raw)) {
-    const day = new Date(`${raw}T00:00:00Z`);
-    return field === 'to' ? new Date(day.getTime() + 86_400_000) : day;
-  }
-  const at = isoTime(raw);
-  if (!at) throw invalid(field, 'must be a calendar day (YYYY-MM-DD) or an ISO 8601 time with a zone');
-  return at;
 }
 
 function parseFormat(raw: unknown): ScannerFormat | undefined {

@@ -3,12 +3,12 @@ import { AppError } from '../domain/errors';
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
 
-/** The `limit` query parameter: a whole number from 1 to 100, 20 when absent. */
-export function parseLimit(raw: unknown): number {
+/** The `limit` query parameter: a whole number from 1 to `max` (100 unless a list says), 20 when absent. */
+export function parseLimit(raw: unknown, max = MAX_PAGE): number {
   if (raw === undefined) return DEFAULT_PAGE;
   const n = Number(raw);
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < 1 || n > MAX_PAGE) {
-    throw new AppError('invalid_request', `limit: must be a whole number from 1 to ${MAX_PAGE}`, { field: 'limit' });
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < 1 || n > max) {
+    throw new AppError('invalid_request', `limit: must be a whole number from 1 to ${max}`, { field: 'limit' });
   }
   return n;
 }

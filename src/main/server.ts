@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   }
 
   const reports = new MongoReportsRepo(db);
+  const audit = new MongoAuditLog(db);
   const findings = new MongoFindingsRepo(db);
   const clock = { now: () => new Date() };
   const store = await createArtifactStore(config, logger);
@@ -97,7 +98,8 @@ async function main(): Promise<void> {
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: config.http.findingsBodyLimitBytes,
     tokens: rememberTokens(new MongoTokensRepo(db), config.http.authCacheTtlMs),
-    audit: new MongoAuditLog(db),
+    audit,
+    auditEvents: audit,
     workflows: new TemporalReportWorkflows(temporal, config.temporal.taskQueue),
     retention: new TemporalRetention(temporal, config.temporal.taskQueue),
     tenants: new MongoTenantsRepo(db),

@@ -243,6 +243,7 @@ export async function startHarness(
     findingsBodyLimitBytes: opts.findingsBodyLimitBytes ?? 4 * 1024 * 1024,
     tokens: opts.wrapTokens ? opts.wrapTokens(new MongoTokensRepo(db)) : new MongoTokensRepo(db),
     audit,
+    auditEvents: audit,
     tenants,
     retention,
     workflows,

@@ -1,4 +1,6 @@
-import type { Db } from 'mongodb';
+import type { Db, ObjectId } from 'mongodb';
+import type { AuditEvent } from '../../domain/audit';
+import { MongoAuditLog, storedEventId } from './audit-repo';
 import { fromWireScan, type Finding } from '../../domain/finding';
 import type { ImportedRun } from '../../domain/importers/types';
 import { MongoFindingsRepo, type LegacyFindingDoc } from './findings-repo';
@@ -106,7 +108,24 @@ const legacyFindingsToPages: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [legacyImportedRuns, legacyFindingsToPages];
+/**
+ * Audit events recorded before the tenants' month logs existed are appended to them, so `GET /audit-events`, which
+ * reads only the logs, lists them too. Their id in the log is their `_id` (an `event_id`, or an ObjectId's hex).
+ * Each is added as a set member ({@link MongoAuditLog.appendToLog}), so an event recorded by the new code before
+ * this ran, or a migration cut short and run again, adds nothing twice. Reads every stored event once.
+ */
+const auditEventsToLogs: Migration = {
+  id: '2027-01-audit-events-to-tenant-logs',
+  async run(db) {
+    const audit = new MongoAuditLog(db);
+    for await (const d of db.collection<AuditEvent & { _id: string | ObjectId }>('audit_events').find({})) {
+      const { _id, ...event } = d;
+      await audit.appendToLog(storedEventId(_id), event);
+    }
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [legacyImportedRuns, legacyFindingsToPages, auditEventsToLogs];
 
 /** Applies the migrations this database has not had, in order. Safe to run from several processes at once: each
  * migration's writes are idempotent, and its marker is written after them. */

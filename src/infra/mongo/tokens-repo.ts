@@ -10,13 +10,15 @@ export const SCOPES = [
   'findings:write',
   'findings:read',
   'evidence:read',
+  'audit:read',
 ] as const;
 
 /** An API scope. */
 export type Scope = (typeof SCOPES)[number];
 
 /** The scopes a token is minted with when none are named: all but `evidence:read`, which reads stored evidence
- * unmasked (personal data and secrets included) and so is given only to whoever asks for it by name. */
+ * unmasked (personal data and secrets included) and so is given only to whoever asks for it by name.
+ * `audit:read` is among them: it reads only what the tenant's own tokens and links did. */
 export const DEFAULT_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== 'evidence:read');
 
 /** Who a request acts as: a token of one tenant with its scopes. */
