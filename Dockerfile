@@ -58,6 +58,7 @@ ENV NODE_ENV=production \
     CHROMIUM_PATH=/usr/bin/chromium \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=3000 \
+    OPS_PORT=9400 \
     DATA_DIR=/var/lib/evidence-reports
 
 WORKDIR /app
@@ -81,7 +82,7 @@ EXPOSE 3000
 # Only meaningful for the API; the worker's compose service disables it.
 # The slim image has no curl, so Node's own fetch does the probe.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.OPS_PORT || 9400) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/src/main/server.js"]

@@ -157,8 +157,9 @@ class TenantApi {
 // ---------------------------------------------------------------------------------------------------------------
 // Processes
 
-function waitForReady(base: URL, services: Service[]): Promise<void> {
-  return waitUntil(() => request(base, 'GET', '/readyz', {}).then((r) => r.status === 200), services, 'the API server');
+/** Waits for /readyz on the API server's operations listener, `ops`. */
+function waitForReady(ops: URL, services: Service[]): Promise<void> {
+  return waitUntil(() => request(ops, 'GET', '/readyz', {}).then((r) => r.status === 200), services, 'the API server');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -421,6 +422,7 @@ async function measure(): Promise<void> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-fairness-'));
   const port = await freePort();
   const base = new URL(`http://127.0.0.1:${port}`);
+  const ops = new URL(`http://127.0.0.1:${await freePort()}`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MONGO_URL: mongoUrl,
@@ -429,6 +431,7 @@ async function measure(): Promise<void> {
     TEMPORAL_TASK_QUEUE: `bench-fairness-${suffix}`,
     DATA_DIR: dataDir,
     HTTP_PORT: String(port),
+    OPS_PORT: ops.port,
     PUBLIC_BASE_URL: base.origin,
     ARTIFACT_STORE: 'fs',
     CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -457,7 +460,7 @@ async function measure(): Promise<void> {
       startService('worker', 'src/main/worker.js', env),
       startService('API server', 'src/main/server.js', env),
     );
-    await waitForReady(base, services);
+    await waitForReady(ops, services);
     const ctx: Ctx = {
       a: new TenantApi(base, tokenA, ENDPOINT_A),
       b: new TenantApi(base, tokenB, ENDPOINT_B),

@@ -551,9 +551,9 @@ async function collectOnce(db: Db, m: Model, endpointIds: string[], failures: st
 // ---------------------------------------------------------------------------------------------------------------
 // The API server
 
-/** Waits for the API server's /readyz; on a timeout its last output goes with the error, as when it exits. */
-async function waitForReady(base: URL, api: Service): Promise<void> {
-  await waitUntil(() => get(base, '/readyz').then((r) => r.status === 200), [api], 'the API server').catch(
+/** Waits for the API server's /readyz (on its operations listener, `ops`); on a timeout its last output goes with the error, as when it exits. */
+async function waitForReady(ops: URL, api: Service): Promise<void> {
+  await waitUntil(() => get(ops, '/readyz').then((r) => r.status === 200), [api], 'the API server').catch(
     (err: unknown) => {
       if (api.child.exitCode !== null || api.child.signalCode !== null || !(err instanceof Error)) throw err;
       throw new Error(`${err.message}:\n${api.tail.join('\n')}`);
@@ -573,14 +573,16 @@ interface Phase {
 async function measure(name: string, env: NodeJS.ProcessEnv, ctx: PhaseContext, failures: string[]): Promise<Phase> {
   const port = await freePort();
   const base = new URL(`http://127.0.0.1:${port}`);
+  const ops = new URL(`http://127.0.0.1:${await freePort()}`);
   const api = startService('API server', 'src/main/server.js', {
     ...env,
     HTTP_PORT: String(port),
+    OPS_PORT: ops.port,
     PUBLIC_BASE_URL: base.origin,
   });
   ctx.running.add(api);
   try {
-    await waitForReady(base, api);
+    await waitForReady(ops, api);
     log(`${name}: ${settings.requests} GET /api/v2/findings one at a time`);
     const answered = await runMix(base, ctx.token, ctx.model, ctx.endpoints, failures);
     const collections: Collected[] = [];

@@ -351,6 +351,8 @@ export async function runJobPath(s: JobPathSettings): Promise<{ runs: JobRun[]; 
   const taskQueue = `bench-import-${suffix}`;
   const port = await freePort();
   const base = new URL(`http://127.0.0.1:${port}`);
+  // The API answers /readyz on its operations listener only.
+  const ops = new URL(`http://127.0.0.1:${await freePort()}`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MONGO_URL: s.mongoUrl,
@@ -359,6 +361,7 @@ export async function runJobPath(s: JobPathSettings): Promise<{ runs: JobRun[]; 
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATA_DIR: s.dataDir,
     HTTP_PORT: String(port),
+    OPS_PORT: ops.port,
     PUBLIC_BASE_URL: base.origin,
     LOG_LEVEL: 'warn',
     WORKER_METRICS_ADDRESS: 'off',
@@ -382,7 +385,7 @@ export async function runJobPath(s: JobPathSettings): Promise<{ runs: JobRun[]; 
     services.push(worker, api);
     const startedAt = performance.now();
     await waitUntil(
-      async () => (await request(base, 'GET', '/readyz', '').catch(() => undefined))?.status === 200,
+      async () => (await request(ops, 'GET', '/readyz', '').catch(() => undefined))?.status === 200,
       services,
       'the API server (/readyz)',
     );

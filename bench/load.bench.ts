@@ -609,9 +609,10 @@ async function stepBreakdown(client: Client, ids: string[]): Promise<{ steps: St
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function waitForHealth(base: URL, services: Service[]): Promise<void> {
+/** Waits for /healthz on the API server's operations listener, `ops`. */
+function waitForHealth(ops: URL, services: Service[]): Promise<void> {
   return waitUntil(
-    () => request(base, 'GET', '/healthz', {}).then((r) => r.status === 200),
+    () => request(ops, 'GET', '/healthz', {}).then((r) => r.status === 200),
     services,
     'the API server (/healthz)',
     60_000,
@@ -680,6 +681,7 @@ async function main(): Promise<void> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-load-'));
   const port = await freePort();
   const base = new URL(`http://127.0.0.1:${port}`);
+  const ops = new URL(`http://127.0.0.1:${await freePort()}`);
   const taskQueue = `bench-load-${suffix}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -689,6 +691,7 @@ async function main(): Promise<void> {
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATA_DIR: dataDir,
     HTTP_PORT: String(port),
+    OPS_PORT: ops.port,
     PUBLIC_BASE_URL: base.origin,
     CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     LOG_LEVEL: 'warn',
@@ -727,7 +730,7 @@ async function main(): Promise<void> {
       startService('worker', 'src/main/worker.js', env, settings.nodeArgs),
       startService('API server', 'src/main/server.js', env, settings.nodeArgs),
     );
-    await waitForHealth(base, services);
+    await waitForHealth(ops, services);
     const api = new Api(base, seed.token);
     pollClient = api.polls;
     log(`warming up with ${WARM_UP_REPORTS} reports`);

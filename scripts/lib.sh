@@ -47,6 +47,8 @@ stack_env() {
   : "${MONGO_PORT:=27017}"
   : "${S3_PORT:=8333}"
   : "${HTTP_PORT:=3000}"
+  # The API's operations listener (/healthz, /readyz, /metrics); not a stack setting, like HTTP_PORT's server.
+  : "${OPS_PORT:=9400}"
 }
 
 # The stack's S3 bucket and region; its credentials are generated per stack by stack.sh.

@@ -16,7 +16,8 @@
 #   MONGO_PORT        FerretDB's MongoDB wire protocol (default 27017)
 #   S3_PORT           SeaweedFS's S3 gateway (default 8333); its master, volume and filer servers take the
 #                     seven ports after it (HTTP S3_PORT+1..+3, gRPC S3_PORT+4..+7)
-#   HTTP_PORT         only read by status, to check the API server (default 3000)
+#   HTTP_PORT         only read by status, to name the API server's address (default 3000)
+#   OPS_PORT          only read by status, to check the API server's /readyz (default 9400)
 #   FERRETDB_GOGC     Go's GOGC for FerretDB (default 400)
 #   STACK_FAIRNESS    whether Temporal hands tasks out in turn between tenants (default true)
 #   STACK_TASKQUEUE_PARTITIONS  partitions of every task queue (default 1; Temporal's own default is 4)
@@ -80,7 +81,7 @@ seaweedfs_bucket_ready() {
 }
 
 server_ready() {
-  curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$HTTP_PORT/healthz"
+  curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$OPS_PORT/readyz"
 }
 
 require_tools() {
@@ -405,7 +406,7 @@ stack_status() {
         if server_ready; then
           state+=", answers on http://127.0.0.1:$HTTP_PORT"
         else
-          state+=", not answering on http://127.0.0.1:$HTTP_PORT"
+          state+=", not ready on http://127.0.0.1:$OPS_PORT/readyz"
         fi
         ;;
     esac

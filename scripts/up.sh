@@ -4,6 +4,7 @@
 # a token with the commands to create, poll and download a report. Safe to re-run at any time.
 #
 #   HTTP_PORT         API port (default 3000)
+#   OPS_PORT          the API's /healthz, /readyz and /metrics, on 127.0.0.1 (default 9400)
 #   TEMPORAL_PORT, TEMPORAL_UI_PORT, MONGO_PORT, STACK_DIR   as for scripts/stack.sh (default .data/dev)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -11,7 +12,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$REPO_ROOT"
 stack_env
-export STACK_DIR STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT HTTP_PORT
+export STACK_DIR STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT HTTP_PORT OPS_PORT
 
 "$REPO_ROOT/scripts/install.sh"
 
@@ -46,8 +47,9 @@ worker_polling() {
     ' "$pid"
 }
 
+# Ready, not just alive: /readyz answers 200 once MongoDB and Temporal answer the server too.
 server_healthy() {
-  curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$HTTP_PORT/healthz"
+  curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$OPS_PORT/readyz"
 }
 
 svc_stop server
@@ -56,6 +58,8 @@ svc_stop worker
 # the health check in its place.
 port_free 127.0.0.1 "$HTTP_PORT" ||
   die "port $HTTP_PORT is in use by another program; choose another with HTTP_PORT=..."
+port_free 127.0.0.1 "$OPS_PORT" ||
+  die "port $OPS_PORT is in use by another program; choose another with OPS_PORT=..."
 svc_start worker node dist/src/main/worker.js
 svc_start server node dist/src/main/server.js
 wait_for server 60 server_healthy

@@ -17,7 +17,15 @@ export interface Config {
     rateLimitBurst: number;
     /** How long the API remembers what a token resolved to; 0 asks the database on every request. */
     authCacheTtlMs: number;
+    /** How long the API remembers that a token resolved to nothing; 0 asks the database every time. */
+    authNegativeCacheTtlMs: number;
+    /** Per client address: requests that present no live token (or a signed URL that does not verify), before any
+     * database work. */
+    unauthRateLimitPerMinute: number;
+    unauthRateLimitBurst: number;
   };
+  /** Where `/healthz`, `/readyz` and `/metrics` are served: a listener apart from the public port. */
+  ops: { port: number; host: string };
   mongo: { url: string; db: string };
   temporal: { address: string; namespace: string; taskQueue: string };
   /** Where the worker serves Prometheus metrics (`host:port`); empty turns the exporter off. */
@@ -170,6 +178,13 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerMinute: p.int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
       rateLimitBurst: p.int(env, 'RATE_LIMIT_BURST', 120, 1, 100_000),
       authCacheTtlMs: p.int(env, 'AUTH_CACHE_TTL_MS', 5_000, 0, 60_000),
+      authNegativeCacheTtlMs: p.int(env, 'AUTH_NEGATIVE_CACHE_TTL_MS', 5_000, 0, 60_000),
+      unauthRateLimitPerMinute: p.int(env, 'UNAUTH_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
+      unauthRateLimitBurst: p.int(env, 'UNAUTH_RATE_LIMIT_BURST', 20, 1, 100_000),
+    },
+    ops: {
+      port: p.int(env, 'OPS_PORT', 9400, 0, 65535),
+      host: p.string(env, 'OPS_HOST', '127.0.0.1'),
     },
     mongo: {
       url: p.string(env, 'MONGO_URL', 'mongodb://127.0.0.1:27017'),
@@ -211,6 +226,11 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
+  if (config.ops.port !== 0 && config.ops.port === config.http.port) {
+    p.list.push(
+      `OPS_PORT must differ from HTTP_PORT (both ${port}): the operations endpoints stay off the public port`,
+    );
+  }
   if (mode === 'production') productionProblems(env, config, p);
   if (p.list.length > 0) throw new ConfigError(p.list, mode);
   return deepFreeze(config);

@@ -8,7 +8,7 @@ import { findingsRouter, type FindingsRouterDeps } from './findings-router';
 import { BASE_HEADERS } from './headers';
 import { ApiMetrics, opsRouter, type OpsRouterDeps } from './ops-router';
 import { publicRouter, type PublicRouterDeps } from './public-router';
-import { answerReportPolls } from './report-polls';
+import { answerReportPolls, type ReportPollDeps } from './report-polls';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
 import { runsRouter, type RunsRouterDeps } from './runs-router';
 import { tenantRouter, type TenantRouterDeps } from './tenant-router';
@@ -21,10 +21,9 @@ export type AppDeps = ReportsRouterDeps &
   FindingsRouterDeps &
   RunsRouterDeps &
   AuditRouterDeps &
-  OpsRouterDeps & { logger: Logger };
+  ReportPollDeps & { logger: Logger };
 
-/** Builds the API: an Express application with the health check, public keys, schemas and signed artifact URLs
- * without a token, the reports API behind bearer auth, and the one error handler last; report polls are answered
+/** Builds the API: an Express application with the public keys, schemas and signed artifact URLs without a token, the reports API behind bearer auth, and the one error handler last; report polls are answered
  * in front of it (see {@link answerReportPolls}). */
 export function createApp(deps: AppDeps): RequestListener {
   const app = express();
@@ -35,7 +34,6 @@ export function createApp(deps: AppDeps): RequestListener {
     next();
   });
   app.use(deps.metrics.middleware());
-  app.use(opsRouter(deps));
   app.use(publicRouter(deps));
   app.use('/api/v2', ApiMetrics.mountedAt('/api/v2'));
   app.use('/api/v2', artifactsRouter(deps));
@@ -47,4 +45,21 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return answerReportPolls(app, deps);
+}
+
+/** Builds the operations listener's application: `/healthz`, `/readyz` and `/metrics`, and nothing else. Served on
+ * a port of its own (OPS_PORT, on the loopback unless configured otherwise) so that the public port never tells a
+ * client what the service is doing for everyone else. */
+export function createOpsApp(deps: OpsRouterDeps & { logger: Logger }): RequestListener {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((_req, res, next) => {
+    res.set(BASE_HEADERS);
+    next();
+  });
+  app.use(opsRouter(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
 }

@@ -5,6 +5,7 @@ import { AppError } from '../domain/errors';
 import { isId } from '../domain/ids';
 import { artifactFileName } from '../domain/report';
 import type { DownloadLinks } from '../infra/download-links';
+import { clientAddress, takeAttempt, type AttemptBuckets } from './attempt-limit';
 
 /** What the signed-URL endpoint needs. */
 export interface ArtifactsRouterDeps {
@@ -15,6 +16,8 @@ export interface ArtifactsRouterDeps {
   clock: Clock;
   /** Redirect to the store's own presigned GET (a bucket clients can reach) instead of streaming the bytes. */
   presignedDownloads: boolean;
+  /** Per client address, links that do not verify: each costs a report lookup before its signature is checked. */
+  unauthLimits: AttemptBuckets;
 }
 
 /** How long a presigned GET lives: just long enough to follow the redirect. */
@@ -30,6 +33,8 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
   router.get('/artifacts/:reportId/:fileName', async (req, res) => {
     // Refusals too: a signed URL's answer is for its holder alone, never for a cache in between.
     res.set('Cache-Control', 'no-store');
+    const client = clientAddress(req);
+    takeAttempt(deps.unauthLimits, client);
     const { reportId, fileName } = req.params;
     const tenant = text(req.query.tenant);
     const report = isId(reportId, 'rpt') && isId(tenant, 'tnt') ? await deps.reports.get(tenant, reportId) : undefined;
@@ -41,6 +46,8 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
     // As received, not as Express routed it: routing ignores case and a trailing slash, and the query parser
     // decodes, so only the raw URL tells the minted spelling from a rewritten one.
     deps.links.verify(grant, fileName, req.originalUrl, now);
+    // A link that verifies is not a failed attempt.
+    deps.unauthLimits.refund(client);
     if (!report || !report.artifact) throw new AppError('download_link_invalid', 'This download link is not valid.');
     if (report.status === 'expired') {
       throw new AppError(

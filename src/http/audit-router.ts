@@ -12,6 +12,8 @@ export interface AuditRouterDeps {
   auditEvents: { list(tenantId: string, query: AuditEventQuery): Promise<LoggedAuditEvent[]> };
   tokens: TokenAuthenticator;
   rateLimits: TokenBuckets;
+  /** Failed authentications per client address, limited before any token lookup. */
+  unauthLimits: TokenBuckets;
   clock: Clock;
 }
 
@@ -30,7 +32,7 @@ export function presentAuditEvent(e: LoggedAuditEvent): Record<string, unknown> 
 /** The tenant's own audit log, newest first: what was done to its reports and settings, by which token. */
 export function auditRouter(deps: AuditRouterDeps): Router {
   const router = Router();
-  router.use('/audit-events', authenticate(deps.tokens), rateLimit(deps.rateLimits));
+  router.use('/audit-events', authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
 
   router.get('/audit-events', requireScope('audit:read'), async (req, res) => {
     const { pageSize, ...query } = parseAuditQuery(req.query, deps.clock.now());

@@ -3,10 +3,13 @@ import type { RequestHandler, Response } from 'express';
 import { AppError } from '../domain/errors';
 import type { Principal, Scope } from '../infra/mongo/tokens-repo';
 import { PRIVATE_HEADERS } from './headers';
+import { clientAddress, takeAttempt, type AttemptBuckets } from './attempt-limit';
 
 /** Resolves a presented bearer token to its principal. */
 export interface TokenAuthenticator {
   authenticate(token: string, now: Date): Promise<Principal | undefined>;
+  /** The principal `token` is remembered to resolve to, without asking anyone; undefined when not remembered. */
+  remembered?(token: string, now: Date): Principal | undefined;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{16,512})$/;
@@ -22,26 +25,48 @@ const resolved = new WeakMap<IncomingMessage, Promise<Principal | undefined>>();
  * The principal `req`'s bearer token resolves to, looked up at most once per request. The poll fast path and
  * every router's {@link authenticate} share the answer, a refusal (or a failed lookup) included: an unknown
  * token costs one lookup as a known one does, and a request handed from the fast path to the routers is not
- * asked about again, so its timing says nothing the body does not.
+ * asked about again, so its timing says nothing the body does not. Unless the token is remembered as live, the
+ * request first takes an attempt from its address's bucket in `attempts` (see {@link takeAttempt}), so a flood
+ * of made-up tokens from one address is refused with `429 rate_limited` before it costs any lookup.
  */
-export function resolvePrincipal(req: IncomingMessage, tokens: TokenAuthenticator): Promise<Principal | undefined> {
+export function resolvePrincipal(
+  req: IncomingMessage,
+  tokens: TokenAuthenticator,
+  attempts: AttemptBuckets,
+): Promise<Principal | undefined> {
   let principal = resolved.get(req);
   if (!principal) {
-    const header = req.headers.authorization;
-    const token = header ? bearerToken(header) : undefined;
-    principal = token ? tokens.authenticate(token, new Date()) : Promise.resolve(undefined);
+    principal = lookUp(req, tokens, attempts);
     resolved.set(req, principal);
   }
   return principal;
 }
 
+async function lookUp(
+  req: IncomingMessage,
+  tokens: TokenAuthenticator,
+  attempts: AttemptBuckets,
+): Promise<Principal | undefined> {
+  const header = req.headers.authorization;
+  const token = header ? bearerToken(header) : undefined;
+  const now = new Date();
+  const known = token ? tokens.remembered?.(token, now) : undefined;
+  if (known) return known;
+  const client = clientAddress(req);
+  takeAttempt(attempts, client);
+  const principal = token ? await tokens.authenticate(token, now) : undefined;
+  if (principal) attempts.refund(client);
+  return principal;
+}
+
 /** Requires a live bearer token and remembers its principal for the handlers. Every answer it lets through or
- * refuses is marked private ({@link PRIVATE_HEADERS}), so errors are as uncacheable as successes. */
-export function authenticate(tokens: TokenAuthenticator): RequestHandler {
+ * refuses is marked private ({@link PRIVATE_HEADERS}), so errors are as uncacheable as successes. Requests without
+ * a live token count against their address's `attempts`. */
+export function authenticate(tokens: TokenAuthenticator, attempts: AttemptBuckets): RequestHandler {
   return async (req, res, next) => {
     res.set('Cache-Control', PRIVATE_HEADERS['Cache-Control']).vary(PRIVATE_HEADERS.Vary);
+    const principal = await resolvePrincipal(req, tokens, attempts);
     if (!req.get('authorization')) throw new AppError('unauthenticated', 'Authorization: Bearer <token> is required');
-    const principal = await resolvePrincipal(req, tokens);
     if (!principal) throw new AppError('unauthenticated', 'the bearer token is not valid, expired or revoked');
     res.locals.principal = principal;
     next();

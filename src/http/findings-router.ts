@@ -50,6 +50,8 @@ export interface FindingsRouterDeps {
   quotas: Pick<TenantQuotas, 'checkStored'>;
   tokens: TokenAuthenticator;
   rateLimits: TokenBuckets;
+  /** Per client address, requests without a live token (see takeAttempt). */
+  unauthLimits: TokenBuckets;
   clock: Clock;
   logger: Logger;
   newEndpointId: () => string;
@@ -113,7 +115,7 @@ function parseFlag(raw: unknown, field: string): boolean {
  */
 export function findingsRouter(deps: FindingsRouterDeps): Router {
   const router = Router();
-  router.use(['/endpoints', '/findings'], authenticate(deps.tokens), rateLimit(deps.rateLimits));
+  router.use(['/endpoints', '/findings'], authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
 
   async function ownEndpoint(tenantId: string, id: unknown, field: string): Promise<Endpoint> {
     const endpoint = isId(id, 'ep') ? await deps.endpointsStore.get(tenantId, id) : undefined;

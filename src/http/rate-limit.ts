@@ -29,6 +29,12 @@ export class TokenBuckets {
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000)) };
   }
 
+  /** Gives back a request taken from `key`'s bucket (never past `burst`): it turned out not to count. */
+  refund(key: string): void {
+    const b = this.buckets.get(key);
+    if (b) b.tokens = Math.min(this.burst, b.tokens + 1);
+  }
+
   /** Forgets buckets that have been full for a while, so the map does not grow with every token ever seen. */
   private prune(nowMs: number): void {
     if (nowMs - this.lastPrune < 60_000) return;

@@ -12,6 +12,7 @@ export interface ReportPollDeps {
   reports: Pick<ReportsRepo, 'get'>;
   tokens: TokenAuthenticator;
   rateLimits: TokenBuckets;
+  unauthLimits: TokenBuckets;
   metrics: ApiMetrics;
 }
 
@@ -40,7 +41,7 @@ export function answerReportPolls(
 
   async function answer(req: IncomingMessage, res: ServerResponse, id: string, started: bigint): Promise<boolean> {
     // Shared with the routers: a poll handed on is not looked up again (see resolvePrincipal).
-    const principal = await resolvePrincipal(req, deps.tokens);
+    const principal = await resolvePrincipal(req, deps.tokens, deps.unauthLimits);
     if (!principal?.scopes.includes('reports:read')) return false;
     if (!deps.rateLimits.take(principal.tokenId, Date.now()).ok) return false;
     markRateTaken(req);

@@ -28,6 +28,8 @@ export interface ReportsRouterDeps {
   retention: RetentionControl;
   idempotency: IdempotencyKeys;
   rateLimits: TokenBuckets;
+  /** Per client address, requests without a live token (see takeAttempt). */
+  unauthLimits: TokenBuckets;
   links: DownloadLinks;
   clock: Clock;
   logger: Logger;
@@ -43,7 +45,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** The reports API: create, read, list, and the download redirect. */
 export function reportsRouter(deps: ReportsRouterDeps): Router {
   const router = Router();
-  router.use(authenticate(deps.tokens), rateLimit(deps.rateLimits));
+  router.use(authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
 
   async function findReport(req: Request, tenantId: string): Promise<ReportRecord> {
     const id = req.params.id;

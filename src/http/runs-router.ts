@@ -32,6 +32,8 @@ export interface RunsRouterDeps {
   endpointsStore: { get(tenantId: string, id: string): Promise<Endpoint | undefined> };
   tokens: TokenAuthenticator;
   rateLimits: TokenBuckets;
+  /** Per client address, requests without a live token (see takeAttempt). */
+  unauthLimits: TokenBuckets;
   clock: Clock;
   /** Body limit of `POST /runs`, as of `POST /findings`: up to 10,000 results. */
   findingsBodyLimitBytes: number;
@@ -52,7 +54,7 @@ function parseDay(raw: unknown, field: 'from' | 'to'): string {
  */
 export function runsRouter(deps: RunsRouterDeps): Router {
   const router = Router();
-  router.use('/runs', authenticate(deps.tokens), rateLimit(deps.rateLimits));
+  router.use('/runs', authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
 
   async function ownEndpoint(tenantId: string, id: string): Promise<Endpoint> {
     const endpoint = await deps.endpointsStore.get(tenantId, id);

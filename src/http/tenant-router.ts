@@ -26,6 +26,8 @@ export interface TenantRouterDeps {
   clock: Clock;
   bodyLimitBytes: number;
   rateLimits: TokenBuckets;
+  /** Per client address, requests without a live token (see takeAttempt). */
+  unauthLimits: TokenBuckets;
   /** The tenant's endpoints, which an applicability profile classes. */
   endpointsStore: Pick<EndpointsStore, 'get'>;
 }
@@ -43,7 +45,12 @@ function presentSettings(t: TenantSettings): Record<string, unknown> {
  * the purge deadline of every ready report of the tenant. */
 export function tenantRouter(deps: TenantRouterDeps): Router {
   const router = Router();
-  router.use('/tenant', authenticate(deps.tokens), rateLimit(deps.rateLimits), requireScope('tenant:settings'));
+  router.use(
+    '/tenant',
+    authenticate(deps.tokens, deps.unauthLimits),
+    rateLimit(deps.rateLimits),
+    requireScope('tenant:settings'),
+  );
 
   async function current(tenantId: string): Promise<TenantSettings> {
     const tenant = await deps.tenants.get(tenantId);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { PUBLISHED_SCHEMAS } from '../http/published-schemas';
-import { createApp } from '../http/app';
+import { createApp, createOpsApp } from '../http/app';
 import { ApiMetrics } from '../http/ops-router';
 import { TokenBuckets } from '../http/rate-limit';
 import { mongoReady, temporalReady } from '../infra/readiness';
@@ -79,6 +79,9 @@ async function main(): Promise<void> {
   const quotas = tenantQuotasOf(db, config.quotas, clock, findings);
   // Uploads are staged in the artifact store now; a local spool left by an older version is removed.
   await fs.rm(path.join(config.dataDir, 'uploads'), { recursive: true, force: true });
+  const readiness = { mongodb: mongoReady(db), temporal: temporalReady(connection) };
+  const reportCounts = () => reports.countByStatus();
+  const metrics = new ApiMetrics();
   const app = createApp({
     reports,
     findings,
@@ -97,18 +100,17 @@ async function main(): Promise<void> {
     runsStore: new MongoRunsRepo(db),
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: config.http.findingsBodyLimitBytes,
-    tokens: rememberTokens(new MongoTokensRepo(db), config.http.authCacheTtlMs),
+    tokens: rememberTokens(new MongoTokensRepo(db), config.http.authCacheTtlMs, config.http.authNegativeCacheTtlMs),
     audit,
     auditEvents: audit,
     workflows: new TemporalReportWorkflows(temporal, config.temporal.taskQueue),
     retention: new TemporalRetention(temporal, config.temporal.taskQueue),
     tenants: new MongoTenantsRepo(db),
     idempotency: new MongoIdempotencyKeys(db),
-    readiness: { mongodb: mongoReady(db), temporal: temporalReady(connection) },
-    reportCounts: () => reports.countByStatus(),
-    metrics: new ApiMetrics(),
+    metrics,
     presignedDownloads: config.artifacts.s3?.presignedDownloads ?? false,
     rateLimits: new TokenBuckets(config.http.rateLimitPerMinute, config.http.rateLimitBurst),
+    unauthLimits: new TokenBuckets(config.http.unauthRateLimitPerMinute, config.http.unauthRateLimitBurst),
     store,
     links: new DownloadLinks(secret, config.http.publicBaseUrl, config.downloads.ttlSeconds),
     clock,
@@ -119,16 +121,26 @@ async function main(): Promise<void> {
     schemas: PUBLISHED_SCHEMAS,
   });
   const server = http.createServer(app);
-  server.once('error', (err) => {
-    process.stderr.write(`API failed to listen on ${config.http.host}:${config.http.port}: ${err.message}\n`);
-    process.exit(1);
-  });
-  server.listen(config.http.port, config.http.host, () => {
+  const ops = http.createServer(createOpsApp({ readiness, reportCounts, metrics, logger }));
+  const listen = (what: string, listener: http.Server, host: string, port: number): void => {
+    listener.once('error', (err) => {
+      process.stderr.write(`${what} failed to listen on ${host}:${port}: ${err.message}\n`);
+      process.exit(1);
+    });
+    listener.listen(port, host);
+  };
+  listen('API', server, config.http.host, config.http.port);
+  listen('Operations endpoints', ops, config.ops.host, config.ops.port);
+  server.once('listening', () => {
     logger.info('API listening', { url: config.http.publicBaseUrl, port: config.http.port });
+  });
+  ops.once('listening', () => {
+    logger.info('operations endpoints listening', { host: config.ops.host, port: config.ops.port });
   });
 
   const shutdown = (signal: string): void => {
     logger.info('shutting down', { signal });
+    ops.close();
     server.close(() => {
       void Promise.allSettled([mongo.close(), connection.close()]).then(() => process.exit(0));
     });

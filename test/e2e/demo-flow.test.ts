@@ -37,6 +37,7 @@ describe('the built service, run as processes', () => {
       TEMPORAL_TASK_QUEUE: `e2e-${suffix}`,
       DATA_DIR: path.join(stack.dataDir, `e2e-${suffix}`),
       HTTP_PORT: String(port),
+      OPS_PORT: String(await freePort()),
       PUBLIC_BASE_URL: base,
       CHROMIUM_PATH: stack.chromiumPath,
       LOG_LEVEL: 'warn',
@@ -47,7 +48,7 @@ describe('the built service, run as processes', () => {
     const seeded = await services.cli(['seed-demo']);
     if (seeded.code !== 0) throw new Error(`seed-demo failed: ${seeded.stderr}`);
     token = JSON.parse(seeded.stdout).token;
-    [, server] = await Promise.all([services.startWorker(), services.startServer(base)]);
+    [, server] = await Promise.all([services.startWorker(), services.startServer()]);
   });
 
   afterAll(async () => {
@@ -224,6 +225,6 @@ describe('the built service, run as processes', () => {
     const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
     expect(await res.json()).toMatchObject({ status: 'queued', file_bytes: bytes, error: null });
     expect(await server.waitForExit(20_000)).toEqual({ code: 0, signal: null });
-    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${base}/.well-known/jwks.json`)).rejects.toThrow();
   });
 });

@@ -80,6 +80,7 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: `faults-${randomBytes(4).toString('hex')}`,
     DATA_DIR: dataDir,
     HTTP_PORT: String(port),
+    OPS_PORT: String(await freePort()),
     PUBLIC_BASE_URL: base,
     CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     TEMPLATES_DIR: templatesDir,
@@ -91,7 +92,7 @@ beforeAll(async () => {
   if (seeded.code !== 0) throw new Error(`seed-demo failed: ${seeded.stderr}`);
   api = new ReportsApi(base, (JSON.parse(seeded.stdout) as { token: string }).token);
   await seedBulkEndpoint();
-  [worker] = await Promise.all([services.startWorker(), services.startServer(base)]);
+  [worker] = await Promise.all([services.startWorker(), services.startServer()]);
   connection = await Connection.connect({ address: stack.temporalAddress });
   temporal = new Client({ connection });
 });

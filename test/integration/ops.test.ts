@@ -1,5 +1,6 @@
 /**
- * Operations endpoints on the real stack: liveness, readiness (MongoDB and Temporal must answer), metrics.
+ * Operations endpoints on the real stack: liveness, readiness (MongoDB and Temporal must answer), metrics, all on
+ * the operations listener and none on the public port.
  */
 import type { AddressInfo } from 'node:net';
 import { Connection } from '@temporalio/client';
@@ -25,11 +26,25 @@ afterAll(async () => {
 });
 
 describe('health, readiness and metrics', () => {
-  it('when MongoDB and Temporal answer, then /healthz and /readyz are 200', async () => {
-    expect((await h.request('GET', '/healthz')).body).toEqual({ status: 'ok' });
-    const ready = await h.request('GET', '/readyz');
+  it('when MongoDB and Temporal answer, then /healthz and /readyz are 200 on the operations port', async () => {
+    const health = await fetch(`${h.opsUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${h.opsUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { mongodb: 'ok', temporal: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', temporal: 'ok' } });
+  });
+
+  it.each(['/healthz', '/readyz', '/metrics'])('when %s is asked of the public port, then 404 not_found', async (p) => {
+    const res = await h.request('GET', p);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    expect(res.text).not.toMatch(/http_requests_total|reports\{|"ready"/);
+  });
+
+  it('when the operations port is asked for anything else, then 404 and nothing of the API', async () => {
+    const res = await fetch(`${h.opsUrl}/api/v2/reports`, { headers: { authorization: `Bearer ${s.a.token}` } });
+    expect(res.status).toBe(404);
   });
 
   it('when Temporal cannot be reached, then /readyz is 503 and names it, while /healthz stays 200', async () => {
@@ -60,9 +75,13 @@ describe('health, readiness and metrics', () => {
     await h.request('GET', `/api/v2/reports/${created.body.id}`, { token: s.a.token });
     await h.request('GET', `/api/v2/reports/${created.body.id}`, { token: s.a.token });
     await h.request('GET', '/api/v2/reports/rpt_2026_0000000000000000', { token: s.a.token });
-    const res = await h.request('GET', '/metrics');
+    const scraped = await fetch(`${h.opsUrl}/metrics`);
+    const res = { status: scraped.status, headers: scraped.headers, text: await scraped.text() };
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
+    // Aggregates only: no series names a tenant, by label or by value.
+    expect(res.text).not.toMatch(/[{,]tenant[a-z_]*=/);
+    expect(res.text).not.toContain(s.a.tenantId);
     expect(res.text).toContain('http_requests_total{method="GET",route="/api/v2/reports/:id",status="200"} 2');
     expect(res.text).toContain('http_requests_total{method="GET",route="/api/v2/reports/:id",status="404"} 1');
     expect(res.text).toContain('http_requests_total{method="POST",route="/api/v2/reports",status="202"} 1');

@@ -13,7 +13,8 @@ import {
 } from '@temporalio/worker';
 import type { Db, MongoClient } from 'mongodb';
 import type { ArtifactStore, PdfRenderer } from '../../activities/ports';
-import { createApp } from '../../src/http/app';
+import { createApp, createOpsApp } from '../../src/http/app';
+import { rememberTokens } from '../../src/http/token-cache';
 import { PUBLISHED_SCHEMAS } from '../../src/http/published-schemas';
 import { ApiMetrics } from '../../src/http/ops-router';
 import { TokenBuckets } from '../../src/http/rate-limit';
@@ -59,6 +60,8 @@ export interface ApiResponse {
 /** The API, workers and stores of one test file, on the real test stack. */
 export interface Harness {
   baseUrl: string;
+  /** The operations listener (`/healthz`, `/readyz`, `/metrics`), apart from the API as in the server. */
+  opsUrl: string;
   db: Db;
   temporal: Client;
   taskQueue: string;
@@ -124,6 +127,12 @@ export async function startHarness(
     /** Per-token rate limit; generous unless a test is about the limit. */
     rateLimitPerMinute?: number;
     rateLimitBurst?: number;
+    /** Per-address limit on requests without a live token; generous unless a test is about it. */
+    unauthRateLimitPerMinute?: number;
+    unauthRateLimitBurst?: number;
+    /** Remember failed token lookups for this long (the server's AUTH_NEGATIVE_CACHE_TTL_MS); 0, the default, keeps
+     * every lookup visible to a wrapped tokens repo. */
+    authNegativeCacheTtlMs?: number;
     /** Limits of the findings API, small when a test is about them. */
     findingsBodyLimitBytes?: number;
     importMaxBytes?: number;
@@ -223,6 +232,17 @@ export async function startHarness(
   }
 
   const workflows = opts.workflows ?? new TemporalReportWorkflows(temporal, taskQueue);
+  const metrics = new ApiMetrics();
+  const opsServer = createServer(
+    createOpsApp({
+      readiness: { mongodb: mongoReady(db), temporal: temporalReady(connection) },
+      reportCounts: () => reports.countByStatus(),
+      metrics,
+      logger: opts.logger ?? silentLogger,
+    }),
+  );
+  await new Promise<void>((resolve) => opsServer.listen(0, '127.0.0.1', resolve));
+  const opsUrl = `http://127.0.0.1:${(opsServer.address() as AddressInfo).port}`;
   const app = createApp({
     reports: opts.wrapReports ? opts.wrapReports(reports) : reports,
     findings,
@@ -241,18 +261,21 @@ export async function startHarness(
     runsStore: new MongoRunsRepo(db),
     newEndpointId: () => newId('ep'),
     findingsBodyLimitBytes: opts.findingsBodyLimitBytes ?? 4 * 1024 * 1024,
-    tokens: opts.wrapTokens ? opts.wrapTokens(new MongoTokensRepo(db)) : new MongoTokensRepo(db),
+    tokens: rememberTokens(
+      opts.wrapTokens ? opts.wrapTokens(new MongoTokensRepo(db)) : new MongoTokensRepo(db),
+      0,
+      opts.authNegativeCacheTtlMs ?? 0,
+    ),
     audit,
     auditEvents: audit,
     tenants,
     retention,
     workflows,
     idempotency: new MongoIdempotencyKeys(db),
-    readiness: { mongodb: mongoReady(db), temporal: temporalReady(connection) },
-    reportCounts: () => reports.countByStatus(),
-    metrics: new ApiMetrics(),
+    metrics,
     presignedDownloads: opts.store === 's3',
     rateLimits: new TokenBuckets(opts.rateLimitPerMinute ?? 6_000, opts.rateLimitBurst ?? 1_000),
+    unauthLimits: new TokenBuckets(opts.unauthRateLimitPerMinute ?? 60_000, opts.unauthRateLimitBurst ?? 10_000),
     store,
     links,
     clock,
@@ -266,6 +289,7 @@ export async function startHarness(
 
   return {
     baseUrl,
+    opsUrl,
     db,
     temporal,
     taskQueue,
@@ -294,6 +318,7 @@ export async function startHarness(
     },
     async close() {
       await new Promise((resolve) => server.close(resolve));
+      await new Promise((resolve) => opsServer.close(resolve));
       for (const close of closers) await close();
       await connection.close();
       await db.dropDatabase().catch(() => undefined);

@@ -189,10 +189,10 @@ export class ServiceProcesses {
     return worker;
   }
 
-  /** Starts the API server and waits until `/healthz` answers. */
-  async startServer(baseUrl: string, timeoutMs = 30_000): Promise<ServiceProcess> {
+  /** Starts the API server and waits until its operations listener (OPS_PORT) answers `/readyz`. */
+  async startServer(timeoutMs = 30_000): Promise<ServiceProcess> {
     const server = this.start('server');
-    await waitForHealthz(baseUrl, timeoutMs, () => this.logTail());
+    await waitForReady(`http://127.0.0.1:${this.env.OPS_PORT ?? 9400}`, timeoutMs, () => this.logTail());
     return server;
   }
 
@@ -255,9 +255,9 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Waits until the API server answers `/healthz`. */
-export async function waitForHealthz(baseUrl: string, timeoutMs: number, detail?: () => string): Promise<void> {
-  await poll(`${baseUrl}/healthz`, async () => ((await fetch(`${baseUrl}/healthz`)).ok ? true : undefined), {
+/** Waits until the API server's operations listener at `opsUrl` answers `/readyz` (MongoDB and Temporal answer it). */
+export async function waitForReady(opsUrl: string, timeoutMs: number, detail?: () => string): Promise<void> {
+  await poll(`${opsUrl}/readyz`, async () => ((await fetch(`${opsUrl}/readyz`)).ok ? true : undefined), {
     timeoutMs,
     intervalMs: 200,
     detail,

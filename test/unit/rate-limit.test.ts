@@ -24,4 +24,13 @@ describe('TokenBuckets', () => {
     buckets.take('a', 0);
     expect(buckets.take('a', 10_000)).toEqual({ ok: false, retryAfterSeconds: 20 });
   });
+
+  it('when a request is given back, then the bucket has it again, but never more than the burst', () => {
+    const buckets = new TokenBuckets(60, 1);
+    expect(buckets.take('a', 0).ok).toBe(true);
+    buckets.refund('a');
+    buckets.refund('a');
+    expect(buckets.take('a', 0).ok).toBe(true);
+    expect(buckets.take('a', 0).ok).toBe(false);
+  });
 });

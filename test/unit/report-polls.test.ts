@@ -34,7 +34,10 @@ let metrics: ApiMetrics;
 let lookups: string[];
 
 /** Serves the fast path in front of an application that answers 299 to whatever reaches it. */
-async function start(rateLimits = new TokenBuckets(60, 1_000)): Promise<void> {
+async function start(
+  rateLimits = new TokenBuckets(60, 1_000),
+  unauthLimits = new TokenBuckets(60, 1_000),
+): Promise<void> {
   handedOn = [];
   lookups = [];
   metrics = new ApiMetrics();
@@ -48,7 +51,7 @@ async function start(rateLimits = new TokenBuckets(60, 1_000)): Promise<void> {
     (req: IncomingMessage, res: ServerResponse) => {
       handedOn.push(`${req.method} ${req.url}`);
       // As the routers' authenticate does.
-      void resolvePrincipal(req, tokens).then(() =>
+      void resolvePrincipal(req, tokens, unauthLimits).then(() =>
         res.writeHead(299, { 'Content-Type': 'text/plain' }).end('application'),
       );
     },
@@ -57,6 +60,7 @@ async function start(rateLimits = new TokenBuckets(60, 1_000)): Promise<void> {
   const listener = answerReportPolls(app, {
     tokens,
     rateLimits,
+    unauthLimits,
     metrics,
     reports: {
       async get(tenantId, id) {

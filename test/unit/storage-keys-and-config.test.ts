@@ -136,6 +136,30 @@ describe('operations configuration', () => {
     expect(loadConfig({ WORKER_METRICS_ADDRESS: 'off' }).workerMetricsAddress).toBe('');
   });
 
+  it('when nothing is set, then the operations port is 9400 on the loopback and failed logins are limited', () => {
+    const config = loadConfig({});
+    expect(config.ops).toEqual({ port: 9400, host: '127.0.0.1' });
+    expect(config.http).toMatchObject({
+      authNegativeCacheTtlMs: 5_000,
+      unauthRateLimitPerMinute: 60,
+      unauthRateLimitBurst: 20,
+    });
+  });
+
+  it('when the operations port is the public one or the new limits are malformed, then each is named', () => {
+    expect(() =>
+      loadConfig({
+        HTTP_PORT: '8080',
+        OPS_PORT: '8080',
+        AUTH_NEGATIVE_CACHE_TTL_MS: '-1',
+        UNAUTH_RATE_LIMIT_PER_MINUTE: '0',
+        UNAUTH_RATE_LIMIT_BURST: 'many',
+      }),
+    ).toThrow(
+      /AUTH_NEGATIVE_CACHE_TTL_MS[\s\S]*UNAUTH_RATE_LIMIT_PER_MINUTE[\s\S]*UNAUTH_RATE_LIMIT_BURST[\s\S]*OPS_PORT must differ from HTTP_PORT/,
+    );
+  });
+
   it('when they are malformed, then the error names each variable', () => {
     expect(() =>
       loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: 'lots', WORKER_METRICS_ADDRESS: '9464' }),

@@ -30,7 +30,7 @@ describe('rememberTokens', () => {
     expect(store.lookups).toBe(2);
   });
 
-  it('never remembers a token that does not resolve', async () => {
+  it('without a negative time to live, never remembers a token that does not resolve', async () => {
     const live = new Map<string, Principal>();
     const store = countingStore(live);
     const tokens = rememberTokens(store, 5_000);
@@ -79,5 +79,46 @@ describe('rememberTokens', () => {
     expect(await tokens.authenticate(TOKEN, at(0))).toEqual(principal);
     expect(await tokens.authenticate(`${TOKEN}x`, at(0))).toEqual(other);
     expect(await tokens.authenticate(TOKEN, at(1))).toEqual(principal);
+  });
+
+  it('when an unknown token is presented again within the negative time to live, then the store is asked once', async () => {
+    const store = countingStore(new Map());
+    const tokens = rememberTokens(store, 5_000, 5_000);
+    for (let ms = 0; ms < 5_000; ms += 500) expect(await tokens.authenticate(TOKEN, at(ms))).toBeUndefined();
+    expect(store.lookups).toBe(1);
+    expect(await tokens.authenticate(`${TOKEN}x`, at(0))).toBeUndefined();
+    expect(store.lookups).toBe(2);
+  });
+
+  it('when a token is minted after it missed, then it works once the negative time to live has passed', async () => {
+    const live = new Map<string, Principal>();
+    const store = countingStore(live);
+    const tokens = rememberTokens(store, 5_000, 5_000);
+    expect(await tokens.authenticate(TOKEN, at(0))).toBeUndefined();
+    live.set(TOKEN, principal);
+    expect(await tokens.authenticate(TOKEN, at(4_999))).toBeUndefined();
+    expect(await tokens.authenticate(TOKEN, at(5_000))).toEqual(principal);
+    expect(store.lookups).toBe(2);
+  });
+
+  it('when more unknown tokens arrive than it holds, then the oldest are forgotten first', async () => {
+    const store = countingStore(new Map());
+    const tokens = rememberTokens(store, 5_000, 5_000);
+    for (let i = 0; i <= 10_000; i++) await tokens.authenticate(`${TOKEN}-${i}`, at(0));
+    expect(store.lookups).toBe(10_001);
+    await tokens.authenticate(`${TOKEN}-10000`, at(1));
+    expect(store.lookups).toBe(10_001);
+    await tokens.authenticate(`${TOKEN}-0`, at(1));
+    expect(store.lookups).toBe(10_002);
+  });
+
+  it('tells what it remembers as live without asking, and nothing it has not', async () => {
+    const store = countingStore(new Map([[TOKEN, principal]]));
+    const tokens = rememberTokens(store, 5_000, 5_000);
+    expect(tokens.remembered?.(TOKEN, at(0))).toBeUndefined();
+    await tokens.authenticate(TOKEN, at(0));
+    expect(tokens.remembered?.(TOKEN, at(1))).toEqual(principal);
+    expect(tokens.remembered?.(TOKEN, at(5_000))).toBeUndefined();
+    expect(store.lookups).toBe(1);
   });
 });

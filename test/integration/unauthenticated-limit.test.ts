@@ -1,0 +1,103 @@
+/** Requests without a live token on the real stack: a flood from one address is refused before it costs a token
+ * or report lookup, a repeated wrong token is looked up once, and a live token's traffic does not count. */
+import type { TokenAuthenticator } from '../../src/http/auth';
+import type { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
+import { loadScenario, type Scenario } from '../fixtures/scenario';
+import { startHarness, type Harness } from '../support/harness';
+
+jest.setTimeout(60_000);
+
+const BURST = 5;
+let h: Harness;
+let s: Scenario;
+let tokenLookups = 0;
+let reportLookups = 0;
+
+const countedTokens = (tokens: TokenAuthenticator): TokenAuthenticator => ({
+  authenticate(token, now) {
+    tokenLookups += 1;
+    return tokens.authenticate(token, now);
+  },
+});
+const countedReports = (reports: MongoReportsRepo): MongoReportsRepo =>
+  new Proxy(reports, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (name !== 'get' || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        reportLookups += 1;
+        return (value as (...xs: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+
+/** A fresh harness per test: the limit is per address, and every request here comes from 127.0.0.1. */
+beforeEach(async () => {
+  h = await startHarness({
+    label: 'unauth',
+    wrapTokens: countedTokens,
+    wrapReports: countedReports,
+    // One a minute: nothing refills during a test.
+    unauthRateLimitPerMinute: 1,
+    unauthRateLimitBurst: BURST,
+    authNegativeCacheTtlMs: 5_000,
+  });
+  s = await loadScenario(h.db);
+  tokenLookups = 0;
+  reportLookups = 0;
+});
+
+afterEach(async () => {
+  await h?.close();
+});
+
+const random = (i: number) => `made-up-token-${i}-${Math.random().toString(36).slice(2)}`;
+const POLL = '/api/v2/reports/rpt_2026_0000000000000000';
+
+describe('requests without a live token, per client address', () => {
+  it('when one address sends a burst of random tokens, then past the burst it gets 429 before any lookup', async () => {
+    const answers = [];
+    for (let i = 0; i < 3 * BURST; i++) {
+      // Both the poll fast path and the routers.
+      answers.push(await h.request('GET', i % 2 ? POLL : '/api/v2/endpoints', { token: random(i) }));
+    }
+    expect(answers.slice(0, BURST).map((r) => r.status)).toEqual(Array(BURST).fill(401));
+    const refused = answers.slice(BURST);
+    expect(refused.map((r) => r.status)).toEqual(Array(2 * BURST).fill(429));
+    expect(refused[0].body).toEqual({
+      error: { code: 'rate_limited', message: expect.stringMatching(/address/), retry_after_seconds: 60 },
+    });
+    expect(refused[0].headers.get('retry-after')).toBe('60');
+    expect(tokenLookups).toBe(BURST);
+    expect(reportLookups).toBe(0);
+  });
+
+  it('when the same wrong token is presented again, then it is looked up once', async () => {
+    for (let i = 0; i < BURST; i++) {
+      expect((await h.request('GET', '/api/v2/endpoints', { token: 'the-same-wrong-token-0123' })).status).toBe(401);
+    }
+    expect(tokenLookups).toBe(1);
+  });
+
+  it("when a live token is used past the burst, then its requests do not use up its address's attempts", async () => {
+    for (let i = 0; i < 3 * BURST; i++) {
+      expect((await h.request('GET', '/api/v2/reports', { token: s.a.token })).status).toBe(200);
+    }
+    const strangers = [];
+    for (let i = 0; i <= BURST; i++) strangers.push((await h.request('GET', '/api/v2/endpoints')).status);
+    expect(strangers).toEqual([...Array(BURST).fill(401), 429]);
+  });
+
+  it('when signed links that do not verify arrive past the burst, then 429 before the report is looked up', async () => {
+    const statuses = [];
+    for (let i = 0; i <= BURST; i++) {
+      const res = await h.request(
+        'GET',
+        `/api/v2/artifacts/rpt_2026_0000000000000000/rpt_2026_0000000000000000.pdf?tenant=${s.a.tenantId}&expires=9999999999&signature=forged${i}`,
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([...Array(BURST).fill(403), 429]);
+    expect(reportLookups).toBe(BURST);
+  });
+});
