@@ -1,4 +1,4 @@
-/** Things done to a report or a tenant's settings that an auditor may ask about. */
+/** Things done to a report, a tenant's settings, its status or its tokens that an auditor may ask about. */
 export const AUDIT_ACTIONS = [
   'report.created',
   'report.regenerated',
@@ -11,6 +11,10 @@ export const AUDIT_ACTIONS = [
   'tenant.retention_changed',
   'tenant.applicability_changed',
   'tenant.rating_method_changed',
+  'tenant.suspended',
+  'tenant.resumed',
+  'token.minted',
+  'token.revoked',
 ] as const;
 
 /** One of {@link AUDIT_ACTIONS}. */

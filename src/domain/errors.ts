@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'framework_unknown'
   | 'unauthenticated'
   | 'missing_scope'
+  | 'tenant_suspended'
   | 'not_found'
   | 'report_not_found'
   | 'download_link_invalid'
@@ -39,6 +40,9 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   framework_unknown: { status: 400, retryable: false, expose: true },
   unauthenticated: { status: 401, retryable: false, expose: true },
   missing_scope: { status: 403, retryable: false, expose: true },
+  // An operator suspended the token's tenant: its reports already running finish and retention keeps running,
+  // but none of its tokens is served until the tenant is resumed.
+  tenant_suspended: { status: 403, retryable: false, expose: true },
   download_link_invalid: { status: 403, retryable: false, expose: true },
   download_link_expired: { status: 403, retryable: false, expose: true },
   not_found: { status: 404, retryable: false, expose: true },
