@@ -7,6 +7,7 @@ import { MongoFindingsRepo, type LegacyFindingDoc } from './findings-repo';
 import { MongoImportedRuns } from './import-runs-repo';
 import { isDuplicateKey } from './idempotency-repo';
 import { findByIds } from './keyed-docs';
+import { MongoTenantDirectory, MongoTokenStore } from './tenant-directory';
 
 /** A one-time change to stored data, applied once per database: its marker in `migrations` says it is done. */
 interface Migration {
@@ -125,7 +126,32 @@ const auditEventsToLogs: Migration = {
   },
 };
 
-const MIGRATIONS: readonly Migration[] = [legacyImportedRuns, legacyFindingsToPages, auditEventsToLogs];
+/** Tenants and tokens stored before the operator API listed them by id are added to its lists: reads every tenant
+ * and token once, so that listing them later never does. */
+const tenantsAndTokensToLists: Migration = {
+  id: '2026-12-tenant-and-token-lists',
+  async run(db) {
+    const tenantIds: string[] = [];
+    for await (const d of db.collection<{ _id: string }>('tenants').find({}, { projection: { _id: 1 } })) {
+      tenantIds.push(d._id);
+    }
+    await new MongoTenantDirectory(db).register(tenantIds);
+    const byTenant = new Map<string, string[]>();
+    const tokens = db.collection<{ _id: string; tenant_id?: string }>('api_tokens');
+    for await (const d of tokens.find({}, { projection: { _id: 1, tenant_id: 1 } })) {
+      if (d.tenant_id) byTenant.set(d.tenant_id, [...(byTenant.get(d.tenant_id) ?? []), d._id]);
+    }
+    const store = new MongoTokenStore(db);
+    for (const [tenantId, ids] of byTenant) await store.register(tenantId, ids);
+  },
+};
+
+const MIGRATIONS: readonly Migration[] = [
+  legacyImportedRuns,
+  legacyFindingsToPages,
+  auditEventsToLogs,
+  tenantsAndTokensToLists,
+];
 
 /** Applies the migrations this database has not had, in order. Safe to run from several processes at once: each
  * migration's writes are idempotent, and its marker is written after them. */

@@ -1,12 +1,12 @@
 import { toWireApplicability, type ApplicabilityProfile } from '../../domain/applicability';
-import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Finding } from '../../domain/finding';
 import { newId } from '../ids';
 import { MongoEndpointsRepo } from './endpoints-repo';
 import { storeFindings } from './findings-repo';
+import { MongoTenantDirectory, MongoTokenStore } from './tenant-directory';
 import type { TenantDoc } from './tenants-repo';
-import { hashToken, type ApiTokenDoc, type Scope } from './tokens-repo';
+import type { Scope } from './tokens-repo';
 
 /** Creates a tenant and returns its id. */
 export async function createTenant(
@@ -19,9 +19,10 @@ export async function createTenant(
     name: tenant.name,
     audit_retention_days: tenant.auditRetentionDays,
     created_at: new Date(),
+    status: 'active',
   };
   if (tenant.applicability) doc.applicability = toWireApplicability(tenant.applicability);
-  await db.collection<TenantDoc>('tenants').insertOne(doc);
+  await new MongoTenantDirectory(db).insert(doc);
   return id;
 }
 
@@ -51,16 +52,11 @@ export async function mintToken(
   db: Db,
   token: { tenantId: string; scopes: Scope[]; expiresAt?: Date },
 ): Promise<{ id: string; secret: string }> {
-  const id = newId('tok');
-  const secret = `aer_${randomBytes(32).toString('base64url')}`;
-  const doc: ApiTokenDoc = {
-    _id: id,
-    token_sha256: hashToken(secret),
-    tenant_id: token.tenantId,
-    scopes: [...token.scopes],
-    created_at: new Date(),
-  };
-  if (token.expiresAt) doc.expires_at = token.expiresAt;
-  await db.collection<ApiTokenDoc>('api_tokens').insertOne(doc);
-  return { id, secret };
+  const { record, secret } = await new MongoTokenStore(db).mint({
+    tenantId: token.tenantId,
+    scopes: token.scopes,
+    createdAt: new Date(),
+    ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}),
+  });
+  return { id: record.id, secret };
 }

@@ -20,6 +20,9 @@ export interface TenantDoc {
   audit_retention_days: number;
   created_at: Date;
   updated_at?: Date;
+  /** Absent on tenants created before tenants could be suspended: active. */
+  status?: 'active' | 'suspended';
+  status_changed_at?: Date;
   /** The applicability profile in its wire form. */
   applicability?: WireApplicability;
   /** The tenant's own rating method, with who set it, when and why. */

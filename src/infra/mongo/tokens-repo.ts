@@ -1,45 +1,31 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { OPERATOR_SCOPE, type Principal } from '../../domain/tokens';
+import type { TenantDoc } from './tenants-repo';
 
-/** The API scopes a token can carry. */
-export const SCOPES = [
-  'reports:generate',
-  'reports:read',
-  'reports:legal_hold',
-  'tenant:settings',
-  'findings:write',
-  'findings:read',
-  'evidence:read',
-  'audit:read',
-] as const;
-
-/** An API scope. */
-export type Scope = (typeof SCOPES)[number];
-
-/** The scopes a token is minted with when none are named: all but `evidence:read`, which reads stored evidence
- * unmasked (personal data and secrets included) and so is given only to whoever asks for it by name.
- * `audit:read` is among them: it reads only what the tenant's own tokens and links did. */
-export const DEFAULT_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== 'evidence:read');
-
-/** Who a request acts as: a token of one tenant with its scopes. */
-export interface Principal {
-  tokenId: string;
-  tenantId: string;
-  scopes: readonly string[];
-  /** When the token stops working, if it ever does. */
-  expiresAt?: Date;
-}
+export { DEFAULT_SCOPES, SCOPES, type Principal, type Scope } from '../../domain/tokens';
 
 /** An API token as stored: only the SHA-256 of the secret, never the secret. */
 export interface ApiTokenDoc {
   _id: string;
   token_sha256: string;
-  tenant_id: string;
+  /** The tenant the token belongs to; absent on an operator token. */
+  tenant_id?: string;
+  /** An operator token (scope `admin`, no tenant). */
+  operator?: true;
+  name?: string;
   scopes: string[];
   created_at: Date;
   expires_at?: Date;
   revoked_at?: Date;
+  /** When the token was last looked up, to the minute (see {@link LAST_USED_GRANULARITY_MS}). */
+  last_used_at?: Date;
 }
+
+/** `last_used_at` is written at most once per this long per token, so a busy token does not cost a write per
+ * request; with the API's token cache in front it is written at most once per the longer of this and
+ * AUTH_CACHE_TTL_MS. */
+export const LAST_USED_GRANULARITY_MS = 60_000;
 
 /** The SHA-256 (hex) of a token's secret, which is what is stored and looked up. */
 export function hashToken(token: string): string {
@@ -49,17 +35,33 @@ export function hashToken(token: string): string {
 /** Resolves bearer tokens to principals. */
 export class MongoTokensRepo {
   private readonly tokens: Collection<ApiTokenDoc>;
+  private readonly tenants: Collection<TenantDoc>;
 
   constructor(db: Db) {
     this.tokens = db.collection<ApiTokenDoc>('api_tokens');
+    this.tenants = db.collection<TenantDoc>('tenants');
   }
 
-  /** The principal of a live token, or undefined for an unknown, revoked or expired one. */
+  /** The principal of a live token, or undefined for an unknown, revoked or expired one (or one whose tenant is
+   * gone). A tenant's token carries whether its tenant is suspended, read by `_id`. */
   async authenticate(token: string, now: Date): Promise<Principal | undefined> {
     const doc = await this.tokens.findOne({ token_sha256: hashToken(token) });
     if (!doc || doc.revoked_at || (doc.expires_at && doc.expires_at <= now)) return undefined;
-    const principal: Principal = { tokenId: doc._id, tenantId: doc.tenant_id, scopes: doc.scopes };
+    let principal: Principal;
+    if (doc.operator) {
+      principal = { tokenId: doc._id, tenantId: '', scopes: [OPERATOR_SCOPE], operator: true };
+    } else {
+      if (!doc.tenant_id) return undefined;
+      const tenant = await this.tenants.findOne({ _id: doc.tenant_id }, { projection: { status: 1 } });
+      if (!tenant) return undefined;
+      principal = { tokenId: doc._id, tenantId: doc.tenant_id, scopes: doc.scopes };
+      if (tenant.status === 'suspended') principal.suspended = true;
+    }
     if (doc.expires_at) principal.expiresAt = doc.expires_at;
+    if (!doc.last_used_at || now.getTime() - doc.last_used_at.getTime() >= LAST_USED_GRANULARITY_MS) {
+      // Not awaited: a lost write costs only the precision of last_used_at, never the request.
+      void this.tokens.updateOne({ _id: doc._id }, { $set: { last_used_at: now } }).catch(() => undefined);
+    }
     return principal;
   }
 }
