@@ -1,6 +1,7 @@
 import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Logger } from '../infra/logger';
+import { adminRouter, type AdminRouterDeps } from './admin-router';
 import { artifactsRouter, type ArtifactsRouterDeps } from './artifacts-router';
 import { auditRouter, type AuditRouterDeps } from './audit-router';
 import { errorHandler, notFound } from './errors';
@@ -12,6 +13,7 @@ import { answerReportPolls, type ReportPollDeps } from './report-polls';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
 import { runsRouter, type RunsRouterDeps } from './runs-router';
 import { tenantRouter, type TenantRouterDeps } from './tenant-router';
+import { tokensRouter } from './tokens-router';
 
 /** Everything the HTTP API needs. */
 export type AppDeps = ReportsRouterDeps &
@@ -21,6 +23,7 @@ export type AppDeps = ReportsRouterDeps &
   FindingsRouterDeps &
   RunsRouterDeps &
   AuditRouterDeps &
+  AdminRouterDeps &
   ReportPollDeps & { logger: Logger };
 
 /** Builds the API: an Express application with the public keys, schemas and signed artifact URLs without a token, the reports API behind bearer auth, and the one error handler last; report polls are answered
@@ -37,6 +40,8 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(publicRouter(deps));
   app.use('/api/v2', ApiMetrics.mountedAt('/api/v2'));
   app.use('/api/v2', artifactsRouter(deps));
+  app.use('/api/v2', adminRouter(deps));
+  app.use('/api/v2', tokensRouter(deps));
   app.use('/api/v2', tenantRouter(deps));
   app.use('/api/v2', findingsRouter(deps));
   app.use('/api/v2', runsRouter(deps));

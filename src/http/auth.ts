@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '../domain/errors';
-import type { Principal, Scope } from '../infra/mongo/tokens-repo';
+import { OPERATOR_SCOPE, type Principal, type Scope } from '../domain/tokens';
 import { PRIVATE_HEADERS } from './headers';
 import { clientAddress, takeAttempt, type AttemptBuckets } from './attempt-limit';
 
@@ -61,13 +61,32 @@ async function lookUp(
 
 /** Requires a live bearer token and remembers its principal for the handlers. Every answer it lets through or
  * refuses is marked private ({@link PRIVATE_HEADERS}), so errors are as uncacheable as successes. Requests without
- * a live token count against their address's `attempts`. */
-export function authenticate(tokens: TokenAuthenticator, attempts: AttemptBuckets): RequestHandler {
+ * a live token count against their address's `attempts`. Operator tokens and tenants' tokens are kept apart: the
+ * routes of `/api/v2/admin` (`operator: true`) take only the first, every other route only the second, and a
+ * suspended tenant's token is refused with `403 tenant_suspended`. */
+export function authenticate(
+  tokens: TokenAuthenticator,
+  attempts: AttemptBuckets,
+  opts: { operator?: boolean } = {},
+): RequestHandler {
   return async (req, res, next) => {
     res.set('Cache-Control', PRIVATE_HEADERS['Cache-Control']).vary(PRIVATE_HEADERS.Vary);
     const principal = await resolvePrincipal(req, tokens, attempts);
     if (!req.get('authorization')) throw new AppError('unauthenticated', 'Authorization: Bearer <token> is required');
     if (!principal) throw new AppError('unauthenticated', 'the bearer token is not valid, expired or revoked');
+    if (opts.operator && !principal.operator) {
+      throw new AppError('missing_scope', `this API token lacks the ${OPERATOR_SCOPE} scope; use an operator token`, {
+        required_scope: OPERATOR_SCOPE,
+      });
+    }
+    if (!opts.operator && principal.operator) {
+      throw new AppError('missing_scope', "an operator token reaches only /api/v2/admin; use a tenant's token", {
+        required_scope: 'tenant',
+      });
+    }
+    if (principal.suspended) {
+      throw new AppError('tenant_suspended', "this token's tenant is suspended; contact the service operator");
+    }
     res.locals.principal = principal;
     next();
   };
@@ -86,7 +105,7 @@ export function principalOf(res: Response): Principal {
 }
 
 /** Requires the token to carry a scope. */
-export function requireScope(scope: Scope): RequestHandler {
+export function requireScope(scope: Scope | typeof OPERATOR_SCOPE): RequestHandler {
   return (_req, res, next) => {
     if (!principalOf(res).scopes.includes(scope)) {
       throw new AppError('missing_scope', `this API token lacks the ${scope} scope; mint a token with it`, {

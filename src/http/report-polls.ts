@@ -42,7 +42,8 @@ export function answerReportPolls(
   async function answer(req: IncomingMessage, res: ServerResponse, id: string, started: bigint): Promise<boolean> {
     // Shared with the routers: a poll handed on is not looked up again (see resolvePrincipal).
     const principal = await resolvePrincipal(req, deps.tokens, deps.unauthLimits);
-    if (!principal?.scopes.includes('reports:read')) return false;
+    // A suspended tenant's poll is handed on, for the routers to refuse.
+    if (!principal?.scopes.includes('reports:read') || principal.suspended) return false;
     if (!deps.rateLimits.take(principal.tokenId, Date.now()).ok) return false;
     markRateTaken(req);
     const report = await deps.reports.get(principal.tenantId, id);

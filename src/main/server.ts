@@ -31,6 +31,7 @@ import { settleCallContext } from '../infra/temporal/deadline-calls';
 import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
 import { ImportJobs } from '../app/import-jobs';
+import { tenantAdminOf } from './tenant-admin';
 import { tenantQuotasOf } from './tenant-quotas';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
 
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
     workflows: new TemporalReportWorkflows(temporal, config.temporal.taskQueue),
     retention: new TemporalRetention(temporal, config.temporal.taskQueue),
     tenants: new MongoTenantsRepo(db),
+    tenantAdmin: tenantAdminOf(db, audit, clock),
     idempotency: new MongoIdempotencyKeys(db),
     metrics,
     presignedDownloads: config.artifacts.s3?.presignedDownloads ?? false,

@@ -14,6 +14,7 @@ import {
 import type { Db, MongoClient } from 'mongodb';
 import type { ArtifactStore, PdfRenderer } from '../../activities/ports';
 import { createApp, createOpsApp } from '../../src/http/app';
+import { tenantAdminOf } from '../../src/main/tenant-admin';
 import { rememberTokens } from '../../src/http/token-cache';
 import { PUBLISHED_SCHEMAS } from '../../src/http/published-schemas';
 import { ApiMetrics } from '../../src/http/ops-router';
@@ -269,6 +270,7 @@ export async function startHarness(
     audit,
     auditEvents: audit,
     tenants,
+    tenantAdmin: tenantAdminOf(db, audit, clock),
     retention,
     workflows,
     idempotency: new MongoIdempotencyKeys(db),
