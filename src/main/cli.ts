@@ -24,6 +24,10 @@ import { createEndpoint, createTenant, insertFindings, mintToken } from '../infr
 import { DEFAULT_SCOPES, SCOPES, type Scope } from '../infra/mongo/tokens-repo';
 import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-artifact';
 import { loadJwsKeys } from '../infra/signing/jwks';
+import { MongoAuditLog } from '../infra/mongo/audit-repo';
+import { presentMinted, presentTenant, presentToken } from '../http/admin-router';
+import { isAdminCommand, parseAdminCommand, type AdminCommand } from './cli-args';
+import { tenantAdminOf } from './tenant-admin';
 
 const USAGE = `usage:
   cli seed-demo                         load the demo tenant (once) and print a fresh token as JSON
@@ -36,6 +40,14 @@ const USAGE = `usage:
                                         no time: its hits are dated at the import)
   cli verify <file> --jwks <url|file> [--signature <jws> | --signature-file <file>]
                                         check a downloaded PDF or JSON against the published keys only
+  cli operator-token create --name <name>
+                                        mint an operator token (scope admin, no tenant) for /api/v2/admin
+  cli tenant create --name <name> [--audit-retention-days <days>]
+  cli tenant list
+  cli tenant suspend|resume --tenant <id>
+  cli token mint --tenant <id> --scopes <a,b> [--name <name>] [--expires-in-days <days>]
+  cli token list --tenant <id>
+  cli token revoke --id <token-id>      the operator API's answers, as JSON; changes are audited as by "cli"
   cli new-jws-key <folder>              add a JSON signing key to <folder> (the JWS_KEYS_DIR production needs),
                                         making it the one that signs; earlier keys stay published`;
 
@@ -196,8 +208,56 @@ async function importFile(db: Db, config: Config, args: string[]): Promise<numbe
   }
 }
 
+/** Runs a tenant or token command as the operator API would, printing its answer as JSON. */
+async function admin(db: Db, command: AdminCommand): Promise<void> {
+  const tenants = tenantAdminOf(db, new MongoAuditLog(db), { now: () => new Date() });
+  const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
+  const all = async <T>(page: (after: number) => Promise<{ item: T; position: number }[]>): Promise<T[]> => {
+    const items: T[] = [];
+    for (let after = -1; ;) {
+      const listed = await page(after);
+      if (listed.length === 0) return items;
+      items.push(...listed.map((l) => l.item));
+      after = listed[listed.length - 1].position;
+    }
+  };
+  switch (command.kind) {
+    case 'operator-token create': {
+      const minted = await tenants.mintOperatorToken(command.name);
+      return print({ id: minted.record.id, token: minted.secret });
+    }
+    case 'tenant create':
+      return print(presentTenant(await tenants.createTenant(command.request)));
+    case 'tenant list':
+      return print((await all((after) => tenants.listTenants(after, 100))).map(presentTenant));
+    case 'tenant suspend':
+      return print(presentTenant(await tenants.suspend(command.tenantId, 'cli')));
+    case 'tenant resume':
+      return print(presentTenant(await tenants.resume(command.tenantId, 'cli')));
+    case 'token mint':
+      return print(presentMinted(await tenants.mintToken(command.tenantId, command.request, 'cli')));
+    case 'token list':
+      return print((await all((after) => tenants.listTokens(command.tenantId, after, 100))).map(presentToken));
+    case 'token revoke':
+      await tenants.revokeToken(command.tokenId, 'cli');
+      return print({ id: command.tokenId, revoked: true });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
+  if (isAdminCommand(argv)) {
+    // Flags are checked before anything connects, so a misspelt one fails fast and changes nothing.
+    const parsed = parseAdminCommand(argv);
+    const config = loadConfig();
+    const { client, db } = await connectDatabase(config.mongo.url, config.mongo.db);
+    try {
+      await admin(db, parsed);
+    } finally {
+      await client.close();
+    }
+    return;
+  }
   if (command === 'verify') {
     process.exitCode = await verify(args);
     return;
