@@ -60,7 +60,7 @@ describe('parseAuditQuery', () => {
 
   it.each([
     [{ action: 'report.deleted' }, 'action', /"report.deleted" is not an audit action; use any of report.created, /],
-    [{ action: 'report.created,token.minted' }, 'action', /"token.minted" is not an audit action/],
+    [{ action: 'report.created,token.rotated' }, 'action', /"token.rotated" is not an audit action/],
     [{ action: ['report.created', 'report.purged'] }, 'action', /is not an audit action/],
     [{ report_id: 'ep_2026_aaaaaaaaaaaaaaaa' }, 'report_id', /is not a report id/],
     [{ from: '2026-13-01' }, 'from', /calendar day \(YYYY-MM-DD\) or an ISO 8601 time/],
