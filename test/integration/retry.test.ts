@@ -27,18 +27,32 @@ describe('POST /reports/:id/retry', () => {
     const endpoint = await createEndpoint(h.db, { tenantId, name: 'Bot', description: 'chat' });
     await insertFindings(h.db, [buildFinding({ tenantId, endpointId: endpoint })]);
     const { secret: token } = await mintToken(h.db, { tenantId, scopes: ['reports:generate', 'reports:read'] });
-    // The tenant's settings vanish mid-way (a botched migration, say): marking ready cannot find its retention.
+    // The tenant's settings vanish mid-way (a botched migration, say): marking ready cannot find its retention. The
+    // report is queued and started as the API does it, since a token of a tenant that is gone no longer
+    // authenticates.
     const tenants = h.db.collection<{ _id: string }>('tenants');
     const saved = await tenants.findOne({ _id: tenantId });
     await tenants.deleteOne({ _id: tenantId });
-
-    const created = await h.request('POST', '/api/v2/reports', { token, body: documentedRequest([endpoint], 'json') });
-    expect(created.status).toBe(202);
-    const failed = await waitForReport(h, created.body.id, token);
-    expect(failed.body).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'report_not_found' } });
-    expect(failed.body.links.retry).toBe(`/api/v2/reports/${created.body.id}/retry`);
+    const record = queuedRecord(tenantId, parseReportRequest(documentedRequest([endpoint], 'json')), new Date());
+    await h.reports.insert(record);
+    await h.temporal.workflow.start('generateReportWorkflow', {
+      workflowId: reportWorkflowId(record.id),
+      taskQueue: h.taskQueue,
+      args: [{ reportId: record.id, tenantId, format: 'json' }],
+    });
+    const created = { body: { id: record.id } };
+    for (let i = 0; i < 600 && (await h.reports.get(tenantId, record.id))?.status !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await h.reports.get(tenantId, record.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'report_not_found' },
+    });
 
     await tenants.insertOne(saved!);
+    const failed = await waitForReport(h, created.body.id, token);
+    expect(failed.body.links.retry).toBe(`/api/v2/reports/${created.body.id}/retry`);
     const retried = await h.request('POST', `/api/v2/reports/${created.body.id}/retry`, { token });
     expect(retried.status).toBe(202);
     expect(retried.body).toEqual({ id: created.body.id, status: 'queued', format: 'json', attempt: 2 });
@@ -50,7 +64,7 @@ describe('POST /reports/:id/retry', () => {
     expect(again.status).toBe(409);
     expect(again.body.error).toMatchObject({ code: 'report_not_retryable', status: 'ready' });
     const actions = (await h.audit.forReport(tenantId, created.body.id)).map((e) => e.action);
-    expect(actions).toEqual(['report.created', 'report.retried']);
+    expect(actions).toEqual(['report.retried']);
   });
 
   /** A failed report whose run has not closed yet: it waits on a task queue no worker polls, as a run does for
