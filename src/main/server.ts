@@ -34,7 +34,7 @@ import { tenantQuotasOf } from './tenant-quotas';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'api');
   const logger = createLogger(config.logLevel, { service: 'api' });
   const { client: mongo, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   const connection = await Connection.connect({ address: config.temporal.address });

@@ -34,7 +34,7 @@ const RECONCILE_EVERY_MS = 60_000;
 const ABANDONED_WRITE_MS = 15 * 60_000;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'worker');
   const logger = createLogger(config.logLevel, { service: 'worker' });
   // Before any connection: the runtime's exporter serves activity and queue latencies and our own metrics.
   if (config.workerMetricsAddress) {
