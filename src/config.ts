@@ -1,8 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The service's whole configuration, validated once at start-up. */
-export interface Config {
+/** Which process reads the configuration: each is given, and checked for, only the secrets its job needs. */
+export type Role = 'api' | 'worker';
+
+/** The worker's configuration, validated once at start-up: everything, signing keys included. */
+export interface Config extends ApiConfig {
+  signing: {
+    /** PDF signing key as PKCS#12; without a path (development only), a self-signed key is generated into
+     * `dataDir`. */
+    p12Path?: string;
+    p12Password: string;
+    /** The folder holding the JSON (JWS) signing keys, one `<kid>.private.jwk.json` each; in development it defaults
+     * to `<dataDir>/keys/jws`, where a first key is generated when there is none. */
+    jwsKeysDir: string;
+  };
+}
+
+/** The API's (and the CLI's) configuration: no signing key. The API serves the public keys the worker publishes,
+ * so a compromised API cannot sign evidence. */
+export interface ApiConfig {
   /** `production` (NODE_ENV=production): every secret and key must be configured, outside `dataDir`, and nothing is
    * generated. `development`: what is missing is generated into `dataDir`, with a warning. */
   mode: 'production' | 'development';
@@ -34,15 +51,6 @@ export interface Config {
   dataDir: string;
   /** Without a secret (development only), one is generated into `dataDir`. */
   downloads: { secret?: string; ttlSeconds: number };
-  signing: {
-    /** PDF signing key as PKCS#12; without a path (development only), a self-signed key is generated into
-     * `dataDir`. */
-    p12Path?: string;
-    p12Password: string;
-    /** The folder holding the JSON (JWS) signing keys, one `<kid>.private.jwk.json` each; in development it defaults
-     * to `<dataDir>/keys/jws`, where a first key is generated when there is none. */
-    jwsKeysDir: string;
-  };
   render: { chromiumPath: string; concurrency: number; recycleAfter: number; templatesDir: string };
   artifacts: ArtifactsConfig;
   /** Bounds on one scanner file `POST /findings/imports` takes: its bytes, the findings it may give, the
@@ -82,7 +90,7 @@ type Env = Record<string, string | undefined>;
 export class ConfigError extends Error {
   constructor(
     readonly problems: readonly string[],
-    mode: Config['mode'],
+    mode: ApiConfig['mode'],
   ) {
     const where = mode === 'production' ? ' (NODE_ENV=production)' : '';
     super(`Invalid configuration${where}:\n  - ${problems.join('\n  - ')}`);
@@ -151,9 +159,13 @@ class Problems {
   }
 }
 
-/** Reads and validates the environment, returning a frozen config or throwing one error that names every bad
- * variable. Only the composition roots call this. */
-export function loadConfig(env: Env = process.env): Config {
+/** Reads and validates the environment for `role`, returning a frozen config or throwing one error that names every
+ * bad variable. The signing keys are read, and in production required, for the worker only. Only the composition
+ * roots call this. */
+export function loadConfig(env: Env, role: 'api'): ApiConfig;
+export function loadConfig(env: Env, role: 'worker'): Config;
+export function loadConfig(env: Env, role: Role): ApiConfig | Config;
+export function loadConfig(env: Env, role: Role): ApiConfig | Config {
   const p = new Problems();
   // Anything but these three is refused rather than read as development: a misspelt "production" must not quietly
   // generate keys. Jest sets `test`.
@@ -167,7 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const dataDir = path.resolve(p.string(env, 'DATA_DIR', '.data/dev/app'));
-  const config: Config = {
+  const base: ApiConfig = {
     mode,
     http: {
       port,
@@ -201,11 +213,6 @@ export function loadConfig(env: Env = process.env): Config {
       secret,
       ttlSeconds: p.int(env, 'DOWNLOAD_URL_TTL_SECONDS', 300, 10, 86_400),
     },
-    signing: {
-      p12Path: env.SIGNING_P12_PATH?.trim() ? path.resolve(env.SIGNING_P12_PATH.trim()) : undefined,
-      p12Password: env.SIGNING_P12_PASSWORD ?? '',
-      jwsKeysDir: path.resolve(env.JWS_KEYS_DIR?.trim() || path.join(dataDir, 'keys', 'jws')),
-    },
     render: {
       chromiumPath: p.string(env, 'CHROMIUM_PATH', '/usr/bin/chromium'),
       concurrency: p.int(env, 'RENDER_CONCURRENCY', 2, 1, 16),
@@ -226,21 +233,34 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
+  const config: ApiConfig | Config =
+    role === 'worker'
+      ? {
+          ...base,
+          signing: {
+            p12Path: env.SIGNING_P12_PATH?.trim() ? path.resolve(env.SIGNING_P12_PATH.trim()) : undefined,
+            p12Password: env.SIGNING_P12_PASSWORD ?? '',
+            jwsKeysDir: path.resolve(env.JWS_KEYS_DIR?.trim() || path.join(dataDir, 'keys', 'jws')),
+          },
+        }
+      : base;
   if (config.ops.port !== 0 && config.ops.port === config.http.port) {
     p.list.push(
       `OPS_PORT must differ from HTTP_PORT (both ${port}): the operations endpoints stay off the public port`,
     );
   }
-  if (mode === 'production') productionProblems(env, config, p);
+  if (mode === 'production') {
+    productionProblems(env, config, p);
+    if ('signing' in config) signingProblems(env, config, p);
+  }
   if (p.list.length > 0) throw new ConfigError(p.list, mode);
   return deepFreeze(config);
 }
 
-/** What production adds: every secret and key configured (nothing is generated), no key file inside `DATA_DIR`
- * (a backup or a leak of the data volume must not carry the keys that protect or vouch for it), and a public
- * address clients reach over TLS. Pure: paths are compared as resolved, never looked at. */
-function productionProblems(env: Env, config: Config, p: Problems): void {
-  const { downloads, signing, artifacts, dataDir } = config;
+/** What production adds for every process: every secret configured (nothing is generated) and a public address
+ * clients reach over TLS. */
+function productionProblems(env: Env, config: ApiConfig, p: Problems): void {
+  const { downloads, artifacts } = config;
   if (downloads.secret === undefined) {
     p.list.push('DOWNLOAD_URL_SECRET is required: at least 32 random bytes (e.g. openssl rand -hex 32)');
   }
@@ -250,6 +270,18 @@ function productionProblems(env: Env, config: Config, p: Problems): void {
   } else if (!/^https:\/\//i.test(publicBaseUrl)) {
     p.list.push(`PUBLIC_BASE_URL must be an https:// URL (terminate TLS in front of the API), got "${publicBaseUrl}"`);
   }
+  if (artifacts.store === 'fs' && artifacts.masterKey === undefined) {
+    p.list.push(
+      'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
+    );
+  }
+}
+
+/** What production adds for the worker, the only process that signs: both signing keys configured, neither inside
+ * `DATA_DIR` (a backup or a leak of the data volume must not carry the keys that vouch for it). Pure: paths are
+ * compared as resolved, never looked at. */
+function signingProblems(env: Env, config: Config, p: Problems): void {
+  const { signing, dataDir } = config;
   if (signing.p12Path === undefined) {
     p.list.push(
       'SIGNING_P12_PATH is required: a PKCS#12 file outside DATA_DIR holding the PDF signing key and certificate',
@@ -261,11 +293,6 @@ function productionProblems(env: Env, config: Config, p: Problems): void {
   if (!env.JWS_KEYS_DIR?.trim()) {
     p.list.push(
       'JWS_KEYS_DIR is required: a folder outside DATA_DIR holding the JSON signing keys (create one with cli new-jws-key <folder>)',
-    );
-  }
-  if (artifacts.store === 'fs' && artifacts.masterKey === undefined) {
-    p.list.push(
-      'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
     );
   }
   const keyFiles: [string, string | undefined][] = [

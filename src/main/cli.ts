@@ -4,7 +4,7 @@ import type { Db } from 'mongodb';
 import { Client, Connection } from '@temporalio/client';
 import { ImportJobs } from '../app/import-jobs';
 import { presentImportJob } from '../http/present';
-import { loadConfig, type Config } from '../config';
+import { loadConfig, type ApiConfig } from '../config';
 import { isoTime } from '../domain/finding-input';
 import { importEnded, type ImportRecord } from '../domain/imports';
 import { newId } from '../infra/ids';
@@ -151,7 +151,7 @@ function progressPrinter(): (p: ImportRecord['progress']) => void {
 
 /** Imports a scanner file as the API does: staged in the tenant's storage, read and stored by a worker's import
  * job. Waits for the job with a progress bar, then prints it as the API shows it; exits 1 when it failed. */
-async function importFile(db: Db, config: Config, args: string[]): Promise<number> {
+async function importFile(db: Db, config: ApiConfig, args: string[]): Promise<number> {
   const { positional, named } = options(args);
   if (positional.length !== 1 || !named.tenant || !named.endpoint) throw new Error(USAGE);
   const format = named.format;
@@ -272,7 +272,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command !== 'seed-demo' && command !== 'mint-token' && command !== 'import') throw new Error(USAGE);
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'api');
   const { client, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   try {
     if (command === 'seed-demo') await seedDemo(db);

@@ -23,9 +23,8 @@ import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoTokensRepo } from '../infra/mongo/tokens-repo';
 import { rememberTokens } from '../http/token-cache';
 import { loadOrCreateSecret } from '../infra/secrets';
-import { publishedJwks } from '../infra/signing/artifact-signers';
-import { loadJwsKeys } from '../infra/signing/jwks';
-import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
+import { MongoPublishedKeys } from '../infra/mongo/published-keys-repo';
+import { cachedPublishedKeys, PUBLISHED_KEYS_REFRESH_MS } from '../infra/signing/published-keys';
 import { createArtifactStore } from '../infra/storage';
 import { settleCallContext } from '../infra/temporal/deadline-calls';
 import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
@@ -36,7 +35,7 @@ import { tenantQuotasOf } from './tenant-quotas';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'api');
   const logger = createLogger(config.logLevel, { service: 'api' });
   const { client: mongo, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -49,27 +48,6 @@ async function main(): Promise<void> {
   );
   if (created) {
     logger.warn('development: generated a download-link secret into DATA_DIR; production requires DOWNLOAD_URL_SECRET');
-  }
-
-  // The API publishes the keys the worker signs with (the JWKS); in development both keep them in the shared data
-  // folder, and whichever starts first generates them.
-  const signing = await loadOrCreateSigningIdentity({
-    p12Path: config.signing.p12Path,
-    password: config.signing.p12Password,
-    dataDir: config.dataDir,
-  });
-  if (signing.created) {
-    logger.warn(
-      'development: generated a self-signed PDF signing key into DATA_DIR; production requires SIGNING_P12_PATH and SIGNING_P12_PASSWORD',
-      { keyId: signing.identity.keyId },
-    );
-  }
-  const jws = await loadJwsKeys(config.signing.jwsKeysDir, { create: config.mode === 'development' });
-  if (jws.created) {
-    logger.warn('development: generated a JSON signing key; production requires JWS_KEYS_DIR', {
-      kid: jws.keys.current.kid,
-      folder: config.signing.jwsKeysDir,
-    });
   }
 
   const reports = new MongoReportsRepo(db);
@@ -119,7 +97,8 @@ async function main(): Promise<void> {
     logger,
     newReportId: () => newId('rpt'),
     bodyLimitBytes: config.http.bodyLimitBytes,
-    jwks: publishedJwks(config.signing.jwsKeysDir, signing.identity),
+    // The API holds no private key: it serves the public keys the signing worker published to the database.
+    jwks: cachedPublishedKeys(new MongoPublishedKeys(db), { refreshMs: PUBLISHED_KEYS_REFRESH_MS, clock, logger }),
     schemas: PUBLISHED_SCHEMAS,
   });
   const server = http.createServer(app);

@@ -12,7 +12,9 @@ import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { ChromiumPdfRenderer } from '../infra/render/chromium-pdf-renderer';
 import { createHtmlRenderer } from '../infra/render/html-renderer';
+import { MongoPublishedKeys } from '../infra/mongo/published-keys-repo';
 import { jwsSigner } from '../infra/signing/artifact-signers';
+import { PUBLISHED_KEYS_REFRESH_MS, signingKeySet } from '../infra/signing/published-keys';
 import { loadJwsKeys } from '../infra/signing/jwks';
 import { PdfSigner } from '../infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
@@ -32,7 +34,7 @@ const RECONCILE_EVERY_MS = 60_000;
 const ABANDONED_WRITE_MS = 15 * 60_000;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'worker');
   const logger = createLogger(config.logLevel, { service: 'worker' });
   // Before any connection: the runtime's exporter serves activity and queue latencies and our own metrics.
   if (config.workerMetricsAddress) {
@@ -66,6 +68,16 @@ async function main(): Promise<void> {
       folder: config.signing.jwsKeysDir,
     });
   }
+  // The API serves what is published here and holds no private key itself. Published before any work is taken, so
+  // a report's key is served before the report exists; re-published from the folder on a timer, so a key added to
+  // it is served (and earlier ones stay) without a restart.
+  const publishedKeys = new MongoPublishedKeys(db);
+  const publishKeys = async (): Promise<void> =>
+    publishedKeys.publish(await signingKeySet(config.signing.jwsKeysDir, signing.identity), new Date());
+  await publishKeys();
+  const keyPublisher = setInterval(() => {
+    publishKeys().catch((err: unknown) => logger.warn('publishing the signing keys failed', { error: String(err) }));
+  }, PUBLISHED_KEYS_REFRESH_MS);
   const reports = new MongoReportsRepo(db);
   const findings = new MongoFindingsRepo(db);
   const imports = new MongoImportsRepo(db);
@@ -135,6 +147,7 @@ async function main(): Promise<void> {
   // Worker.run() resolves once shutdown completes; the SDK handles SIGINT/SIGTERM by draining in-flight tasks.
   await Promise.all(workers.map((w) => w.run()));
   clearInterval(reconciler);
+  clearInterval(keyPublisher);
   await pdf.close();
   await Promise.allSettled([mongo.close(), connection.close(), client.connection.close()]);
   logger.info('worker stopped');

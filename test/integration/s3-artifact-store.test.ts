@@ -179,15 +179,18 @@ describe('S3ArtifactStore', () => {
 
   it('when the configuration says s3, then the factory builds a store on that bucket that presigns', async () => {
     // Through loadConfig, so the settings arrive frozen as they do in the server and the worker.
-    const config = loadConfig({
-      ARTIFACT_STORE: 's3',
-      S3_ENDPOINT: env.endpoint,
-      S3_REGION: env.region,
-      S3_BUCKET: env.bucket,
-      S3_ACCESS_KEY_ID: env.accessKeyId,
-      S3_SECRET_ACCESS_KEY: env.secretAccessKey,
-      DATA_DIR: '/nonexistent',
-    });
+    const config = loadConfig(
+      {
+        ARTIFACT_STORE: 's3',
+        S3_ENDPOINT: env.endpoint,
+        S3_REGION: env.region,
+        S3_BUCKET: env.bucket,
+        S3_ACCESS_KEY_ID: env.accessKeyId,
+        S3_SECRET_ACCESS_KEY: env.secretAccessKey,
+        DATA_DIR: '/nonexistent',
+      },
+      'api',
+    );
     const built = await createArtifactStore(config, { warn: () => undefined });
     const key = reportKey(tenant(), 'rpt_2026_ffffffff', 'rpt_2026_ffffffff.pdf');
     await built.put(key, Buffer.from('%PDF-1.7 factory'), 'application/pdf');

@@ -34,8 +34,10 @@ import { MongoRunsRepo } from '../../src/infra/mongo/runs-repo';
 import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
 import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
-import { jwsSigner, publishedJwks } from '../../src/infra/signing/artifact-signers';
+import { MongoPublishedKeys } from '../../src/infra/mongo/published-keys-repo';
+import { jwsSigner } from '../../src/infra/signing/artifact-signers';
 import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
+import { cachedPublishedKeys, signingKeySet } from '../../src/infra/signing/published-keys';
 import { PdfSigner } from '../../src/infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../../src/infra/signing/signing-identity';
 import { FsArtifactStore, loadOrCreateMasterKey } from '../../src/infra/storage';
@@ -183,6 +185,9 @@ export async function startHarness(
   const keysDir = path.join(env.dataDir, 'keys');
   const { identity } = await loadOrCreateSigningIdentity({ dataDir: env.dataDir });
   const { keys: jwsKeys } = await loadOrCreateJwsKeys(keysDir);
+  // Published as the worker publishes them; the API side below only reads what is published.
+  const publishedKeys = new MongoPublishedKeys(db);
+  await publishedKeys.publish(await signingKeySet(path.join(keysDir, 'jws'), identity), new Date());
 
   const closers: (() => Promise<unknown>)[] = [];
   if (opts.workers) {
@@ -284,7 +289,7 @@ export async function startHarness(
     logger: opts.logger ?? silentLogger,
     newReportId: () => newId('rpt'),
     bodyLimitBytes: 16 * 1024,
-    jwks: publishedJwks(path.join(keysDir, 'jws'), identity),
+    jwks: cachedPublishedKeys(publishedKeys, { refreshMs: 0, clock, logger: opts.logger ?? silentLogger }),
     schemas: PUBLISHED_SCHEMAS,
   });
   server.on('request', app);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, type Role } from '../../src/config';
 
 /** Every secret production needs, each outside DATA_DIR. */
 const PRODUCTION = {
@@ -13,10 +13,10 @@ const PRODUCTION = {
   ARTIFACT_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
-/** The problems `loadConfig` reports for `env`, or none. */
-function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+/** The problems `loadConfig` reports for `env` in `role`'s process (the worker's unless said), or none. */
+function problemsOf(env: Record<string, string | undefined>, role: Role = 'worker'): readonly string[] {
   try {
-    loadConfig(env);
+    loadConfig(env, role);
     return [];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -26,7 +26,7 @@ function problemsOf(env: Record<string, string | undefined>): readonly string[] 
 
 describe('production configuration', () => {
   it('when every secret is configured outside DATA_DIR, then it loads in production mode with those keys', () => {
-    const config = loadConfig(PRODUCTION);
+    const config = loadConfig(PRODUCTION, 'worker');
 
     expect(config.mode).toBe('production');
     expect(config.downloads.secret).toBe(PRODUCTION.DOWNLOAD_URL_SECRET);
@@ -42,7 +42,7 @@ describe('production configuration', () => {
   it('when nothing is configured, then one error names every missing variable and what it must hold', () => {
     let thrown: unknown;
     try {
-      loadConfig({ NODE_ENV: 'production', DATA_DIR: '/var/lib/evidence-reports' });
+      loadConfig({ NODE_ENV: 'production', DATA_DIR: '/var/lib/evidence-reports' }, 'worker');
     } catch (err) {
       thrown = err;
     }
@@ -51,10 +51,10 @@ describe('production configuration', () => {
     expect((thrown as ConfigError).problems).toEqual([
       'DOWNLOAD_URL_SECRET is required: at least 32 random bytes (e.g. openssl rand -hex 32)',
       'PUBLIC_BASE_URL is required: the https:// address clients use (signed download links point there)',
+      'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
       'SIGNING_P12_PATH is required: a PKCS#12 file outside DATA_DIR holding the PDF signing key and certificate',
       'SIGNING_P12_PASSWORD is required: the password of the PKCS#12; an unprotected key is not accepted',
       'JWS_KEYS_DIR is required: a folder outside DATA_DIR holding the JSON signing keys (create one with cli new-jws-key <folder>)',
-      'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
     ]);
     expect((thrown as Error).message).toMatch(
       /^Invalid configuration \(NODE_ENV=production\):\n {2}- DOWNLOAD_URL_SECRET/,
@@ -108,7 +108,7 @@ describe('production configuration', () => {
 
   it('when artifacts go to S3, then no file-store master key is required', () => {
     const { ARTIFACT_MASTER_KEY: _unused, ...withoutMasterKey } = PRODUCTION;
-    const config = loadConfig({ ...withoutMasterKey, ARTIFACT_STORE: 's3', S3_BUCKET: 'evidence-artifacts' });
+    const config = loadConfig({ ...withoutMasterKey, ARTIFACT_STORE: 's3', S3_BUCKET: 'evidence-artifacts' }, 'worker');
 
     expect(config.artifacts.masterKey).toBeUndefined();
   });
@@ -120,11 +120,38 @@ describe('production configuration', () => {
   });
 });
 
+describe('the API process configuration', () => {
+  const { SIGNING_P12_PATH: _p12, SIGNING_P12_PASSWORD: _password, JWS_KEYS_DIR: _jws, ...apiSecrets } = PRODUCTION;
+
+  it('when production sets no signing key, then the API loads: it signs nothing and holds no private key', () => {
+    const config = loadConfig(apiSecrets, 'api');
+
+    expect(config.mode).toBe('production');
+    expect(config).not.toHaveProperty('signing');
+  });
+
+  it('when signing variables are set anyway, then the API does not read them', () => {
+    const config = loadConfig({ ...PRODUCTION, SIGNING_P12_PATH: 'data/in-data-dir.p12' }, 'api');
+
+    expect(config).not.toHaveProperty('signing');
+    expect(JSON.stringify(config)).not.toContain('s3cret');
+    expect(JSON.stringify(config)).not.toContain('pdf-signing.p12');
+  });
+
+  it('when nothing is configured, then the API names only the secrets it needs', () => {
+    expect(problemsOf({ NODE_ENV: 'production', DATA_DIR: '/var/lib/evidence-reports' }, 'api')).toEqual([
+      'DOWNLOAD_URL_SECRET is required: at least 32 random bytes (e.g. openssl rand -hex 32)',
+      'PUBLIC_BASE_URL is required: the https:// address clients use (signed download links point there)',
+      'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
+    ]);
+  });
+});
+
 describe('development configuration', () => {
   it.each([{}, { NODE_ENV: 'development' }, { NODE_ENV: 'test' }])(
     'when %j sets no secret, then it loads as today: keys to be generated into DATA_DIR',
     (env) => {
-      const config = loadConfig(env);
+      const config = loadConfig(env, 'worker');
 
       expect(config.mode).toBe('development');
       expect(config.downloads.secret).toBeUndefined();
@@ -139,11 +166,14 @@ describe('development configuration', () => {
   );
 
   it('when key files lie inside DATA_DIR in development, then that is allowed', () => {
-    const config = loadConfig({
-      DATA_DIR: '/tmp/app',
-      SIGNING_P12_PATH: '/tmp/app/k.p12',
-      JWS_KEYS_DIR: '/tmp/app/jws',
-    });
+    const config = loadConfig(
+      {
+        DATA_DIR: '/tmp/app',
+        SIGNING_P12_PATH: '/tmp/app/k.p12',
+        JWS_KEYS_DIR: '/tmp/app/jws',
+      },
+      'worker',
+    );
 
     expect(config.signing).toMatchObject({ p12Path: '/tmp/app/k.p12', jwsKeysDir: '/tmp/app/jws' });
   });

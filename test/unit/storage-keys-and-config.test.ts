@@ -55,19 +55,22 @@ describe('artifact store configuration', () => {
   const masterKey = Buffer.alloc(32, 1).toString('base64');
 
   it('when nothing is set, then the encrypted filesystem store with a generated master key is the default', () => {
-    expect(loadConfig({}).artifacts).toEqual({ store: 'fs', masterKey: undefined });
-    expect(loadConfig({ ARTIFACT_MASTER_KEY: masterKey }).artifacts).toEqual({ store: 'fs', masterKey });
+    expect(loadConfig({}, 'worker').artifacts).toEqual({ store: 'fs', masterKey: undefined });
+    expect(loadConfig({ ARTIFACT_MASTER_KEY: masterKey }, 'worker').artifacts).toEqual({ store: 'fs', masterKey });
   });
 
   it('when S3 is chosen with an endpoint, then every S3 setting is read and path style is the default', () => {
-    const config = loadConfig({
-      ...s3,
-      S3_ENDPOINT: 'http://127.0.0.1:9000/',
-      S3_REGION: 'eu-west-1',
-      S3_ACCESS_KEY_ID: 'app',
-      S3_SECRET_ACCESS_KEY: 'secret-value',
-      S3_PRESIGNED_DOWNLOADS: 'true',
-    });
+    const config = loadConfig(
+      {
+        ...s3,
+        S3_ENDPOINT: 'http://127.0.0.1:9000/',
+        S3_REGION: 'eu-west-1',
+        S3_ACCESS_KEY_ID: 'app',
+        S3_SECRET_ACCESS_KEY: 'secret-value',
+        S3_PRESIGNED_DOWNLOADS: 'true',
+      },
+      'worker',
+    );
     expect(config.artifacts).toEqual({
       store: 's3',
       masterKey: undefined,
@@ -83,7 +86,7 @@ describe('artifact store configuration', () => {
   });
 
   it('when S3 is chosen without an endpoint, then AWS with virtual-hosted style and the default chain apply', () => {
-    expect(loadConfig(s3).artifacts.s3).toEqual({
+    expect(loadConfig(s3, 'worker').artifacts.s3).toEqual({
       endpoint: undefined,
       region: 'us-east-1',
       bucket: 'evidence-artifacts',
@@ -91,21 +94,24 @@ describe('artifact store configuration', () => {
       forcePathStyle: false,
       presignedDownloads: false,
     });
-    expect(loadConfig({ ...s3, S3_FORCE_PATH_STYLE: 'true' }).artifacts.s3?.forcePathStyle).toBe(true);
+    expect(loadConfig({ ...s3, S3_FORCE_PATH_STYLE: 'true' }, 'worker').artifacts.s3?.forcePathStyle).toBe(true);
   });
 
   it('when the settings are wrong, then one error names every bad variable and never echoes the master key', () => {
     const badKey = Buffer.alloc(16, 9).toString('base64');
     let message = '';
     try {
-      loadConfig({
-        ARTIFACT_STORE: 's3',
-        ARTIFACT_MASTER_KEY: badKey,
-        S3_ENDPOINT: 'ftp://store',
-        S3_BUCKET: 'Evidence_Artifacts',
-        S3_ACCESS_KEY_ID: 'app',
-        S3_FORCE_PATH_STYLE: 'sometimes',
-      });
+      loadConfig(
+        {
+          ARTIFACT_STORE: 's3',
+          ARTIFACT_MASTER_KEY: badKey,
+          S3_ENDPOINT: 'ftp://store',
+          S3_BUCKET: 'Evidence_Artifacts',
+          S3_ACCESS_KEY_ID: 'app',
+          S3_FORCE_PATH_STYLE: 'sometimes',
+        },
+        'worker',
+      );
     } catch (err) {
       message = (err as Error).message;
     }
@@ -120,9 +126,11 @@ describe('artifact store configuration', () => {
   });
 
   it('when the store is unknown, the bucket missing or the master key not base64, then each is named', () => {
-    expect(() => loadConfig({ ARTIFACT_STORE: 'minio' })).toThrow('ARTIFACT_STORE must be one of fs, s3, got "minio"');
-    expect(() => loadConfig({ ARTIFACT_STORE: 's3' })).toThrow('S3_BUCKET is required');
-    expect(() => loadConfig({ ARTIFACT_MASTER_KEY: 'not base64!' })).toThrow(
+    expect(() => loadConfig({ ARTIFACT_STORE: 'minio' }, 'worker')).toThrow(
+      'ARTIFACT_STORE must be one of fs, s3, got "minio"',
+    );
+    expect(() => loadConfig({ ARTIFACT_STORE: 's3' }, 'worker')).toThrow('S3_BUCKET is required');
+    expect(() => loadConfig({ ARTIFACT_MASTER_KEY: 'not base64!' }, 'worker')).toThrow(
       'ARTIFACT_MASTER_KEY must be base64 of exactly 32 random bytes (e.g. openssl rand -base64 32), got text that is not base64',
     );
   });
@@ -130,14 +138,14 @@ describe('artifact store configuration', () => {
 
 describe('operations configuration', () => {
   it('when nothing is set, then the rate limit and worker metrics address have their defaults', () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, 'worker');
     expect(config.http).toMatchObject({ rateLimitPerMinute: 600, rateLimitBurst: 120 });
     expect(config.workerMetricsAddress).toBe('127.0.0.1:9464');
-    expect(loadConfig({ WORKER_METRICS_ADDRESS: 'off' }).workerMetricsAddress).toBe('');
+    expect(loadConfig({ WORKER_METRICS_ADDRESS: 'off' }, 'worker').workerMetricsAddress).toBe('');
   });
 
   it('when nothing is set, then the operations port is 9400 on the loopback and failed logins are limited', () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, 'worker');
     expect(config.ops).toEqual({ port: 9400, host: '127.0.0.1' });
     expect(config.http).toMatchObject({
       authNegativeCacheTtlMs: 5_000,
@@ -148,13 +156,16 @@ describe('operations configuration', () => {
 
   it('when the operations port is the public one or the new limits are malformed, then each is named', () => {
     expect(() =>
-      loadConfig({
-        HTTP_PORT: '8080',
-        OPS_PORT: '8080',
-        AUTH_NEGATIVE_CACHE_TTL_MS: '-1',
-        UNAUTH_RATE_LIMIT_PER_MINUTE: '0',
-        UNAUTH_RATE_LIMIT_BURST: 'many',
-      }),
+      loadConfig(
+        {
+          HTTP_PORT: '8080',
+          OPS_PORT: '8080',
+          AUTH_NEGATIVE_CACHE_TTL_MS: '-1',
+          UNAUTH_RATE_LIMIT_PER_MINUTE: '0',
+          UNAUTH_RATE_LIMIT_BURST: 'many',
+        },
+        'worker',
+      ),
     ).toThrow(
       /AUTH_NEGATIVE_CACHE_TTL_MS[\s\S]*UNAUTH_RATE_LIMIT_PER_MINUTE[\s\S]*UNAUTH_RATE_LIMIT_BURST[\s\S]*OPS_PORT must differ from HTTP_PORT/,
     );
@@ -162,7 +173,7 @@ describe('operations configuration', () => {
 
   it('when they are malformed, then the error names each variable', () => {
     expect(() =>
-      loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: 'lots', WORKER_METRICS_ADDRESS: '9464' }),
+      loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: 'lots', WORKER_METRICS_ADDRESS: '9464' }, 'worker'),
     ).toThrow(/RATE_LIMIT_PER_MINUTE[\s\S]*RATE_LIMIT_BURST[\s\S]*WORKER_METRICS_ADDRESS must be host:port/);
   });
 });

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { exportJWK, importX509 } from 'jose';
 import type { DetachedSigning } from '../../../activities/ports';
-import { loadJwsKeys, type JwsKeyRing } from './jwks';
+import type { JwsKeyRing } from './jwks';
 import { signDetached } from './jws-signer';
 import type { SigningIdentity } from './signing-identity';
 
@@ -22,16 +22,4 @@ export async function pdfCertificateJwk(identity: SigningIdentity): Promise<Reco
   const cert = new X509Certificate(identity.certificatePem);
   const jwk = await exportJWK(await importX509(identity.certificatePem, 'RS256', { extractable: true }));
   return { ...jwk, kid: identity.keyId, alg: 'RS256', use: 'sig', x5c: [cert.raw.toString('base64')] };
-}
-
-/** The JWKS the service publishes: every artifact-signing key still needed for verification, re-read from
- * `jwsKeysDir` on each call (a worker may have rotated; the caller loaded it once at start-up, so it holds a key
- * and nothing is generated here), plus the PDF signing certificate, which is fixed for the life of the process and
- * so converted once. */
-export function publishedJwks(jwsKeysDir: string, identity: SigningIdentity): () => Promise<{ keys: object[] }> {
-  const certificate = pdfCertificateJwk(identity);
-  return async () => {
-    const { keys } = await loadJwsKeys(jwsKeysDir, { create: false });
-    return { keys: [...keys.publicJwks().keys, await certificate] };
-  };
 }
