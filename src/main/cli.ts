@@ -249,7 +249,7 @@ async function main(argv: string[]): Promise<void> {
   if (isAdminCommand(argv)) {
     // Flags are checked before anything connects, so a misspelt one fails fast and changes nothing.
     const parsed = parseAdminCommand(argv);
-    const config = loadConfig();
+    const config = loadConfig(process.env, 'api');
     const { client, db } = await connectDatabase(config.mongo.url, config.mongo.db);
     try {
       await admin(db, parsed);
