@@ -170,8 +170,9 @@ export function createReportActivities(deps: ReportActivityDeps) {
       const context: FindingSummary[] = [];
       const population: string[] = [];
       for (const f of history.findings) {
-        if (inPeriod(f)) population.push(f.id);
-        if (inPeriod(f) && requested.has(f.severity)) inScope.push(f);
+        const period = inPeriod(f);
+        if (period) population.push(f.id);
+        if (period && requested.has(f.severity)) inScope.push(f);
         else if (f.detectedAt <= asOf) context.push(f);
       }
       const shown = latestOfEachRow(inScope);

@@ -3,7 +3,7 @@ import { SEVERITIES, type Severity } from '../severity';
 import { byCodeUnit } from './order';
 import { controlStatuses, tallyKey } from './statuses';
 import type { ProbeSummary } from './testing';
-import type { ApplicabilityView, FrameworkCoverage, ReportRow, ReportSummary } from './types';
+import type { ApplicabilityView, FrameworkCoverage, Population, ReportRow, ReportSummary } from './types';
 
 /** What a framework's coverage matrix and summary figures are counted from. */
 export interface FrameworkTally {
@@ -141,12 +141,14 @@ export function summarise(
   );
 }
 
-/** {@link summarise} from tallies already made, one per framework. */
+/** {@link summarise} from tallies already made, one per framework; with the population, each severity says whether
+ * the scope requested it and how many findings of it were left out (without it, every severity counts as requested). */
 export function summary(
   rows: readonly ReportRow[],
   findings: number,
   frameworks: readonly FrameworkSlug[],
   tallies: readonly FrameworkTally[],
+  population?: Pick<Population, 'excluded'> & { requested: ReadonlySet<Severity> },
 ): ReportSummary {
   const bySeverity = new Map<Severity, number>();
   const byEndpoint = new Map<string, { endpointId: string; endpointName: string; rows: number }>();
@@ -162,8 +164,8 @@ export function summary(
     bySeverity: SEVERITIES.map((severity) => ({
       severity,
       rows: bySeverity.get(severity) ?? 0,
-      requested: true,
-      excludedFindings: 0,
+      requested: population?.requested.has(severity) ?? true,
+      excludedFindings: population?.excluded.find((e) => e.severity === severity)?.findings ?? 0,
     })),
     byFramework: frameworks.map((slug, k) => ({
       framework: slug,

@@ -124,12 +124,10 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     },
     (id) => endpointNames.get(id) ?? id,
   );
-  const modelSummary = summary(rows, findings, input.report.frameworks, tallies);
-  const requested = new Set<string>(input.report.scope.includeSeverities);
-  for (const entry of modelSummary.bySeverity) {
-    entry.requested = requested.has(entry.severity);
-    entry.excludedFindings = whole.population.excluded.find((e) => e.severity === entry.severity)?.findings ?? 0;
-  }
+  const modelSummary = summary(rows, findings, input.report.frameworks, tallies, {
+    excluded: whole.population.excluded,
+    requested: new Set(input.report.scope.includeSeverities),
+  });
 
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
