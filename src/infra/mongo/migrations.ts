@@ -8,6 +8,7 @@ import { MongoImportedRuns } from './import-runs-repo';
 import { isDuplicateKey } from './idempotency-repo';
 import { findByIds } from './keyed-docs';
 import { MongoTenantDirectory, MongoTokenStore } from './tenant-directory';
+import { TOKEN_HASHES, type TokenHashDoc } from './tokens-repo';
 
 /** A one-time change to stored data, applied once per database: its marker in `migrations` says it is done. */
 interface Migration {
@@ -146,11 +147,25 @@ const tenantsAndTokensToLists: Migration = {
   },
 };
 
+/** Tokens minted before a token was found by the `_id` of its hash get that key: reads every token once, so that
+ * authenticating never does. */
+const tokenHashKeys: Migration = {
+  id: '2027-01-token-hash-keys',
+  async run(db) {
+    const hashes = db.collection<TokenHashDoc>(TOKEN_HASHES);
+    const tokens = db.collection<{ _id: string; token_sha256: string }>('api_tokens');
+    for await (const d of tokens.find({}, { projection: { _id: 1, token_sha256: 1 } })) {
+      await hashes.replaceOne({ _id: d.token_sha256 }, { token_id: d._id }, { upsert: true });
+    }
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   legacyImportedRuns,
   legacyFindingsToPages,
   auditEventsToLogs,
   tenantsAndTokensToLists,
+  tokenHashKeys,
 ];
 
 /** Applies the migrations this database has not had, in order. Safe to run from several processes at once: each

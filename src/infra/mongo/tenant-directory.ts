@@ -5,7 +5,7 @@ import { newId } from '../ids';
 import { AppendLogs } from './finding-store/append-log';
 import { findByIds } from './keyed-docs';
 import type { TenantDoc } from './tenants-repo';
-import { hashToken, type ApiTokenDoc } from './tokens-repo';
+import { hashToken, TOKEN_HASHES, type ApiTokenDoc, type TokenHashDoc } from './tokens-repo';
 
 /** The list of every tenant's id, in `directory_logs`. */
 const TENANTS_LIST = 'tenants';
@@ -122,10 +122,12 @@ export class MongoTenantDirectory {
  * tenant's token ids. */
 export class MongoTokenStore {
   private readonly tokens: Collection<ApiTokenDoc>;
+  private readonly hashes: Collection<TokenHashDoc>;
   private readonly logs: AppendLogs<string[]>;
 
   constructor(db: Db) {
     this.tokens = db.collection<ApiTokenDoc>('api_tokens');
+    this.hashes = db.collection<TokenHashDoc>(TOKEN_HASHES);
     this.logs = directoryLogs(db);
   }
 
@@ -146,6 +148,9 @@ export class MongoTokenStore {
     if (token.expiresAt) doc.expires_at = token.expiresAt;
     if (token.tenantId) await this.register(token.tenantId, [id]);
     await this.tokens.insertOne(doc);
+    // Last: the token authenticates only once its hash leads to it, and its secret is answered only after that, so
+    // a mint cut short leaves a token nobody holds.
+    await this.hashes.insertOne({ _id: doc.token_sha256, token_id: id });
     return { record: tokenOf(doc), secret };
   }
 
