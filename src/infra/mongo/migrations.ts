@@ -148,16 +148,19 @@ const tenantsAndTokensToLists: Migration = {
   },
 };
 
-/** Tokens minted before a token was found by the `_id` of its hash get that key: reads every token once, so that
- * authenticating never does. */
+/** Tokens minted before a token was found by the `_id` of its hash get that key, and operator tokens minted before
+ * they were listed join their list: reads every token once, so that authenticating and listing never do. */
 const tokenHashKeys: Migration = {
   id: '2027-01-token-hash-keys',
   async run(db) {
     const hashes = db.collection<TokenHashDoc>(TOKEN_HASHES);
-    const tokens = db.collection<{ _id: string; token_sha256: string }>('api_tokens');
-    for await (const d of tokens.find({}, { projection: { _id: 1, token_sha256: 1 } })) {
+    const tokens = db.collection<{ _id: string; token_sha256: string; operator?: true }>('api_tokens');
+    const operators: string[] = [];
+    for await (const d of tokens.find({}, { projection: { _id: 1, token_sha256: 1, operator: 1 } })) {
       await hashes.replaceOne({ _id: d.token_sha256 }, { token_id: d._id }, { upsert: true });
+      if (d.operator) operators.push(d._id);
     }
+    await new MongoTokenStore(db).registerOperators(operators);
   },
 };
 

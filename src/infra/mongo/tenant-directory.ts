@@ -11,6 +11,8 @@ import { hashToken, TOKEN_HASHES, type ApiTokenDoc, type TokenHashDoc } from './
 const TENANTS_LIST = 'tenants';
 /** The list of a tenant's token ids. */
 const tokensList = (tenantId: string) => `tokens/${tenantId}`;
+/** The list of operator token ids. */
+const OPERATOR_TOKENS_LIST = 'operator-tokens';
 
 /**
  * The lists the operator API pages through are append-only id lists ({@link AppendLogs}, used as sets) whose
@@ -147,6 +149,7 @@ export class MongoTokenStore {
     if (token.name !== undefined) doc.name = token.name;
     if (token.expiresAt) doc.expires_at = token.expiresAt;
     if (token.tenantId) await this.register(token.tenantId, [id]);
+    if (token.operator) await this.registerOperators([id]);
     await this.tokens.insertOne(doc);
     // Last: the token authenticates only once its hash leads to it, and its secret is answered only after that, so
     // a mint cut short leaves a token nobody holds.
@@ -157,6 +160,23 @@ export class MongoTokenStore {
   /** Lists a tenant's tokens stored before the lists existed; idempotent. */
   async register(tenantId: string, ids: readonly string[]): Promise<void> {
     if (ids.length > 0) await this.logs.addToSet(tokensList(tenantId), ids, (missing) => missing);
+  }
+
+  /** Lists operator tokens stored before the list existed; idempotent. */
+  async registerOperators(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.logs.addToSet(OPERATOR_TOKENS_LIST, ids, (missing) => missing);
+  }
+
+  async listOperators(after: number, limit: number): Promise<Listed<TokenRecord>[]> {
+    const ids = await idsAfter(this.logs, OPERATOR_TOKENS_LIST, after, limit);
+    const docs = await findByIds(
+      this.tokens,
+      ids.map((i) => i.id),
+    );
+    return ids.flatMap(({ id, position }) => {
+      const d = docs.get(id);
+      return d?.operator ? [{ item: tokenOf(d), position }] : [];
+    });
   }
 
   async get(id: string): Promise<TokenRecord | undefined> {
