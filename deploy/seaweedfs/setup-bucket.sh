@@ -37,4 +37,19 @@ done
 encryption='<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>'
 hash="$(printf '%s' "$encryption" | sha256sum | cut -d' ' -f1)"
 s3 -X PUT -H "x-amz-content-sha256: $hash" --data-binary "$encryption" "$endpoint/$bucket?encryption="
-echo "bucket $bucket ready (default encryption SSE-S3)"
+# The bucket can list before the volume server has a volume for it; the first write then fails while one is made.
+# Wait for a write to succeed here, so the application's first upload does not.
+probe="$endpoint/$bucket/.setup-probe"
+probe_hash="$(printf 'probe' | sha256sum | cut -d' ' -f1)"
+tries=0
+until s3 -X PUT -H "x-amz-content-sha256: $probe_hash" --data-binary probe "$probe" 2>/dev/null; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 30 ]; then
+    echo "bucket $bucket: still refuses writes at $endpoint" >&2
+    s3 -X PUT -H "x-amz-content-sha256: $probe_hash" --data-binary probe "$probe"
+    exit 1
+  fi
+  sleep 2
+done
+s3 -X DELETE "$probe"
+echo "bucket $bucket ready (default encryption SSE-S3, writable)"

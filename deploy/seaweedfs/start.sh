@@ -36,7 +36,8 @@ plain S3_APP_ACCESS_KEY_ID "$app_id"
 plain S3_ADMIN_ACCESS_KEY_ID "$admin_id"
 plain S3_BUCKET "$bucket"
 # SeaweedFS wraps every object's SSE-S3 key with this one; without it the gateway refuses SSE-S3, and the
-# application refuses to store an object the store did not encrypt.
+# application refuses to store an object the store did not encrypt. Given this way it is never written to the filer
+# (the start-up warning that the KEK "will be stored on the filer in plaintext" concerns one SeaweedFS generates).
 case $kek in
   *[!0-9a-f]*) die "the secret seaweedfs_sse_kek must be 64 lowercase hex digits (openssl rand -hex 32)" ;;
 esac
