@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { MAX_OFFBOARD_GRACE_DAYS } from './domain/offboarding';
 
 /** Which process reads the configuration: each is given, and checked for, only the secrets its job needs. */
@@ -37,6 +38,9 @@ export interface ApiConfig {
     authCacheTtlMs: number;
     /** How long the API remembers that a token resolved to nothing; 0 asks the database every time. */
     authNegativeCacheTtlMs: number;
+    /** The proxies in front of the API whose `X-Forwarded-For` names the client (see {@link trustedProxies});
+     * empty: the client is the peer. */
+    trustProxy: string[];
     /** Per client address: requests that present no live token (or a signed URL that does not verify), before any
      * database work. */
     unauthRateLimitPerMinute: number;
@@ -108,6 +112,25 @@ function metricsAddress(value: string, p: Problems): string {
     p.list.push(`WORKER_METRICS_ADDRESS must be host:port (e.g. 127.0.0.1:9464) or off; got "${value}"`);
   }
   return value;
+}
+
+/** The proxies whose `X-Forwarded-For` is believed (TRUST_PROXY): addresses, CIDR ranges, or `loopback`,
+ * `linklocal`, `uniquelocal`, comma-separated; none by default. Each is checked as Express will compile it. */
+function trustedProxies(env: Env, p: Problems): string[] {
+  const items = (env.TRUST_PROXY ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  for (const item of items) {
+    try {
+      proxyaddr.compile(item);
+    } catch {
+      p.list.push(
+        `TRUST_PROXY must list IP addresses, CIDR ranges or loopback, linklocal, uniquelocal, comma-separated; got "${item}"`,
+      );
+    }
+  }
+  return items;
 }
 
 class Problems {
@@ -196,6 +219,7 @@ export function loadConfig(env: Env, role: Role): ApiConfig | Config {
       authNegativeCacheTtlMs: p.int(env, 'AUTH_NEGATIVE_CACHE_TTL_MS', 5_000, 0, 60_000),
       unauthRateLimitPerMinute: p.int(env, 'UNAUTH_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
       unauthRateLimitBurst: p.int(env, 'UNAUTH_RATE_LIMIT_BURST', 20, 1, 100_000),
+      trustProxy: trustedProxies(env, p),
     },
     ops: {
       port: p.int(env, 'OPS_PORT', 9400, 0, 65535),

@@ -29,6 +29,8 @@ export interface TokenStore {
   get(id: string): Promise<TokenRecord | undefined>;
   /** Up to `limit` of a tenant's tokens after list position `after` (-1: from the start), oldest first. */
   listForTenant(tenantId: string, after: number, limit: number): Promise<Listed<TokenRecord>[]>;
+  /** Up to `limit` operator tokens after list position `after` (-1: from the start), oldest first. */
+  listOperators(after: number, limit: number): Promise<Listed<TokenRecord>[]>;
   revoke(id: string, at: Date): Promise<void>;
 }
 
@@ -134,6 +136,10 @@ export class TenantAdmin {
   /** Mints an operator token (scope `admin`, no tenant): only the CLI does, with access to the database. */
   mintOperatorToken(name: string): Promise<{ record: TokenRecord; secret: string }> {
     return this.deps.tokens.mint({ operator: true, name, scopes: [OPERATOR_SCOPE], createdAt: this.deps.clock.now() });
+  }
+
+  listOperatorTokens(after: number, limit: number): Promise<Listed<TokenRecord>[]> {
+    return this.deps.tokens.listOperators(after, limit);
   }
 
   async listTokens(tenantId: string, after: number, limit: number): Promise<Listed<TokenRecord>[]> {

@@ -159,6 +159,11 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json({ data: (await deps.tenantOffboarding.events(req.params.id)).map(presentEvent) });
   });
 
+  router.get('/admin/operator-tokens', async (req, res) => {
+    const { limit, after } = listPosition(req);
+    res.json(listPage(await admin.listOperatorTokens(after, limit + 1), limit, presentToken));
+  });
+
   router.delete('/admin/tokens/:id', async (req, res) => {
     await admin.revokeToken(req.params.id, principalOf(res).tokenId);
     res.status(204).end();

@@ -1,8 +1,10 @@
 import type { RequestListener } from 'node:http';
 import express from 'express';
+import proxyaddr from 'proxy-addr';
 import type { Logger } from '../infra/logger';
 import { adminRouter, type AdminRouterDeps } from './admin-router';
 import { artifactsRouter, type ArtifactsRouterDeps } from './artifacts-router';
+import { noteClientAddress } from './attempt-limit';
 import { auditRouter, type AuditRouterDeps } from './audit-router';
 import { errorHandler, notFound } from './errors';
 import { findingsRouter, type FindingsRouterDeps } from './findings-router';
@@ -24,14 +26,20 @@ export type AppDeps = ReportsRouterDeps &
   RunsRouterDeps &
   AuditRouterDeps &
   AdminRouterDeps &
-  ReportPollDeps & { logger: Logger };
+  ReportPollDeps & {
+    logger: Logger;
+    /** The proxies whose `X-Forwarded-For` names the client (TRUST_PROXY); empty: the client is the peer. */
+    trustProxy: readonly string[];
+  };
 
 /** Builds the API: an Express application with the public keys, schemas and signed artifact URLs without a token, the reports API behind bearer auth, and the one error handler last; report polls are answered
  * in front of it (see {@link answerReportPolls}). */
 export function createApp(deps: AppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // One rule for every address the API reads: the attempt limits' and `req.ip` in the audit log.
+  const trust = proxyaddr.compile([...deps.trustProxy]);
+  app.set('trust proxy', trust);
   app.use((_req, res, next) => {
     res.set(BASE_HEADERS);
     next();
@@ -49,7 +57,11 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use('/api/v2', reportsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
-  return answerReportPolls(app, deps);
+  const listener = answerReportPolls(app, deps);
+  return (req, res) => {
+    noteClientAddress(req, trust);
+    listener(req, res);
+  };
 }
 
 /** Builds the operations listener's application: `/healthz`, `/readyz` and `/metrics`, and nothing else. Served on

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import proxyaddr from 'proxy-addr';
 import { AppError } from '../domain/errors';
 
 /** Buckets per key, as {@link TokenBuckets} keeps them (declared here so that auth need not import the limiter). */
@@ -7,10 +8,19 @@ export interface AttemptBuckets {
   refund(key: string): void;
 }
 
-/** The address a request came from, as `req.ip` gives it: the API trusts no proxy header (app.ts sets `trust proxy`
- * to false), so it is the peer's address, read from the socket because the poll fast path has no Express request. */
+const CLIENT_ADDRESS = Symbol('client address');
+
+/** Notes on the request the address it came from, as `req.ip` will give it (app.ts sets Express's `trust proxy` to
+ * the same `trust`): the peer's address, or, when the peer is a trusted proxy, the nearest address its
+ * `X-Forwarded-For` names that is not one. Noted once, before the poll fast path, which has no Express request. */
+export function noteClientAddress(req: IncomingMessage, trust: (address: string, hop: number) => boolean): void {
+  (req as IncomingMessage & { [CLIENT_ADDRESS]?: string })[CLIENT_ADDRESS] = proxyaddr(req, trust);
+}
+
+/** The address a request came from (see {@link noteClientAddress}); the peer's when none was noted. */
 export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  const noted = (req as IncomingMessage & { [CLIENT_ADDRESS]?: string })[CLIENT_ADDRESS];
+  return noted ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 /**

@@ -4,6 +4,7 @@ import { parseTenantCreate, parseTokenMint, type TenantCreateRequest, type Token
 /** A tenant or token command of the CLI, its flags checked. */
 export type AdminCommand =
   | { kind: 'operator-token create'; name: string }
+  | { kind: 'operator-token list' }
   | { kind: 'tenant create'; request: TenantCreateRequest }
   | { kind: 'tenant list' }
   | { kind: 'tenant suspend' | 'tenant resume'; tenantId: string }
@@ -15,6 +16,7 @@ type Flags = Record<string, { type: 'string' }>;
 
 const FLAGS: Record<string, Flags> = {
   'operator-token create': { name: { type: 'string' } },
+  'operator-token list': {},
   'tenant create': { name: { type: 'string' }, 'audit-retention-days': { type: 'string' } },
   'tenant list': {},
   'tenant suspend': { tenant: { type: 'string' } },
@@ -80,6 +82,7 @@ export function parseAdminCommand(argv: readonly string[]): AdminCommand {
         request: asFlags(() => parseTenantCreate(body), { audit_retention_days: 'audit-retention-days' }),
       };
     }
+    case 'operator-token list':
     case 'tenant list':
       return { kind };
     case 'tenant suspend':

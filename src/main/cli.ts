@@ -42,6 +42,7 @@ const USAGE = `usage:
                                         check a downloaded PDF or JSON against the published keys only
   cli operator-token create --name <name>
                                         mint an operator token (scope admin, no tenant) for /api/v2/admin
+  cli operator-token list               the operator tokens, without secrets (revoke with cli token revoke)
   cli tenant create --name <name> [--audit-retention-days <days>]
   cli tenant list
   cli tenant suspend|resume --tenant <id>
@@ -226,6 +227,8 @@ async function admin(db: Db, command: AdminCommand): Promise<void> {
       const minted = await tenants.mintOperatorToken(command.name);
       return print({ id: minted.record.id, token: minted.secret });
     }
+    case 'operator-token list':
+      return print((await all((after) => tenants.listOperatorTokens(after, 100))).map(presentToken));
     case 'tenant create':
       return print(presentTenant(await tenants.createTenant(command.request)));
     case 'tenant list':

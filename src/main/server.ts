@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   const reportCounts = () => reports.countByStatus();
   const metrics = new ApiMetrics();
   const app = createApp({
+    trustProxy: config.http.trustProxy,
     reports,
     findings,
     findingsStore: findings,

@@ -150,6 +150,27 @@ describe('operator API', () => {
     expect((await asOperator('DELETE', `/tokens/${minted.body.id}`)).status).toBe(204);
   });
 
+  it('when operator tokens are listed, then each is shown without its secret; a revoked one shows when and answers 401', async () => {
+    const second = await tenantAdminOf(h.db, new MongoAuditLog(h.db), { now: () => new Date() }).mintOperatorToken(
+      'night shift',
+    );
+    const listed = await asOperator('GET', '/operator-tokens?limit=100');
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: operatorId, name: 'ops', scopes: ['admin'] }),
+        expect.objectContaining({ id: second.record.id, name: 'night shift', scopes: ['admin'] }),
+      ]),
+    );
+    expect(JSON.stringify(listed.body)).not.toContain(second.secret);
+    expect((await asOperator('DELETE', `/tokens/${second.record.id}`)).status).toBe(204);
+    const after = await asOperator('GET', '/operator-tokens?limit=100');
+    expect(after.body.data.find((t: { id: string }) => t.id === second.record.id)).toEqual(
+      expect.objectContaining({ revoked_at: at }),
+    );
+    expect((await h.request('GET', '/api/v2/admin/tenants', { token: second.secret })).status).toBe(401);
+  });
+
   it('when a tenant is suspended, then its tokens answer 403 tenant_suspended until it is resumed', async () => {
     const tenantId = await onboard('Suspended Co');
     const { token } = await mint(tenantId, { scopes: ['findings:read', 'reports:read'] });

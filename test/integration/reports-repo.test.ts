@@ -3,13 +3,14 @@
  * MongoDB runs them) and as a read and a write by `_id` (how they run on FerretDB, which scans for any other
  * filter). Both must allow and refuse the same transitions.
  */
-import type { Db, MongoClient } from 'mongodb';
+import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
 import { parseReportRequest } from '../../src/domain/report-request';
 import { ensureIndexes, scansNonIdFilters } from '../../src/infra/mongo/database';
-import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
+import { migrate } from '../../src/infra/mongo/migrations';
+import { MongoReportsRepo, REPORT_KEYS, reportKey } from '../../src/infra/mongo/reports-repo';
 import { queuedRecord } from '../fixtures/reports';
 import { documentedRequest } from '../fixtures/requests';
-import { freshDatabase } from '../support/stack';
+import { freshDatabase, stackEnv } from '../support/stack';
 
 jest.setTimeout(60_000);
 
@@ -136,3 +137,43 @@ async function waitingBefore(r: MongoReportsRepo, before: Date): Promise<string[
 async function marked(id: string): Promise<boolean> {
   return (await db.collection<{ _id: string }>('queued_reports').countDocuments({ _id: id })) === 1;
 }
+
+describe('looking a report up by id', () => {
+  /** The finds a lookup asks the server, with the report and tenant ids written as placeholders. */
+  async function asked(tenantId: string, reportId: string): Promise<{ found: boolean; finds: string[] }> {
+    const client = new MongoClient(stackEnv().mongoUrl, { serverSelectionTimeoutMS: 5_000, monitorCommands: true });
+    const finds: string[] = [];
+    client.on('commandStarted', (e: CommandStartedEvent) => {
+      if (e.commandName === 'find') finds.push(JSON.stringify({ find: e.command.find, filter: e.command.filter }));
+    });
+    try {
+      await client.connect();
+      const found = await new MongoReportsRepo(client.db(db.databaseName)).get(tenantId, reportId);
+      const placeholders = (x: string) => x.replaceAll(reportId, '<report>').replaceAll(tenantId, '<tenant>');
+      return { found: found !== undefined, finds: finds.map(placeholders) };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('when a tenant asks for another tenant’s report, then the server is asked exactly what a missing id asks', async () => {
+    const id = await queued(new MongoReportsRepo(db));
+    const own = await asked(TENANT, id);
+    const foreign = await asked(OTHER, id);
+    const missing = await asked(OTHER, 'rpt_2026_missingmissing0000');
+    expect(own.found).toBe(true);
+    expect([foreign.found, missing.found]).toEqual([false, false]);
+    expect(foreign.finds).toEqual(missing.finds);
+    expect(foreign.finds).toEqual([JSON.stringify({ find: REPORT_KEYS, filter: { _id: '<tenant>/<report>' } })]);
+  });
+
+  it('when reports were stored before their keys, then the upgrade makes them found', async () => {
+    const repo = new MongoReportsRepo(db);
+    const id = await queued(repo);
+    await db.collection<{ _id: string }>(REPORT_KEYS).deleteOne({ _id: reportKey(TENANT, id) });
+    expect(await repo.get(TENANT, id)).toBeUndefined();
+    await db.collection<{ _id: string }>('migrations').deleteOne({ _id: '2027-01-report-keys' });
+    await migrate(db);
+    expect((await repo.get(TENANT, id))?.id).toBe(id);
+  });
+});

@@ -101,3 +101,32 @@ describe('requests without a live token, per client address', () => {
     expect(reportLookups).toBe(BURST);
   });
 });
+
+describe('the client address behind a proxy', () => {
+  const strangerStatuses = async (forwardedFor: string): Promise<number[]> => {
+    const statuses = [];
+    for (let i = 0; i <= BURST; i++) {
+      statuses.push(
+        (await h.request('GET', '/api/v2/endpoints', { headers: { 'X-Forwarded-For': forwardedFor } })).status,
+      );
+    }
+    return statuses;
+  };
+
+  it('when no proxy is trusted, then X-Forwarded-For is ignored and a changed header does not refill the attempts', async () => {
+    expect(await strangerStatuses('203.0.113.1')).toEqual([...Array(BURST).fill(401), 429]);
+    expect((await strangerStatuses('203.0.113.2'))[0]).toBe(429);
+  });
+
+  it('when the proxy is trusted, then each client it forwards has attempts of its own', async () => {
+    await h.close();
+    h = await startHarness({
+      label: 'unauth-proxy',
+      unauthRateLimitPerMinute: 1,
+      unauthRateLimitBurst: BURST,
+      trustProxy: ['loopback'],
+    });
+    expect(await strangerStatuses('203.0.113.1')).toEqual([...Array(BURST).fill(401), 429]);
+    expect(await strangerStatuses('203.0.113.2')).toEqual([...Array(BURST).fill(401), 429]);
+  });
+});

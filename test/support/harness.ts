@@ -134,6 +134,8 @@ export async function startHarness(
     /** Per-address limit on requests without a live token; generous unless a test is about it. */
     unauthRateLimitPerMinute?: number;
     unauthRateLimitBurst?: number;
+    /** TRUST_PROXY: the proxies whose `X-Forwarded-For` is believed. */
+    trustProxy?: string[];
     /** Remember failed token lookups for this long (the server's AUTH_NEGATIVE_CACHE_TTL_MS); 0, the default, keeps
      * every lookup visible to a wrapped tokens repo. */
     authNegativeCacheTtlMs?: number;
@@ -261,6 +263,7 @@ export async function startHarness(
   await new Promise<void>((resolve) => opsServer.listen(0, '127.0.0.1', resolve));
   const opsUrl = `http://127.0.0.1:${(opsServer.address() as AddressInfo).port}`;
   const app = createApp({
+    trustProxy: opts.trustProxy ?? [],
     reports: opts.wrapReports ? opts.wrapReports(reports) : reports,
     findings,
     findingsStore: findings,

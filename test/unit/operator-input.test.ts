@@ -86,6 +86,8 @@ describe('CLI tenant and token commands', () => {
       kind: 'operator-token create',
       name: 'ops',
     });
+    expect(parseAdminCommand(['operator-token', 'list'])).toEqual({ kind: 'operator-token list' });
+    expect(() => parseAdminCommand(['operator-token', 'list', '--all'])).toThrow(/Unknown option '--all'/);
     expect(parseAdminCommand(['tenant', 'suspend', '--tenant', 'tnt_1'])).toEqual({
       kind: 'tenant suspend',
       tenantId: 'tnt_1',

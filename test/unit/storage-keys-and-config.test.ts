@@ -171,6 +171,18 @@ describe('operations configuration', () => {
     );
   });
 
+  it('when TRUST_PROXY lists proxies, then they are kept; when one is no address or range, it is named', () => {
+    expect(loadConfig({}, 'api').http.trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8 ,fd00::1' }, 'api').http.trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::1',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/8,the-load-balancer' }, 'api')).toThrow(
+      /TRUST_PROXY must list IP addresses, CIDR ranges or loopback, linklocal, uniquelocal, comma-separated; got "the-load-balancer"/,
+    );
+  });
+
   it('when they are malformed, then the error names each variable', () => {
     expect(() =>
       loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: 'lots', WORKER_METRICS_ADDRESS: '9464' }, 'worker'),

@@ -8,6 +8,8 @@ import { MongoImportedRuns } from './import-runs-repo';
 import { isDuplicateKey } from './idempotency-repo';
 import { findByIds } from './keyed-docs';
 import { MongoTenantDirectory, MongoTokenStore } from './tenant-directory';
+import { REPORT_KEYS, reportKey } from './reports-repo';
+import { TOKEN_HASHES, type TokenHashDoc } from './tokens-repo';
 
 /** A one-time change to stored data, applied once per database: its marker in `migrations` says it is done. */
 interface Migration {
@@ -146,11 +148,42 @@ const tenantsAndTokensToLists: Migration = {
   },
 };
 
+/** Tokens minted before a token was found by the `_id` of its hash get that key, and operator tokens minted before
+ * they were listed join their list: reads every token once, so that authenticating and listing never do. */
+const tokenHashKeys: Migration = {
+  id: '2027-01-token-hash-keys',
+  async run(db) {
+    const hashes = db.collection<TokenHashDoc>(TOKEN_HASHES);
+    const tokens = db.collection<{ _id: string; token_sha256: string; operator?: true }>('api_tokens');
+    const operators: string[] = [];
+    for await (const d of tokens.find({}, { projection: { _id: 1, token_sha256: 1, operator: 1 } })) {
+      await hashes.replaceOne({ _id: d.token_sha256 }, { token_id: d._id }, { upsert: true });
+      if (d.operator) operators.push(d._id);
+    }
+    await new MongoTokenStore(db).registerOperators(operators);
+  },
+};
+
+/** Reports stored before a tenant's report was found by its key under the tenant get that key: reads every report
+ * once, so that no lookup by id reads another tenant's report. */
+const reportKeys: Migration = {
+  id: '2027-01-report-keys',
+  async run(db) {
+    const keys = db.collection<{ _id: string; tenant_id: string }>(REPORT_KEYS);
+    const reports = db.collection<{ _id: string; tenant_id: string }>('reports');
+    for await (const d of reports.find({}, { projection: { _id: 1, tenant_id: 1 } })) {
+      await keys.replaceOne({ _id: reportKey(d.tenant_id, d._id) }, { tenant_id: d.tenant_id }, { upsert: true });
+    }
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   legacyImportedRuns,
   legacyFindingsToPages,
   auditEventsToLogs,
   tenantsAndTokensToLists,
+  tokenHashKeys,
+  reportKeys,
 ];
 
 /** Applies the migrations this database has not had, in order. Safe to run from several processes at once: each

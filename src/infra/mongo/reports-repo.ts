@@ -130,11 +130,28 @@ interface QueuedMarkDoc {
   queued_at: Date;
 }
 
+/**
+ * A report's key under its tenant: `_id` is `<tenant id>/<report id>`. A lookup of a tenant's report reads this
+ * first, by `_id`, and reads the report only when it is there, so another tenant's report and a report that does
+ * not exist cost the same one missed read: reading the other tenant's report and comparing its tenant after, the
+ * database's work (about half a millisecond more, measured over the API) told the two apart.
+ */
+interface ReportKeyDoc {
+  _id: string;
+  tenant_id: string;
+}
+
+export const reportKey = (tenantId: string, reportId: string): string => `${tenantId}/${reportId}`;
+
+/** The collection of {@link ReportKeyDoc}s. */
+export const REPORT_KEYS = 'report_keys';
+
 /** MongoDB implementation of {@link ReportsRepo}. Every filter carries the tenant id; status changes are
  * conditional updates, so a retried activity repeats them harmlessly and never moves a report backwards. */
 export class MongoReportsRepo implements ReportsRepo {
   private readonly reports: Collection<ReportDoc>;
   private readonly queued: Collection<QueuedMarkDoc>;
+  private readonly keys: Collection<ReportKeyDoc>;
 
   /** `writes` chooses how guarded writes are made (see {@link updateIf}); by default, by what the server is. */
   constructor(
@@ -143,6 +160,7 @@ export class MongoReportsRepo implements ReportsRepo {
   ) {
     this.reports = db.collection<ReportDoc>('reports');
     this.queued = db.collection<QueuedMarkDoc>('queued_reports');
+    this.keys = db.collection<ReportKeyDoc>(REPORT_KEYS);
   }
 
   /** Records that the report awaits a run from `at` on (before its status says so: see {@link QueuedMarkDoc}). */
@@ -158,14 +176,18 @@ export class MongoReportsRepo implements ReportsRepo {
 
   async insert(report: ReportRecord): Promise<void> {
     if (report.status === 'queued') await this.markQueued(report.tenantId, report.id, report.createdAt);
+    // The key first: a key left by an insert cut short leads to no report, which reads as none.
+    const key = reportKey(report.tenantId, report.id);
+    await this.keys.replaceOne({ _id: key }, { tenant_id: report.tenantId }, { upsert: true });
     await this.reports.insertOne(toDoc(report));
   }
 
-  /** The report, or undefined when it does not exist or belongs to another tenant (the two look the same).
-   * Looked up by `_id` alone and the tenant compared here: FerretDB answers an `_id`-only filter from its primary
-   * key but reads the whole collection once another field joins the filter, and this is the call every poll
-   * makes. */
+  /** The report, or undefined when it does not exist or belongs to another tenant (the two look the same, and cost
+   * the same: see {@link ReportKeyDoc}). Every read is by `_id` alone: FerretDB answers an `_id`-only filter from
+   * its primary key but reads the whole collection once another field joins the filter, and this is the call every
+   * poll makes. */
   async get(tenantId: string, reportId: string): Promise<ReportRecord | undefined> {
+    if (!(await this.keys.findOne({ _id: reportKey(tenantId, reportId) }))) return undefined;
     const doc = await this.reports.findOne({ _id: reportId });
     return doc && doc.tenant_id === tenantId ? fromDoc(doc) : undefined;
   }
@@ -174,6 +196,7 @@ export class MongoReportsRepo implements ReportsRepo {
     const filter = await this.guard(tenantId, reportId, ['queued']);
     if (filter && (await this.reports.deleteOne(filter)).deletedCount === 1) {
       await this.queued.deleteOne({ _id: reportId });
+      await this.keys.deleteOne({ _id: reportKey(tenantId, reportId) });
     }
   }
 

@@ -5,12 +5,14 @@ import { newId } from '../ids';
 import { AppendLogs } from './finding-store/append-log';
 import { findByIds } from './keyed-docs';
 import type { OffboardingDoc, TenantDoc } from './tenants-repo';
-import { hashToken, type ApiTokenDoc } from './tokens-repo';
+import { hashToken, TOKEN_HASHES, type ApiTokenDoc, type TokenHashDoc } from './tokens-repo';
 
 /** The list of every tenant's id, in `directory_logs`. */
 const TENANTS_LIST = 'tenants';
 /** The list of a tenant's token ids. */
 const tokensList = (tenantId: string) => `tokens/${tenantId}`;
+/** The list of operator token ids. */
+const OPERATOR_TOKENS_LIST = 'operator-tokens';
 
 /**
  * The lists the operator API pages through are append-only id lists ({@link AppendLogs}, used as sets) whose
@@ -185,10 +187,12 @@ export class MongoTenantDirectory {
  * tenant's token ids. */
 export class MongoTokenStore {
   private readonly tokens: Collection<ApiTokenDoc>;
+  private readonly hashes: Collection<TokenHashDoc>;
   private readonly logs: AppendLogs<string[]>;
 
   constructor(db: Db) {
     this.tokens = db.collection<ApiTokenDoc>('api_tokens');
+    this.hashes = db.collection<TokenHashDoc>(TOKEN_HASHES);
     this.logs = directoryLogs(db);
   }
 
@@ -208,13 +212,34 @@ export class MongoTokenStore {
     if (token.name !== undefined) doc.name = token.name;
     if (token.expiresAt) doc.expires_at = token.expiresAt;
     if (token.tenantId) await this.register(token.tenantId, [id]);
+    if (token.operator) await this.registerOperators([id]);
     await this.tokens.insertOne(doc);
+    // Last: the token authenticates only once its hash leads to it, and its secret is answered only after that, so
+    // a mint cut short leaves a token nobody holds.
+    await this.hashes.insertOne({ _id: doc.token_sha256, token_id: id });
     return { record: tokenOf(doc), secret };
   }
 
   /** Lists a tenant's tokens stored before the lists existed; idempotent. */
   async register(tenantId: string, ids: readonly string[]): Promise<void> {
     if (ids.length > 0) await this.logs.addToSet(tokensList(tenantId), ids, (missing) => missing);
+  }
+
+  /** Lists operator tokens stored before the list existed; idempotent. */
+  async registerOperators(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.logs.addToSet(OPERATOR_TOKENS_LIST, ids, (missing) => missing);
+  }
+
+  async listOperators(after: number, limit: number): Promise<Listed<TokenRecord>[]> {
+    const ids = await idsAfter(this.logs, OPERATOR_TOKENS_LIST, after, limit);
+    const docs = await findByIds(
+      this.tokens,
+      ids.map((i) => i.id),
+    );
+    return ids.flatMap(({ id, position }) => {
+      const d = docs.get(id);
+      return d?.operator ? [{ item: tokenOf(d), position }] : [];
+    });
   }
 
   async get(id: string): Promise<TokenRecord | undefined> {

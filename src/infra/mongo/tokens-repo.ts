@@ -22,6 +22,17 @@ export interface ApiTokenDoc {
   last_used_at?: Date;
 }
 
+/** The key by which a token is found from its secret: `_id` is the SHA-256 of the secret, so the lookup of a
+ * bearer token is one read by `_id`, which FerretDB answers from its primary key. A filter on `token_sha256`
+ * instead reads every token there, so each request with a random token would scan the collection. */
+export interface TokenHashDoc {
+  _id: string;
+  token_id: string;
+}
+
+/** The collection of {@link TokenHashDoc}s. */
+export const TOKEN_HASHES = 'api_token_hashes';
+
 /** `last_used_at` is written at most once per this long per token, so a busy token does not cost a write per
  * request; with the API's token cache in front it is written at most once per the longer of this and
  * AUTH_CACHE_TTL_MS. */
@@ -35,18 +46,25 @@ export function hashToken(token: string): string {
 /** Resolves bearer tokens to principals. */
 export class MongoTokensRepo {
   private readonly tokens: Collection<ApiTokenDoc>;
+  private readonly hashes: Collection<TokenHashDoc>;
   private readonly tenants: Collection<TenantDoc>;
 
   constructor(db: Db) {
     this.tokens = db.collection<ApiTokenDoc>('api_tokens');
+    this.hashes = db.collection<TokenHashDoc>(TOKEN_HASHES);
     this.tenants = db.collection<TenantDoc>('tenants');
   }
 
   /** The principal of a live token, or undefined for an unknown, revoked or expired one (or one whose tenant is
-   * gone). A tenant's token carries whether its tenant is suspended, read by `_id`. */
+   * gone). Every read is by `_id`: the secret's hash to the token's id, the token, and, for a tenant's token,
+   * whether its tenant is suspended. An unknown secret costs the first read alone. */
   async authenticate(token: string, now: Date): Promise<Principal | undefined> {
-    const doc = await this.tokens.findOne({ token_sha256: hashToken(token) });
-    if (!doc || doc.revoked_at || (doc.expires_at && doc.expires_at <= now)) return undefined;
+    const hash = hashToken(token);
+    const key = await this.hashes.findOne({ _id: hash });
+    if (!key) return undefined;
+    const doc = await this.tokens.findOne({ _id: key.token_id });
+    if (!doc || doc.token_sha256 !== hash || doc.revoked_at || (doc.expires_at && doc.expires_at <= now))
+      return undefined;
     let principal: Principal;
     if (doc.operator) {
       principal = { tokenId: doc._id, tenantId: '', scopes: [OPERATOR_SCOPE], operator: true };
