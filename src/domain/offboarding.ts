@@ -12,11 +12,12 @@ export function purgeAfter(startedAt: Date, graceDays: number): Date {
  * The kinds of stored record an offboarding purges, each one collection's documents of the tenant, in the order
  * they are purged. The deletion receipt counts each. What a tenant reads (reports, findings, endpoints, runs,
  * imports, its audit log, its tokens) comes with the indexes and markers kept beside it, so the receipt accounts for
- * every document removed, not only those the API shows. The audit log goes last: it is the only purge of audit
- * events there is.
+ * every document removed, not only those the API shows. A token's hash key goes before the token it is read
+ * from. The audit log goes last: it is the only purge of audit events there is.
  */
 export const PURGED_RECORD_KINDS = [
   'reports',
+  'report_keys',
   'report_queue_marks',
   'idempotency_keys',
   'quota_slots',
@@ -32,6 +33,7 @@ export const PURGED_RECORD_KINDS = [
   'imported_runs',
   'imports',
   'import_queue_marks',
+  'token_hashes',
   'tokens',
   'token_list_entries',
   'tenant_settings',

@@ -22,6 +22,7 @@ import { retentionWorkflowId, tenantOffboardingWorkflowId } from '../../workflow
 import { PURGED_RECORD_KINDS } from '../../src/domain/offboarding';
 import { parseReportRequest } from '../../src/domain/report-request';
 import { SCOPES } from '../../src/domain/tokens';
+import { hashToken } from '../../src/infra/mongo/tokens-repo';
 import { MongoAuditLog } from '../../src/infra/mongo/audit-repo';
 import { createEndpoint, createTenant, insertFindings, mintToken } from '../../src/infra/mongo/tenant-admin';
 import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
@@ -258,6 +259,10 @@ describe('DELETE /admin/tenants/:id with no grace period', () => {
     const record = await h.db.collection('tenants').findOne({ _id: a.id as never });
     expect(record).not.toHaveProperty('applicability');
     expect(await objectsOf(a.id)).toEqual([]);
+    // A token's hash key names no tenant, so the footprint cannot see it: the key of each tenant's token is looked up.
+    const hashes = h.db.collection<{ _id: string }>('api_token_hashes');
+    expect(await hashes.findOne({ _id: hashToken(a.token) })).toBeNull();
+    expect(await hashes.findOne({ _id: hashToken(b.token) })).not.toBeNull();
     // The report's retention timer was stopped rather than left to fire on purged data.
     expect(await workflowStatus(retentionWorkflowId(a.reports[0].id))).toBe('TERMINATED');
   });
@@ -321,7 +326,16 @@ describe('DELETE /admin/tenants/:id with no grace period', () => {
     expect(Date.parse(receipt.purge.finished_at)).toBeGreaterThanOrEqual(Date.parse(receipt.purge.started_at));
     const { counts } = receipt;
     expect(Object.keys(counts).sort()).toEqual(['artifacts', 'objects', ...PURGED_RECORD_KINDS].sort());
-    expect(counts).toMatchObject({ reports: 2, artifacts: 2, endpoints: 1, tokens: 1, tenant_settings: 1, imports: 1 });
+    expect(counts).toMatchObject({
+      reports: 2,
+      report_keys: 2,
+      artifacts: 2,
+      endpoints: 1,
+      tokens: 1,
+      token_hashes: 1,
+      tenant_settings: 1,
+      imports: 1,
+    });
     // The imported findings and the one sent; each report staged its model and render beside its artifact.
     expect(counts.findings).toBeGreaterThan(1);
     expect(counts.objects).toBeGreaterThanOrEqual(4);
@@ -539,7 +553,7 @@ describe('the purge steps run on their own', () => {
 
     const activities = createOffboardingActivities(deps);
     const counts = await activities.purgeRecords({ tenantId });
-    expect(counts).toMatchObject({ findings: 1_200, endpoints: 1, tokens: 1 });
+    expect(counts).toMatchObject({ findings: 1_200, endpoints: 1, tokens: 1, token_hashes: 1 });
     expect(await activities.purgeRecords({ tenantId })).toEqual(counts);
     const ref = {
       tenantId,

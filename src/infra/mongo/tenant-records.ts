@@ -4,8 +4,10 @@ import type { PurgedRecordKind } from '../../domain/offboarding';
 import type { ReportRecord } from '../../domain/report';
 import { tenantPrefix } from '../../domain/storage-keys';
 import { DAY_EVIDENCE, DAY_PAGES, FINDING_INDEX, FINDING_KEYS, FINDING_WRITES } from './finding-store/layout';
-import { MongoReportsRepo } from './reports-repo';
+import { findByIds } from './keyed-docs';
+import { MongoReportsRepo, REPORT_KEYS } from './reports-repo';
 import type { TenantDoc } from './tenants-repo';
+import { TOKEN_HASHES, type ApiTokenDoc, type TokenHashDoc } from './tokens-repo';
 
 /** `text` as a regular expression matching itself. */
 function literal(text: string): string {
@@ -32,12 +34,15 @@ const byId = (collection: string, pattern: (tenantId: string) => string): Select
 /**
  * Every collection that holds a tenant's data, by the kind the deletion receipt counts it as. A collection added
  * with tenant data must be added here (and its kind to PURGED_RECORD_KINDS), or offboarding leaves it behind:
- * `grep -rn "collection" src/infra/mongo` lists them. Not here, on purpose: `tenants` (the record stays, marked
+ * `grep -rn "collection" src/infra/mongo` lists them. Not here: the tokens' hash keys (`token_hashes`), which name
+ * no tenant and are found from the tenant's tokens; and, on purpose, `tenants` (the record stays, marked
  * offboarded; its settings are `tenant_settings`), the operator's log and the deletion receipts (they record the
  * purge), `published_keys` and `migrations` (no tenant's).
  */
-const SELECTORS: Readonly<Record<Exclude<PurgedRecordKind, 'tenant_settings'>, Selector>> = {
+const SELECTORS: Readonly<Record<Exclude<PurgedRecordKind, 'tenant_settings' | 'token_hashes'>, Selector>> = {
   reports: byField('reports'),
+  // `<tenant>/<report>`
+  report_keys: byField(REPORT_KEYS),
   report_queue_marks: byField('queued_reports'),
   idempotency_keys: byField('idempotency_keys'),
   // `<quota>/<tenant>/<n>`
@@ -116,6 +121,7 @@ export class MongoTenantRecords implements TenantRecords {
   async count(tenantId: string, kind: PurgedRecordKind): Promise<number> {
     checked(tenantId);
     if (kind === 'tenant_settings') return this.statedSettings(tenantId).then((s) => s.length);
+    if (kind === 'token_hashes') return (await this.tokenHashKeys(tenantId)).length;
     const selector = SELECTORS[kind];
     return this.db.collection(selector.collection).countDocuments(selector.filter(tenantId));
   }
@@ -129,6 +135,11 @@ export class MongoTenantRecords implements TenantRecords {
       }
       return stated.length;
     }
+    if (kind === 'token_hashes') {
+      const keys = (await this.tokenHashKeys(tenantId)).slice(0, limit);
+      if (keys.length > 0) await this.db.collection<TokenHashDoc>(TOKEN_HASHES).deleteMany({ _id: { $in: keys } });
+      return keys.length;
+    }
     const selector = SELECTORS[kind];
     const collection = this.db.collection(selector.collection);
     const ids = (
@@ -140,6 +151,17 @@ export class MongoTenantRecords implements TenantRecords {
     if (ids.length === 0) return 0;
     await collection.deleteMany({ _id: { $in: ids } });
     return ids.length;
+  }
+
+  /** The hash keys (`api_token_hashes`) still stored of the tenant's tokens: each token names its hash, and the
+   * keys are looked up by `_id`. */
+  private async tokenHashKeys(tenantId: string): Promise<string[]> {
+    const tokens = await this.db
+      .collection<ApiTokenDoc>('api_tokens')
+      .find({ tenant_id: tenantId }, { projection: { token_sha256: 1 } })
+      .toArray();
+    const hashes = tokens.map((t) => t.token_sha256);
+    return [...(await findByIds(this.db.collection<TokenHashDoc>(TOKEN_HASHES), hashes)).keys()];
   }
 
   private async statedSettings(tenantId: string): Promise<string[]> {
