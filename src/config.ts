@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
+import { MAX_OFFBOARD_GRACE_DAYS } from './domain/offboarding';
 
 /** Which process reads the configuration: each is given, and checked for, only the secrets its job needs. */
 export type Role = 'api' | 'worker';
@@ -63,6 +64,8 @@ export interface ApiConfig {
   imports: { maxBytes: number; maxFindings: number; maxDetectors: number; concurrency: number };
   /** What one tenant may have at once: imports in flight, reports queued or running, findings stored. */
   quotas: { importsInFlight: number; activeReports: number; storedFindings: number };
+  /** How many days an offboarded tenant's data is kept before its purge (0: purged at once). */
+  offboarding: { graceDays: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -269,6 +272,7 @@ export function loadConfig(given: Env, role: Role): ApiConfig | Config {
       activeReports: p.int(env, 'TENANT_MAX_ACTIVE_REPORTS', 20, 1, 10_000),
       storedFindings: p.int(env, 'TENANT_MAX_STORED_FINDINGS', 5_000_000, 1, 1_000_000_000),
     },
+    offboarding: { graceDays: p.int(env, 'OFFBOARD_GRACE_DAYS', 30, 0, MAX_OFFBOARD_GRACE_DAYS) },
     logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
   const config: ApiConfig | Config =

@@ -13,6 +13,9 @@ export const AUDIT_ACTIONS = [
   'tenant.rating_method_changed',
   'tenant.suspended',
   'tenant.resumed',
+  'tenant.offboarding_started',
+  'tenant.offboarding_blocked',
+  'tenant.purged',
   'token.minted',
   'token.revoked',
 ] as const;
@@ -24,7 +27,8 @@ export function isAuditAction(value: unknown): value is AuditAction {
   return (AUDIT_ACTIONS as readonly unknown[]).includes(value);
 }
 
-/** One audit event. `actor` is a token id, `signed-url`, or `retention` for the purge itself. */
+/** One audit event. `actor` is a token id, `signed-url`, `retention` for the purge itself, or `offboarding` for
+ * what a tenant's offboarding does once it runs. */
 export interface AuditEvent {
   /** Set for events an activity records, so a retried activity records its event once. */
   event_id?: string;
