@@ -1,5 +1,4 @@
 import { parseWorkerArgs } from '../../src/main/worker-args';
-import { chromiumSandboxFor } from '../../src/infra/render/chromium-pdf-renderer';
 
 describe('the worker command line', () => {
   it('when a role is given, then the worker runs that role; without one, both, as before the roles', () => {
@@ -19,18 +18,5 @@ describe('the worker command line', () => {
     expect(() => parseWorkerArgs(['--rol', 'render'])).toThrow(/Unknown option '--rol'/);
     expect(() => parseWorkerArgs(['render'])).toThrow(/Unexpected argument 'render'/);
     expect(() => parseWorkerArgs(['--role'])).toThrow(/--role <value>' argument missing/);
-  });
-});
-
-describe("Chromium's sandbox", () => {
-  it('when it is left to auto, then it is on for any user but root, whom Chromium refuses it', () => {
-    expect(chromiumSandboxFor('auto', 1000)).toBe(true);
-    expect(chromiumSandboxFor('auto', 0)).toBe(false);
-    expect(chromiumSandboxFor('auto', undefined)).toBe(false);
-  });
-
-  it('when it is set on or off, then that holds whoever runs it', () => {
-    expect(chromiumSandboxFor('on', 0)).toBe(true);
-    expect(chromiumSandboxFor('off', 1000)).toBe(false);
   });
 });

@@ -436,7 +436,7 @@ async function printIsolated(
 
 /** What Chromium itself printed as the reason it stopped, from the browser log Playwright appends to a failed
  * launch: the line about the sandbox if there is one (what goes wrong most), else its first error line. */
-function chromiumComplaint(err: unknown): string | undefined {
+export function chromiumComplaint(err: unknown): string | undefined {
   const lines = (err instanceof Error ? err.message : '').replace(/\u001b\[[0-9;]*m/g, '').split('\n');
   const errors = lines.filter((l) => /:ERROR:[^\]]*\] /.test(l));
   const line = errors.find((l) => /sandbox/i.test(l)) ?? errors[0];
