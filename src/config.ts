@@ -428,7 +428,7 @@ function publicUrlProblems(env: Env, p: Problems): void {
 function stagingProblems(staging: StagingConfig, p: Problems): void {
   if (staging.key === undefined) {
     p.list.push(
-      'STAGING_KEY is required: base64 of 32 random bytes (e.g. openssl rand -base64 32) sealing what the steps and render workers hand each other; not the ARTIFACT_MASTER_KEY',
+      'STAGING_KEY is required: base64 of 32 random bytes (e.g. openssl rand -base64 32) sealing what the steps and render workers hand each other',
     );
   }
 }

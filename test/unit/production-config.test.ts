@@ -53,7 +53,7 @@ describe('production configuration', () => {
       'DOWNLOAD_URL_SECRET is required: at least 32 random bytes (e.g. openssl rand -hex 32)',
       'PUBLIC_BASE_URL is required: the https:// address clients use (signed download links point there)',
       'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
-      'STAGING_KEY is required: base64 of 32 random bytes (e.g. openssl rand -base64 32) sealing what the steps and render workers hand each other; not the ARTIFACT_MASTER_KEY',
+      'STAGING_KEY is required: base64 of 32 random bytes (e.g. openssl rand -base64 32) sealing what the steps and render workers hand each other',
       'SIGNING_P12_PATH is required: a PKCS#12 file outside DATA_DIR holding the PDF signing key and certificate',
       'SIGNING_P12_PASSWORD is required: the password of the PKCS#12; an unprotected key is not accepted',
       'JWS_KEYS_DIR is required: a folder outside DATA_DIR holding the JSON signing keys (create one with cli new-jws-key <folder>)',
@@ -238,7 +238,7 @@ describe("the render worker's configuration", () => {
   it('when production gives it nothing, then it names only the public address and the staging key', () => {
     expect(problemsOf({ NODE_ENV: 'production', DATA_DIR: '/var/lib/evidence-reports' }, 'render-worker')).toEqual([
       'PUBLIC_BASE_URL is required: the https:// address clients use (signed download links point there)',
-      'STAGING_KEY is required: base64 of 32 random bytes (e.g. openssl rand -base64 32) sealing what the steps and render workers hand each other; not the ARTIFACT_MASTER_KEY',
+      'STAGING_KEY is required: base64 of 32 random bytes (e.g. openssl rand -base64 32) sealing what the steps and render workers hand each other',
     ]);
   });
 
