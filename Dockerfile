@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 #
-# One image for both processes: the API is the default command, the Temporal
-# worker runs the same image with `node dist/src/main/worker.js`.
+# One image for every process: the API is the default command, the Temporal
+# workers run the same image with `node dist/src/main/worker.js --role steps`
+# and `--role render` (see the README's production section: the render
+# worker's Chromium sandbox needs user namespaces, or CHROMIUM_SANDBOX=off).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -48,11 +50,13 @@ RUN apt-get update \
       tini \
  && rm -rf /var/lib/apt/lists/*
 
-# NODE_ENV=production is read by the configuration: the API and the worker
-# refuse to start, naming every problem, without DOWNLOAD_URL_SECRET,
-# SIGNING_P12_PATH and SIGNING_P12_PASSWORD, JWS_KEYS_DIR, ARTIFACT_MASTER_KEY
-# (fs store) and an https:// PUBLIC_BASE_URL, or with a key file inside
-# DATA_DIR. Nothing is generated: mount the keys read-only from elsewhere.
+# NODE_ENV=production is read by the configuration: each process refuses to
+# start, naming every problem, without the secrets its role needs
+# (DOWNLOAD_URL_SECRET, SIGNING_P12_PATH and SIGNING_P12_PASSWORD,
+# JWS_KEYS_DIR, ARTIFACT_MASTER_KEY with the fs store, STAGING_KEY for the
+# workers, an https:// PUBLIC_BASE_URL), with a key file inside DATA_DIR, or
+# as a worker without --role. Nothing is generated: mount the keys read-only
+# from elsewhere.
 ENV NODE_ENV=production \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
     CHROMIUM_PATH=/usr/bin/chromium \
