@@ -50,10 +50,11 @@ export async function startRenderRole(
   } catch (err) {
     await pdf.close();
     if (!sandbox) throw err;
-    throw new Error(
-      `${(err as Error).message}. Chromium's sandbox needs the kernel to let this user create user, PID and network namespaces (in a container: a seccomp profile that allows clone and unshare with namespace flags); or set CHROMIUM_SANDBOX=off`,
-      { cause: err },
-    );
+    const needs =
+      process.getuid?.() === 0
+        ? 'Chromium refuses its sandbox to root: run the worker as another user, or leave CHROMIUM_SANDBOX to auto'
+        : "Chromium's sandbox needs the kernel to let this user create user, PID and network namespaces (in a container: a seccomp profile that allows clone and unshare with namespace flags); or set CHROMIUM_SANDBOX=off";
+    throw new Error(`${(err as Error).message}. ${needs}`, { cause: err });
   }
   const worker = await createRenderWorker({
     connection: deps.connection,
