@@ -23,7 +23,7 @@ export interface ChromiumPdfRendererOptions {
 /** Whether Chromium's own sandbox is used: `on` and `off` say so; `auto` uses it unless the process runs as root,
  * where Chromium refuses to start with it. Without it a renderer exploited by a report's text runs with the worker's
  * own rights; with it, in namespaces of its own with no network and a seccomp filter. It needs the kernel to let an
- * unprivileged process make user namespaces (Debian's chromium has no setuid helper). */
+ * unprivileged process make user namespaces (Debian's chromium ships no setuid sandbox binary). */
 export function chromiumSandboxFor(mode: 'auto' | 'on' | 'off', uid: number | undefined): boolean {
   if (mode !== 'auto') return mode === 'on';
   return uid !== undefined && uid !== 0;
