@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ServiceProcesses, freePort, requireBuild } from '../support/processes';
 
 /**
- * The built server and worker started as the image starts them (NODE_ENV=production) but without any secret: each
+ * The built server and workers started as the image starts them (NODE_ENV=production) but without any secret: each
  * must refuse to start, print every missing variable in one message, exit non-zero within seconds, and leave the
  * data folder as it found it: no generated key, no connection to the database or Temporal. Needs no stack.
  */
@@ -13,10 +13,28 @@ import { ServiceProcesses, freePort, requireBuild } from '../support/processes';
 jest.setTimeout(60_000);
 
 /** Every variable production refuses to start without, as the message names it. */
-const SHARED = ['DOWNLOAD_URL_SECRET is required', 'PUBLIC_BASE_URL is required', 'ARTIFACT_MASTER_KEY is required'];
-/** The signing keys: the worker's alone, the API serves what the worker publishes. */
+const SHARED = ['PUBLIC_BASE_URL is required', 'ARTIFACT_MASTER_KEY is required'];
+/** The API's alone: only it signs download links. */
+const DOWNLOAD = 'DOWNLOAD_URL_SECRET is required';
+/** The signing keys: the steps worker's alone, the API serves what the worker publishes. */
 const SIGNING = ['SIGNING_P12_PATH is required', 'SIGNING_P12_PASSWORD is required', 'JWS_KEYS_DIR is required'];
-const MISSING = { server: SHARED, worker: [...SHARED, ...SIGNING] };
+/** What the two workers hand each other is sealed under it. */
+const STAGING = 'STAGING_KEY is required';
+const ROLE = '--role is required';
+/** Each program with its arguments, what it must name, and the variables it must not even mention. */
+const CASES = [
+  ['server', [], [DOWNLOAD, ...SHARED], /SIGNING_P12|JWS_KEYS_DIR|STAGING_KEY/],
+  ['worker', ['--role', 'steps'], [...SHARED, STAGING, ...SIGNING], /--role|DOWNLOAD_URL/],
+  // The render worker holds no key but the staging key: it is not asked for any other.
+  [
+    'worker',
+    ['--role', 'render'],
+    ['PUBLIC_BASE_URL is required', STAGING],
+    /DOWNLOAD_URL|ARTIFACT_MASTER|SIGNING|JWS/,
+  ],
+  // One process with the browser and every key is what the roles exist to prevent.
+  ['worker', [], [...SHARED, STAGING, ...SIGNING, ROLE], undefined],
+] as const;
 
 let root: string;
 let services: ServiceProcesses;
@@ -54,22 +72,23 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-it.each(['server', 'worker'] as const)(
-  'when the %s starts in production without secrets, then it exits non-zero at once naming every one, and writes nothing',
-  async (script) => {
-    const dataDir = path.join(root, script);
+it.each(CASES)(
+  'when the %s %j starts in production without secrets, then it exits non-zero at once naming every one, and writes nothing',
+  async (script, args, missing, unmentioned) => {
+    const dataDir = path.join(root, [script, ...args].join('-'));
     await fs.mkdir(dataDir);
     const started = Date.now();
 
-    const child = services.start(script, { DATA_DIR: dataDir, HTTP_PORT: String(await freePort()) });
+    const child = services.start(script, { DATA_DIR: dataDir, HTTP_PORT: String(await freePort()) }, [...args]);
     const exit = await child.waitForExit(20_000);
 
     expect(exit).toEqual({ code: 1, signal: null });
     expect(Date.now() - started).toBeLessThan(20_000);
     const output = child.text();
     expect(output).toContain('Invalid configuration (NODE_ENV=production):');
-    for (const problem of MISSING[script]) expect(output).toContain(`\n  - ${problem}`);
-    if (script === 'server') expect(output).not.toMatch(/SIGNING_P12|JWS_KEYS_DIR/);
+    expect(output.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(missing.length);
+    for (const problem of missing) expect(output).toContain(`\n  - ${problem}`);
+    if (unmentioned) expect(output).not.toMatch(unmentioned);
     // One message, not a stack trace.
     expect(output).not.toMatch(/\n\s+at /);
     expect(await fs.readdir(dataDir)).toEqual([]);

@@ -40,7 +40,9 @@ const RENDER_ENVIRONMENT = new Set([
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TASK_QUEUE',
+  'PUBLIC_BASE_URL',
   'CHROMIUM_PATH',
+  'CHROMIUM_SANDBOX',
   'RENDER_CONCURRENCY',
   'ARTIFACT_STORE',
   'S3_ENDPOINT',
@@ -258,8 +260,8 @@ describe('docker-compose.yml', () => {
     it('when the render worker is handed a signing key, then it is named', () => {
       expect(
         problemsAfter(
-          'RENDER_CONCURRENCY: ${RENDER_CONCURRENCY:-2}\n    secrets: *app-secrets',
-          'RENDER_CONCURRENCY: ${RENDER_CONCURRENCY:-2}\n      SIGNING_P12_PASSWORD_FILE: /run/secrets/pdf_signing_p12_password\n    secrets: [mongo_url, s3_app_secret_key, staging_key, pdf_signing_p12_password]',
+          'CHROMIUM_SANDBOX: ${CHROMIUM_SANDBOX:-off}\n    secrets: *app-secrets',
+          'CHROMIUM_SANDBOX: ${CHROMIUM_SANDBOX:-off}\n      SIGNING_P12_PASSWORD_FILE: /run/secrets/pdf_signing_p12_password\n    secrets: [mongo_url, s3_app_secret_key, staging_key, pdf_signing_p12_password]',
         ),
       ).toEqual([
         'render-worker: is given SIGNING_P12_PASSWORD_FILE',
