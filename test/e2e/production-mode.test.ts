@@ -95,3 +95,52 @@ it.each(CASES)(
     expect(connections).toBe(0);
   },
 );
+
+/** A production environment each process accepts, the keys outside DATA_DIR; one variable is taken away in turn. */
+const CONFIGURED = {
+  PUBLIC_BASE_URL: 'https://evidence.example.test',
+  DOWNLOAD_URL_SECRET: 'd'.repeat(64),
+  ARTIFACT_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+  STAGING_KEY: Buffer.alloc(32, 9).toString('base64'),
+  SIGNING_P12_PATH: '/etc/evidence-reports/keys/pdf-signing.p12',
+  SIGNING_P12_PASSWORD: 's3cret',
+  JWS_KEYS_DIR: '/etc/evidence-reports/keys/jws',
+};
+/** What each process requires, one by one. */
+const REQUIRED_ONE_BY_ONE = [
+  ['server', [], ['PUBLIC_BASE_URL', 'DOWNLOAD_URL_SECRET', 'ARTIFACT_MASTER_KEY']],
+  [
+    'worker',
+    ['--role', 'steps'],
+    [
+      'PUBLIC_BASE_URL',
+      'ARTIFACT_MASTER_KEY',
+      'STAGING_KEY',
+      'SIGNING_P12_PATH',
+      'SIGNING_P12_PASSWORD',
+      'JWS_KEYS_DIR',
+    ],
+  ],
+  ['worker', ['--role', 'render'], ['PUBLIC_BASE_URL', 'STAGING_KEY']],
+] as const;
+
+describe.each(REQUIRED_ONE_BY_ONE)('the %s %j with every secret but one', (script, args, required) => {
+  it.each(required)('when %s alone is missing, then it exits non-zero naming that one alone', async (name) => {
+    const dataDir = path.join(root, ['one', script, ...args, name].join('-'));
+    await fs.mkdir(dataDir);
+    const { [name]: _missing, ...rest } = CONFIGURED;
+    const env: NodeJS.ProcessEnv = { ...rest, DATA_DIR: dataDir, HTTP_PORT: String(await freePort()) };
+    // The inherited value would otherwise stand in for the one taken away.
+    env[name] = '';
+
+    const child = services.start(script, env, [...args]);
+
+    expect(await child.waitForExit(20_000)).toEqual({ code: 1, signal: null });
+    const problems = child
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('  - '));
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^  - ${name} is required`))]);
+    expect(connections).toBe(0);
+  });
+});
