@@ -13,7 +13,9 @@ import { applicabilityView } from './applicability-view';
 import { ratingInUse } from '../evidence/rating';
 import { ModelMemo, rowFrameworks } from './controls';
 import { coverageMatrix, summary } from './coverage';
+import { normaliseFingerprint } from './weakness-index';
 import { completeness } from './population';
+import { buildFrontPage, weaknessKey } from './front-page';
 import { sourcesOf } from './sources';
 import { testingPerformed } from './testing';
 import {
@@ -32,6 +34,7 @@ export { sourcesOf } from './sources';
 export { testingPerformed, type ProbeSummary, type Rate, type RunSummary, type TestingPerformed } from './testing';
 export { applicabilityView } from './applicability-view';
 export { WeaknessIndex, normaliseFingerprint, type WeaknessKey } from './weakness-index';
+export * from './front-page';
 
 /** A row's evidence: its most recent finding's, masked here so that the PDF and the JSON show the same text and
  * neither holds the stored one. Only the rows' findings are masked, one per weakness, not the population. */
@@ -124,9 +127,26 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     },
     (id) => endpointNames.get(id) ?? id,
   );
+  const coverage = input.report.frameworks.map((slug, k) =>
+    coverageMatrix(slug, tallies[k], rows, testing.probes, scope.endpointIds, applicability),
+  );
   const modelSummary = summary(rows, findings, input.report.frameworks, tallies, {
     excluded: whole.population.excluded,
     requested: new Set(input.report.scope.includeSeverities),
+  });
+
+  const frontPage = buildFrontPage({
+    reportId: input.report.id,
+    generatedAt: input.generatedAt,
+    scope,
+    rows,
+    keys: weaknesses.map(({ latest }) =>
+      weaknessKey(latest.endpointId, memo.category(latest.category), normaliseFingerprint(latest.fingerprint)),
+    ),
+    coverage,
+    runs: testing.runs.length,
+    previous: input.previous,
+    treatment: input.treatment,
   });
 
   return {
@@ -143,9 +163,7 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     testing,
     applicability: input.applicability ?? null,
     rating: ratingInUse(input.ratingMethod),
-    coverage: input.report.frameworks.map((slug, k) =>
-      coverageMatrix(slug, tallies[k], rows, testing.probes, scope.endpointIds, applicability),
-    ),
+    coverage,
     crosswalk: {
       groups: CROSSWALK_GROUPS.filter((g) => usedGroups.has(g.id)).map((g) => ({ id: g.id, name: g.name })),
       basis: { ...CROSSWALK_BASIS },
@@ -157,5 +175,6 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     sources: sourcesOf(findings === input.findings.length ? input.findings : weaknesses.flatMap((w) => w.repeats)),
     unknownRefs: withoutRepeats(unknownRefs),
     ...whole,
+    frontPage,
   };
 }

@@ -1,4 +1,5 @@
 import type { LinkType } from '../crosswalk';
+import type { FrontPage, FrontPageTreatment, ScopeFacts } from './front-page';
 import type { TestingPerformed } from './testing';
 import type { FrameworkSlug } from '../frameworks';
 import type { Endpoint, Evidence, Finding, FindingSummary, ScanEvidence } from '../finding';
@@ -197,6 +198,8 @@ export interface ReportModel {
   records: FindingRecord[];
   /** Detections after the period's end, up to the report's date, by weakness (ISA 560). */
   subsequentEvents: SubsequentEvent[];
+  /** The first two pages: conclusion, top risks, ageing, change against the previous report of the same scope. */
+  frontPage: FrontPage;
 }
 
 /** How a finding's severity was set: by the importer's documented table for the probe or plugin that found it,
@@ -299,4 +302,8 @@ export interface ReportModelInput {
   applicability?: ApplicabilityProfile;
   /** The tenant's own severity rating method, if it set one; the default otherwise. */
   ratingMethod?: RatingOverride;
+  /** What the previous ready report of the same scope left to compare against, when there is one. */
+  previous?: ScopeFacts;
+  /** The rows' treatment as of the report's date, once it is recorded. */
+  treatment?: FrontPageTreatment;
 }
