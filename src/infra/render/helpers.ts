@@ -493,6 +493,7 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('statusClass', (status: unknown) => statusClass(status));
   hbs.registerHelper('shortDigest', (hex: unknown) => shortDigest(hex));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('gt', (a: number, b: number) => a > b);
   hbs.registerHelper('truncate', (text: string, limit: number) => {
     const cut = excerpt(text, limit);
     return cut.truncated ? `${cut.text}…` : cut.text;

@@ -112,6 +112,7 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
           excerptLimit: EXCERPT_LIMIT,
           controlTitleLimit: CONTROL_TITLE_LIMIT,
           matrixTitleLimit: MATRIX_TITLE_LIMIT,
+          contents: REPORT_CONTENTS,
         },
       });
     },
@@ -120,19 +121,22 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
   };
 }
 
+/** The entries of the table of contents: each section's anchor (the id its template gives it) and title, in print
+ * order. The page numbers are added to the printed PDF (src/infra/signing/pdf-contents.ts). */
+export const REPORT_CONTENTS: readonly { id: string; title: string }[] = Object.freeze([
+  { id: 'sec-summary', title: '1 Executive summary' },
+  { id: 'sec-scope', title: '2 Scope and method' },
+  { id: 'sec-testing', title: '3 Testing performed' },
+  { id: 'sec-population', title: '4 Population and completeness' },
+  { id: 'sec-findings', title: '5 Findings' },
+  { id: 'sec-coverage', title: '6 Control status' },
+  { id: 'sec-evidence', title: 'Appendix A Evidence' },
+  { id: 'sec-crosswalk', title: 'Appendix B Cross-framework mapping' },
+  { id: 'sec-integrity', title: 'Integrity and verification' },
+]);
+
 /** The report's section titles in print order, as the templates head them: the document outline that signing
  * turns into bookmarks. Kept beside the templates; a test checks every one is found in a rendered report. */
 export function reportOutline(model: ReportModel): string[] {
-  return [
-    model.report.title,
-    '1 Executive summary',
-    '2 Scope and method',
-    '3 Testing performed',
-    '4 Population and completeness',
-    '5 Findings',
-    '6 Control status',
-    'Appendix A Evidence',
-    'Appendix B Cross-framework mapping',
-    'Integrity and verification',
-  ];
+  return [model.report.title, 'At a glance', 'Contents', ...REPORT_CONTENTS.map((entry) => entry.title)];
 }

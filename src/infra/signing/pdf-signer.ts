@@ -8,6 +8,7 @@ import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { P12Signer } from '@signpdf/signer-p12';
 import { SignPdf } from '@signpdf/signpdf';
 import { PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
+import { numberContents } from './pdf-contents';
 import { addOutline, locateSections } from './pdf-outline';
 import type { SigningIdentity } from './signing-identity';
 
@@ -62,7 +63,8 @@ export class PdfSigner {
     };
     for (const [key, value] of Object.entries(custom)) info.set(PDFName.of(key), PDFHexString.fromText(value));
 
-    // Bookmarks go in before the placeholder: the signature must be the last write.
+    // The contents' page numbers and the bookmarks go in before the placeholder: the signature must be the last write.
+    await numberContents(doc);
     if (facts.outline?.length) addOutline(doc, await locateSections(unsignedPdf, facts.outline));
 
     pdflibAddPlaceholder({
