@@ -169,8 +169,12 @@ describe('report HTML', () => {
     expect(attacked).not.toContain('onmouseover="');
   });
 
-  it('when rendered, then the document names no external resource', () => {
-    expect(html).not.toMatch(/\s(src|href|srcset|data|action|poster)\s*=/i);
+  it('when rendered, then the document names no external resource, and its links lead to anchors of its own', () => {
+    expect(html).not.toMatch(/\s(src|srcset|data|action|poster)\s*=/i);
+    const hrefs = [...html.matchAll(/\shref\s*=\s*"([^"]*)"/gi)].map((m) => m[1]);
+    expect(hrefs.length).toBeGreaterThan(model.rows.length * 2);
+    const ids = new Set([...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
+    expect(hrefs.filter((h) => !h.startsWith('#') || !ids.has(h.slice(1)))).toEqual([]);
     expect(html).not.toMatch(/url\(/i);
     expect(html).toContain('<meta http-equiv="Content-Security-Policy" content="default-src \'none\';');
   });
@@ -203,7 +207,9 @@ describe('report HTML', () => {
 
   it('when rendered, then every row appears with its ref, title, endpoint, dates, occurrences and controls', () => {
     for (const row of model.rows) {
-      expect(html).toContain(`<td class="mono ref" rowspan="2">${row.ref}</td>`);
+      expect(html).toContain(
+        `<td class="mono ref" rowspan="2">${row.ref}<div class="evidence-link"><a href="#evidence-${row.ref}">evidence</a></div></td>`,
+      );
       expect(html).toContain(Handlebars.escapeExpression(row.title));
       expect(html).toContain(`<td>${Handlebars.escapeExpression(row.endpointName)}</td>`);
       expect(html).toContain(`<td class="date">${row.firstSeen.slice(0, 10)}</td>`);
@@ -713,8 +719,10 @@ describe('integrity page', () => {
     const heading = html.indexOf('<h2>Integrity and verification</h2>');
     expect(heading).toBeGreaterThan(html.indexOf('<h2>Appendix B&ensp;Cross-framework mapping</h2>'));
     expect(html.lastIndexOf('<h2>')).toBe(heading);
-    expect(html).toContain('<section class="section integrity">');
-    expect(html.slice(html.indexOf('<section class="section integrity">'))).toMatch(/^[\s\S]*<\/section>\s*<\/body>/);
+    expect(html).toContain('<section class="section integrity" id="sec-integrity">');
+    expect(html.slice(html.indexOf('<section class="section integrity" id="sec-integrity">'))).toMatch(
+      /^[\s\S]*<\/section>\s*<\/body>/,
+    );
   });
 
   it('when rendered, then it prints the report id, tenant, generation time, digest, signer, key id and key address', () => {
