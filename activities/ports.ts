@@ -3,6 +3,7 @@ import type { ApplicabilityProfile } from '../src/domain/applicability';
 import type { AuditEvent } from '../src/domain/audit';
 import type { Endpoint, Evidence, FindingSummary } from '../src/domain/finding';
 import type { ArtifactFacts, ReportRecord, ReportScope, ReportStage, ReportStatus } from '../src/domain/report';
+import type { ScopeFacts } from '../src/domain/report-model/front-page';
 import type { LegalHold } from '../src/domain/retention';
 import type { TestRun } from '../src/domain/runs';
 
@@ -40,6 +41,10 @@ export interface ReportsRepo {
   countByStatus(): Promise<Record<ReportStatus, number>>;
   /** A tenant's ready reports in id order, a page at a time: those whose retention can still move. */
   listReady(tenantId: string, page: { limit: number; afterId?: string }): Promise<ReportRecord[]>;
+  /** What the latest ready report of a scope (scopeKey, report-model/front-page.ts) left for the next one to compare against. */
+  scopeFacts(tenantId: string, scopeKey: string): Promise<ScopeFacts | undefined>;
+  /** Records a ready report's facts as its scope's latest, unless a report generated later already is. */
+  recordScopeFacts(tenantId: string, scopeKey: string, facts: ScopeFacts): Promise<void>;
 }
 
 /** A finding without its evidence: what a scope query lists. */

@@ -14,7 +14,13 @@ import {
   type ReportRecord,
   type ReportStage,
 } from '../src/domain/report';
-import { buildReportModel as buildModel, WeaknessIndex, type ReportModel } from '../src/domain/report-model';
+import {
+  buildReportModel as buildModel,
+  scopeKey,
+  WeaknessIndex,
+  type ReportModel,
+  type ScopeFacts,
+} from '../src/domain/report-model';
 import { retentionDeadline } from '../src/domain/retention';
 import { SEVERITIES } from '../src/domain/severity';
 import { artifactKey, stagingKey, stagingPrefix } from '../src/domain/storage-keys';
@@ -59,7 +65,12 @@ export interface FindingsSnapshot {
   applicability?: ApplicabilityProfile;
   /** The tenant's own rating method then, if it had one. */
   ratingMethod?: RatingOverride;
+  /** What the latest ready report of the same scope left to compare against, when there was one. */
+  previous?: ScopeFacts;
 }
+
+/** The staged file of what a report leaves for the next report of its scope. */
+const SCOPE_FACTS_FILE = 'scope-facts.json';
 
 /** The earliest day a history read starts from: before any finding the service can hold. */
 const HISTORY_START = '1970-01-01';
@@ -141,6 +152,24 @@ export function createReportActivities(deps: ReportActivityDeps) {
     return report;
   }
 
+  /** Records a ready report's facts as the latest of its scope. A report whose model was built before this step
+   * existed has none, and leaves none. */
+  async function leaveScopeFacts(ref: ReportRef): Promise<void> {
+    let facts: ScopeFacts;
+    try {
+      facts = await readJson<ScopeFacts>(store, stagingKey(ref.tenantId, ref.reportId, SCOPE_FACTS_FILE));
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'artifact_missing') return;
+      throw err;
+    }
+    const report = await loadReport(ref);
+    await reports.recordScopeFacts(
+      ref.tenantId,
+      scopeKey(ref.tenantId, report.request.frameworks, report.request.scope),
+      facts,
+    );
+  }
+
   return withFailureTypes({
     /** Moves the report to running; refuses to work on a report that is gone or already final. */
     async markRunning(ref: ReportRef): Promise<void> {
@@ -156,7 +185,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
       const report = await loadReport(ref);
       const { scope } = report.request;
       const asOf = (report.startedAt ?? clock.now()).toISOString();
-      const [history, endpoints, periodRuns, tenant] = await Promise.all([
+      const [history, endpoints, periodRuns, tenant, previous] = await Promise.all([
         findings.findInScope(ref.tenantId, {
           endpointIds: scope.endpointIds,
           from: HISTORY_START,
@@ -166,6 +195,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         findings.endpoints(ref.tenantId, scope.endpointIds),
         runs.runsInScope(ref.tenantId, scope.endpointIds, scope.from, scope.to),
         tenants.get(ref.tenantId),
+        reports.scopeFacts(ref.tenantId, scopeKey(ref.tenantId, report.request.frameworks, scope)),
       ]);
       const requested = new Set<string>(scope.includeSeverities);
       const inPeriod = (f: FindingSummary): boolean =>
@@ -195,6 +225,8 @@ export function createReportActivities(deps: ReportActivityDeps) {
       };
       if (tenant?.applicability) snapshot.applicability = tenant.applicability;
       if (tenant?.ratingMethod) snapshot.ratingMethod = tenant.ratingMethod;
+      // Only a report made before this one is its previous; the model also refuses one that is not older.
+      if (previous && previous.reportId !== report.id) snapshot.previous = previous;
       await writeJson(store, snapshotKey, snapshot);
       await reports.setProgress(ref.tenantId, ref.reportId, 'modelling', 30);
       return { snapshotKey, findings: found.length };
@@ -225,10 +257,13 @@ export function createReportActivities(deps: ReportActivityDeps) {
         runs: snapshot.runs,
         applicability: snapshot.applicability,
         ratingMethod: snapshot.ratingMethod,
+        previous: snapshot.previous,
         generatedAt: (report.startedAt ?? clock.now()).toISOString(),
       });
       const modelKey = stagingKey(ref.tenantId, ref.reportId, 'model.json');
       await writeJson(staging, modelKey, model);
+      // Kept by this worker for markReady, which leaves them to the next report of the scope.
+      await writeJson(store, stagingKey(ref.tenantId, ref.reportId, SCOPE_FACTS_FILE), model.frontPage.facts);
       await reports.setProgress(ref.tenantId, ref.reportId, 'rendering', 50);
       return { modelKey, rows: model.rows.length };
     },
@@ -270,6 +305,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         expiresAt,
       });
       await quotas.releaseReport(ref.tenantId, ref.reportId);
+      await leaveScopeFacts(ref);
       // In flight no longer: what the render worker could open of this report goes, so that the staging key opens
       // only reports being made, and a rotation needs the previous key only for those.
       await staging.deletePrefix(stagingPrefix(ref.tenantId, ref.reportId));

@@ -18,6 +18,7 @@ export function purgeAfter(startedAt: Date, graceDays: number): Date {
 export const PURGED_RECORD_KINDS = [
   'reports',
   'report_keys',
+  'report_scopes',
   'report_queue_marks',
   'idempotency_keys',
   'quota_slots',

@@ -13,6 +13,7 @@ import {
   type ReportStatus,
   type WireScope,
 } from '../../domain/report';
+import type { ScopeFacts } from '../../domain/report-model/front-page';
 import type { LegalHold } from '../../domain/retention';
 import { scansNonIdFilters } from './database';
 
@@ -146,12 +147,25 @@ export const reportKey = (tenantId: string, reportId: string): string => `${tena
 /** The collection of {@link ReportKeyDoc}s. */
 export const REPORT_KEYS = 'report_keys';
 
+/** The latest ready report's facts of one scope of a tenant, under `<tenant>/<scope key>`: a report finds the one
+ * before it of the same scope by `_id` alone, with no query over the tenant's reports. */
+interface ReportScopeDoc {
+  _id: string;
+  tenant_id: string;
+  generated_at: string;
+  facts: ScopeFacts;
+}
+
+/** The collection of {@link ReportScopeDoc}s. */
+export const REPORT_SCOPES = 'report_scopes';
+
 /** MongoDB implementation of {@link ReportsRepo}. Every filter carries the tenant id; status changes are
  * conditional updates, so a retried activity repeats them harmlessly and never moves a report backwards. */
 export class MongoReportsRepo implements ReportsRepo {
   private readonly reports: Collection<ReportDoc>;
   private readonly queued: Collection<QueuedMarkDoc>;
   private readonly keys: Collection<ReportKeyDoc>;
+  private readonly scopes: Collection<ReportScopeDoc>;
 
   /** `writes` chooses how guarded writes are made (see {@link updateIf}); by default, by what the server is. */
   constructor(
@@ -161,6 +175,7 @@ export class MongoReportsRepo implements ReportsRepo {
     this.reports = db.collection<ReportDoc>('reports');
     this.queued = db.collection<QueuedMarkDoc>('queued_reports');
     this.keys = db.collection<ReportKeyDoc>(REPORT_KEYS);
+    this.scopes = db.collection<ReportScopeDoc>(REPORT_SCOPES);
   }
 
   /** Records that the report awaits a run from `at` on (before its status says so: see {@link QueuedMarkDoc}). */
@@ -172,6 +187,25 @@ export class MongoReportsRepo implements ReportsRepo {
   private async checksThenWrites(): Promise<boolean> {
     const { writes } = this.options;
     return writes ? writes === 'checked' : scansNonIdFilters(this.db);
+  }
+
+  async scopeFacts(tenantId: string, scopeKey: string): Promise<ScopeFacts | undefined> {
+    const doc = await this.scopes.findOne({ _id: `${tenantId}/${scopeKey}` });
+    return doc && doc.tenant_id === tenantId ? doc.facts : undefined;
+  }
+
+  /** A read and a write by `_id`, as FerretDB answers them from its primary key. Two reports of one scope made
+   * ready in the same instant may both pass the read; the later write then wins, and the next report of the scope
+   * compares against the other of the two, which is still a ready report of that scope. */
+  async recordScopeFacts(tenantId: string, scopeKey: string, facts: ScopeFacts): Promise<void> {
+    const _id = `${tenantId}/${scopeKey}`;
+    const held = await this.scopes.findOne({ _id });
+    if (held && held.generated_at >= facts.generatedAt) return;
+    await this.scopes.replaceOne(
+      { _id },
+      { tenant_id: tenantId, generated_at: facts.generatedAt, facts },
+      { upsert: true },
+    );
   }
 
   async insert(report: ReportRecord): Promise<void> {

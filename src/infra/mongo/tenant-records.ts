@@ -5,7 +5,7 @@ import type { ReportRecord } from '../../domain/report';
 import { tenantPrefix } from '../../domain/storage-keys';
 import { DAY_EVIDENCE, DAY_PAGES, FINDING_INDEX, FINDING_KEYS, FINDING_WRITES } from './finding-store/layout';
 import { findByIds } from './keyed-docs';
-import { MongoReportsRepo, REPORT_KEYS } from './reports-repo';
+import { MongoReportsRepo, REPORT_KEYS, REPORT_SCOPES } from './reports-repo';
 import type { TenantDoc } from './tenants-repo';
 import { TOKEN_HASHES, type ApiTokenDoc, type TokenHashDoc } from './tokens-repo';
 
@@ -43,6 +43,8 @@ const SELECTORS: Readonly<Record<Exclude<PurgedRecordKind, 'tenant_settings' | '
   reports: byField('reports'),
   // `<tenant>/<report>`
   report_keys: byField(REPORT_KEYS),
+  // `<tenant>/<scope key>`
+  report_scopes: byField(REPORT_SCOPES),
   report_queue_marks: byField('queued_reports'),
   idempotency_keys: byField('idempotency_keys'),
   // `<quota>/<tenant>/<n>`
