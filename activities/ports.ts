@@ -175,8 +175,9 @@ export interface PdfSignatureFacts {
   contentDigest: string;
   frameworks: string[];
   generatedAt: string;
-  /** Section titles, in order, to bookmark where each first appears. */
-  outline?: string[];
+  /** Section titles, in order, to bookmark: where the anchor named lands, or else where the title first appears
+   * after the entries before it. */
+  outline?: (string | { title: string; anchor: string })[];
 }
 
 /** Signs PDFs with an embedded CMS signature and the report facts in the metadata. */

@@ -2,7 +2,7 @@ import type { ArtifactSignature, ReportFormat } from '../src/domain/report';
 import type { ReportModel } from '../src/domain/report-model';
 import { stagingKey } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
-import type { ArtifactStore, DetachedSigning, PdfSigning, ReportsRepo } from './ports';
+import type { ArtifactStore, DetachedSigning, PdfSignatureFacts, PdfSigning, ReportsRepo } from './ports';
 import { contentDigest } from './render-activities';
 import type { ReportRef } from './report-activities';
 
@@ -16,7 +16,7 @@ export interface SignActivityDeps {
   pdf: PdfSigning;
   json: DetachedSigning;
   /** The section titles of a rendered report, in order, for its bookmarks. */
-  outlineOf: (model: ReportModel) => string[];
+  outlineOf: (model: ReportModel) => NonNullable<PdfSignatureFacts['outline']>;
 }
 
 /** Builds the activity that signs a rendered artifact. Signing is the last write to the bytes: a PDF gets its

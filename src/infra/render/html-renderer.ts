@@ -135,8 +135,13 @@ export const REPORT_CONTENTS: readonly { id: string; title: string }[] = Object.
   { id: 'sec-integrity', title: 'Integrity and verification' },
 ]);
 
-/** The report's section titles in print order, as the templates head them: the document outline that signing
- * turns into bookmarks. Kept beside the templates; a test checks every one is found in a rendered report. */
-export function reportOutline(model: ReportModel): string[] {
-  return [model.report.title, 'At a glance', 'Contents', ...REPORT_CONTENTS.map((entry) => entry.title)];
+/** The report's section titles in print order, as the templates head them, with the anchor of each the contents
+ * link to: the document outline that signing turns into bookmarks. Kept beside the templates; a test checks every one is found in a rendered report. */
+export function reportOutline(model: ReportModel): (string | { title: string; anchor: string })[] {
+  return [
+    model.report.title,
+    'At a glance',
+    'Contents',
+    ...REPORT_CONTENTS.map((entry) => ({ title: entry.title, anchor: entry.id })),
+  ];
 }

@@ -14,21 +14,29 @@ export interface ResolvedLink {
   rect: number[];
 }
 
-/** Every link to a named destination in the PDF, with the page the destination is on. Chromium prints an
- * `<a href="#id">` as a Link annotation whose Dest names the id, and lists each id with its page in the catalogue's
- * Dests; a link whose destination is not listed is left out. */
-export function resolveLinks(doc: PDFDocument): ResolvedLink[] {
-  const dests = doc.catalog.lookupMaybe(PDFName.of('Dests'), PDFDict);
-  if (!dests) return [];
-  const pages = doc.getPages();
-  const pageOf = new Map(pages.map((p, i) => [p.ref.toString(), i]));
+/** The zero-based page of each named destination of the PDF: Chromium names one for every element id a link
+ * leads to, in the catalogue's Dests. */
+export function destinationPages(doc: PDFDocument): Map<string, number> {
   const targets = new Map<string, number>();
+  const dests = doc.catalog.lookupMaybe(PDFName.of('Dests'), PDFDict);
+  if (!dests) return targets;
+  const pageOf = new Map(doc.getPages().map((p, i) => [p.ref.toString(), i]));
   for (const [name, value] of dests.entries()) {
     const dest = value instanceof PDFRef ? doc.context.lookup(value) : value;
     const first = dest instanceof PDFArray ? dest.get(0) : undefined;
     const target = first instanceof PDFRef ? pageOf.get(first.toString()) : undefined;
     if (target !== undefined) targets.set(name.decodeText(), target);
   }
+  return targets;
+}
+
+/** Every link to a named destination in the PDF, with the page the destination is on. Chromium prints an
+ * `<a href="#id">` as a Link annotation whose Dest names the id, and lists each id with its page in the catalogue's
+ * Dests; a link whose destination is not listed is left out. */
+export function resolveLinks(doc: PDFDocument): ResolvedLink[] {
+  const targets = destinationPages(doc);
+  if (targets.size === 0) return [];
+  const pages = doc.getPages();
   const links: ResolvedLink[] = [];
   pages.forEach((page, i) => {
     const annots = page.node.Annots();

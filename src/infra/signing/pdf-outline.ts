@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument, PDFHexString, PDFName, type PDFRef } from 'pdf-lib';
+import { destinationPages } from './pdf-contents';
 
 const run = promisify(execFile);
 
@@ -37,6 +38,29 @@ export async function locateSections(pdf: Buffer, titles: readonly string[]): Pr
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Finds the page of each outline entry: an entry with an anchor where the document's named destination of that
+ * anchor is (exact, and the only way once a table of contents repeats the titles before their sections), the
+ * others by their text ({@link locateSections}). Entries found neither way are left out. */
+export async function locateOutline(
+  pdf: Buffer,
+  doc: PDFDocument,
+  outline: readonly (string | { title: string; anchor: string })[],
+): Promise<OutlineEntry[]> {
+  const byText = await locateSections(
+    pdf,
+    outline.filter((e): e is string => typeof e === 'string'),
+  );
+  const textPage = new Map(byText.map((e) => [e.title, e.page]));
+  const anchors = destinationPages(doc);
+  const entries: OutlineEntry[] = [];
+  for (const entry of outline) {
+    const title = typeof entry === 'string' ? entry : entry.title;
+    const page = typeof entry === 'string' ? textPage.get(entry) : anchors.get(entry.anchor);
+    if (page !== undefined) entries.push({ title, page });
+  }
+  return entries;
 }
 
 /** Adds a flat document outline (bookmarks) to a PDF and asks viewers to show it. Chromium writes bookmarks only

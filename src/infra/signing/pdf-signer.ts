@@ -9,7 +9,7 @@ import { P12Signer } from '@signpdf/signer-p12';
 import { SignPdf } from '@signpdf/signpdf';
 import { PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
 import { numberContents } from './pdf-contents';
-import { addOutline, locateSections } from './pdf-outline';
+import { addOutline, locateOutline } from './pdf-outline';
 import type { SigningIdentity } from './signing-identity';
 
 const run = promisify(execFile);
@@ -65,7 +65,7 @@ export class PdfSigner {
 
     // The contents' page numbers and the bookmarks go in before the placeholder: the signature must be the last write.
     await numberContents(doc);
-    if (facts.outline?.length) addOutline(doc, await locateSections(unsignedPdf, facts.outline));
+    if (facts.outline?.length) addOutline(doc, await locateOutline(unsignedPdf, doc, facts.outline));
 
     pdflibAddPlaceholder({
       pdfDoc: doc,
