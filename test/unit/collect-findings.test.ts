@@ -82,7 +82,11 @@ function activities(findings: FindingsRepo) {
     progress: { stage: 'collecting', percent: 10 },
     attempts: 1,
   } as unknown as ReportRecord;
-  const reports = { get: async () => report, setProgress: async () => undefined } as unknown as ReportsRepo;
+  const reports = {
+    get: async () => report,
+    setProgress: async () => undefined,
+    scopeFacts: async () => undefined,
+  } as unknown as ReportsRepo;
   const store: ArtifactStore = {
     put: async (key, body) => void stored.set(key, body),
     get: async (key) => stored.get(key)!,
