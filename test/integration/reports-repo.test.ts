@@ -177,3 +177,32 @@ describe('looking a report up by id', () => {
     expect((await repo.get(TENANT, id))?.id).toBe(id);
   });
 });
+
+describe('the latest ready report of a scope', () => {
+  const facts = (reportId: string, generatedAt: string) => ({
+    reportId,
+    generatedAt,
+    from: '2026-04-01',
+    to: '2026-06-30',
+    bySeverity: { critical: 1, high: 0, medium: 0, low: 0, info: 0 },
+    weaknesses: [
+      { key: 'k1', ref: 'R001', severity: 'critical' as const, title: 'Weakness', endpointName: 'Assistant' },
+    ],
+  });
+
+  it('when reports of a scope become ready out of order, then the one generated last is kept, for its tenant only', async () => {
+    const repo = new MongoReportsRepo(db);
+    expect(await repo.scopeFacts(TENANT, 'scope-a')).toBeUndefined();
+    await repo.recordScopeFacts(TENANT, 'scope-a', facts('rpt_2026_scopefirst00001', '2026-07-01T00:00:00.000Z'));
+    await repo.recordScopeFacts(TENANT, 'scope-a', facts('rpt_2026_scopethird00001', '2026-09-01T00:00:00.000Z'));
+    // A report made in between that becomes ready last does not replace the later one.
+    await repo.recordScopeFacts(TENANT, 'scope-a', facts('rpt_2026_scopesecond0001', '2026-08-01T00:00:00.000Z'));
+    // A retry records the same facts again and changes nothing.
+    await repo.recordScopeFacts(TENANT, 'scope-a', facts('rpt_2026_scopethird00001', '2026-09-01T00:00:00.000Z'));
+    expect(await repo.scopeFacts(TENANT, 'scope-a')).toEqual(
+      facts('rpt_2026_scopethird00001', '2026-09-01T00:00:00.000Z'),
+    );
+    expect(await repo.scopeFacts(OTHER, 'scope-a')).toBeUndefined();
+    expect(await repo.scopeFacts(TENANT, 'scope-b')).toBeUndefined();
+  });
+});
