@@ -2,7 +2,7 @@ import { toWireApplicability } from './applicability';
 import { toWireRatingMethod } from './evidence/rating';
 import { toWireScan } from './finding';
 import { toWireScope } from './report';
-import type { Rate, ReportModel } from './report-model';
+import type { FrontPage, Rate, ReportModel, ScopeWeakness } from './report-model';
 
 /** The JSON artifact: the report model in the API's snake_case, with `schema_version` first so a reader can
  * pick the right schema before reading anything else. */
@@ -198,6 +198,7 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
       row: r.row ?? null,
       excluded_reason: r.excludedReason ?? null,
     })),
+    front_page: wireFrontPage(model.frontPage),
     subsequent_events: {
       after: model.population.to,
       until: report.generatedAt,
@@ -219,4 +220,52 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
 /** A rate with its 95 % Wilson interval, or null where nothing was attempted. */
 function wireRate(rate: Rate | undefined): { value: number; low: number; high: number; method: string } | null {
   return rate ? { value: rate.value, low: rate.low, high: rate.high, method: 'Wilson score interval, 95 %' } : null;
+}
+
+const wireWeakness = (w: ScopeWeakness) => ({
+  ref: w.ref,
+  severity: w.severity,
+  title: w.title,
+  endpoint_name: w.endpointName,
+});
+
+/** The front page's facts as the PDF's first pages give them; the weaknesses' keys stay inside the service. */
+function wireFrontPage(page: FrontPage): Record<string, unknown> {
+  return {
+    as_of: page.asOf,
+    conclusion: page.conclusion,
+    open_rows: page.openRows,
+    open_critical_high: page.openCriticalHigh,
+    endpoints_at_risk: page.endpointsAtRisk,
+    controls_requested: page.controlsRequested,
+    controls_covered: page.controlsCovered,
+    top_risks: page.topRisks.map((r) => ({
+      ref: r.ref,
+      severity: r.severity,
+      title: r.title,
+      endpoint_name: r.endpointName,
+      first_seen: r.firstSeen,
+      last_seen: r.lastSeen,
+      age_days: r.ageDays,
+      owner: r.owner,
+      due_date: r.dueDate,
+    })),
+    ageing: page.ageing.map((b) => ({ bucket: b.bucket, label: b.label, open: b.open, critical_high: b.criticalHigh })),
+    treatment: page.treatment
+      ? { by_state: page.treatment.byState.map((s) => ({ state: s.state, count: s.count })) }
+      : null,
+    change: page.change
+      ? {
+          report_id: page.change.reportId,
+          generated_at: page.change.generatedAt,
+          from: page.change.from,
+          to: page.change.to,
+          new_count: page.change.newCount,
+          new_weaknesses: page.change.newWeaknesses.map(wireWeakness),
+          gone_count: page.change.goneCount,
+          gone: page.change.gone.map(wireWeakness),
+          by_severity: page.change.bySeverity.map((s) => ({ severity: s.severity, then: s.then, now: s.now })),
+        }
+      : null,
+  };
 }

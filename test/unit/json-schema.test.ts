@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import schema from '../../schemas/report-1.4.0.schema.json';
+import schema from '../../schemas/report-1.5.0.schema.json';
 import type { Endpoint, Finding } from '../../src/domain/finding';
 import { FRAMEWORK_SLUGS, type FrameworkSlug } from '../../src/domain/frameworks';
 import { toJsonExport } from '../../src/domain/json-export';
@@ -142,6 +142,35 @@ describe('the published JSON Schema of the report export', () => {
     const document = fixtureExport();
     expect(document.unknown_refs).not.toEqual([]);
     expect(problems(document)).toEqual([]);
+  });
+
+  it('when the front page compares with a previous report and carries treatment, then the export validates and says so', () => {
+    const base = buildReportModelFixture();
+    const previous = {
+      ...base.frontPage.facts,
+      reportId: 'rpt_2026_previous0001',
+      generatedAt: '2026-04-01T00:00:00.000Z',
+    };
+    const model = buildReportModelFixture({
+      previous: { ...previous, weaknesses: previous.weaknesses.slice(1) },
+      treatment: {
+        rows: { R001: { state: 'open', owner: 'CISO', dueDate: '2026-08-01' } },
+        byState: [{ state: 'open', count: 1 }],
+      },
+    });
+    const doc = toJsonExport(model) as { front_page: Record<string, unknown> };
+    expect(problems(doc)).toEqual([]);
+    expect(doc.front_page).toMatchObject({
+      conclusion: model.frontPage.conclusion,
+      change: { report_id: 'rpt_2026_previous0001', new_count: 1, gone_count: 0 },
+      treatment: { by_state: [{ state: 'open', count: 1 }] },
+    });
+    expect(problems(damaged(doc, '/front_page/top_risks/0/age_days', -1))).toEqual([
+      '/front_page/top_risks/0/age_days: must be >= 0',
+    ]);
+    expect(problems(damaged(doc, '/front_page/change', REMOVED))).toEqual([
+      "/front_page: must have required property 'change'",
+    ]);
   });
 
   it('when the fixture’s testing is damaged, then the export fails validation where it was damaged', () => {

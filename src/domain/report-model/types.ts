@@ -11,7 +11,7 @@ import type { TestRun } from '../runs';
 import type { Severity } from '../severity';
 
 /** Version of the JSON export's schema; bumped by semver rules whenever the document's shape changes. */
-export const REPORT_SCHEMA_VERSION = '1.4.0';
+export const REPORT_SCHEMA_VERSION = '1.5.0';
 
 /** How a row came to list a control through an overlap group. */
 export interface Derivation {
