@@ -298,18 +298,28 @@ export function derivationLabel(via: readonly Derivation[]): string {
 
 /** Row refs as a compact list, consecutive runs folded into ranges: `R001–R004, R007`. Refs of another shape
  * are listed as given, so nothing is lost to the folding. */
-export function refRanges(refs: readonly string[]): string {
-  const parts: string[] = [];
+/** One part of a list of row references: a single reference or a run of consecutive ones, and whether the rows are
+ * the report's own (R001, …), which the document can link to. */
+export interface RefRange {
+  first: string;
+  /** The run's last reference; absent for a single one. */
+  last?: string;
+  linked: boolean;
+}
+
+/** Row references folded into runs of consecutive ones; references of another shape are kept as given. */
+export function refRangeParts(refs: readonly string[]): RefRange[] {
+  const parts: RefRange[] = [];
   let run: { first: string; last: string; n: number; width: number } | undefined;
   const flush = () => {
-    if (run) parts.push(run.first === run.last ? run.first : `${run.first}–${run.last}`);
+    if (run) parts.push(run.first === run.last ? { first: run.first, linked: true } : { ...run, linked: true });
     run = undefined;
   };
   for (const ref of refs) {
     const m = /^R(\d+)$/.exec(ref);
     if (!m) {
       flush();
-      parts.push(ref);
+      parts.push({ first: ref, linked: false });
       continue;
     }
     const n = Number(m[1]);
@@ -322,7 +332,14 @@ export function refRanges(refs: readonly string[]): string {
     }
   }
   flush();
-  return parts.join(', ');
+  return parts.map(({ first, last, linked }) => (last === undefined ? { first, linked } : { first, last, linked }));
+}
+
+/** Row references as text, consecutive ones as a range: `R001–R004, R007`. */
+export function refRanges(refs: readonly string[]): string {
+  return refRangeParts(refs)
+    .map((p) => (p.last === undefined ? p.first : `${p.first}–${p.last}`))
+    .join(', ');
 }
 
 /** The overlap groups of a row with their names, in the row's order; a group the model does not name keeps
@@ -482,6 +499,7 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   );
   hbs.registerHelper('derivationLabel', (via: Derivation[]) => derivationLabel(via));
   hbs.registerHelper('refRanges', (refs: string[]) => refRanges(refs));
+  hbs.registerHelper('refRangeParts', (refs: string[]) => refRangeParts(refs));
   hbs.registerHelper('namedGroups', (ids: string[], groups: NamedGroup[]) => namedGroups(ids, groups));
   hbs.registerHelper('coverageFor', (slug: string, coverage: FrameworkCoverage[]) => coverageFor(slug, coverage));
   hbs.registerHelper('rowRefOf', (findingId: string, rows: ReportRow[]) => rowRefOf(findingId, rows));

@@ -17,6 +17,7 @@ import {
   formatUtcDateTime,
   masksLabel,
   refRanges,
+  refRangeParts,
   severityClass,
   sha256Hex,
   shortTitle,
@@ -82,6 +83,11 @@ function barWidth(html: string, className: string): number {
   const match = new RegExp(`class="bar-fill ${className}"[^>]*width="([\\d.]+)"`).exec(html);
   if (!match) throw new Error(`no bar with class ${className}`);
   return Number(match[1]);
+}
+
+/** HTML with each link to a row replaced by the reference it shows. */
+function withoutRowLinks(text: string): string {
+  return text.replace(/<a class="row-link" href="#row-(R\d+)">\1<\/a>/g, '$1');
 }
 
 describe('report HTML', () => {
@@ -290,7 +296,10 @@ describe('report HTML', () => {
   });
 
   it('when rendered, then the status matrix lists every control of every requested framework with its status and rows', () => {
-    const matrix = section(html, '6&ensp;Control status');
+    const linked = section(html, '6&ensp;Control status');
+    // Each reference links to its row; read as text, the cell is the references with their ranges.
+    expect(linked).toContain('<a class="row-link" href="#row-R001">R001</a>');
+    const matrix = withoutRowLinks(linked);
     expect(model.coverage).toHaveLength(model.report.frameworks.length);
     const labels: Record<string, string> = {
       exception: 'Exception',
@@ -339,7 +348,7 @@ describe('report HTML', () => {
 
   it('when some references are not in the catalogue, then section 4 lists each with its row and the summary says so', () => {
     expect(model.unknownRefs.length).toBeGreaterThanOrEqual(2);
-    const listing = section(html, 'References not in the catalogue');
+    const listing = withoutRowLinks(section(html, 'References not in the catalogue'));
     for (const u of model.unknownRefs) {
       const ref = model.rows.find((r) => r.findingIds.includes(u.findingId))!.ref;
       expect(listing).toMatch(
@@ -973,6 +982,14 @@ describe('render helpers', () => {
     expect(refRanges(['R009', 'R010', 'x<y', 'R011'])).toBe('R009–R010, x<y, R011');
     expect(refRanges(['R99', 'R100'])).toBe('R99, R100');
     expect(refRanges([])).toBe('');
+  });
+
+  it('when refs are split into parts for links, then only the report’s own references are linkable', () => {
+    expect(refRangeParts(['R001', 'R002', 'x<y', 'R004'])).toEqual([
+      { first: 'R001', last: 'R002', linked: true },
+      { first: 'x<y', linked: false },
+      { first: 'R004', linked: true },
+    ]);
   });
 
   it('when a control is derived by several groups, then each group is named once and judgement (ours or a vendor’s) is marked', () => {
