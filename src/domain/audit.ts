@@ -1,4 +1,5 @@
-/** Things done to a report, a tenant's settings, its status or its tokens that an auditor may ask about. */
+/** Things done to a report, a tenant's settings, its status, its tokens or the treatment of its weaknesses that an
+ * auditor may ask about. */
 export const AUDIT_ACTIONS = [
   'report.created',
   'report.regenerated',
@@ -15,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'tenant.resumed',
   'token.minted',
   'token.revoked',
+  'weakness.treated',
 ] as const;
 
 /** One of {@link AUDIT_ACTIONS}. */
@@ -24,7 +26,8 @@ export function isAuditAction(value: unknown): value is AuditAction {
   return (AUDIT_ACTIONS as readonly unknown[]).includes(value);
 }
 
-/** One audit event. `actor` is a token id, `signed-url`, or `retention` for the purge itself. */
+/** One audit event. `actor` is a token id, `signed-url`, `retention` for the purge itself, or `system` for a
+ * weakness the service regressed or whose acceptance lapsed. */
 export interface AuditEvent {
   /** Set for events an activity records, so a retried activity records its event once. */
   event_id?: string;
