@@ -33,6 +33,7 @@ import { ImportJobs } from '../app/import-jobs';
 import { tenantAdminOf } from './tenant-admin';
 import { tenantQuotasOf } from './tenant-quotas';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
+import { weaknessTreatmentOf } from './weakness-treatment';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api');
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     retention: new TemporalRetention(temporal, config.temporal.taskQueue),
     tenants: new MongoTenantsRepo(db),
     tenantAdmin: tenantAdminOf(db, audit, clock),
+    weaknessTreatment: weaknessTreatmentOf(db, audit, temporal, config.temporal.taskQueue, clock),
     idempotency: new MongoIdempotencyKeys(db),
     metrics,
     presignedDownloads: config.artifacts.s3?.presignedDownloads ?? false,

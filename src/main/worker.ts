@@ -26,6 +26,7 @@ import { createReportWorkers } from '../infra/temporal/workers';
 import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
 import { reconcileImports } from '../app/import-jobs';
 import { tenantQuotasOf } from './tenant-quotas';
+import { weaknessTreatmentOf } from './weakness-treatment';
 
 /** How often the worker looks for queued reports whose workflow never started, and for writes of findings cut
  * short and never finished. */
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
   });
   const testRuns = new MongoRunsRepo(db);
+  const audit = new MongoAuditLog(db);
   const workers = await createReportWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -99,8 +101,9 @@ async function main(): Promise<void> {
     runs: testRuns,
     tenants: new MongoTenantsRepo(db),
     store,
-    audit: new MongoAuditLog(db),
+    audit,
     retentionSignals: new TemporalRetention(client, config.temporal.taskQueue),
+    treatment: weaknessTreatmentOf(db, audit, client, config.temporal.taskQueue, clock),
     clock,
     html: createHtmlRenderer(config.render.templatesDir),
     pdf,

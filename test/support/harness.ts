@@ -50,6 +50,7 @@ import { MongoImportsRepo } from '../../src/infra/mongo/imports-repo';
 import { ImportJobs } from '../../src/app/import-jobs';
 import type { QuotaLimits } from '../../src/app/tenant-quotas';
 import { tenantQuotasOf } from '../../src/main/tenant-quotas';
+import { weaknessTreatmentOf } from '../../src/main/weakness-treatment';
 import { freshDatabase, s3Env, stackEnv, uniqueSuffix } from './stack';
 
 /** A response as the tests look at it. */
@@ -214,6 +215,7 @@ export async function startHarness(
       store,
       audit,
       retentionSignals: retention,
+      treatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
       clock,
       html: createHtmlRenderer(path.resolve(__dirname, '../../templates')),
       pdf,
@@ -279,6 +281,7 @@ export async function startHarness(
     auditEvents: audit,
     tenants,
     tenantAdmin: tenantAdminOf(db, audit, clock),
+    weaknessTreatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
     retention,
     workflows,
     idempotency: new MongoIdempotencyKeys(db),

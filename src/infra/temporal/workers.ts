@@ -17,6 +17,7 @@ import { createImportActivities, type ImportActivityDeps } from '../../../activi
 import { createReportActivities, type ReportActivityDeps } from '../../../activities/report-activities';
 import { createRetentionActivities } from '../../../activities/retention-activities';
 import { createSignActivities } from '../../../activities/sign-activities';
+import { createTreatmentActivities, type TreatmentActivityDeps } from '../../../activities/treatment-activities';
 import { importQueueFor, renderQueueFor } from '../../../workflows/contracts';
 import { reportOutline } from '../render/html-renderer';
 
@@ -35,6 +36,8 @@ export interface ReportWorkerDeps {
   audit: AuditLog;
   /** Reaches the retention workflows when a tenant's retention changes. */
   retentionSignals: RetentionSignals;
+  /** Lets weaknesses' risk acceptances lapse when their timers say. */
+  treatment: TreatmentActivityDeps['treatment'];
   clock: Clock;
   html: HtmlRenderer;
   pdf: PdfRenderer;
@@ -80,6 +83,7 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
       ...createReportActivities(deps),
       ...createSignActivities({ store: deps.store, reports: deps.reports, ...deps.signers, outlineOf: reportOutline }),
       ...createRetentionActivities({ ...deps, signals: deps.retentionSignals }),
+      ...createTreatmentActivities({ treatment: deps.treatment }),
       ...imports,
     },
     // Every step is a few database and object-store calls, so more steps at once only lengthen the database's queue.

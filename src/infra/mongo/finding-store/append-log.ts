@@ -78,13 +78,32 @@ export class AppendLogs<T> {
     }
   }
 
+  /** Writes an entry at `position` of the log if no other writer has: answers false when the position is taken.
+   * A writer that decided what to write from the entries before `position` learns so whether they were still the
+   * whole log, and reads on to decide again. */
+  async appendAt(key: string, position: number, value: T): Promise<boolean> {
+    try {
+      await this.entries.insertOne({ _id: `${key}#${position}`, v: value } as EntryDoc<T>);
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return false;
+    }
+  }
+
+  /** Those of `members` the set kept in log `key` does not hold yet (their markers are missing). */
+  async missing(key: string, members: readonly string[]): Promise<string[]> {
+    const marker = (m: string) => `${key}@${m}`;
+    const held = await findByIds(this.markers, members.map(marker));
+    return members.filter((m) => !held.has(marker(m)));
+  }
+
   /** Adds to the set kept in log `key` those of `members` it does not hold yet, as one entry made by `entry`,
    * then marks them held. A writer stopped between the two leaves members in the log unmarked, and the next
    * writer appends them again: readers of a set ignore repeats. */
   async addToSet(key: string, members: readonly string[], entry: (missing: string[]) => T): Promise<void> {
     const marker = (m: string) => `${key}@${m}`;
-    const held = await findByIds(this.markers, members.map(marker));
-    const missing = members.filter((m) => !held.has(marker(m)));
+    const missing = await this.missing(key, members);
     if (missing.length === 0) return;
     await this.append(key, entry(missing));
     await insertNew(
