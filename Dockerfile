@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 #
-# One image for both processes: the API is the default command, the Temporal
-# worker runs the same image with `node dist/src/main/worker.js`.
+# One image for every process: the API is the default command, the Temporal
+# workers run the same image with `node dist/src/main/worker.js` and a role:
+# `--role steps` (every activity but rendering; the one that signs) or
+# `--role render` (Chromium; no signing key, no master key).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -52,7 +54,8 @@ RUN apt-get update \
 # refuse to start, naming every problem, without DOWNLOAD_URL_SECRET,
 # SIGNING_P12_PATH and SIGNING_P12_PASSWORD, JWS_KEYS_DIR, ARTIFACT_MASTER_KEY
 # (fs store) and an https:// PUBLIC_BASE_URL, or with a key file inside
-# DATA_DIR. Nothing is generated: mount the keys read-only from elsewhere.
+# DATA_DIR. Nothing is generated: mount the keys read-only from elsewhere, and
+# give secret values as files (DOWNLOAD_URL_SECRET_FILE and the like).
 ENV NODE_ENV=production \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
     CHROMIUM_PATH=/usr/bin/chromium \
@@ -79,7 +82,7 @@ USER 1000:1000
 
 EXPOSE 3000
 
-# Only meaningful for the API; the worker's compose service disables it.
+# Only meaningful for the API; the workers' compose services disable it.
 # The slim image has no curl, so Node's own fetch does the probe.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.OPS_PORT || 9400) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

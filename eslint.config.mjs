@@ -14,7 +14,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': 'error',
     },
   },
@@ -28,8 +31,15 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not use Node built-ins.' })),
           patterns: [
-            { group: ['**/src/infra/**', '**/src/http/**', '**/src/main/**'], message: 'Workflows use domain code only.' },
-            { group: ['**/activities/**'], message: 'Import activities with `import type` only.', allowTypeImports: true },
+            {
+              group: ['**/src/infra/**', '**/src/http/**', '**/src/main/**'],
+              message: 'Workflows use domain code only.',
+            },
+            {
+              group: ['**/activities/**'],
+              message: 'Import activities with `import type` only.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],
@@ -43,7 +53,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/infra/**', '**/http/**', '**/main/**', '**/activities/**', '**/workflows/**'], message: 'The domain depends on nothing outside it.' },
+            {
+              group: ['**/infra/**', '**/http/**', '**/main/**', '**/activities/**', '**/workflows/**'],
+              message: 'The domain depends on nothing outside it.',
+            },
             { group: ['mongodb', 'express', 'playwright-core', '@temporalio/*'], message: 'The domain does no I/O.' },
           ],
         },

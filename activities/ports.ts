@@ -184,3 +184,8 @@ export interface PdfSigning {
 export interface DetachedSigning {
   sign(bytes: Buffer): Promise<{ kid: string; jws: string }>;
 }
+
+/** Signs a whole JSON document as a compact JWS that carries it. */
+export interface DocumentSigning {
+  sign(payload: Buffer): Promise<{ kid: string; jws: string }>;
+}

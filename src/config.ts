@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
+import { MAX_OFFBOARD_GRACE_DAYS } from './domain/offboarding';
 
 /** Which process reads the configuration: each is given, and checked for, only the secrets its job needs. */
 export type Role = 'api' | 'worker';
@@ -63,6 +64,8 @@ export interface ApiConfig {
   imports: { maxBytes: number; maxFindings: number; maxDetectors: number; concurrency: number };
   /** What one tenant may have at once: imports in flight, reports queued or running, findings stored. */
   quotas: { importsInFlight: number; activeReports: number; storedFindings: number };
+  /** How many days an offboarded tenant's data is kept before its purge (0: purged at once). */
+  offboarding: { graceDays: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -89,6 +92,19 @@ export interface ArtifactsConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The secrets that may come from a file instead: `<NAME>_FILE` names a file holding the value (a container
+ * platform's secret mount, e.g. `/run/secrets/<name>`), so the value never sits in the process's environment, where
+ * `docker inspect`, a crash report or a child process would see it. `MONGO_URL` carries the database password.
+ * `STAGING_KEY` protects transient staging objects. */
+export const FILE_SECRETS = [
+  'DOWNLOAD_URL_SECRET',
+  'SIGNING_P12_PASSWORD',
+  'ARTIFACT_MASTER_KEY',
+  'STAGING_KEY',
+  'S3_SECRET_ACCESS_KEY',
+  'MONGO_URL',
+] as const;
 
 /** What `loadConfig` throws: one message listing every bad variable, meant to be printed as it is. */
 export class ConfigError extends Error {
@@ -188,8 +204,9 @@ class Problems {
 export function loadConfig(env: Env, role: 'api'): ApiConfig;
 export function loadConfig(env: Env, role: 'worker'): Config;
 export function loadConfig(env: Env, role: Role): ApiConfig | Config;
-export function loadConfig(env: Env, role: Role): ApiConfig | Config {
+export function loadConfig(given: Env, role: Role): ApiConfig | Config {
   const p = new Problems();
+  const env = withSecretFiles(given, p);
   // Anything but these three is refused rather than read as development: a misspelt "production" must not quietly
   // generate keys. Jest sets `test`.
   const nodeEnv = p.oneOf(env, 'NODE_ENV', ['production', 'development', 'test'] as const, 'development');
@@ -255,6 +272,7 @@ export function loadConfig(env: Env, role: Role): ApiConfig | Config {
       activeReports: p.int(env, 'TENANT_MAX_ACTIVE_REPORTS', 20, 1, 10_000),
       storedFindings: p.int(env, 'TENANT_MAX_STORED_FINDINGS', 5_000_000, 1, 1_000_000_000),
     },
+    offboarding: { graceDays: p.int(env, 'OFFBOARD_GRACE_DAYS', 30, 0, MAX_OFFBOARD_GRACE_DAYS) },
     logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
   const config: ApiConfig | Config =
@@ -274,6 +292,7 @@ export function loadConfig(env: Env, role: Role): ApiConfig | Config {
     );
   }
   if (mode === 'production') {
+    secretFileProblems(given, dataDir, p);
     productionProblems(env, config, p);
     if ('signing' in config) signingProblems(env, config, p);
   }
@@ -327,6 +346,46 @@ function signingProblems(env: Env, config: Config, p: Problems): void {
     if (file !== undefined && isInside(file, dataDir)) {
       p.list.push(
         `${name} must lie outside DATA_DIR (${dataDir}), so a copy of the data volume does not carry the key; got "${file}"`,
+      );
+    }
+  }
+}
+
+/** Reads each `<NAME>_FILE` of {@link FILE_SECRETS} once, returning the environment with `<NAME>` set to the file's
+ * content (without its final line break, which `openssl rand -hex 32 > file` adds). Setting both is refused: which
+ * one wins would be a guess. A file that cannot be read or is empty is named, its content never. */
+function withSecretFiles(env: Env, p: Problems): Env {
+  const resolved: Env = { ...env };
+  for (const name of FILE_SECRETS) {
+    const file = env[`${name}_FILE`]?.trim();
+    if (!file) continue;
+    if (env[name]?.trim()) {
+      p.list.push(`${name} and ${name}_FILE are both set; set one of them`);
+      continue;
+    }
+    let value: string;
+    try {
+      value = fs.readFileSync(file, 'utf8').replace(/(\r?\n)+$/, '');
+    } catch (err) {
+      p.list.push(`${name}_FILE: cannot read "${file}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      continue;
+    }
+    if (value.trim() === '') {
+      p.list.push(`${name}_FILE: "${file}" is empty`);
+      continue;
+    }
+    resolved[name] = value;
+  }
+  return resolved;
+}
+
+/** What production adds for secret files: none inside `DATA_DIR`, for the same reason as the key files. */
+function secretFileProblems(env: Env, dataDir: string, p: Problems): void {
+  for (const name of FILE_SECRETS) {
+    const file = env[`${name}_FILE`]?.trim();
+    if (file && isInside(path.resolve(file), dataDir)) {
+      p.list.push(
+        `${name}_FILE must lie outside DATA_DIR (${dataDir}), so a copy of the data volume does not carry the secret; got "${file}"`,
       );
     }
   }

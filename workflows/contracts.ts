@@ -105,6 +105,29 @@ export interface RetargetInput {
   tenantId: string;
 }
 
+/** Workflow id of a tenant's offboarding: one per tenant, so a second request finds the one that runs. */
+export function tenantOffboardingWorkflowId(tenantId: string): string {
+  return `tenant-offboarding-${tenantId}`;
+}
+
+/** Input of {@link tenantOffboardingWorkflow}: the tenant, who asked, and the grace period (ISO 8601) as the
+ * request recorded it on the tenant. */
+export interface TenantOffboardingInput {
+  tenantId: string;
+  requestedBy: string;
+  startedAt: string;
+  purgeAfter: string;
+}
+
+/** How an offboarding ended: purged, with its receipt's digest; or refused because reports were on legal hold when
+ * the purge was due (nothing was purged then). */
+export interface TenantOffboardingResult {
+  status: 'offboarded' | 'offboarding_blocked';
+  purgedAt?: string;
+  receiptSha256?: string;
+  heldReportIds?: string[];
+}
+
 /** Workflow id of a weakness's acceptance timer: one per weakness, so a renewed acceptance finds the running timer
  * and moves it. */
 export function acceptanceWorkflowId(tenantId: string, key: string): string {

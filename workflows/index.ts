@@ -3,3 +3,4 @@ export { generateReportWorkflow } from './generate-report';
 export { artifactRetentionWorkflow, retargetRetentionWorkflow } from './retention';
 export { importFindingsWorkflow } from './import-findings';
 export { weaknessAcceptanceWorkflow } from './weakness-acceptance';
+export { tenantOffboardingWorkflow } from './tenant-offboarding';

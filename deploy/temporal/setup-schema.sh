@@ -6,7 +6,9 @@
 # migrations before the matching server starts.
 set -eu
 
-: "${SQL_PASSWORD:?}"   # read by temporal-sql-tool itself; kept off the command line
+# temporal-sql-tool reads SQL_PASSWORD itself, which keeps it off the command line; it comes from the secret file.
+SQL_PASSWORD="$(cat "${SQL_PASSWORD_FILE:?}")"
+export SQL_PASSWORD
 host="${POSTGRES_SEEDS:?}"
 port="${DB_PORT:-5432}"
 user="${POSTGRES_USER:?}"

@@ -88,7 +88,7 @@ export class TenantAdmin {
   }
 
   private async setStatus(id: string, status: TenantStatus, action: AuditAction, actor: Actor): Promise<TenantRecord> {
-    const tenant = await this.tenant(id);
+    const tenant = this.notOffboarded(await this.tenant(id));
     if (tenant.status === status) return tenant;
     const at = this.deps.clock.now();
     await this.deps.tenants.setStatus(id, status, at);
@@ -102,7 +102,7 @@ export class TenantAdmin {
     request: TokenMintRequest,
     actor: Actor,
   ): Promise<{ record: TokenRecord; secret: string }> {
-    await this.tenant(tenantId);
+    this.notOffboarded(await this.tenant(tenantId));
     const createdAt = this.deps.clock.now();
     const minted = await this.deps.tokens.mint({
       tenantId,
@@ -117,6 +117,20 @@ export class TenantAdmin {
     if (minted.record.expiresAt) details.expires_at = minted.record.expiresAt.toISOString();
     await this.deps.audit.record({ tenant_id: tenantId, action: 'token.minted', actor, at: createdAt, details });
     return minted;
+  }
+
+  /** The tenant, unless an offboarding has it (`409 tenant_offboarded`): its status is the offboarding's, and a
+   * token minted then would be revoked or purged with it. A tenant whose offboarding a legal hold blocked is the
+   * operator's again to resume, suspend or give tokens. */
+  private notOffboarded(tenant: TenantRecord): TenantRecord {
+    if (tenant.status === 'offboarding' || tenant.status === 'offboarded') {
+      throw new AppError(
+        'tenant_offboarded',
+        `tenant ${tenant.id} is ${tenant.status === 'offboarding' ? 'being offboarded' : 'offboarded'}: its status and tokens no longer change`,
+        { tenant_id: tenant.id, status: tenant.status },
+      );
+    }
+    return tenant;
   }
 
   /** Mints an operator token (scope `admin`, no tenant): only the CLI does, with access to the database. */

@@ -14,6 +14,9 @@ export const AUDIT_ACTIONS = [
   'tenant.rating_method_changed',
   'tenant.suspended',
   'tenant.resumed',
+  'tenant.offboarding_started',
+  'tenant.offboarding_blocked',
+  'tenant.purged',
   'token.minted',
   'token.revoked',
   'weakness.treated',
@@ -26,8 +29,9 @@ export function isAuditAction(value: unknown): value is AuditAction {
   return (AUDIT_ACTIONS as readonly unknown[]).includes(value);
 }
 
-/** One audit event. `actor` is a token id, `signed-url`, `retention` for the purge itself, or `system` for a
- * weakness the service regressed or whose acceptance lapsed. */
+/** One audit event. `actor` is a token id, `signed-url`, `retention` for the purge itself, `offboarding` for
+ * what a tenant's offboarding does once it runs, or `system` for a weakness the service regressed or whose
+ * acceptance lapsed. */
 export interface AuditEvent {
   /** Set for events an activity records, so a retried activity records its event once. */
   event_id?: string;

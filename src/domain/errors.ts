@@ -5,6 +5,9 @@ export type ErrorCode =
   | 'unauthenticated'
   | 'missing_scope'
   | 'tenant_suspended'
+  | 'tenant_offboarded'
+  | 'legal_hold_active'
+  | 'receipt_not_found'
   | 'not_found'
   | 'report_not_found'
   | 'download_link_invalid'
@@ -44,6 +47,12 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   // An operator suspended the token's tenant: its reports already running finish and retention keeps running,
   // but none of its tokens is served until the tenant is resumed.
   tenant_suspended: { status: 403, retryable: false, expose: true },
+  // The tenant is being offboarded, or was: its status no longer changes and no token of it is minted.
+  tenant_offboarded: { status: 409, retryable: false, expose: true },
+  // A report of the tenant is on legal hold, so the tenant cannot be offboarded (nothing of it may be purged).
+  legal_hold_active: { status: 409, retryable: false, expose: true },
+  // No deletion receipt exists (yet) for the tenant: it is not offboarded, or its purge has not finished.
+  receipt_not_found: { status: 404, retryable: false, expose: true },
   download_link_invalid: { status: 403, retryable: false, expose: true },
   download_link_expired: { status: 403, retryable: false, expose: true },
   not_found: { status: 404, retryable: false, expose: true },

@@ -7,6 +7,12 @@ function segment(value: string, what: string): string {
   return value;
 }
 
+/** The prefix under which every object of one tenant lives, `tenants/<tenant>/`: what a tenant's offboarding
+ * empties. */
+export function tenantPrefix(tenantId: string): string {
+  return `tenants/${segment(tenantId, 'tenant id')}/`;
+}
+
 /** The prefix under which every object of one report lives: `tenants/<tenant>/reports/<report>/`. Ids are
  * checked against our id shape, so no value can climb out of its tenant's prefix. */
 export function reportPrefix(tenantId: string, reportId: string): string {

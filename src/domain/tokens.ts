@@ -127,8 +127,10 @@ export function parseTenantCreate(body: unknown): TenantCreateRequest {
   return { name, auditRetentionDays: days };
 }
 
-/** Whether a tenant's tokens are served. */
-export type TenantStatus = 'active' | 'suspended';
+/** Whether a tenant's tokens are served: only an `active` tenant's are. `offboarding` (waiting out its grace period
+ * or being purged), `offboarded` (purged; the record stays for the operator) and `offboarding_blocked` (a legal
+ * hold appeared before the purge, which did not happen) are set by offboarding alone (see offboarding.ts). */
+export type TenantStatus = 'active' | 'suspended' | 'offboarding' | 'offboarded' | 'offboarding_blocked';
 
 /** A tenant as the operator API shows it. */
 export interface TenantRecord {
@@ -137,6 +139,23 @@ export interface TenantRecord {
   auditRetentionDays: number;
   status: TenantStatus;
   createdAt: Date;
+  /** The tenant's last offboarding, once one was asked for. */
+  offboarding?: OffboardingState;
+}
+
+/** Where a tenant's offboarding stands: when and by whom it was asked for, when the grace period ends, the workflow
+ * that carries it out, and how it ended. */
+export interface OffboardingState {
+  startedAt: Date;
+  /** Who asked: an operator token's id, or `cli`. */
+  startedBy: string;
+  /** The end of the grace period: nothing is purged before it. */
+  purgeAfter: Date;
+  workflowId: string;
+  purgedAt?: Date;
+  /** Set when the purge was refused because reports were on legal hold when it was due. */
+  blockedAt?: Date;
+  heldReportIds?: string[];
 }
 
 /** A token without its secret. */

@@ -31,6 +31,7 @@ import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
 import { ImportJobs } from '../app/import-jobs';
 import { tenantAdminOf } from './tenant-admin';
+import { tenantOffboardingOf } from './tenant-offboarding';
 import { tenantQuotasOf } from './tenant-quotas';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
 import { weaknessTreatmentOf } from './weakness-treatment';
@@ -89,6 +90,11 @@ async function main(): Promise<void> {
     tenants: new MongoTenantsRepo(db),
     tenantAdmin: tenantAdminOf(db, audit, clock),
     weaknessTreatment: weaknessTreatmentOf(db, audit, temporal, config.temporal.taskQueue, clock),
+    tenantOffboarding: tenantOffboardingOf(
+      db,
+      { client: temporal, taskQueue: config.temporal.taskQueue },
+      { audit, clock, graceDays: config.offboarding.graceDays },
+    ),
     idempotency: new MongoIdempotencyKeys(db),
     metrics,
     presignedDownloads: config.artifacts.s3?.presignedDownloads ?? false,

@@ -27,6 +27,7 @@ import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
 import { reconcileImports } from '../app/import-jobs';
 import { tenantQuotasOf } from './tenant-quotas';
 import { weaknessTreatmentOf } from './weakness-treatment';
+import { offboardingActivityDepsOf } from './tenant-offboarding';
 
 /** How often the worker looks for queued reports whose workflow never started, and for writes of findings cut
  * short and never finished. */
@@ -123,6 +124,14 @@ async function main(): Promise<void> {
       limits: { maxFindings: config.imports.maxFindings, maxDetectors: config.imports.maxDetectors },
       concurrency: config.imports.concurrency,
     },
+    offboarding: offboardingActivityDepsOf(db, {
+      store,
+      temporal: client,
+      jwsKeys: jws.keys,
+      audit: new MongoAuditLog(db),
+      clock,
+      jwksUrl: `${config.http.publicBaseUrl}/.well-known/jwks.json`,
+    }),
   });
   logger.info('worker running', { taskQueue: config.temporal.taskQueue, renderConcurrency: config.render.concurrency });
   const reconcile = {

@@ -195,10 +195,19 @@ describe('operator API', () => {
     const { token } = await mint(tenantId, {
       scopes: ['reports:read', 'findings:read', 'tenant:settings', 'audit:read', 'tokens:manage'],
     });
-    for (const path of ['/api/v2/admin/tenants', `/api/v2/admin/tenants/${tenantId}/tokens`]) {
-      const res = await h.request('GET', path, { token });
-      expect([path, res.status, res.body.error.code]).toEqual([path, 403, 'missing_scope']);
+    for (const [method, path] of [
+      ['GET', '/api/v2/admin/tenants'],
+      ['GET', `/api/v2/admin/tenants/${tenantId}`],
+      ['GET', `/api/v2/admin/tenants/${tenantId}/tokens`],
+      ['POST', `/api/v2/admin/tenants/${tenantId}/suspend`],
+      ['DELETE', `/api/v2/admin/tenants/${tenantId}`],
+      ['GET', `/api/v2/admin/tenants/${tenantId}/deletion-receipt`],
+      ['GET', `/api/v2/admin/tenants/${tenantId}/events`],
+    ]) {
+      const res = await h.request(method, path, { token });
+      expect([method, path, res.status, res.body.error.code]).toEqual([method, path, 403, 'missing_scope']);
     }
+    expect((await asOperator('GET', `/tenants/${tenantId}`)).body.status).toBe('active');
     for (const path of [
       '/api/v2/reports',
       '/api/v2/findings',

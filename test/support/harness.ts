@@ -15,6 +15,7 @@ import type { Db, MongoClient } from 'mongodb';
 import type { ArtifactStore, PdfRenderer } from '../../activities/ports';
 import { createApp, createOpsApp } from '../../src/http/app';
 import { tenantAdminOf } from '../../src/main/tenant-admin';
+import { offboardingActivityDepsOf, tenantOffboardingOf } from '../../src/main/tenant-offboarding';
 import { rememberTokens } from '../../src/http/token-cache';
 import { PUBLISHED_SCHEMAS } from '../../src/http/published-schemas';
 import { ApiMetrics } from '../../src/http/ops-router';
@@ -151,6 +152,8 @@ export async function startHarness(
     /** Wrap what the API (not the test) sees of the tokens and the reports, to count its calls. */
     wrapTokens?: (tokens: TokenAuthenticator) => TokenAuthenticator;
     wrapReports?: (reports: MongoReportsRepo) => MongoReportsRepo;
+    /** OFFBOARD_GRACE_DAYS of the API; 0 (purge at once) unless a test is about the grace period. */
+    offboardGraceDays?: number;
   } = {},
 ): Promise<Harness> {
   const env = stackEnv();
@@ -231,6 +234,14 @@ export async function startHarness(
         limits: { maxFindings: opts.importMaxFindings ?? 200_000, maxDetectors: opts.importMaxDetectors ?? 64 },
         concurrency: 2,
       },
+      offboarding: offboardingActivityDepsOf(db, {
+        store,
+        temporal,
+        jwsKeys,
+        audit,
+        clock,
+        jwksUrl: `${baseUrl}/.well-known/jwks.json`,
+      }),
     });
     const running = workers.map((w: Worker) => w.run());
     closers.push(async () => {
@@ -282,6 +293,11 @@ export async function startHarness(
     tenants,
     tenantAdmin: tenantAdminOf(db, audit, clock),
     weaknessTreatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
+    tenantOffboarding: tenantOffboardingOf(
+      db,
+      { client: temporal, taskQueue },
+      { audit, clock, graceDays: opts.offboardGraceDays ?? 0 },
+    ),
     retention,
     workflows,
     idempotency: new MongoIdempotencyKeys(db),

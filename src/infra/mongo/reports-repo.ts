@@ -340,6 +340,13 @@ export class MongoReportsRepo implements ReportsRepo {
     return docs.map(fromDoc);
   }
 
+  /** A tenant's reports of every status in id order, a page at a time: what its offboarding goes through. */
+  async listById(tenantId: string, page: { limit: number; afterId?: string }): Promise<ReportRecord[]> {
+    const filter = page.afterId ? { tenant_id: tenantId, _id: { $gt: page.afterId } } : { tenant_id: tenantId };
+    const docs = await this.reports.find(filter).sort({ _id: 1 }).limit(page.limit).toArray();
+    return docs.map(fromDoc);
+  }
+
   async listQueuedBefore(before: Date, limit: number): Promise<ReportRecord[]> {
     const marks = await this.queued
       .find({ queued_at: { $lt: before } })

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Collection, Db } from 'mongodb';
-import type { Listed, TenantRecord, TenantStatus, TokenRecord } from '../../domain/tokens';
+import type { Collection, Db, Filter } from 'mongodb';
+import type { Listed, OffboardingState, TenantRecord, TenantStatus, TokenRecord } from '../../domain/tokens';
 import { newId } from '../ids';
 import { AppendLogs } from './finding-store/append-log';
 import { findByIds } from './keyed-docs';
-import type { TenantDoc } from './tenants-repo';
+import type { OffboardingDoc, TenantDoc } from './tenants-repo';
 import { hashToken, TOKEN_HASHES, type ApiTokenDoc, type TokenHashDoc } from './tokens-repo';
 
 /** The list of every tenant's id, in `directory_logs`. */
@@ -47,13 +47,32 @@ async function idsAfter(
 }
 
 function tenantOf(d: TenantDoc): TenantRecord {
-  return {
+  const record: TenantRecord = {
     id: d._id,
     name: d.name,
     auditRetentionDays: d.audit_retention_days,
     status: d.status ?? 'active',
     createdAt: d.created_at,
   };
+  if (d.offboarding) record.offboarding = offboardingOf(d.offboarding);
+  return record;
+}
+
+function offboardingOf(d: OffboardingDoc): OffboardingState {
+  const state: OffboardingState = {
+    startedAt: d.started_at,
+    startedBy: d.started_by,
+    purgeAfter: d.purge_after,
+    workflowId: d.workflow_id,
+  };
+  if (d.purged_at) state.purgedAt = d.purged_at;
+  if (d.blocked_at) state.blockedAt = d.blocked_at;
+  if (d.held_report_ids) state.heldReportIds = d.held_report_ids;
+  return state;
+}
+
+function offboardingDoc(s: OffboardingState): OffboardingDoc {
+  return { started_at: s.startedAt, started_by: s.startedBy, purge_after: s.purgeAfter, workflow_id: s.workflowId };
 }
 
 function tokenOf(d: ApiTokenDoc): TokenRecord {
@@ -117,6 +136,50 @@ export class MongoTenantDirectory {
 
   async setStatus(id: string, status: TenantStatus, at: Date): Promise<void> {
     await this.tenants.updateOne({ _id: id }, { $set: { status, status_changed_at: at } });
+  }
+
+  /** Records an offboarding if the tenant still stands in status `from` (a tenant stored before statuses existed
+   * stands in `active`); answers whether it did. */
+  async beginOffboarding(id: string, state: OffboardingState, from: TenantStatus): Promise<boolean> {
+    const inStatus: Filter<TenantDoc> =
+      from === 'active' ? { $or: [{ status: 'active' }, { status: { $exists: false } }] } : { status: from };
+    const done = await this.tenants.updateOne(
+      { _id: id, ...inStatus },
+      { $set: { status: 'offboarding', status_changed_at: state.startedAt, offboarding: offboardingDoc(state) } },
+    );
+    return done.matchedCount === 1;
+  }
+
+  /** Marks the tenant offboarding with this state (what the request recorded, again: the workflow's own start
+   * makes sure of it), unless it is offboarded already. */
+  async markOffboarding(id: string, state: OffboardingState): Promise<void> {
+    await this.tenants.updateOne(
+      { _id: id, status: { $ne: 'offboarded' } },
+      { $set: { status: 'offboarding', offboarding: offboardingDoc(state) } },
+    );
+  }
+
+  /** Marks the offboarding refused for the reports on hold; only an offboarding tenant's. */
+  async markBlocked(id: string, at: Date, heldReportIds: readonly string[]): Promise<void> {
+    await this.tenants.updateOne(
+      { _id: id, status: 'offboarding' },
+      {
+        $set: {
+          status: 'offboarding_blocked',
+          status_changed_at: at,
+          'offboarding.blocked_at': at,
+          'offboarding.held_report_ids': [...heldReportIds],
+        },
+      },
+    );
+  }
+
+  /** Marks the tenant purged; the record stays, so the operator still sees the tenant and when it was purged. */
+  async markOffboarded(id: string, purgedAt: Date): Promise<void> {
+    await this.tenants.updateOne(
+      { _id: id, status: { $ne: 'offboarded' } },
+      { $set: { status: 'offboarded', status_changed_at: purgedAt, 'offboarding.purged_at': purgedAt } },
+    );
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type RatingOverride,
   type WireRatingMethod,
 } from '../../domain/evidence/rating';
+import type { TenantStatus } from '../../domain/tokens';
 
 /** A tenant as stored. */
 export interface TenantDoc {
@@ -21,12 +22,25 @@ export interface TenantDoc {
   created_at: Date;
   updated_at?: Date;
   /** Absent on tenants created before tenants could be suspended: active. */
-  status?: 'active' | 'suspended';
+  status?: TenantStatus;
   status_changed_at?: Date;
+  /** The tenant's last offboarding, once one was asked for; kept after the purge, as the tenant record is. */
+  offboarding?: OffboardingDoc;
   /** The applicability profile in its wire form. */
   applicability?: WireApplicability;
   /** The tenant's own rating method, with who set it, when and why. */
   rating_method?: { method: WireRatingMethod; reason: string; updated_by: string; updated_at: string };
+}
+
+/** An offboarding as the tenant record keeps it. */
+export interface OffboardingDoc {
+  started_at: Date;
+  started_by: string;
+  purge_after: Date;
+  workflow_id: string;
+  purged_at?: Date;
+  blocked_at?: Date;
+  held_report_ids?: string[];
 }
 
 function fromDoc(d: TenantDoc): TenantSettings {

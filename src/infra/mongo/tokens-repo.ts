@@ -73,7 +73,8 @@ export class MongoTokensRepo {
       const tenant = await this.tenants.findOne({ _id: doc.tenant_id }, { projection: { status: 1 } });
       if (!tenant) return undefined;
       principal = { tokenId: doc._id, tenantId: doc.tenant_id, scopes: doc.scopes };
-      if (tenant.status === 'suspended') principal.suspended = true;
+      // Offboarding refuses a tenant's tokens as a suspension does, before its workflow has revoked them.
+      if (tenant.status !== undefined && tenant.status !== 'active') principal.suspended = true;
     }
     if (doc.expires_at) principal.expiresAt = doc.expires_at;
     if (!doc.last_used_at || now.getTime() - doc.last_used_at.getTime() >= LAST_USED_GRANULARITY_MS) {

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { exportJWK, importX509 } from 'jose';
-import type { DetachedSigning } from '../../../activities/ports';
+import type { DetachedSigning, DocumentSigning } from '../../../activities/ports';
 import type { JwsKeyRing } from './jwks';
-import { signDetached } from './jws-signer';
+import { signCompact, signDetached } from './jws-signer';
 import type { SigningIdentity } from './signing-identity';
 
 /** A detached-JWS signer on the newest key of a key ring. The key is read once per call, so the kid returned
@@ -12,6 +12,17 @@ export function jwsSigner(ring: JwsKeyRing): DetachedSigning {
     async sign(bytes) {
       const key = ring.current;
       return { kid: key.kid, jws: await signDetached(bytes, key) };
+    },
+  };
+}
+
+/** A signer of whole JSON documents as compact JWS on the newest key of a key ring: the key set JSON artifacts are
+ * signed with, so the same published JWKS verifies both. */
+export function jwsDocumentSigner(ring: JwsKeyRing): DocumentSigning {
+  return {
+    async sign(payload) {
+      const key = ring.current;
+      return { kid: key.kid, jws: await signCompact(payload, key) };
     },
   };
 }

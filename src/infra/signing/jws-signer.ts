@@ -29,6 +29,15 @@ export async function signDetached(bytes: Buffer, key: { kid: string; privateKey
   return `${header}..${signature}`;
 }
 
+/** Signs a JSON document as a compact JWS carrying it (RFC 7515 §7.1), for records that travel as their signature,
+ * such as a tenant's deletion receipt. The protected header is `{"alg":"ES256","kid":…,"typ":"JOSE","cty":"json"}`;
+ * any JWS library verifies it with the published JWKS and gives back the document's exact bytes. */
+export async function signCompact(payload: Buffer, key: { kid: string; privateKey: KeyLike }): Promise<string> {
+  return new CompactSign(payload)
+    .setProtectedHeader({ alg: JWS_ALG, kid: key.kid, typ: 'JOSE', cty: 'json' })
+    .sign(key.privateKey);
+}
+
 /** Checks a detached compact JWS against an artifact's exact bytes, using only the published public keys. Never
  * throws for a bad signature or a malformed JWS: the answer says `valid: false` and why. */
 export async function verifyDetached(bytes: Buffer, jws: string, jwks: { keys: JWK[] }): Promise<DetachedVerification> {

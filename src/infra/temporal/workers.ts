@@ -14,6 +14,7 @@ import type {
 } from '../../../activities/ports';
 import { createRenderActivities, type HtmlRenderer } from '../../../activities/render-activities';
 import { createImportActivities, type ImportActivityDeps } from '../../../activities/import-activities';
+import { createOffboardingActivities, type OffboardingActivityDeps } from '../../../activities/offboarding-activities';
 import { createReportActivities, type ReportActivityDeps } from '../../../activities/report-activities';
 import { createRetentionActivities } from '../../../activities/retention-activities';
 import { createSignActivities } from '../../../activities/sign-activities';
@@ -57,6 +58,8 @@ export interface ReportWorkerDeps {
     limits: ImportActivityDeps['limits'];
     concurrency: number;
   };
+  /** Tenants' offboarding: their records, objects and workflows, and the key that signs deletion receipts. */
+  offboarding: OffboardingActivityDeps;
 }
 
 /** Builds the workers: one hosting the workflows and light activities, one on the render queue whose
@@ -85,6 +88,7 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
       ...createRetentionActivities({ ...deps, signals: deps.retentionSignals }),
       ...createTreatmentActivities({ treatment: deps.treatment }),
       ...imports,
+      ...createOffboardingActivities(deps.offboarding),
     },
     // Every step is a few database and object-store calls, so more steps at once only lengthen the database's queue.
     // With the SDK's 100, a burst of 1,000 reports (scripts/bench-load.sh) queued so long in FerretDB that steps hit
