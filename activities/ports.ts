@@ -5,6 +5,7 @@ import type { Endpoint, Evidence, FindingSummary } from '../src/domain/finding';
 import type { ArtifactFacts, ReportRecord, ReportScope, ReportStage, ReportStatus } from '../src/domain/report';
 import type { LegalHold } from '../src/domain/retention';
 import type { TestRun } from '../src/domain/runs';
+import type { HistoryEntry, WeaknessRecord } from '../src/domain/treatment';
 
 /** Reports as the pipeline and the API need them. Every call is scoped to one tenant. */
 export interface ReportsRepo {
@@ -63,6 +64,26 @@ export interface FindingsRepo {
    * start of `from` to the end of `to` (UTC days), severity among its severities. */
   findInScope(tenantId: string, scope: ReportScope): Promise<FindingsInScope>;
   endpoints(tenantId: string, ids: string[]): Promise<Endpoint[]>;
+}
+
+/** The treatment of a tenant's weaknesses as a report reads it (MongoWeaknessRegister): each weakness's record as it
+ * stood at an instant, keyed by its weakness key (domain/treatment/key.ts, which a row's endpoint, category and
+ * fingerprint give), and the changes made within a period. */
+export interface WeaknessTreatments {
+  /** The weaknesses of the given endpoints (all the tenant's without) as they stood at `at`; one first seen later
+   * is left out. */
+  treatmentAsOf(
+    tenantId: string,
+    at: Date,
+    options?: { endpointIds?: readonly string[] },
+  ): Promise<Map<string, WeaknessRecord>>;
+  /** The changes made from `from` up to, not including, `to`, oldest first, each with its weakness. */
+  historyBetween(
+    tenantId: string,
+    from: Date,
+    to: Date,
+    options?: { endpointIds?: readonly string[] },
+  ): Promise<(HistoryEntry & { key: string; endpointId: string; category: string; fingerprint: string })[]>;
 }
 
 /** The test runs of a tenant's endpoints (MongoRunsRepo): what was tested and how it went, recorded whether or

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { AuditLog } from '../../../activities/ports';
+import type { AuditLog, WeaknessTreatments } from '../../../activities/ports';
 import {
   foldLog,
   treatmentAuditEvent,
@@ -75,7 +75,7 @@ async function inTurns<T, R>(items: readonly T[], concurrency: number, task: (it
  * back as records (current or as of a past instant) and trails. Every read is an exact `_id` lookup of the tenant's
  * own lists and logs. One instance per process: it remembers the log entries it has read, which never change.
  */
-export class MongoWeaknessRegister {
+export class MongoWeaknessRegister implements WeaknessTreatments {
   private readonly logs: AppendLogs<LogEntry>;
   private readonly lists: AppendLogs<string[]>;
   private readonly audit: AuditLog;
