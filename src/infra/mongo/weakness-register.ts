@@ -57,13 +57,17 @@ export interface WeaknessHistoryEntry extends HistoryEntry {
 }
 
 /** Runs `task` over `items`, `concurrency` at a time, answering in the order of `items`. */
-async function inTurns<T, R>(items: readonly T[], concurrency: number, task: (item: T) => Promise<R>): Promise<R[]> {
+async function inTurns<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await task(items[i]);
+      out[i] = await task(items[i], i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
@@ -87,11 +91,15 @@ export class MongoWeaknessRegister implements WeaknessTreatments {
   }
 
   /**
-   * Records what one write of findings stored, one sighting per weakness it touched (see SightingsBuilder): lists
-   * the weaknesses met for the first time, then appends a `seen` entry to each weakness's log. A weakness that was
-   * mitigated and is detected after its mitigation's day is regressed by that entry, and its audit event recorded
-   * here. Doing a write again (after a crash) appends its entries again, which the logs count once, and records no
-   * event twice. Costs a few key lookups per weakness, whatever the number of findings.
+   * Records what one write of findings stored, one sighting per weakness it touched (see SightingsBuilder): reads
+   * each weakness's log (unless this process holds it already), lists the weaknesses met for the first time (a
+   * weakness is listed before its log holds anything, so a listed key may have an empty log, which lists skip, but
+   * a logged one is always listed), then appends a `seen` entry to every log in one write, each at the position
+   * after what was read; an entry whose position another writer took meanwhile is appended after it. A weakness
+   * that was mitigated and is detected after its mitigation's day is regressed by that entry, and its audit event
+   * recorded here. Doing a write again (after a crash) appends its entries again, which the logs count once, and
+   * records no event twice. Costs one insert of them all, and a key lookup or two per weakness whose log this
+   * process has not read, whatever the number of findings.
    */
   async recordSightings(
     tenantId: string,
@@ -100,45 +108,51 @@ export class MongoWeaknessRegister implements WeaknessTreatments {
     now: Date,
   ): Promise<void> {
     if (sightings.length === 0) return;
-    const missing = new Set(
-      await this.lists.missing(
-        tenantList(tenantId),
-        sightings.map((s) => s.key),
-      ),
+    // What this process has read of a log is a prefix of it: appending after it without reading first is safe, since
+    // a position another writer took is refused and that entry is then appended after reading.
+    const before = await inTurns(
+      sightings,
+      CONCURRENCY,
+      async (s) => this.logs.cached(logKey(tenantId, s.key)) ?? this.logs.read(logKey(tenantId, s.key)),
     );
-    if (missing.size > 0) {
+    const fresh = sightings.filter((_, i) => before[i].length === 0);
+    if (fresh.length > 0) {
       // A key is listed under its endpoint before the tenant's list, so one the tenant's list holds is in both.
       const byEndpoint = new Map<string, string[]>();
-      for (const s of sightings) {
-        if (!missing.has(s.key)) continue;
-        byEndpoint.set(s.endpointId, [...(byEndpoint.get(s.endpointId) ?? []), s.key]);
-      }
+      for (const s of fresh) byEndpoint.set(s.endpointId, [...(byEndpoint.get(s.endpointId) ?? []), s.key]);
       for (const [endpointId, keys] of byEndpoint) {
         await this.lists.addToSet(endpointList(tenantId, endpointId), keys, (m) => m);
       }
-      await this.lists.addToSet(tenantList(tenantId), [...missing], (m) => m);
+      await this.lists.addToSet(
+        tenantList(tenantId),
+        fresh.map((s) => s.key),
+        (m) => m,
+      );
     }
     const at = now.toISOString();
-    await inTurns(sightings, 8, async (s) => {
-      const entry: SeenEntry = {
-        k: 'seen',
-        w: writeId,
-        at,
-        e: s.endpointId,
-        c: s.category,
-        f: s.fingerprint,
-        n: s.findings,
-        first: s.first,
-        last: s.last,
-        last_id: s.lastId,
-        title: s.title,
-        sev: s.worst,
-      };
-      const entries = await this.append(tenantId, s.key, entry);
-      const record = foldLog(entries);
+    const entries = sightings.map((s): SeenEntry => ({
+      k: 'seen',
+      w: writeId,
+      at,
+      e: s.endpointId,
+      c: s.category,
+      f: s.fingerprint,
+      n: s.findings,
+      first: s.first,
+      last: s.last,
+      last_id: s.lastId,
+      title: s.title,
+      sev: s.worst,
+    }));
+    const taken = await this.logs.appendManyAt(
+      sightings.map((s, i) => ({ key: logKey(tenantId, s.key), position: before[i].length, value: entries[i] })),
+    );
+    await inTurns(sightings, CONCURRENCY, async (s, i) => {
+      const log = taken.has(i) ? await this.append(tenantId, s.key, entries[i]) : [...before[i], entries[i]];
+      const record = foldLog(log);
       if (!record) return;
       for (const h of record.history) {
-        const by = entries[h.position];
+        const by = log[h.position];
         if (h.cause === 'redetected' && by.k === 'seen' && by.w === writeId) {
           await this.audit.record(treatmentAuditEvent(tenantId, s.key, s.endpointId, h));
         }

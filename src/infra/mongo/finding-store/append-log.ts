@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
 import { isDuplicateKey } from '../idempotency-repo';
 import { findByIds, insertNew } from '../keyed-docs';
 
@@ -84,11 +84,32 @@ export class AppendLogs<T> {
   async appendAt(key: string, position: number, value: T): Promise<boolean> {
     try {
       await this.entries.insertOne({ _id: `${key}#${position}`, v: value } as EntryDoc<T>);
-      return true;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       return false;
     }
+    this.extend(key, position, value);
+    return true;
+  }
+
+  /** {@link appendAt} for entries of several logs at once, in one write: answers the indexes (in `entries`) of those
+   * whose position another writer had taken. */
+  async appendManyAt(entries: readonly { key: string; position: number; value: T }[]): Promise<Set<number>> {
+    const taken = await insertNew(
+      this.entries,
+      entries.map((e) => ({ _id: `${e.key}#${e.position}`, v: e.value }) as OptionalUnlessRequiredId<EntryDoc<T>>),
+    );
+    entries.forEach((e, i) => {
+      if (!taken.has(i)) this.extend(e.key, e.position, e.value);
+    });
+    return taken;
+  }
+
+  /** The entries of the log this process has read, without asking the database: a prefix of the log, possibly
+   * behind it; undefined when it holds none of that log. A writer may append at its end without reading, since
+   * {@link appendAt} refuses a position another writer took. */
+  cached(key: string): readonly T[] | undefined {
+    return this.known.get(key);
   }
 
   /** Those of `members` the set kept in log `key` does not hold yet (their markers are missing). */
@@ -110,6 +131,12 @@ export class AppendLogs<T> {
       this.markers,
       missing.map((m) => ({ _id: marker(m) })),
     );
+  }
+
+  /** Remembers an entry this process wrote at `position`, when what it holds of the log ends right before it. */
+  private extend(key: string, position: number, value: T): void {
+    const list = this.known.get(key);
+    if (list?.length === position) this.remember(key, [...list, value]);
   }
 
   private remember(key: string, list: T[]): void {
