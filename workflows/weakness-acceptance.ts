@@ -9,12 +9,19 @@ const steps = proxyActivities<TreatmentActivities>({
   retry: patientRetry,
 });
 
+/** How long the timer waits before looking again for an acceptance not written yet, and how often it looks: the
+ * write follows the timer's start within a request, so ten minutes without it means the request failed after
+ * starting the timer, and no acceptance was made. */
+const PENDING_RECHECK_MS = 60_000;
+const PENDING_CHECKS = 10;
+
 /**
  * Lets a weakness's risk acceptance lapse on its expiry day: sleeps on a durable timer until the start of
  * `expiresOn` (UTC), then asks the weakness's log, as of the workflow's clock, whether that acceptance is still in
  * force, and if so returns the weakness to open. The log is the truth and the timer only says when to look: a
  * later change supersedes the acceptance, and a renewed acceptance (signalled, or found in force at the deadline)
- * moves the timer to its own expiry.
+ * moves the timer to its own expiry. A deadline that comes before its acceptance is written (see checkAcceptance)
+ * is looked at again a minute later, for ten minutes.
  */
 export async function weaknessAcceptanceWorkflow(input: AcceptanceInput): Promise<AcceptanceTimerState> {
   const state: AcceptanceTimerState = { position: input.position, expiresOn: input.expiresOn };
@@ -28,6 +35,7 @@ export async function weaknessAcceptanceWorkflow(input: AcceptanceInput): Promis
     changed = true;
   });
 
+  let pendingChecks = 0;
   for (;;) {
     changed = false;
     const wait = acceptanceEndsAt(state.expiresOn) - Date.now();
@@ -38,6 +46,15 @@ export async function weaknessAcceptanceWorkflow(input: AcceptanceInput): Promis
       position: state.position,
       asOf: new Date().toISOString(),
     });
+    if (result.outcome === 'pending' && !changed) {
+      if (++pendingChecks >= PENDING_CHECKS) {
+        state.outcome = 'ended';
+        return state;
+      }
+      // A signal (the request decided again, at a later position) ends the wait early.
+      await condition(() => changed, PENDING_RECHECK_MS);
+      continue;
+    }
     if (result.outcome === 'expired' || result.outcome === 'ended') {
       // A renewal signalled while the activity ran is newer than what it read: wait for that one instead.
       if (!changed) {

@@ -49,12 +49,13 @@ export interface WeaknessTreatmentDeps {
 }
 
 /** What an acceptance's timer is told at its deadline (see checkAcceptance): the acceptance lapsed, another one
- * is in force, or the weakness is accepted no more. */
+ * is in force, the weakness is accepted no more, the deadline has not come, or the acceptance is not written yet. */
 export type AcceptanceOutcome =
   | { outcome: 'expired' }
   | { outcome: 'superseded'; current: { position: number; expiresOn: string } }
   | { outcome: 'ended' }
-  | { outcome: 'not_due' };
+  | { outcome: 'not_due' }
+  | { outcome: 'pending' };
 
 /** A change is decided again this many times when others keep writing the weakness's log meanwhile. */
 const ATTEMPTS = 8;

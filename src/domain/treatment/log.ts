@@ -282,16 +282,21 @@ export function planChange(record: WeaknessRecord, change: TreatmentChange, acto
 
 /** What an acceptance's timer finds at its deadline: the acceptance made at `position` lapses now (`expire`, with the
  * entry to append), another acceptance is in force (`superseded`, with its position and expiry), the weakness is no
- * longer accepted (`ended`), or the deadline has not come (`not_due`) as of `asOf`. */
+ * longer accepted (`ended`), the deadline has not come (`not_due`) as of `asOf`, or nothing is written at
+ * `position` yet (`pending`). */
 export type AcceptanceCheck =
   | { outcome: 'expire'; entry: ExpiredEntry }
   | { outcome: 'superseded'; current: { position: number; expiresOn: string } }
   | { outcome: 'ended' }
-  | { outcome: 'not_due' };
+  | { outcome: 'not_due' }
+  | { outcome: 'pending' };
 
 /** Decides {@link AcceptanceCheck} for the acceptance made at `position`. The entry is dated at the start of the
- * expiry day, when the acceptance stopped holding, however late its timer ran. */
+ * expiry day, when the acceptance stopped holding, however late its timer ran. A timer is started just before its
+ * acceptance is written, so one whose deadline comes at once (accepted in the last moments before the expiry day)
+ * may look before the write: the log then ends before `position`, which is `pending`, not `ended`. */
 export function checkAcceptance(record: WeaknessRecord, position: number, asOf: Date): AcceptanceCheck {
+  if (record.length <= position) return { outcome: 'pending' };
   const acceptance = record.treatment.state === 'risk_accepted' ? record.treatment.acceptance : null;
   if (!acceptance) return { outcome: 'ended' };
   if (acceptance.position !== position) {

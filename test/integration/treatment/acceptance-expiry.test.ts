@@ -182,6 +182,48 @@ describe('a risk acceptance on a durable timer', () => {
     });
   });
 
+  it('when the expiry day begins before the acceptance is written, then the timer waits for the write and lapses it', async () => {
+    const w = await weakness();
+    const timers = new TemporalAcceptanceTimers(env.client, taskQueue);
+    await withWorker(async () => {
+      // An acceptance made in the last moments of the day before its expiry: the timer starts, the day turns, and only
+      // then is the change written.
+      const expiresOn = accept(w, 1).expires_on;
+      await timers.accepted({ tenantId: w.tenantId, key: w.key, position: 1, expiresOn });
+      await sleepUntil(w, 1, 0.01);
+      const logs = new MongoWeaknessRegister(db, audit);
+      const written = await logs.appendAt(w.tenantId, w.key, 1, {
+        k: 'change',
+        at: new Date(w.day0 + DAY_MS - 1_000).toISOString(),
+        actor: ACTOR,
+        from: 'open',
+        to: 'risk_accepted',
+        fields: { approver: 'Dana Reyes', approver_role: 'CISO', justification: 'Late', expires_on: expiresOn },
+      });
+      expect(written).toBe(true);
+      expect((await handleOf(w).result()).outcome).toBe('expired');
+      expect((await stateOf(w)).history.map((h) => `${h.actor}:${h.to}`)).toEqual([
+        `${ACTOR}:risk_accepted`,
+        'system:open',
+      ]);
+    });
+  });
+
+  it('when the acceptance a timer was started for is never written, then the timer ends after ten minutes of looking', async () => {
+    const w = await weakness();
+    await withWorker(async () => {
+      await new TemporalAcceptanceTimers(env.client, taskQueue).accepted({
+        tenantId: w.tenantId,
+        key: w.key,
+        position: 1,
+        expiresOn: accept(w, 1).expires_on,
+      });
+      await sleepUntil(w, 0, 12);
+      expect(await handleOf(w).result()).toMatchObject({ outcome: 'ended' });
+      expect((await stateOf(w)).treatment.state).toBe('open');
+    });
+  });
+
   it('when a later change supersedes the acceptance, then its deadline changes nothing and the timer ends', async () => {
     const w = await weakness();
     await withWorker(async () => {
@@ -221,7 +263,13 @@ describe('a risk acceptance on a durable timer', () => {
     await withWorker(async () => {
       await change(w, accept(w, 3));
       expect((await handleOf(w).result()).outcome).toBe('expired');
-      await change(w, accept(w, 20));
+      // Awaiting a result lets the test server run its clock on past the last timer, to wherever it stops: the next
+      // acceptance is dated from where it stands now.
+      skew = (await env.currentTimeMs()) - Date.now();
+      const later = { ...w, day0: Date.parse(`${dayOf(clock.now())}T00:00:00.000Z`) };
+      await change(later, accept(later, 20));
+      await sleepUntil(later, 19);
+      expect((await stateOf(w)).treatment.state).toBe('risk_accepted');
       expect((await handleOf(w).result()).outcome).toBe('expired');
       expect((await stateOf(w)).history.map((h) => `${h.actor === 'system' ? 'system' : 'person'}:${h.to}`)).toEqual([
         'person:risk_accepted',

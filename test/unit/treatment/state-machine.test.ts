@@ -294,6 +294,13 @@ describe('a risk acceptance lapsing', () => {
     });
   });
 
+  it('when the timer looks before its acceptance is written, then it is pending, not ended', () => {
+    const before = logIn('open');
+    expect(checkAcceptance(foldLog(before)!, before.length, new Date('2026-10-01T00:00:00Z'))).toEqual({
+      outcome: 'pending',
+    });
+  });
+
   it('when a later change or acceptance came, then the first acceptance is superseded or ended, and its lapse changes nothing', () => {
     const first = accepted();
     const position = first.length - 1;
