@@ -193,7 +193,7 @@ export class MongoWeaknessRegister implements WeaknessTreatments {
 
   /**
    * Up to `limit` of the tenant's weaknesses after list position `after` (-1: from the start), in the order they
-   * were first seen, with their records; narrowed to an endpoint (its own list is read) and to states (records are
+   * were first stored, with their records; narrowed to an endpoint (its own list is read) and to states (records are
    * read a window at a time until the page is full, so a rare state costs a read of the tenant's weaknesses).
    */
   async list(
