@@ -3,7 +3,9 @@
 # One image for every process: the API is the default command, the Temporal
 # workers run the same image with `node dist/src/main/worker.js` and a role:
 # `--role steps` (every activity but rendering; the one that signs) or
-# `--role render` (Chromium; no signing key, no master key).
+# `--role render` (Chromium; no signing key, no master key). The render
+# worker's Chromium sandbox needs user namespaces (see the README's production
+# section), or CHROMIUM_SANDBOX=off.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -50,12 +52,14 @@ RUN apt-get update \
       tini \
  && rm -rf /var/lib/apt/lists/*
 
-# NODE_ENV=production is read by the configuration: the API and the worker
-# refuse to start, naming every problem, without DOWNLOAD_URL_SECRET,
-# SIGNING_P12_PATH and SIGNING_P12_PASSWORD, JWS_KEYS_DIR, ARTIFACT_MASTER_KEY
-# (fs store) and an https:// PUBLIC_BASE_URL, or with a key file inside
-# DATA_DIR. Nothing is generated: mount the keys read-only from elsewhere, and
-# give secret values as files (DOWNLOAD_URL_SECRET_FILE and the like).
+# NODE_ENV=production is read by the configuration: each process refuses to
+# start, naming every problem, without the secrets its role needs
+# (DOWNLOAD_URL_SECRET, SIGNING_P12_PATH and SIGNING_P12_PASSWORD,
+# JWS_KEYS_DIR, ARTIFACT_MASTER_KEY with the fs store, STAGING_KEY for the
+# workers, an https:// PUBLIC_BASE_URL), with a key file inside DATA_DIR, or
+# as a worker without --role. Nothing is generated: mount the keys read-only
+# from elsewhere, and give secret values as files (DOWNLOAD_URL_SECRET_FILE
+# and the like).
 ENV NODE_ENV=production \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
     CHROMIUM_PATH=/usr/bin/chromium \

@@ -94,6 +94,8 @@ export interface OffboardingActivityDeps {
   records: TenantRecords;
   ledger: PurgeLedger;
   store: ArtifactStore;
+  /** Where the workers hand each other a report's model and printed PDF while it is made. */
+  staging: ArtifactStore;
   workflows: TenantWorkflows;
   receipts: DeletionReceipts;
   /** The JSON signing key set, the one the published JWKS lists. */
@@ -130,7 +132,8 @@ const STOP_REASON = 'tenant offboarded: its data is being purged';
  * objects go, and the receipt is issued once.
  */
 export function createOffboardingActivities(deps: OffboardingActivityDeps) {
-  const { tenants, tokens, records, ledger, store, workflows, receipts, signer, audit, operatorLog, clock } = deps;
+  const { tenants, tokens, records, ledger, store, staging, workflows, receipts, signer, audit, operatorLog, clock } =
+    deps;
 
   return withFailureTypes({
     /** Marks the tenant offboarding (its tokens are refused as a suspended tenant's are) and revokes every token
@@ -270,11 +273,12 @@ export function createOffboardingActivities(deps: OffboardingActivityDeps) {
       return ledger.counts(ref.tenantId);
     },
 
-    /** Removes whatever is left under the tenant's prefix in the artifact store: an object a step still running
-     * wrote after its report was purged, or one no record named. */
+    /** Removes whatever is left under the tenant's prefix in the artifact store and the staging store: an object a
+     * step still running wrote after its report was purged, one no record named, or a report's staged model or
+     * printed PDF its end never reached. */
     async sweepTenantObjects(ref: { tenantId: string }): Promise<number> {
       const prefix = tenantPrefix(ref.tenantId);
-      const removed = await store.deletePrefix(prefix);
+      const removed = (await store.deletePrefix(prefix)) + (await staging.deletePrefix(prefix));
       await ledger.addObjects(ref.tenantId, prefix, removed);
       return removed;
     },

@@ -28,14 +28,23 @@ export interface HtmlRenderer {
   footerTemplate(model: ReportModel): string;
 }
 
+/** Who signs the PDFs and where their keys are published, as the integrity page names them. */
+export interface SignerFacts {
+  subject: string;
+  keyId: string;
+  jwksUrl: string;
+}
+
 /** What the render activity needs. */
 export interface RenderActivityDeps {
-  store: ArtifactStore;
+  /** The staging store: the model in, the printed PDF out. Nothing else, and sealed under the staging key. */
+  staging: ArtifactStore;
   reports: ReportsRepo;
   html: HtmlRenderer;
   pdf: PdfRenderer;
-  /** Who signs the PDFs and where their keys are published, for the integrity page. */
-  signer: { subject: string; keyId: string; jwksUrl: string };
+  /** The signer the integrity page names. Asked per render: a render worker holds no signing key, and learns the
+   * signer from the key set the signing worker publishes. */
+  signer: () => Promise<SignerFacts>;
 }
 
 /** The digest a report's integrity page and PDF metadata carry: sha256 of the staged model's exact bytes,
@@ -59,15 +68,15 @@ export function createRenderActivities(deps: RenderActivityDeps) {
      * the model ends it with `template_failed`, never retried; a failure of the browser with `render_failed`,
      * retried on a relaunched browser. */
     async renderPdf(ref: ReportRef & { modelKey: string }): Promise<{ renderedKey: string }> {
-      const modelBytes = await deps.store.get(ref.modelKey);
+      const [modelBytes, signer] = await Promise.all([deps.staging.get(ref.modelKey), deps.signer()]);
       const model = JSON.parse(modelBytes.toString('utf8')) as ReportModel;
       // Every template is applied before the browser is involved, so a template error crosses the activity
       // boundary as the final `template_failed` it is, not wrapped below as a retryable browser failure.
       const html = deps.html.renderReportHtml(model, {
         contentDigest: contentDigest(modelBytes),
-        signer: deps.signer.subject,
-        keyId: deps.signer.keyId,
-        jwksUrl: deps.signer.jwksUrl,
+        signer: signer.subject,
+        keyId: signer.keyId,
+        jwksUrl: signer.jwksUrl,
       });
       const headerTemplate = deps.html.headerTemplate(model);
       const footerTemplate = deps.html.footerTemplate(model);
@@ -92,7 +101,7 @@ export function createRenderActivities(deps: RenderActivityDeps) {
         clearInterval(beat);
       }
       const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.pdf');
-      await deps.store.put(renderedKey, pdf, 'application/pdf');
+      await deps.staging.put(renderedKey, pdf, 'application/pdf');
       await recordProgress(deps.reports, ref, 'signing', 80);
       return { renderedKey };
     },

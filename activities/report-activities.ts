@@ -17,7 +17,7 @@ import {
 import { buildReportModel as buildModel, WeaknessIndex, type ReportModel } from '../src/domain/report-model';
 import { retentionDeadline } from '../src/domain/retention';
 import { SEVERITIES } from '../src/domain/severity';
-import { artifactKey, stagingKey } from '../src/domain/storage-keys';
+import { artifactKey, stagingKey, stagingPrefix } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
 import type { ArtifactStore, Clock, FindingsRepo, ReportsRepo, RunsRepo, TenantsRepo } from './ports';
 
@@ -28,7 +28,11 @@ export interface ReportActivityDeps {
   /** The runs recorded on the tenant's endpoints: what a report says was tested. */
   runs: RunsRepo;
   tenants: TenantsRepo;
+  /** The artifacts, and what only this worker reads: the findings snapshot, a JSON render, a signed PDF. */
   store: ArtifactStore;
+  /** What the render worker reads or writes: the model it prints, the PDF it printed. Sealed under the staging key,
+   * so the render worker never holds the master key; emptied for the report once it ends either way. */
+  staging: ArtifactStore;
   clock: Clock;
   /** The tenant's quota of reports queued or running (TenantQuotas): a report that ends gives its slot back. */
   quotas: { releaseReport(tenantId: string, reportId: string): Promise<void> };
@@ -129,7 +133,7 @@ async function writeJson(store: ArtifactStore, key: string, value: unknown): Pro
  * writes the same keys and makes the same conditional updates. They exchange storage keys, never findings
  * or artifact bytes, because workflow history keeps every payload forever. */
 export function createReportActivities(deps: ReportActivityDeps) {
-  const { reports, findings, runs, tenants, store, clock, quotas } = deps;
+  const { reports, findings, runs, tenants, store, staging, clock, quotas } = deps;
 
   async function loadReport(ref: ReportRef): Promise<ReportRecord> {
     const report = await reports.get(ref.tenantId, ref.reportId);
@@ -224,14 +228,14 @@ export function createReportActivities(deps: ReportActivityDeps) {
         generatedAt: (report.startedAt ?? clock.now()).toISOString(),
       });
       const modelKey = stagingKey(ref.tenantId, ref.reportId, 'model.json');
-      await writeJson(store, modelKey, model);
+      await writeJson(staging, modelKey, model);
       await reports.setProgress(ref.tenantId, ref.reportId, 'rendering', 50);
       return { modelKey, rows: model.rows.length };
     },
 
     /** Renders the JSON artifact from the model. */
     async renderJson(ref: ReportRef & { modelKey: string }): Promise<{ renderedKey: string }> {
-      const model = await readJson<ReportModel>(store, ref.modelKey);
+      const model = await readJson<ReportModel>(staging, ref.modelKey);
       const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.json');
       const body = Buffer.from(`${JSON.stringify(toJsonExport(model), null, 2)}\n`, 'utf8');
       await store.put(renderedKey, body, 'application/json');
@@ -266,6 +270,9 @@ export function createReportActivities(deps: ReportActivityDeps) {
         expiresAt,
       });
       await quotas.releaseReport(ref.tenantId, ref.reportId);
+      // In flight no longer: what the render worker could open of this report goes, so that the staging key opens
+      // only reports being made, and a rotation needs the previous key only for those.
+      await staging.deletePrefix(stagingPrefix(ref.tenantId, ref.reportId));
       // A retry reads back what the first attempt stored, so the retention workflow gets one deadline.
       const report = await loadReport(ref);
       metricMeter
@@ -284,6 +291,8 @@ export function createReportActivities(deps: ReportActivityDeps) {
         clock.now(),
       );
       await quotas.releaseReport(ref.tenantId, ref.reportId);
+      // A retry of the report stages everything again.
+      await staging.deletePrefix(stagingPrefix(ref.tenantId, ref.reportId));
       metricMeter.createCounter('reports_failed', '1', 'Reports that ended failed, by error code.').add(1, { code });
     },
   });

@@ -9,6 +9,8 @@ export interface RetentionActivityDeps {
   reports: ReportsRepo;
   tenants: TenantsRepo;
   store: ArtifactStore;
+  /** The staging store: a report's staged objects are removed when it ends, and here again should that have failed. */
+  staging: ArtifactStore;
   audit: AuditLog;
   signals: RetentionSignals;
   clock: Clock;
@@ -26,7 +28,7 @@ const RETARGET_PAGE = 200;
 /** Builds the activities that carry out a tenant's audit retention. The stored report is the truth: the
  * workflow's timer only says when to look, so a lost signal can delay a purge but never cause an early one. */
 export function createRetentionActivities(deps: RetentionActivityDeps) {
-  const { reports, tenants, store, audit, signals, clock } = deps;
+  const { reports, tenants, store, staging, audit, signals, clock } = deps;
 
   return withFailureTypes({
     /** Purges every object under the report's prefix if, as of `asOf` (the workflow's clock), its deadline has
@@ -43,7 +45,8 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
           return { outcome: 'not_due', expiresAt };
         }
       }
-      const removed = await store.deletePrefix(reportPrefix(ref.tenantId, ref.reportId));
+      const prefix = reportPrefix(ref.tenantId, ref.reportId);
+      const removed = (await store.deletePrefix(prefix)) + (await staging.deletePrefix(prefix));
       // The later of the workflow's clock and the wall clock: when the purge was due, or when it happened.
       const purgedAt = report.purgedAt ?? new Date(Math.max(Date.parse(ref.asOf), clock.now().getTime()));
       await reports.markExpired(ref.tenantId, ref.reportId, purgedAt);

@@ -8,7 +8,10 @@ import type { ReportRef } from './report-activities';
 
 /** What the signing activity needs. */
 export interface SignActivityDeps {
+  /** Where the signed PDF goes, and where a JSON render waits. */
   store: ArtifactStore;
+  /** Where the model and the printed PDF wait (the render worker's side). */
+  staging: ArtifactStore;
   reports: ReportsRepo;
   pdf: PdfSigning;
   json: DetachedSigning;
@@ -25,12 +28,13 @@ export function createSignActivities(deps: SignActivityDeps) {
     async signArtifact(
       ref: ReportRef & { format: ReportFormat; renderedKey: string; modelKey: string },
     ): Promise<{ signedKey: string; signature: ArtifactSignature }> {
-      const rendered = await deps.store.get(ref.renderedKey);
+      // A PDF comes from the render worker through the staging store; a JSON render never leaves this worker.
+      const rendered = await (ref.format === 'pdf' ? deps.staging : deps.store).get(ref.renderedKey);
       if (ref.format === 'json') {
         const { kid, jws } = await deps.json.sign(rendered);
         return { signedKey: ref.renderedKey, signature: { type: 'jws-detached', keyId: kid, jws } };
       }
-      const modelBytes = await deps.store.get(ref.modelKey);
+      const modelBytes = await deps.staging.get(ref.modelKey);
       const model = JSON.parse(modelBytes.toString('utf8')) as ReportModel;
       const signed = await deps.pdf.sign(rendered, {
         reportId: model.report.id,

@@ -32,8 +32,8 @@ secret() {
   echo "made  $dir/$name"
 }
 
-# The application: the HMAC key of signed download links (API), the key of transient staging objects (API and
-# workers), the password of the PDF signing key (steps worker).
+# The application: the HMAC key of signed download links (API), the key of transient staging objects (the
+# two workers), the password of the PDF signing key (steps worker).
 secret download_url_secret openssl rand -hex 32
 secret staging_key openssl rand -base64 32
 secret pdf_signing_p12_password openssl rand -hex 24

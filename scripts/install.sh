@@ -32,6 +32,10 @@ install_debian_packages() {
   [[ -x $CHROMIUM ]] || missing+=(chromium)
   { command -v pdftotext && command -v pdfsig; } >/dev/null 2>&1 || missing+=(poppler-utils)
   dpkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
+  # The operator quick start in the README (and its test) is curl and jq; the tests make keys with openssl.
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v jq >/dev/null 2>&1 || missing+=(jq)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   # The report templates ask for Liberation Sans first; Chromium only recommends it, and recommends are
   # skipped below, so it is named here to render the same on every machine.
   dpkg_installed fonts-liberation || missing+=(fonts-liberation)

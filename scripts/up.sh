@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole product locally: installs what is missing, builds, starts Temporal and FerretDB, starts
-# (or restarts, to pick up the new build) the worker and the API server, loads the demo tenant, and prints
-# a token with the commands to create, poll and download a report. Safe to re-run at any time.
+# (or restarts, to pick up the new build) the two workers (--role steps, --role render) and the API server,
+# loads the demo tenant, and prints a token with the commands to create, poll and download a report. Safe to
+# re-run at any time.
 #
 #   HTTP_PORT         API port (default 3000)
 #   OPS_PORT          the API's /healthz, /readyz and /metrics, on 127.0.0.1 (default 9400)
@@ -34,12 +35,13 @@ export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 TASK_QUEUE="${TEMPORAL_TASK_QUEUE:-reports}"
 mkdir -p "$DATA_DIR"
 
-# A worker counts as up once Temporal sees it polling. The SDK's default worker identity is
+# A worker counts as up once Temporal sees it polling its queue: the steps worker the main queue's workflow
+# tasks, the render worker the render queue's activity tasks. The SDK's default worker identity is
 # "<pid>@<host>", which tells the new process apart from a previous one still listed as a recent poller.
 worker_polling() {
-  local pid
-  pid="$(svc_pid worker)" || return 1
-  timeout 15 "$TOOLS_BIN/temporal" task-queue describe --task-queue "$TASK_QUEUE" --output json \
+  local name=$1 queue=$2 type=$3 pid
+  pid="$(svc_pid "$name")" || return 1
+  timeout 15 "$TOOLS_BIN/temporal" task-queue describe --task-queue "$queue" --task-queue-type "$type" --output json \
     --address "$TEMPORAL_ADDRESS" --namespace "${TEMPORAL_NAMESPACE:-default}" --disable-config-file --disable-config-env |
     node -e '
       const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
@@ -53,6 +55,9 @@ server_healthy() {
 }
 
 svc_stop server
+svc_stop worker-steps
+svc_stop worker-render
+# The single worker of earlier versions, which ran both roles.
 svc_stop worker
 # Checked after our own server is gone: a stranger on the port would fail the start, or worse, answer
 # the health check in its place.
@@ -60,10 +65,12 @@ port_free 127.0.0.1 "$HTTP_PORT" ||
   die "port $HTTP_PORT is in use by another program; choose another with HTTP_PORT=..."
 port_free 127.0.0.1 "$OPS_PORT" ||
   die "port $OPS_PORT is in use by another program; choose another with OPS_PORT=..."
-svc_start worker node dist/src/main/worker.js
+svc_start worker-steps node dist/src/main/worker.js --role steps
+svc_start worker-render node dist/src/main/worker.js --role render
 svc_start server node dist/src/main/server.js
 wait_for server 60 server_healthy
-wait_for worker 90 worker_polling
+wait_for worker-steps 90 worker_polling worker-steps "$TASK_QUEUE" workflow
+wait_for worker-render 90 worker_polling worker-render "$TASK_QUEUE-render" activity
 
 # seed-demo prints one line of JSON; anything else it might print is not part of that contract.
 seed_json="$(node dist/src/main/cli.js seed-demo)" || die "seeding the demo tenant failed"
@@ -112,7 +119,7 @@ curl -sS "\$API/reports/\$REPORT_ID" -H "Authorization: Bearer \$TOKEN"; echo
 curl -fOJL -H "Authorization: Bearer \$TOKEN" "\$API/reports/\$REPORT_ID/download"
 
 Temporal Web UI: http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/default/workflows
-Logs:            $LOG_DIR/{server,worker,temporal,ferretdb}.log
+Logs:            $LOG_DIR/{server,worker-steps,worker-render,temporal,ferretdb}.log
 Status / stop:   $stack_cmd status   /   $stack_cmd down
 
 Up in $(elapsed).

@@ -3,11 +3,14 @@ import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { MAX_OFFBOARD_GRACE_DAYS } from './domain/offboarding';
 
-/** Which process reads the configuration: each is given, and checked for, only the secrets its job needs. */
-export type Role = 'api' | 'worker';
+/** Which process reads the configuration: each is given, and checked for, only the secrets its job needs. `worker`
+ * is the steps worker (workflows, the pipeline's steps, signing, imports), and in development also the worker
+ * that runs both roles in one process; `render-worker` only prints PDFs. */
+export type Role = 'api' | 'worker' | 'render-worker';
 
 /** The worker's configuration, validated once at start-up: everything, signing keys included. */
 export interface Config extends ApiConfig {
+  staging: StagingConfig;
   signing: {
     /** PDF signing key as PKCS#12; without a path (development only), a self-signed key is generated into
      * `dataDir`. */
@@ -56,7 +59,7 @@ export interface ApiConfig {
   dataDir: string;
   /** Without a secret (development only), one is generated into `dataDir`. */
   downloads: { secret?: string; ttlSeconds: number };
-  render: { chromiumPath: string; concurrency: number; recycleAfter: number; templatesDir: string };
+  render: RenderConfig;
   artifacts: ArtifactsConfig;
   /** Bounds on one scanner file `POST /findings/imports` takes: its bytes, the findings it may give, the
    * detectors one garak attempt may carry. A file past any of them is refused and nothing is stored. And how many
@@ -69,6 +72,58 @@ export interface ApiConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
+/** The render worker's configuration: what printing a PDF needs and nothing else. It holds no signing key, no
+ * artifact master key and no download secret, so a browser exploited by a report's hostile text finds none of them
+ * in its process; only the staging key, which opens the objects in flight between the two workers. */
+export interface RenderWorkerConfig {
+  mode: ApiConfig['mode'];
+  /** Only the public address: the integrity page of every PDF names the key set published there. */
+  http: { publicBaseUrl: string };
+  mongo: ApiConfig['mongo'];
+  temporal: ApiConfig['temporal'];
+  workerMetricsAddress: string;
+  /** Where the `fs` staging store keeps its files (`<dataDir>/staging`) and, in development, its generated key. */
+  dataDir: string;
+  render: RenderConfig;
+  staging: StagingConfig;
+  logLevel: ApiConfig['logLevel'];
+}
+
+/** How PDFs are printed. */
+export interface RenderConfig {
+  chromiumPath: string;
+  concurrency: number;
+  recycleAfter: number;
+  templatesDir: string;
+  /** Chromium's own sandbox: `auto` turns it on when the process does not run as root (Chromium refuses it as
+   * root). It needs user namespaces; see the README's production section. */
+  sandbox: 'auto' | 'on' | 'off';
+}
+
+/** Where the objects the steps worker and the render worker hand each other wait (the report model, the printed
+ * PDF): on the artifacts' backend, apart from the artifacts (`<dataDir>/staging`, or `staging/` in the bucket), each
+ * sealed under the staging key, never the artifact master key. */
+export interface StagingConfig {
+  store: 'fs' | 's3';
+  /** Base64 of 32 bytes; without it (development only), one is generated into `dataDir`. */
+  key?: string;
+  /** The key before the last rotation: objects sealed under it still open, nothing new is sealed under it. */
+  previousKey?: string;
+  /** The bucket, with the staging credentials when given (they need reach only `staging/`), else the store's. */
+  s3?: S3Connection;
+}
+
+/** An S3-compatible bucket and how to reach it. */
+export interface S3Connection {
+  /** An S3-compatible server; without it, AWS S3 in `region`. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  /** Both or neither; without them the AWS SDK's default credential chain applies. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  forcePathStyle: boolean;
+}
+
 /** Where artifacts are kept. */
 export interface ArtifactsConfig {
   /** `fs`: encrypted files under `dataDir`; `s3`: an S3-compatible bucket with server-side encryption. */
@@ -77,14 +132,7 @@ export interface ArtifactsConfig {
    * generated into `dataDir`. */
   masterKey?: string;
   /** Present when `store` is `s3`. */
-  s3?: {
-    /** An S3-compatible server; without it, AWS S3 in `region`. */
-    endpoint?: string;
-    region: string;
-    bucket: string;
-    /** Both or neither; without them the AWS SDK's default credential chain applies. */
-    credentials?: { accessKeyId: string; secretAccessKey: string };
-    forcePathStyle: boolean;
+  s3?: S3Connection & {
     /** Signed download URLs redirect to a short-lived presigned GET on the bucket instead of streaming through
      * the API: only where clients can reach the bucket. */
     presignedDownloads: boolean;
@@ -103,8 +151,25 @@ export const FILE_SECRETS = [
   'ARTIFACT_MASTER_KEY',
   'STAGING_KEY',
   'S3_SECRET_ACCESS_KEY',
+  'S3_STAGING_SECRET_ACCESS_KEY',
   'MONGO_URL',
 ] as const;
+
+/** The secret files each process opens: those its job needs, so that a process handed another's path never reads
+ * it. The API signs download links and stages uploads in the artifact store; the steps worker signs artifacts and
+ * hands the render worker its input under the staging key; the render worker holds nothing else. */
+const SECRETS_OF: Record<Role, readonly (typeof FILE_SECRETS)[number][]> = {
+  api: ['DOWNLOAD_URL_SECRET', 'ARTIFACT_MASTER_KEY', 'S3_SECRET_ACCESS_KEY', 'MONGO_URL'],
+  worker: [
+    'SIGNING_P12_PASSWORD',
+    'ARTIFACT_MASTER_KEY',
+    'STAGING_KEY',
+    'S3_SECRET_ACCESS_KEY',
+    'S3_STAGING_SECRET_ACCESS_KEY',
+    'MONGO_URL',
+  ],
+  'render-worker': ['STAGING_KEY', 'S3_SECRET_ACCESS_KEY', 'S3_STAGING_SECRET_ACCESS_KEY', 'MONGO_URL'],
+};
 
 /** What `loadConfig` throws: one message listing every bad variable, meant to be printed as it is. */
 export class ConfigError extends Error {
@@ -199,26 +264,29 @@ class Problems {
 }
 
 /** Reads and validates the environment for `role`, returning a frozen config or throwing one error that names every
- * bad variable. The signing keys are read, and in production required, for the worker only. Only the composition
- * roots call this. */
+ * bad variable. The signing keys are read, and in production required, for the worker only; the render worker reads
+ * no key but the staging key. Only the composition roots call this. */
 export function loadConfig(env: Env, role: 'api'): ApiConfig;
 export function loadConfig(env: Env, role: 'worker'): Config;
-export function loadConfig(env: Env, role: Role): ApiConfig | Config;
-export function loadConfig(given: Env, role: Role): ApiConfig | Config {
+export function loadConfig(env: Env, role: 'render-worker'): RenderWorkerConfig;
+export function loadConfig(env: Env, role: Role): ApiConfig | Config | RenderWorkerConfig;
+export function loadConfig(given: Env, role: Role): ApiConfig | Config | RenderWorkerConfig {
   const p = new Problems();
-  const env = withSecretFiles(given, p);
+  const env = withSecretFiles(given, p, SECRETS_OF[role]);
   // Anything but these three is refused rather than read as development: a misspelt "production" must not quietly
   // generate keys. Jest sets `test`.
   const nodeEnv = p.oneOf(env, 'NODE_ENV', ['production', 'development', 'test'] as const, 'development');
   const mode = nodeEnv === 'production' ? 'production' : 'development';
   const port = p.int(env, 'HTTP_PORT', 3000, 0, 65535);
-  const secret = env.DOWNLOAD_URL_SECRET?.trim() || undefined;
+  const dataDir = path.resolve(p.string(env, 'DATA_DIR', '.data/dev/app'));
+  if (role === 'render-worker') return renderWorkerConfig(env, p, { mode, port, dataDir });
+  // Only the API signs download links: a worker never reads the secret.
+  const secret = role === 'api' ? env.DOWNLOAD_URL_SECRET?.trim() || undefined : undefined;
   if (secret !== undefined && Buffer.byteLength(secret) < 32) {
     p.list.push(
       `DOWNLOAD_URL_SECRET must be at least 32 bytes (e.g. openssl rand -hex 32), got ${Buffer.byteLength(secret)}`,
     );
   }
-  const dataDir = path.resolve(p.string(env, 'DATA_DIR', '.data/dev/app'));
   const base: ApiConfig = {
     mode,
     http: {
@@ -239,27 +307,15 @@ export function loadConfig(given: Env, role: Role): ApiConfig | Config {
       port: p.int(env, 'OPS_PORT', 9400, 0, 65535),
       host: p.string(env, 'OPS_HOST', '127.0.0.1'),
     },
-    mongo: {
-      url: p.string(env, 'MONGO_URL', 'mongodb://127.0.0.1:27017'),
-      db: p.string(env, 'MONGO_DB', 'evidence'),
-    },
-    temporal: {
-      address: p.string(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233'),
-      namespace: p.string(env, 'TEMPORAL_NAMESPACE', 'default'),
-      taskQueue: p.string(env, 'TEMPORAL_TASK_QUEUE', 'reports'),
-    },
+    mongo: mongoConfig(env, p),
+    temporal: temporalConfig(env, p),
     workerMetricsAddress: metricsAddress(p.string(env, 'WORKER_METRICS_ADDRESS', '127.0.0.1:9464'), p),
     dataDir,
     downloads: {
       secret,
       ttlSeconds: p.int(env, 'DOWNLOAD_URL_TTL_SECONDS', 300, 10, 86_400),
     },
-    render: {
-      chromiumPath: p.string(env, 'CHROMIUM_PATH', '/usr/bin/chromium'),
-      concurrency: p.int(env, 'RENDER_CONCURRENCY', 2, 1, 16),
-      recycleAfter: p.int(env, 'RENDER_RECYCLE_AFTER', 100, 1, 100_000),
-      templatesDir: path.resolve(p.string(env, 'TEMPLATES_DIR', path.join(projectRoot(), 'templates'))),
-    },
+    render: renderConfig(env, p),
     artifacts: artifactsConfig(env, p),
     imports: {
       maxBytes: p.int(env, 'IMPORT_MAX_BYTES', 512 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
@@ -284,6 +340,7 @@ export function loadConfig(given: Env, role: Role): ApiConfig | Config {
             p12Password: env.SIGNING_P12_PASSWORD ?? '',
             jwsKeysDir: path.resolve(env.JWS_KEYS_DIR?.trim() || path.join(dataDir, 'keys', 'jws')),
           },
+          staging: stagingConfig(env, p, base.artifacts.store, stagingBucket(env, p, base.artifacts.s3)),
         }
       : base;
   if (config.ops.port !== 0 && config.ops.port === config.http.port) {
@@ -291,32 +348,136 @@ export function loadConfig(given: Env, role: Role): ApiConfig | Config {
       `OPS_PORT must differ from HTTP_PORT (both ${port}): the operations endpoints stay off the public port`,
     );
   }
+  if ('staging' in config) sharedKeyProblems(config, p);
   if (mode === 'production') {
     secretFileProblems(given, dataDir, p);
-    productionProblems(env, config, p);
+    productionProblems(env, config, role, p);
+    if ('staging' in config) stagingProblems(config.staging, p);
     if ('signing' in config) signingProblems(env, config, p);
   }
   if (p.list.length > 0) throw new ConfigError(p.list, mode);
   return deepFreeze(config);
 }
 
+/** The render worker's part of {@link loadConfig}: no variable holding a signing key, the artifact master key, the
+ * download secret or (given its own) the bucket's main credentials is read at all. */
+function renderWorkerConfig(
+  env: Env,
+  p: Problems,
+  { mode, port, dataDir }: { mode: ApiConfig['mode']; port: number; dataDir: string },
+): RenderWorkerConfig {
+  const store = p.oneOf(env, 'ARTIFACT_STORE', ['fs', 's3'] as const, 'fs');
+  const config: RenderWorkerConfig = {
+    mode,
+    http: { publicBaseUrl: p.url(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${port}`) },
+    mongo: mongoConfig(env, p),
+    temporal: temporalConfig(env, p),
+    // Beside a steps worker's 9464 on the same host.
+    workerMetricsAddress: metricsAddress(p.string(env, 'WORKER_METRICS_ADDRESS', '127.0.0.1:9465'), p),
+    dataDir,
+    render: renderConfig(env, p),
+    staging: stagingConfig(
+      env,
+      p,
+      store,
+      store === 's3' ? s3Connection(env, p, () => stagingCredentials(env, p) ?? mainCredentials(env, p)) : undefined,
+    ),
+    logLevel: p.oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  };
+  if (mode === 'production') {
+    publicUrlProblems(env, p);
+    stagingProblems(config.staging, p);
+  }
+  if (p.list.length > 0) throw new ConfigError(p.list, mode);
+  return deepFreeze(config);
+}
+
+function mongoConfig(env: Env, p: Problems): ApiConfig['mongo'] {
+  return {
+    url: p.string(env, 'MONGO_URL', 'mongodb://127.0.0.1:27017'),
+    db: p.string(env, 'MONGO_DB', 'evidence'),
+  };
+}
+
+function temporalConfig(env: Env, p: Problems): ApiConfig['temporal'] {
+  return {
+    address: p.string(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233'),
+    namespace: p.string(env, 'TEMPORAL_NAMESPACE', 'default'),
+    taskQueue: p.string(env, 'TEMPORAL_TASK_QUEUE', 'reports'),
+  };
+}
+
+function renderConfig(env: Env, p: Problems): RenderConfig {
+  return {
+    chromiumPath: p.string(env, 'CHROMIUM_PATH', '/usr/bin/chromium'),
+    concurrency: p.int(env, 'RENDER_CONCURRENCY', 2, 1, 16),
+    recycleAfter: p.int(env, 'RENDER_RECYCLE_AFTER', 100, 1, 100_000),
+    templatesDir: path.resolve(p.string(env, 'TEMPLATES_DIR', path.join(projectRoot(), 'templates'))),
+    sandbox: p.oneOf(env, 'CHROMIUM_SANDBOX', ['auto', 'on', 'off'] as const, 'auto'),
+  };
+}
+
+/** The staging store: on the artifacts' backend (`s3`: the same bucket, reached as `s3` says), under its own key. */
+function stagingConfig(
+  env: Env,
+  p: Problems,
+  store: StagingConfig['store'],
+  s3: S3Connection | undefined,
+): StagingConfig {
+  const key = base64Key(env, 'STAGING_KEY', p);
+  const previousKey = base64Key(env, 'STAGING_KEY_PREVIOUS', p);
+  return store === 's3' && s3 ? { store, key, previousKey, s3 } : { store, key, previousKey };
+}
+
+/** Credentials an operator may issue for `staging/` alone; read before the bucket's own, which a process given them
+ * never reads. */
+function stagingCredentials(env: Env, p: Problems): S3Connection['credentials'] {
+  return credentialPair(env, p, 'S3_STAGING_ACCESS_KEY_ID', 'S3_STAGING_SECRET_ACCESS_KEY');
+}
+
 /** What production adds for every process: every secret configured (nothing is generated) and a public address
  * clients reach over TLS. */
-function productionProblems(env: Env, config: ApiConfig, p: Problems): void {
+function productionProblems(env: Env, config: ApiConfig, role: Role, p: Problems): void {
   const { downloads, artifacts } = config;
-  if (downloads.secret === undefined) {
+  if (role === 'api' && downloads.secret === undefined) {
     p.list.push('DOWNLOAD_URL_SECRET is required: at least 32 random bytes (e.g. openssl rand -hex 32)');
   }
+  publicUrlProblems(env, p);
+  if (artifacts.store === 'fs' && artifacts.masterKey === undefined) {
+    p.list.push(
+      'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
+    );
+  }
+}
+
+/** A public address clients reach over TLS: signed links point there, and every PDF names the keys published there. */
+function publicUrlProblems(env: Env, p: Problems): void {
   const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
   if (!publicBaseUrl) {
     p.list.push('PUBLIC_BASE_URL is required: the https:// address clients use (signed download links point there)');
   } else if (!/^https:\/\//i.test(publicBaseUrl)) {
     p.list.push(`PUBLIC_BASE_URL must be an https:// URL (terminate TLS in front of the API), got "${publicBaseUrl}"`);
   }
-  if (artifacts.store === 'fs' && artifacts.masterKey === undefined) {
+}
+
+/** What production adds for the two workers, which exchange staged objects: the staging key configured, whatever
+ * the backend (the bucket's own encryption is under a key anyone with the bucket's credentials uses). */
+function stagingProblems(staging: StagingConfig, p: Problems): void {
+  if (staging.key === undefined) {
     p.list.push(
-      'ARTIFACT_MASTER_KEY is required with ARTIFACT_STORE=fs: base64 of 32 random bytes (e.g. openssl rand -base64 32), kept apart from DATA_DIR',
+      'STAGING_KEY is required: base64 of 32 random bytes (e.g. openssl rand -base64 32) sealing what the steps and render workers hand each other',
     );
+  }
+}
+
+/** The staging key is the one key the render worker holds: were it the master key too, the render worker could open
+ * every artifact. Checked in every mode, since a development setup copied into production should not carry it. */
+function sharedKeyProblems(config: Config, p: Problems): void {
+  const { staging, artifacts } = config;
+  const same = (a?: string, b?: string) =>
+    a !== undefined && b !== undefined && Buffer.from(a, 'base64').equals(Buffer.from(b, 'base64'));
+  if (same(staging.key, artifacts.masterKey) || same(staging.previousKey, artifacts.masterKey)) {
+    p.list.push('STAGING_KEY must differ from ARTIFACT_MASTER_KEY: the render worker holds the staging key');
   }
 }
 
@@ -354,9 +515,9 @@ function signingProblems(env: Env, config: Config, p: Problems): void {
 /** Reads each `<NAME>_FILE` of {@link FILE_SECRETS} once, returning the environment with `<NAME>` set to the file's
  * content (without its final line break, which `openssl rand -hex 32 > file` adds). Setting both is refused: which
  * one wins would be a guess. A file that cannot be read or is empty is named, its content never. */
-function withSecretFiles(env: Env, p: Problems): Env {
+function withSecretFiles(env: Env, p: Problems, names: readonly string[]): Env {
   const resolved: Env = { ...env };
-  for (const name of FILE_SECRETS) {
+  for (const name of names) {
     const file = env[`${name}_FILE`]?.trim();
     if (!file) continue;
     if (env[name]?.trim()) {
@@ -399,18 +560,21 @@ function isInside(file: string, dir: string): boolean {
 
 function artifactsConfig(env: Env, p: Problems): ArtifactsConfig {
   const store = p.oneOf(env, 'ARTIFACT_STORE', ['fs', 's3'] as const, 'fs');
-  // The key's value never appears in a message: only what is wrong with it.
-  const masterKey = env.ARTIFACT_MASTER_KEY?.trim() || undefined;
-  if (masterKey !== undefined) {
-    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(masterKey) ? Buffer.from(masterKey, 'base64').length : -1;
-    if (bytes !== 32) {
-      p.list.push(
-        `ARTIFACT_MASTER_KEY must be base64 of exactly 32 random bytes (e.g. openssl rand -base64 32), got ${bytes < 0 ? 'text that is not base64' : `${bytes} bytes`}`,
-      );
-    }
-  }
+  const masterKey = base64Key(env, 'ARTIFACT_MASTER_KEY', p);
   if (store !== 's3') return { store, masterKey };
+  return {
+    store,
+    masterKey,
+    s3: {
+      ...s3Connection(env, p, () => mainCredentials(env, p)),
+      presignedDownloads: p.bool(env, 'S3_PRESIGNED_DOWNLOADS', false),
+    },
+  };
+}
 
+/** The bucket of the `s3` store. `credentials` is asked for between the bucket and the options, so problems are
+ * listed in the order the variables are documented. */
+function s3Connection(env: Env, p: Problems, credentials: () => S3Connection['credentials']): S3Connection {
   const endpointRaw = env.S3_ENDPOINT?.trim();
   const endpoint = endpointRaw ? p.url(env, 'S3_ENDPOINT', '') : undefined;
   const bucket = p.string(env, 'S3_BUCKET');
@@ -419,26 +583,56 @@ function artifactsConfig(env: Env, p: Problems): ArtifactsConfig {
       `S3_BUCKET must be an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got "${bucket}"`,
     );
   }
-  const accessKeyId = env.S3_ACCESS_KEY_ID?.trim();
-  const secretAccessKey = env.S3_SECRET_ACCESS_KEY?.trim();
-  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
-    p.list.push(
-      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or both left unset for the AWS default chain)',
-    );
-  }
   return {
-    store,
-    masterKey,
-    s3: {
-      endpoint,
-      region: p.string(env, 'S3_REGION', 'us-east-1'),
-      bucket,
-      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-      // Self-hosted servers (an S3_ENDPOINT) rarely have a DNS name per bucket; AWS wants virtual-hosted style.
-      forcePathStyle: p.bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
-      presignedDownloads: p.bool(env, 'S3_PRESIGNED_DOWNLOADS', false),
-    },
+    endpoint,
+    bucket,
+    credentials: credentials(),
+    region: p.string(env, 'S3_REGION', 'us-east-1'),
+    // Self-hosted servers (an S3_ENDPOINT) rarely have a DNS name per bucket; AWS wants virtual-hosted style.
+    forcePathStyle: p.bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
   };
+}
+
+function mainCredentials(env: Env, p: Problems): S3Connection['credentials'] {
+  return credentialPair(env, p, 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY');
+}
+
+/** The staging store's bucket as the steps worker reaches it: the artifacts' bucket, with the staging credentials
+ * when they are set. */
+function stagingBucket(env: Env, p: Problems, artifacts: ArtifactsConfig['s3']): S3Connection | undefined {
+  if (!artifacts) return undefined;
+  const { presignedDownloads: _served, ...bucket } = artifacts;
+  return { ...bucket, credentials: stagingCredentials(env, p) ?? bucket.credentials };
+}
+
+/** An access key pair from two variables: both, or neither (undefined); one alone is a problem. */
+function credentialPair(
+  env: Env,
+  p: Problems,
+  idVar: string,
+  secretVar: string,
+): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const accessKeyId = env[idVar]?.trim();
+  const secretAccessKey = env[secretVar]?.trim();
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    p.list.push(`${idVar} and ${secretVar} must be set together (or both left unset for the AWS default chain)`);
+  }
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
+}
+
+/** A key given as base64 of 32 bytes, or undefined when the variable is unset. The key's value never appears in a
+ * message: only what is wrong with it. */
+function base64Key(env: Env, name: string, p: Problems): string | undefined {
+  const value = env[name]?.trim() || undefined;
+  if (value !== undefined) {
+    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? Buffer.from(value, 'base64').length : -1;
+    if (bytes !== 32) {
+      p.list.push(
+        `${name} must be base64 of exactly 32 random bytes (e.g. openssl rand -base64 32), got ${bytes < 0 ? 'text that is not base64' : `${bytes} bytes`}`,
+      );
+    }
+  }
+  return value;
 }
 
 function deepFreeze<T>(value: T): T {

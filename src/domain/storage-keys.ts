@@ -22,7 +22,12 @@ export function reportPrefix(tenantId: string, reportId: string): string {
 /** Key of an intermediate result of the pipeline (findings snapshot, model, unsigned render). */
 export function stagingKey(tenantId: string, reportId: string, name: string): string {
   if (!/^[a-z0-9][a-z0-9.-]{0,63}$/.test(name)) throw new Error(`staging name "${name}" is not allowed`);
-  return `${reportPrefix(tenantId, reportId)}staging/${name}`;
+  return `${stagingPrefix(tenantId, reportId)}${name}`;
+}
+
+/** The prefix of a report's intermediate results: `tenants/<tenant>/reports/<report>/staging/`. */
+export function stagingPrefix(tenantId: string, reportId: string): string {
+  return `${reportPrefix(tenantId, reportId)}staging/`;
 }
 
 /** Key of the finished artifact that downloads serve. */

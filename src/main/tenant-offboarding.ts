@@ -34,6 +34,7 @@ export function offboardingActivityDepsOf(
   db: Db,
   opts: {
     store: ArtifactStore;
+    staging: ArtifactStore;
     temporal: Client;
     jwsKeys: JwsKeyRing;
     audit: AuditLog;
@@ -47,6 +48,7 @@ export function offboardingActivityDepsOf(
     records: new MongoTenantRecords(db),
     ledger: new MongoPurgeLedger(db),
     store: opts.store,
+    staging: opts.staging,
     workflows: new TemporalTenantWorkflows(opts.temporal),
     receipts: new MongoDeletionReceipts(db),
     signer: jwsDocumentSigner(opts.jwsKeys),

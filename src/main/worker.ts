@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
 import { createLogger } from '../infra/logger';
 import { MongoAuditLog } from '../infra/mongo/audit-repo';
 import { connectDatabase } from '../infra/mongo/database';
@@ -10,8 +10,6 @@ import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { MongoRunsRepo } from '../infra/mongo/runs-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
-import { ChromiumPdfRenderer } from '../infra/render/chromium-pdf-renderer';
-import { createHtmlRenderer } from '../infra/render/html-renderer';
 import { MongoPublishedKeys } from '../infra/mongo/published-keys-repo';
 import { jwsSigner } from '../infra/signing/artifact-signers';
 import { PUBLISHED_KEYS_REFRESH_MS, signingKeySet } from '../infra/signing/published-keys';
@@ -19,6 +17,8 @@ import { loadJwsKeys } from '../infra/signing/jwks';
 import { PdfSigner } from '../infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
 import { createArtifactStore } from '../infra/storage';
+import { createStagingStore, withArtifactStoreFallback } from '../infra/storage/staging-store';
+import { moveEarlierStagedModels } from '../infra/storage/staging-upgrade';
 import { reconcileQueuedReports } from '../infra/temporal/reconciler';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
@@ -27,7 +27,9 @@ import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
 import { reconcileImports } from '../app/import-jobs';
 import { tenantQuotasOf } from './tenant-quotas';
 import { weaknessTreatmentOf } from './weakness-treatment';
+import { logRunning, runRenderWorker, startRenderRole } from './render-worker';
 import { offboardingActivityDepsOf } from './tenant-offboarding';
+import { parseWorkerArgs, type WorkerRole } from './worker-args';
 
 /** How often the worker looks for queued reports whose workflow never started, and for writes of findings cut
  * short and never finished. */
@@ -35,22 +37,38 @@ const RECONCILE_EVERY_MS = 60_000;
 /** How long a write of findings may stay unfinished before its claims are let go (a write unit takes seconds). */
 const ABANDONED_WRITE_MS = 15 * 60_000;
 
+/** The worker's configuration. A production worker without a role is one more problem, named with the others: the
+ * browser would share a process with every key. */
+function stepsConfig(role: WorkerRole): Config {
+  const problems: string[] = [];
+  let config: Config | undefined;
+  try {
+    config = loadConfig(process.env, 'worker');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  const production = process.env.NODE_ENV?.trim() === 'production';
+  if (role === 'both' && production) {
+    problems.push(
+      '--role is required: run one worker with --role steps and another with --role render, so that Chromium never shares a process with the signing keys and the master key',
+    );
+  }
+  if (problems.length > 0 || !config) throw new ConfigError(problems, production ? 'production' : 'development');
+  return config;
+}
+
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, 'worker');
-  const logger = createLogger(config.logLevel, { service: 'worker' });
+  const role = parseWorkerArgs(process.argv.slice(2));
+  if (role === 'render') return runRenderWorker();
+  const config = stepsConfig(role);
+  const logger = createLogger(config.logLevel, { service: 'worker', role });
   // Before any connection: the runtime's exporter serves activity and queue latencies and our own metrics.
   if (config.workerMetricsAddress) {
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } });
   }
   const { client: mongo, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const pdf = new ChromiumPdfRenderer({
-    executablePath: config.render.chromiumPath,
-    recycleAfter: config.render.recycleAfter,
-    // No tagged outline: Chromium builds bookmarks only into a tagged PDF, which measured 5–10× larger and slower
-    // (a 2,000-row report took minutes and gigabytes); bookmarks are to be added at signing time instead.
-    documentOutline: false,
-  });
   const signing = await loadOrCreateSigningIdentity({
     p12Path: config.signing.p12Path,
     password: config.signing.p12Password,
@@ -86,6 +104,11 @@ async function main(): Promise<void> {
   const clock = { now: () => new Date() };
   const quotas = tenantQuotasOf(db, config.quotas, clock, findings);
   const store = await createArtifactStore(config, logger);
+  const staging = await createStagingStore(config, logger);
+  // Before any work is taken: a report whose model an earlier version staged under the master key gets it where the
+  // render worker reads.
+  const moved = await moveEarlierStagedModels(db, { artifacts: store, staging });
+  if (moved > 0) logger.info('moved models staged before the staging store into it', { models: moved });
   const client = new Client({
     connection: await Connection.connect({ address: config.temporal.address }),
     namespace: config.temporal.namespace,
@@ -102,19 +125,12 @@ async function main(): Promise<void> {
     runs: testRuns,
     tenants: new MongoTenantsRepo(db),
     store,
+    staging: withArtifactStoreFallback(staging, store),
     audit,
     retentionSignals: new TemporalRetention(client, config.temporal.taskQueue),
     treatment: weaknessTreatmentOf(db, audit, client, config.temporal.taskQueue, clock),
     clock,
-    html: createHtmlRenderer(config.render.templatesDir),
-    pdf,
     signers: { pdf: new PdfSigner(signing.identity), json: jwsSigner(jws.keys) },
-    signerInfo: {
-      subject: signing.identity.subject,
-      keyId: signing.identity.keyId,
-      jwksUrl: `${config.http.publicBaseUrl}/.well-known/jwks.json`,
-    },
-    renderConcurrency: config.render.concurrency,
     quotas,
     imports: {
       repo: imports,
@@ -126,6 +142,7 @@ async function main(): Promise<void> {
     },
     offboarding: offboardingActivityDepsOf(db, {
       store,
+      staging,
       temporal: client,
       jwsKeys: jws.keys,
       audit: new MongoAuditLog(db),
@@ -133,7 +150,19 @@ async function main(): Promise<void> {
       jwksUrl: `${config.http.publicBaseUrl}/.well-known/jwks.json`,
     }),
   });
-  logger.info('worker running', { taskQueue: config.temporal.taskQueue, renderConcurrency: config.render.concurrency });
+  // In development one process may run both roles, as it did before they existed; it renders from the staging
+  // store alone all the same.
+  const signer = {
+    subject: signing.identity.subject,
+    keyId: signing.identity.keyId,
+    jwksUrl: `${config.http.publicBaseUrl}/.well-known/jwks.json`,
+  };
+  const render =
+    role === 'both'
+      ? await startRenderRole(config, { connection, db, staging, signer: async () => signer })
+      : undefined;
+  if (render) workers.push(render.worker);
+  logRunning(logger, role, config, render?.sandbox);
   const reconcile = {
     reports,
     workflows: new TemporalReportWorkflows(client, config.temporal.taskQueue),
@@ -160,7 +189,7 @@ async function main(): Promise<void> {
   await Promise.all(workers.map((w) => w.run()));
   clearInterval(reconciler);
   clearInterval(keyPublisher);
-  await pdf.close();
+  await render?.close();
   await Promise.allSettled([mongo.close(), connection.close(), client.connection.close()]);
   logger.info('worker stopped');
 }

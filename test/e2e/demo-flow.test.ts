@@ -10,7 +10,8 @@ import { stackEnv, uniqueSuffix } from '../support/stack';
 
 jest.setTimeout(180_000);
 
-/** The built server, worker and CLI, started as a user starts them, on the test stack. */
+/** The built server, the two workers (`--role steps` and `--role render`) and the CLI, started as a user starts them,
+ * on the test stack. */
 describe('the built service, run as processes', () => {
   const suffix = uniqueSuffix();
   let services: ServiceProcesses;
@@ -19,6 +20,8 @@ describe('the built service, run as processes', () => {
   let base: string;
   let token: string;
   let server: ServiceProcess;
+  /** Where the render worker serves its metrics; the steps worker's are at WORKER_METRICS_ADDRESS. */
+  let renderMetrics: string;
 
   async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
     const { code, stdout } = await services.cli(args);
@@ -48,7 +51,11 @@ describe('the built service, run as processes', () => {
     const seeded = await services.cli(['seed-demo']);
     if (seeded.code !== 0) throw new Error(`seed-demo failed: ${seeded.stderr}`);
     token = JSON.parse(seeded.stdout).token;
-    [, server] = await Promise.all([services.startWorker(), services.startServer()]);
+    renderMetrics = `127.0.0.1:${await freePort()}`;
+    [, server] = await Promise.all([
+      services.startWorkers({ renderMetricsAddress: renderMetrics }),
+      services.startServer(),
+    ]);
   });
 
   afterAll(async () => {
@@ -142,15 +149,24 @@ describe('the built service, run as processes', () => {
     }
   });
 
-  it("when the report is ready, then the worker's metrics show the stages' latencies and create-to-ready time", async () => {
-    const res = await fetch(`http://${env.WORKER_METRICS_ADDRESS}/metrics`);
-    expect(res.status).toBe(200);
-    const text = await res.text();
-    for (const stage of ['collectFindings', 'buildReportModel', 'renderPdf', 'signArtifact', 'markReady']) {
-      expect(text).toMatch(new RegExp(`temporal_activity_execution_latency\\w*\\{[^}]*activity_type="${stage}"`));
+  it("when the report is ready, then the workers' metrics show the stages' latencies and create-to-ready time", async () => {
+    const metricsOf = async (address: string) => {
+      const res = await fetch(`http://${address}/metrics`);
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const latency = (stage: string) =>
+      new RegExp(`temporal_activity_execution_latency\\w*\\{[^}]*activity_type="${stage}"`);
+    const [steps, render] = [await metricsOf(env.WORKER_METRICS_ADDRESS!), await metricsOf(renderMetrics)];
+    for (const stage of ['collectFindings', 'buildReportModel', 'signArtifact', 'markReady']) {
+      expect(steps).toMatch(latency(stage));
+      expect(render).not.toMatch(latency(stage));
     }
-    expect(text).toMatch(/temporal_activity_schedule_to_start_latency/);
-    expect(text).toMatch(/report_create_to_ready\w*\{[^}]*format="pdf"/);
+    // Printed by the render worker alone.
+    expect(render).toMatch(latency('renderPdf'));
+    expect(steps).not.toMatch(latency('renderPdf'));
+    expect(render).toMatch(/temporal_activity_schedule_to_start_latency/);
+    expect(steps).toMatch(/report_create_to_ready\w*\{[^}]*format="pdf"/);
   });
 
   it('when a team imports its garak report with the CLI, then a report over that endpoint has rows from it', async () => {

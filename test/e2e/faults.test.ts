@@ -26,8 +26,9 @@ import {
 
 /**
  * Fault injection on the built service, run as processes on a stack of its own, whose services it stops and
- * starts: a worker killed or stopped mid-render, Chromium crashing under a render, the database and the Temporal
- * server going away mid-run, and template errors that can never succeed.
+ * starts: the render worker killed or stopped mid-render, Chromium crashing under a render, the database and the
+ * Temporal server going away mid-run, template errors that can never succeed, and the steps worker killed mid-import.
+ * The workers run as a deployment runs them: `--role steps` and `--role render`.
  */
 
 // This file's stack, on ports far from the dev (7233, 27017, 8333) and test (17233, 17017, 18333) stacks.
@@ -54,7 +55,10 @@ jest.setTimeout(180_000);
 
 let services: ServiceProcesses;
 let api: ReportsApi;
+/** The render worker: Chromium runs under it. */
 let worker: ServiceProcess;
+/** The steps worker: workflows, the pipeline's other steps, imports. */
+let steps: ServiceProcess;
 let connection: Connection | undefined;
 let temporal: Client;
 let dataDir: string;
@@ -92,14 +96,15 @@ beforeAll(async () => {
   if (seeded.code !== 0) throw new Error(`seed-demo failed: ${seeded.stderr}`);
   api = new ReportsApi(base, (JSON.parse(seeded.stdout) as { token: string }).token);
   await seedBulkEndpoint();
-  [worker] = await Promise.all([services.startWorker(), services.startServer()]);
+  [{ steps, render: worker }] = await Promise.all([services.startWorkers(), services.startServer()]);
   connection = await Connection.connect({ address: stack.temporalAddress });
   temporal = new Client({ connection });
 });
 
-// A test that failed half-way may have left no worker running; the next one starts with one.
+// A test that failed half-way may have left a worker stopped; the next one starts with both.
 beforeEach(async () => {
-  if (worker && !worker.running) worker = await services.startWorker();
+  if (worker && !worker.running) worker = await services.startWorker({}, undefined, 'render');
+  if (steps && !steps.running) steps = await services.startWorker({}, undefined, 'steps');
 });
 
 afterAll(async () => {
@@ -145,8 +150,8 @@ const bulkReport = () => documentedRequest([BULK_ENDPOINT], 'pdf');
 const smallReport = () => documentedRequest(['ep_2026_abc123'], 'pdf');
 const workflowId = (reportId: string) => `report-${reportId}`;
 
-/** Stops the current worker (SIGTERM, as an orchestrator does) and starts another. A worker that does not exit
- * in time is killed, and the test fails. */
+/** Stops the current render worker (SIGTERM, as an orchestrator does) and starts another. A worker that does not
+ * exit in time is killed, and the test fails. */
 async function replaceWorker(): Promise<void> {
   const old = worker;
   old.signal('SIGTERM', { group: false });
@@ -154,7 +159,7 @@ async function replaceWorker(): Promise<void> {
     await old.waitForExit(20_000);
   } finally {
     if (old.running) old.signal('SIGKILL', { group: false });
-    worker = await services.startWorker();
+    worker = await services.startWorker({}, undefined, 'render');
   }
 }
 
@@ -297,14 +302,14 @@ async function expectOneArtifact(
 }
 
 describe('fault injection on the running service', () => {
-  it('when the worker is killed -9 mid-render and started again, then the report becomes ready with exactly one artifact', async () => {
+  it('when the render worker is killed -9 mid-render and started again, then the report becomes ready with exactly one artifact', async () => {
     const id = await api.create(bulkReport());
     const { browser } = await waitUntilPrinting(id, worker);
     worker.signal('SIGKILL', { group: false });
     await worker.waitForExit(10_000);
     // Its browser sees the pipe close and exits: no orphan goes on printing.
     await waitUntilGone(browser, `the killed worker's browser (pid ${browser}) exiting`);
-    worker = await services.startWorker();
+    worker = await services.startWorker({}, undefined, 'render');
 
     // The dead worker's render is found by its missed heartbeats (30 s) and retried on the new worker.
     const report = await api.waitForStatus(id, ['ready', 'failed'], 150_000, logs);
@@ -319,13 +324,13 @@ describe('fault injection on the running service', () => {
     ]);
   });
 
-  it('when the worker gets SIGTERM mid-render, then it hands the render back and exits, and a new worker makes the report ready', async () => {
+  it('when the render worker gets SIGTERM mid-render, then it hands the render back and exits, and a new one makes the report ready', async () => {
     const id = await api.create(bulkReport());
     const { browser } = await waitUntilPrinting(id, worker);
     worker.signal('SIGTERM', { group: false });
     expect(await worker.waitForExit(20_000)).toEqual({ code: 0, signal: null });
     await waitUntilGone(browser, `the stopped worker's browser (pid ${browser}) closing`);
-    worker = await services.startWorker();
+    worker = await services.startWorker({}, undefined, 'render');
 
     const report = await api.waitForStatus(id, ['ready', 'failed'], 120_000, logs);
     await expectOneArtifact(report, { attempts: 1, runs: ['COMPLETED'] });
@@ -364,15 +369,15 @@ describe('fault injection on the running service', () => {
   it('when the database stops for 10 s during a run, then the report still becomes ready after it returns', async () => {
     const id = await api.create(bulkReport());
     await waitUntilPrinting(id, worker);
-    // The worker is held still while the database stops: FerretDB lets open connections finish before it exits,
+    // The workers are held still while the database stops: FerretDB lets open connections finish before it exits,
     // and on a quick machine the run could end in those moments. Held, it cannot; it goes on once the database
     // is down.
-    worker.signal('SIGSTOP', { group: true });
+    for (const w of [worker, steps]) w.signal('SIGSTOP', { group: true });
     try {
       expect((await api.get(id)).status).toBe('running');
       await stack.stop('ferretdb');
     } finally {
-      worker.signal('SIGCONT', { group: true });
+      for (const w of [worker, steps]) w.signal('SIGCONT', { group: true });
     }
     const stoppedAt = Date.now();
     try {
@@ -417,10 +422,10 @@ describe('fault injection on the running service', () => {
       original = await fs.readFile(partial(), 'utf8');
     });
 
-    it('when a partial does not parse, then a worker refuses to start and names the file', async () => {
+    it('when a partial does not parse, then a render worker refuses to start and names the file', async () => {
       await fs.writeFile(partial(), `${original}\n{{#if summary.rows}}\n`);
       try {
-        const broken = services.start('worker');
+        const broken = services.start('worker', {}, ['--role', 'render']);
         expect(await broken.waitForExit(30_000)).toEqual({ code: 1, signal: null });
         expect(broken.text()).toMatch(/^worker failed: Error: template summary\.hbs: Parse error on line \d+/m);
       } finally {
@@ -511,7 +516,7 @@ describe('fault injection on the running service', () => {
       return `${lines.join('\n')}\n`;
     }
 
-    it('when the worker is killed -9 while an import is storing, then a new worker resumes it and stores every finding once', async () => {
+    it('when the steps worker is killed -9 while an import is storing, then a new one resumes it and stores every finding once', async () => {
       const body = garakReport(IMPORT_HITS);
       const auth = { authorization: `Bearer ${api.token}` };
       const started = await fetch(`${api.baseUrl}/api/v2/findings/imports?endpoint_id=${IMPORT_ENDPOINT}`, {
@@ -534,9 +539,9 @@ describe('fault injection on the running service', () => {
         },
         { timeoutMs: 120_000, intervalMs: 100, detail: logs },
       );
-      worker.signal('SIGKILL', { group: false });
-      await worker.waitForExit(10_000);
-      worker = await services.startWorker();
+      steps.signal('SIGKILL', { group: false });
+      await steps.waitForExit(10_000);
+      steps = await services.startWorker({}, undefined, 'steps');
 
       // The dead worker's import is found by its missed heartbeats (30 s) and read again on the new one.
       const done = await poll(

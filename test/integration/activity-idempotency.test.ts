@@ -13,7 +13,7 @@
  * The tests of this file walk one pipeline in order, each feeding the next with what the previous one answered,
  * as workflows/generate-report.ts does.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -43,6 +43,8 @@ import { verifyDetached } from '../../src/infra/signing/jws-signer';
 import { PdfSigner, verifyPdfSignature } from '../../src/infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../../src/infra/signing/signing-identity';
 import { FsArtifactStore, loadOrCreateMasterKey } from '../../src/infra/storage';
+import { masterKeyFrom } from '../../src/infra/storage/envelope';
+import { withArtifactStoreFallback } from '../../src/infra/storage/staging-store';
 import { queuedRecord } from '../fixtures/reports';
 import { loadScenario, scenarioRequest, type Scenario } from '../fixtures/scenario';
 import { readPdf } from '../support/pdf';
@@ -69,6 +71,9 @@ let db: Db;
 let s: Scenario;
 let artifactsDir: string;
 let store: FsArtifactStore;
+/** The staging store, in a folder of its own under a key of its own, as the workers have it. */
+let stagingDir: string;
+let staging: FsArtifactStore;
 let reports: MongoReportsRepo;
 let tenants: MongoTenantsRepo;
 let pdf: ChromiumPdfRenderer;
@@ -78,7 +83,8 @@ const signals = new RecordingRetentionSignals();
 const NO_QUOTAS = { releaseReport: () => Promise.resolve() };
 let activities: ReturnType<typeof buildActivities>;
 
-/** The activities exactly as src/infra/temporal/workers.ts registers them, on the real adapters. */
+/** The activities exactly as src/infra/temporal/workers.ts registers them, on the real adapters: the steps
+ * worker's reading the staging store through its fallback, the render worker's the staging store alone. */
 function buildActivities(deps: {
   identity: Awaited<ReturnType<typeof loadOrCreateSigningIdentity>>['identity'];
   keys: JwsKeyRing;
@@ -86,6 +92,7 @@ function buildActivities(deps: {
   const clock = { now: () => new Date() };
   const findings = new MongoFindingsRepo(db);
   const audit = new MongoAuditLog(db);
+  const staged = withArtifactStoreFallback(staging, store);
   return {
     ...createReportActivities({
       reports,
@@ -93,27 +100,29 @@ function buildActivities(deps: {
       runs: new MongoRunsRepo(db),
       tenants,
       store,
+      staging: staged,
       clock,
       quotas: NO_QUOTAS,
     }),
     ...createSignActivities({
       store,
+      staging: staged,
       reports,
       pdf: new PdfSigner(deps.identity),
       json: jwsSigner(deps.keys),
       outlineOf: reportOutline,
     }),
-    ...createRetentionActivities({ reports, tenants, store, audit, signals, clock }),
+    ...createRetentionActivities({ reports, tenants, store, staging: staged, audit, signals, clock }),
     ...createRenderActivities({
-      store,
+      staging,
       reports,
       html: createHtmlRenderer(path.resolve(__dirname, '../../templates')),
       pdf,
-      signer: {
+      signer: async () => ({
         subject: deps.identity.subject,
         keyId: deps.identity.keyId,
         jwksUrl: 'https://reports.example.test/.well-known/jwks.json',
-      },
+      }),
     }),
   };
 }
@@ -125,6 +134,8 @@ beforeAll(async () => {
   s = await loadScenario(db);
   artifactsDir = path.join(env.dataDir, `activity-idem-${uniqueSuffix()}`);
   store = new FsArtifactStore(artifactsDir, (await loadOrCreateMasterKey({ dataDir: env.dataDir })).masterKey);
+  stagingDir = path.join(env.dataDir, `activity-idem-staging-${uniqueSuffix()}`);
+  staging = new FsArtifactStore(stagingDir, masterKeyFrom(randomBytes(32)));
   reports = new MongoReportsRepo(db);
   tenants = new MongoTenantsRepo(db);
   pdf = new ChromiumPdfRenderer({ executablePath: env.chromiumPath });
@@ -138,6 +149,7 @@ afterAll(async () => {
   await db?.dropDatabase().catch(() => undefined);
   await mongo?.close();
   if (artifactsDir) await fs.rm(artifactsDir, { recursive: true, force: true });
+  if (stagingDir) await fs.rm(stagingDir, { recursive: true, force: true });
 });
 
 /** Every document of every collection, in id order: the whole database as a retry could change it. */
@@ -148,11 +160,11 @@ async function databaseState(): Promise<Record<string, unknown[]>> {
   return state;
 }
 
-/** Every object in the store, by key, with its decrypted bytes. A leftover temporary file (a write that never
- * got renamed into place) shows up under its own name. */
+/** Every object in the two stores, by key (`staging:` and the key for the staging store's), with its decrypted bytes.
+ * A leftover temporary file (a write that never got renamed into place) shows up under its own name. */
 async function storeState(): Promise<Map<string, Buffer>> {
   const objects = new Map<string, Buffer>();
-  async function walk(dir: string): Promise<void> {
+  async function walk(dir: string, root = artifactsDir, from: FsArtifactStore = store, label = ''): Promise<void> {
     let entries;
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -163,14 +175,15 @@ async function storeState(): Promise<Map<string, Buffer>> {
     for (const e of entries) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
-        await walk(full);
+        await walk(full, root, from, label);
         continue;
       }
-      const key = path.relative(artifactsDir, full).split(path.sep).join('/');
-      objects.set(key, key.endsWith('.tmp') ? Buffer.from('partial write') : await store.get(key));
+      const key = path.relative(root, full).split(path.sep).join('/');
+      objects.set(label + key, key.endsWith('.tmp') ? Buffer.from('partial write') : await from.get(key));
     }
   }
   await walk(artifactsDir);
+  await walk(stagingDir, stagingDir, staging, 'staging:');
   return objects;
 }
 
@@ -289,8 +302,10 @@ describe.each(['pdf', 'json'] as const)('the %s report pipeline, each activity r
       expect(first.result).toEqual({ renderedKey: key });
       expect(second.result).toEqual(first.result);
       // Chromium stamps each print with its own creation time, so the bytes may differ; what they show may not.
-      expectSameWorld(first, second, [key]);
-      const [a, b] = await Promise.all([readPdf(first.objects.get(key)!), readPdf(second.objects.get(key)!)]);
+      // The print waits in the staging store, for the steps worker to sign.
+      const staged = `staging:${key}`;
+      expectSameWorld(first, second, [staged]);
+      const [a, b] = await Promise.all([readPdf(first.objects.get(staged)!), readPdf(second.objects.get(staged)!)]);
       expect(b).toEqual(a);
       expect(a.text).toContain('Quokka agent deletes claims');
       rendered = second.result;

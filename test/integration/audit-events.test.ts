@@ -193,6 +193,7 @@ describe('events recorded by retried activities and before the logs', () => {
       reports: h.reports,
       tenants: new MongoTenantsRepo(h.db),
       store: h.store,
+      staging: h.staging,
       audit: h.audit,
       signals: { deadlineMoved: async () => undefined },
       clock: { now: () => new Date() },

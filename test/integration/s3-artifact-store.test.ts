@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../src/config';
 import { AppError } from '../../src/domain/errors';
 import { S3ArtifactStore } from '../../src/infra/storage/s3-artifact-store';
 import { createArtifactStore } from '../../src/infra/storage';
+import { createStagingStore } from '../../src/infra/storage/staging-store';
 import { s3Env, uniqueSuffix } from '../support/stack';
 
 /** Against the S3-compatible server of the test stack (see scripts/stack.sh); every test writes under tenants of
@@ -197,5 +198,44 @@ describe('S3ArtifactStore', () => {
     expect((await store.get(key)).toString()).toBe('%PDF-1.7 factory');
     expect(built.presignGet).toBeInstanceOf(Function);
     (built as S3ArtifactStore).close();
+  });
+
+  it("when the render worker's configuration says s3, then its staging store lives under staging/ in the bucket, sealed under the staging key", async () => {
+    const stagingKey = randomBytes(32).toString('base64');
+    const config = loadConfig(
+      {
+        ARTIFACT_STORE: 's3',
+        S3_ENDPOINT: env.endpoint,
+        S3_REGION: env.region,
+        S3_BUCKET: env.bucket,
+        S3_STAGING_ACCESS_KEY_ID: env.accessKeyId,
+        S3_STAGING_SECRET_ACCESS_KEY: env.secretAccessKey,
+        STAGING_KEY: stagingKey,
+        DATA_DIR: '/nonexistent',
+      },
+      'render-worker',
+    );
+    const staging = await createStagingStore(config, { warn: () => undefined });
+    const t = tenant();
+    const key = `tenants/${t}/reports/rpt_2026_gggggggg/staging/model.json`;
+    const model = Buffer.from('{"rows":[{"evidence":"the model printed its system prompt"}]}');
+
+    await staging.put(key, model, 'application/json');
+
+    // In the bucket: under staging/ alone, encrypted by the server and sealed under the staging key before that.
+    const listed = await raw.send(new ListObjectsV2Command({ Bucket: env.bucket, Prefix: `staging/tenants/${t}/` }));
+    expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([`staging/${key}`]);
+    await expect(store.get(key)).rejects.toMatchObject({ code: 'artifact_missing' });
+    const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `staging/${key}` }));
+    expect(head.ServerSideEncryption).toBe('AES256');
+    const stored = Buffer.from(
+      await (
+        await raw.send(new GetObjectCommand({ Bucket: env.bucket, Key: `staging/${key}` }))
+      ).Body!.transformToByteArray(),
+    );
+    expect(stored.subarray(0, 4).toString()).toBe('AEV1');
+    expect(stored.toString('latin1')).not.toContain('system prompt');
+    expect(await staging.get(key)).toEqual(model);
+    expect(await staging.deletePrefix(`tenants/${t}/`)).toBe(1);
   });
 });

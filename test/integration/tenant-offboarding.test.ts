@@ -30,6 +30,7 @@ import { offboardingActivityDepsOf } from '../../src/main/tenant-offboarding';
 import { tenantAdminOf } from '../../src/main/tenant-admin';
 import { buildFinding } from '../fixtures/findings';
 import { queuedRecord } from '../fixtures/reports';
+import { stagingKey } from '../../src/domain/storage-keys';
 import { startHarness, waitForReport, type ApiResponse, type Harness } from '../support/harness';
 import { s3Env, stackEnv } from '../support/stack';
 
@@ -154,6 +155,9 @@ async function footprint(db: Db, tenantId: string): Promise<Record<string, strin
   return found;
 }
 
+/** A staging object of the tenant's, as a report cut short leaves it. */
+const strayStaged = (tenantId: string): string => stagingKey(tenantId, 'rpt_2026_strayrenderinput00', 'model.json');
+
 /** The keys the object store holds under the tenant's prefix. */
 async function objectsOf(tenantId: string): Promise<string[]> {
   const keys: string[] = [];
@@ -203,6 +207,9 @@ describe('DELETE /admin/tenants/:id with no grace period', () => {
     bBefore = await footprint(h.db, b.id);
     bObjects = await objectsOf(b.id);
     expect(bObjects).not.toEqual([]);
+    // A staged model whose report never reached its end, left where the render worker reads.
+    await h.staging.put(strayStaged(a.id), Buffer.from('{}'), 'application/json');
+    await h.staging.put(strayStaged(b.id), Buffer.from('{}'), 'application/json');
     answered = await asOperator('DELETE', `/tenants/${a.id}`);
   });
 
@@ -259,6 +266,8 @@ describe('DELETE /admin/tenants/:id with no grace period', () => {
     const record = await h.db.collection('tenants').findOne({ _id: a.id as never });
     expect(record).not.toHaveProperty('applicability');
     expect(await objectsOf(a.id)).toEqual([]);
+    await expect(h.staging.get(strayStaged(a.id))).rejects.toMatchObject({ code: 'artifact_missing' });
+    expect((await h.staging.get(strayStaged(b.id))).toString()).toBe('{}');
     // A token's hash key names no tenant, so the footprint cannot see it: the key of each tenant's token is looked up.
     const hashes = h.db.collection<{ _id: string }>('api_token_hashes');
     expect(await hashes.findOne({ _id: hashToken(a.token) })).toBeNull();
@@ -526,6 +535,7 @@ describe('the purge steps run on their own', () => {
     const { keys } = await loadOrCreateJwsKeys(path.join(stackEnv().dataDir, 'keys'));
     const deps: OffboardingActivityDeps = offboardingActivityDepsOf(h.db, {
       store: h.store,
+      staging: h.staging,
       temporal: h.temporal,
       jwsKeys: keys,
       audit: h.audit,
@@ -589,6 +599,7 @@ describe('the purge steps run on their own', () => {
     const activities = createOffboardingActivities(
       offboardingActivityDepsOf(h.db, {
         store: h.store,
+        staging: h.staging,
         temporal: h.temporal,
         jwsKeys: keys,
         audit: h.audit,

@@ -130,3 +130,30 @@ describe('the client address behind a proxy', () => {
     expect(await strangerStatuses('203.0.113.2')).toEqual([...Array(BURST).fill(401), 429]);
   });
 });
+
+describe('a flood of random bearer tokens at the default limits', () => {
+  it('when one address sends 2,000 requests with random tokens, then all past the burst get 429 and at most the burst is looked up', async () => {
+    await h.close();
+    // The defaults a deployment runs with: 60 a minute, a burst of 20.
+    h = await startHarness({
+      label: 'unauth-flood',
+      wrapTokens: countedTokens,
+      unauthRateLimitPerMinute: 60,
+      unauthRateLimitBurst: 20,
+    });
+    tokenLookups = 0;
+    const started = Date.now();
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 2_000; i++) {
+      const res = await h.request('GET', i % 2 ? POLL : '/api/v2/reports', { token: random(i) });
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    }
+    // A minute refills 60 attempts; the flood takes seconds, so at most a few more than the burst pass.
+    const refilled = Math.ceil(((Date.now() - started) / 60_000) * 60);
+    expect(statuses.get(401)).toBeGreaterThanOrEqual(20);
+    expect(statuses.get(401)).toBeLessThanOrEqual(20 + refilled);
+    expect(statuses.get(429)).toBe(2_000 - statuses.get(401)!);
+    expect([...statuses.keys()].sort()).toEqual([401, 429]);
+    expect(tokenLookups).toBe(statuses.get(401));
+  });
+});

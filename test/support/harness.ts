@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -38,14 +39,21 @@ import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
 import { MongoPublishedKeys } from '../../src/infra/mongo/published-keys-repo';
 import { jwsSigner } from '../../src/infra/signing/artifact-signers';
 import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
-import { cachedPublishedKeys, signingKeySet } from '../../src/infra/signing/published-keys';
+import { cachedPublishedKeys, publishedPdfSigner, signingKeySet } from '../../src/infra/signing/published-keys';
 import { PdfSigner } from '../../src/infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../../src/infra/signing/signing-identity';
 import { FsArtifactStore, loadOrCreateMasterKey } from '../../src/infra/storage';
+import { masterKeyFrom } from '../../src/infra/storage/envelope';
 import { S3ArtifactStore } from '../../src/infra/storage/s3-artifact-store';
+import {
+  STAGING_BUCKET_PREFIX,
+  STAGING_DIR,
+  SealedStore,
+  withArtifactStoreFallback,
+} from '../../src/infra/storage/staging-store';
 import { TemporalReportWorkflows, type ReportWorkflows } from '../../src/infra/temporal/report-workflows';
 import { TemporalRetention } from '../../src/infra/temporal/retention-workflows';
-import { createReportWorkers } from '../../src/infra/temporal/workers';
+import { createRenderWorker, createReportWorkers } from '../../src/infra/temporal/workers';
 import { TemporalImportWorkflows } from '../../src/infra/temporal/import-workflows';
 import { MongoImportsRepo } from '../../src/infra/mongo/imports-repo';
 import { ImportJobs } from '../../src/app/import-jobs';
@@ -74,6 +82,8 @@ export interface Harness {
   reports: MongoReportsRepo;
   audit: MongoAuditLog;
   store: ArtifactStore;
+  /** The staging store the render worker reads and writes, on the same backend as `store`. */
+  staging: ArtifactStore;
   workflows: ReportWorkflows;
   request(
     method: string,
@@ -167,6 +177,15 @@ export async function startHarness(
     opts.store === 's3'
       ? new S3ArtifactStore({ ...s3Connection(), forcePathStyle: true })
       : new FsArtifactStore(artifactsDir, (await loadOrCreateMasterKey({ dataDir: env.dataDir })).masterKey);
+  // As the workers build it: the same backend, apart from the artifacts, under a key of its own.
+  const stagingKey = masterKeyFrom(randomBytes(32));
+  const staging: ArtifactStore =
+    opts.store === 's3'
+      ? new SealedStore(
+          new S3ArtifactStore({ ...s3Connection(), forcePathStyle: true, keyPrefix: STAGING_BUCKET_PREFIX }),
+          stagingKey,
+        )
+      : new FsArtifactStore(`${artifactsDir}-${STAGING_DIR}`, stagingKey);
   const reports = new MongoReportsRepo(db);
   const findings = new MongoFindingsRepo(db);
   const tenants = new MongoTenantsRepo(db);
@@ -206,6 +225,7 @@ export async function startHarness(
       executablePath: opts.chromiumPath ?? env.chromiumPath,
     });
     const testRuns = new MongoRunsRepo(db);
+    const stepsStaging = withArtifactStoreFallback(staging, store);
     const workers = await createReportWorkers({
       connection: native,
       namespace: 'default',
@@ -216,15 +236,12 @@ export async function startHarness(
       runs: testRuns,
       tenants,
       store,
+      staging: stepsStaging,
       audit,
       retentionSignals: retention,
       treatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
       clock,
-      html: createHtmlRenderer(path.resolve(__dirname, '../../templates')),
-      pdf,
       signers: { pdf: new PdfSigner(identity), json: jwsSigner(jwsKeys) },
-      signerInfo: { subject: identity.subject, keyId: identity.keyId, jwksUrl: `${baseUrl}/.well-known/jwks.json` },
-      renderConcurrency: 2,
       quotas,
       imports: {
         repo: imports,
@@ -236,6 +253,7 @@ export async function startHarness(
       },
       offboarding: offboardingActivityDepsOf(db, {
         store,
+        staging,
         temporal,
         jwsKeys,
         audit,
@@ -243,6 +261,23 @@ export async function startHarness(
         jwksUrl: `${baseUrl}/.well-known/jwks.json`,
       }),
     });
+    // The render worker as its own process builds it: the staging store alone, the signer from the published keys.
+    workers.push(
+      await createRenderWorker({
+        connection: native,
+        namespace: 'default',
+        taskQueue,
+        staging,
+        reports,
+        html: createHtmlRenderer(path.resolve(__dirname, '../../templates')),
+        pdf,
+        signer: publishedPdfSigner(
+          cachedPublishedKeys(publishedKeys, { refreshMs: 30_000, clock, logger: silentLogger }),
+          `${baseUrl}/.well-known/jwks.json`,
+        ),
+        renderConcurrency: 2,
+      }),
+    );
     const running = workers.map((w: Worker) => w.run());
     closers.push(async () => {
       workers.forEach((w) => w.shutdown());
@@ -326,6 +361,7 @@ export async function startHarness(
     reports,
     audit,
     store,
+    staging,
     workflows,
     async request(method, urlPath, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
@@ -353,6 +389,7 @@ export async function startHarness(
       await db.dropDatabase().catch(() => undefined);
       await (mongo as MongoClient).close();
       await fs.rm(artifactsDir, { recursive: true, force: true });
+      await fs.rm(`${artifactsDir}-${STAGING_DIR}`, { recursive: true, force: true });
     },
   };
 }

@@ -165,11 +165,12 @@ export class ServiceProcesses {
     process.once('exit', this.onExit);
   }
 
-  /** Starts `dist/src/main/<script>.js` with the shared environment plus `extraEnv`. */
-  start(script: 'server' | 'worker', extraEnv: NodeJS.ProcessEnv = {}): ServiceProcess {
-    const n = this.all.filter((p) => p.name.startsWith(script)).length + 1;
-    const name = `${script}#${n}`;
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main', `${script}.js`)], {
+  /** Starts `dist/src/main/<script>.js` with the shared environment plus `extraEnv`, and `args` after it. */
+  start(script: 'server' | 'worker', extraEnv: NodeJS.ProcessEnv = {}, args: string[] = []): ServiceProcess {
+    const label = args[0] === '--role' && args[1] ? `${script}-${args[1]}` : script;
+    const n = this.all.filter((p) => p.name.startsWith(`${label}#`)).length + 1;
+    const name = `${label}#${n}`;
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main', `${script}.js`), ...args], {
       env: { ...this.env, ...extraEnv },
       cwd: ROOT,
       detached: true,
@@ -182,11 +183,33 @@ export class ServiceProcesses {
     return p;
   }
 
-  /** Starts a worker and waits until it polls its task queues. */
-  async startWorker(extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<ServiceProcess> {
-    const worker = this.start('worker', { LOG_LEVEL: 'info', ...extraEnv });
+  /** Starts a worker of `role` (`steps` or `render`; both roles in one process without it) and waits until it polls
+   * its task queues. */
+  async startWorker(
+    extraEnv: NodeJS.ProcessEnv = {},
+    timeoutMs = 60_000,
+    role?: 'steps' | 'render',
+  ): Promise<ServiceProcess> {
+    const worker = this.start('worker', { LOG_LEVEL: 'info', ...extraEnv }, role ? ['--role', role] : []);
     await worker.waitForOutput(/"message":"worker running"/, timeoutMs);
     return worker;
+  }
+
+  /** Starts the two workers as a deployment runs them, `--role steps` and `--role render`, and waits until both poll
+   * their queues. The render worker's metrics go to `renderMetricsAddress`, or nowhere. */
+  async startWorkers(
+    options: { renderMetricsAddress?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<{ steps: ServiceProcess; render: ServiceProcess }> {
+    const env = options.env ?? {};
+    const [steps, render] = await Promise.all([
+      this.startWorker(env, options.timeoutMs, 'steps'),
+      this.startWorker(
+        { ...env, WORKER_METRICS_ADDRESS: options.renderMetricsAddress ?? 'off' },
+        options.timeoutMs,
+        'render',
+      ),
+    ]);
+    return { steps, render };
   }
 
   /** Starts the API server and waits until its operations listener (OPS_PORT) answers `/readyz`. */

@@ -95,6 +95,7 @@ function activities(findings: FindingsRepo) {
     runs: { runsInScope: async () => [] },
     tenants,
     store,
+    staging: store,
     clock: { now: () => new Date() },
     quotas: { releaseReport: () => Promise.resolve() },
   });

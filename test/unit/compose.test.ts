@@ -40,7 +40,9 @@ const RENDER_ENVIRONMENT = new Set([
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TASK_QUEUE',
+  'PUBLIC_BASE_URL',
   'CHROMIUM_PATH',
+  'CHROMIUM_SANDBOX',
   'RENDER_CONCURRENCY',
   'ARTIFACT_STORE',
   'S3_ENDPOINT',
@@ -195,7 +197,9 @@ describe('docker-compose.yml', () => {
     expect(steps.get('SIGNING_P12_PASSWORD_FILE')).toBe('/run/secrets/pdf_signing_p12_password');
     expect(steps.get('JWS_KEYS_DIR')).toBe('/etc/evidence-reports/keys/jws');
     expect(api.get('DOWNLOAD_URL_SECRET_FILE')).toBe('/run/secrets/download_url_secret');
-    expect(api.get('STAGING_KEY_FILE')).toBe('/run/secrets/staging_key');
+    // The API stages nothing for the workers: the staging key is theirs alone.
+    expect(api.get('STAGING_KEY_FILE')).toBeUndefined();
+    expect(steps.get('STAGING_KEY_FILE')).toBe('/run/secrets/staging_key');
   });
 
   it('when ports are published, then only the API answers on the host, and the UI only on loopback by default', () => {
@@ -258,8 +262,8 @@ describe('docker-compose.yml', () => {
     it('when the render worker is handed a signing key, then it is named', () => {
       expect(
         problemsAfter(
-          'RENDER_CONCURRENCY: ${RENDER_CONCURRENCY:-2}\n    secrets: *app-secrets',
-          'RENDER_CONCURRENCY: ${RENDER_CONCURRENCY:-2}\n      SIGNING_P12_PASSWORD_FILE: /run/secrets/pdf_signing_p12_password\n    secrets: [mongo_url, s3_app_secret_key, staging_key, pdf_signing_p12_password]',
+          'CHROMIUM_SANDBOX: ${CHROMIUM_SANDBOX:-off}\n    secrets: *worker-secrets',
+          'CHROMIUM_SANDBOX: ${CHROMIUM_SANDBOX:-off}\n      SIGNING_P12_PASSWORD_FILE: /run/secrets/pdf_signing_p12_password\n    secrets: [mongo_url, s3_app_secret_key, staging_key, pdf_signing_p12_password]',
         ),
       ).toEqual([
         'render-worker: is given SIGNING_P12_PASSWORD_FILE',

@@ -16,6 +16,7 @@ const PRODUCTION = {
 
 const DOWNLOAD_SECRET = 'd'.repeat(64);
 const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+const STAGING_KEY = Buffer.alloc(32, 9).toString('base64');
 const MONGO_URL = 'mongodb://evidence:p4ss@mongodb:27017/evidence?authSource=evidence';
 
 let dir: string;
@@ -52,6 +53,7 @@ describe('secrets given as files', () => {
         DOWNLOAD_URL_SECRET_FILE: secretFile('download', `${DOWNLOAD_SECRET}\n`),
         SIGNING_P12_PASSWORD_FILE: secretFile('p12-password', 'pass word \n'),
         ARTIFACT_MASTER_KEY_FILE: secretFile('master', `${MASTER_KEY}\r\n`),
+        STAGING_KEY_FILE: secretFile('staging', `${STAGING_KEY}\n`),
         S3_ACCESS_KEY_ID: 'evidence-reports',
         S3_SECRET_ACCESS_KEY_FILE: secretFile('s3', 's3-secret\n\n'),
         MONGO_URL_FILE: secretFile('mongo-url', MONGO_URL),
@@ -59,9 +61,15 @@ describe('secrets given as files', () => {
       'worker',
     );
 
-    expect(config.downloads.secret).toBe(DOWNLOAD_SECRET);
+    // The worker never opens the download secret's file: only the API signs links.
+    expect(config.downloads.secret).toBeUndefined();
+    expect(
+      loadConfig({ ...PRODUCTION, DOWNLOAD_URL_SECRET_FILE: secretFile('download', `${DOWNLOAD_SECRET}\n`) }, 'api')
+        .downloads.secret,
+    ).toBe(DOWNLOAD_SECRET);
     expect(config.signing.p12Password).toBe('pass word ');
     expect(config.artifacts.masterKey).toBe(MASTER_KEY);
+    expect(config.staging.key).toBe(STAGING_KEY);
     expect(config.artifacts.s3?.credentials).toEqual({ accessKeyId: 'evidence-reports', secretAccessKey: 's3-secret' });
     expect(config.mongo.url).toBe(MONGO_URL);
   });

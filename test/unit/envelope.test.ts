@@ -108,6 +108,20 @@ describe('artifact envelope', () => {
     expectCorrupt(() => openEnvelope(other, keyA, sealed), new RegExp(`${master.id}.*${other.id}`));
   });
 
+  it('when a key was rotated, then objects sealed under the previous key still open, and a key of neither does not', () => {
+    const next = masterKeyFrom(Buffer.alloc(32, 9));
+    const stranger = masterKeyFrom(Buffer.alloc(32, 10));
+    const before = sealEnvelope(master, keyA, Buffer.from(MARKER));
+    const after = sealEnvelope(next, keyA, Buffer.from(MARKER));
+
+    expect(openEnvelope([next, master], keyA, before).toString()).toBe(MARKER);
+    expect(openEnvelope([next, master], keyA, after).toString()).toBe(MARKER);
+    expectCorrupt(
+      () => openEnvelope([next, master], keyA, sealEnvelope(stranger, keyA, Buffer.from(MARKER))),
+      new RegExp(`${stranger.id}, and the configured keys are ${next.id}, ${master.id}`),
+    );
+  });
+
   it('when a master key is not 32 bytes, then it is refused; its id is a stable fingerprint, not the key', () => {
     expect(() => masterKeyFrom(Buffer.alloc(16))).toThrow('an artifact master key must be 32 bytes, got 16');
     expect(masterKeyFrom(Buffer.alloc(32, 7)).id).toBe(master.id);

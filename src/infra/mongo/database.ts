@@ -8,13 +8,20 @@ export interface Database {
 }
 
 /** Connects to a MongoDB-compatible server, makes sure the indexes every hot query needs exist, and brings stored
- * data up to what this version reads (migrations.ts). */
-export async function connectDatabase(url: string, dbName: string): Promise<Database> {
+ * data up to what this version reads (migrations.ts). With `prepare: false` it only connects: the render worker
+ * reads and writes two collections by `_id`, and needs neither the rights nor the time to prepare the rest. */
+export async function connectDatabase(
+  url: string,
+  dbName: string,
+  opts: { prepare?: boolean } = {},
+): Promise<Database> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000, appName: 'audit-evidence-reports' });
   await client.connect();
   const db = client.db(dbName);
-  await ensureIndexes(db);
-  await migrate(db);
+  if (opts.prepare !== false) {
+    await ensureIndexes(db);
+    await migrate(db);
+  }
   return { client, db };
 }
 

@@ -15,6 +15,18 @@ export interface ChromiumPdfRendererOptions {
   /** Embeds bookmarks built from the report's headings. Chromium builds them only into a tagged PDF, which came
    * out about four times larger (65 rows: 2.3 MB instead of 0.55 MB) and a little slower. Default false. */
   documentOutline?: boolean;
+  /** Runs Chromium's renderers in its own sandbox (namespaces and seccomp-bpf, {@link chromiumSandboxFor}).
+   * Default false: Chromium refuses it when run as root. */
+  sandbox?: boolean;
+}
+
+/** Whether Chromium's own sandbox is used: `on` and `off` say so; `auto` uses it unless the process runs as root,
+ * where Chromium refuses to start with it. Without it a renderer exploited by a report's text runs with the worker's
+ * own rights; with it, in namespaces of its own with no network and a seccomp filter. It needs the kernel to let an
+ * unprivileged process make user namespaces (Debian's chromium ships no setuid sandbox binary). */
+export function chromiumSandboxFor(mode: 'auto' | 'on' | 'off', uid: number | undefined): boolean {
+  if (mode !== 'auto') return mode === 'on';
+  return uid !== undefined && uid !== 0;
 }
 
 /** Counters for health checks and tests. */
@@ -68,6 +80,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   private readonly executablePath: string;
   private readonly recycleAfter: number;
   private readonly documentOutline: boolean;
+  private readonly sandbox: boolean;
   private readonly generations = new Set<Generation>();
   private current: Generation | undefined;
   private closed = false;
@@ -82,6 +95,15 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     this.executablePath = options.executablePath;
     this.recycleAfter = recycleAfter;
     this.documentOutline = options.documentOutline ?? false;
+    this.sandbox = options.sandbox ?? false;
+  }
+
+  /** Launches the browser now instead of at the first render, so a browser that cannot start (a missing binary, a
+   * sandbox the host does not allow) stops a worker at start-up rather than failing every report it takes. */
+  async start(): Promise<void> {
+    if (this.closed) throw new Error('PDF renderer is closed');
+    const g = this.current && !this.current.dead ? this.current : this.launch();
+    await g.browser;
   }
 
   /** Counters of launches and renders. */
@@ -223,7 +245,12 @@ export class ChromiumPdfRenderer implements PdfRenderer {
 
   private launch(): Generation {
     this.launches++;
-    const browser = chromium.launch({ executablePath: this.executablePath, headless: true, args: CHROMIUM_ARGS });
+    const browser = chromium.launch({
+      executablePath: this.executablePath,
+      headless: true,
+      chromiumSandbox: this.sandbox,
+      args: CHROMIUM_ARGS,
+    });
     const g: Generation = { browser, started: 0, inFlight: 0, dead: false, drainWaiters: [] };
     g.browser = browser.then(
       (b) => {
@@ -233,7 +260,10 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       (err: unknown) => {
         this.markDead(g);
         this.generations.delete(g);
-        throw new Error(`Chromium failed to start: ${messageOf(err)}`, { cause: err });
+        const complaint = chromiumComplaint(err);
+        throw new Error(`Chromium failed to start: ${messageOf(err)}${complaint ? ` (${complaint})` : ''}`, {
+          cause: err,
+        });
       },
     );
     // Renders waiting on the launch handle its failure; this copy only keeps Node from reporting it twice.
@@ -402,6 +432,15 @@ async function printIsolated(
   }
   assertStillBlank();
   return pdf;
+}
+
+/** What Chromium itself printed as the reason it stopped, from the browser log Playwright appends to a failed
+ * launch: the line about the sandbox if there is one (what goes wrong most), else its first error line. */
+export function chromiumComplaint(err: unknown): string | undefined {
+  const lines = (err instanceof Error ? err.message : '').replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+  const errors = lines.filter((l) => /:ERROR:[^\]]*\] /.test(l));
+  const line = errors.find((l) => /sandbox/i.test(l)) ?? errors[0];
+  return line?.slice(line.indexOf('] ', line.indexOf(':ERROR:')) + 2).trim();
 }
 
 function messageOf(err: unknown): string {

@@ -2,7 +2,7 @@ import { AppError } from '../../domain/errors';
 import type { Logger } from '../logger';
 import { pdfCertificateJwk } from './artifact-signers';
 import { loadJwsKeys } from './jwks';
-import type { SigningIdentity } from './signing-identity';
+import { certificateFacts, type SigningIdentity } from './signing-identity';
 
 /** A JWKS: public keys only. */
 export interface PublicKeySet {
@@ -71,5 +71,26 @@ export function cachedPublishedKeys(
       throw new AppError('unavailable', 'no signing keys are published yet: they appear once a worker has started');
     }
     return jwks;
+  };
+}
+
+/** The PDF signer as the published key set names it, for the integrity page a render worker prints: that worker holds
+ * no signing key, so it learns the signer from what the signing worker published (the key with the certificate in
+ * `x5c`), read through `keys` (a {@link cachedPublishedKeys}). Fails `unavailable`, which a render retries, until a
+ * signing worker has published one. */
+export function publishedPdfSigner(
+  keys: () => Promise<PublicKeySet>,
+  jwksUrl: string,
+): () => Promise<{ subject: string; keyId: string; jwksUrl: string }> {
+  return async () => {
+    const { keys: published } = await keys();
+    const pdf = published.find((k): k is { x5c: string[] } => Array.isArray((k as { x5c?: unknown }).x5c));
+    if (!pdf || typeof pdf.x5c[0] !== 'string') {
+      throw new AppError(
+        'unavailable',
+        'no PDF signing certificate is published yet: it appears once a steps worker has started',
+      );
+    }
+    return { ...certificateFacts(Buffer.from(pdf.x5c[0], 'base64')), jwksUrl };
   };
 }

@@ -102,10 +102,14 @@ function parseIdentity(p12: Buffer, password: string, source: string): SigningId
   if (!cert) throw new Error(`PDF signing key ${source} holds no certificate matching its private key`);
 
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
+  return { p12, password, certificatePem: forge.pki.certificateToPem(cert), ...certificateFacts(der) };
+}
+
+/** The key id and subject of a PDF signing certificate given as DER, as the signer reports them: the same whether
+ * read from the PKCS#12 or from the published key set. */
+export function certificateFacts(der: Buffer): { keyId: string; subject: string } {
+  const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(der.toString('binary')));
   return {
-    p12,
-    password,
-    certificatePem: forge.pki.certificateToPem(cert),
     keyId: `pdf-${createHash('sha256').update(der).digest('hex').slice(0, 16)}`,
     subject: cert.subject.attributes.map((a) => `${a.shortName ?? a.name}=${String(a.value)}`).join(', '),
   };

@@ -53,13 +53,19 @@ export function sealEnvelope(master: MasterKey, objectKey: string, plaintext: Bu
   }
 }
 
-/** Decrypts what {@link sealEnvelope} stored under `objectKey`. Throws `AppError('artifact_corrupt')` when the
- * bytes are not an envelope, were sealed under another master key, were sealed for another object key, or were
- * changed in any way. */
-export function openEnvelope(master: MasterKey, objectKey: string, sealed: Buffer): Buffer {
+/** Decrypts what {@link sealEnvelope} stored under `objectKey`, with whichever of `keys` sealed it (a key and those
+ * it replaced, while objects sealed under them remain). Throws `AppError('artifact_corrupt')` when the bytes are not
+ * an envelope, were sealed under none of the keys, were sealed for another object key, or were changed in any way. */
+export function openEnvelope(keys: MasterKey | readonly MasterKey[], objectKey: string, sealed: Buffer): Buffer {
   const header = parseHeader(sealed, objectKey);
-  if (header.keyId !== master.id) {
-    throw corrupt(objectKey, `it was sealed under master key ${header.keyId}, and the configured key is ${master.id}`);
+  const ring = Array.isArray(keys) ? (keys as readonly MasterKey[]) : [keys as MasterKey];
+  const master = ring.find((k) => k.id === header.keyId);
+  if (!master) {
+    const configured =
+      ring.length === 1
+        ? `the configured key is ${ring[0].id}`
+        : `the configured keys are ${ring.map((k) => k.id).join(', ')}`;
+    throw corrupt(objectKey, `it was sealed under master key ${header.keyId}, and ${configured}`);
   }
   let dataKey: Buffer | undefined;
   try {

@@ -14,9 +14,11 @@ import { checkObjectKey, checkObjectPrefix } from './object-keys';
 export class FsArtifactStore implements ArtifactStore {
   private readonly root: string;
 
+  /** `previousKeys` open files sealed before a rotation; everything written is sealed under `masterKey`. */
   constructor(
     root: string,
     private readonly masterKey: MasterKey,
+    private readonly previousKeys: readonly MasterKey[] = [],
   ) {
     this.root = path.resolve(root);
   }
@@ -53,7 +55,7 @@ export class FsArtifactStore implements ArtifactStore {
       }
       throw err;
     }
-    return openEnvelope(this.masterKey, key, sealed);
+    return openEnvelope([this.masterKey, ...this.previousKeys], key, sealed);
   }
 
   async deletePrefix(prefix: string): Promise<number> {

@@ -5,17 +5,22 @@ import { masterKeyFrom, type MasterKey } from './envelope';
 
 /** Where the generated master key lives under the data directory. */
 export const LOCAL_MASTER_KEY_FILE = path.join('keys', 'artifact-master.key');
+/** Where the generated staging key lives under the data directory. */
+export const LOCAL_STAGING_KEY_FILE = path.join('keys', 'staging.key');
 
 /** Returns the configured master key (base64 of 32 bytes), or the one kept at `<dataDir>/keys/artifact-master.key`,
  * generating it (32 random bytes, owner-only file in an owner-only folder) on first use. `created` tells the caller
- * to log it: losing that file makes every artifact sealed under it unreadable. */
+ * to log it: losing that file makes every artifact sealed under it unreadable. `key` names another key kept the same
+ * way (the staging key): its variable, for messages, and its file under the data directory. */
 export async function loadOrCreateMasterKey(opts: {
   configured?: string;
   dataDir: string;
+  key?: { variable: string; file: string };
 }): Promise<{ masterKey: MasterKey; created: boolean }> {
-  if (opts.configured) return { masterKey: decode(opts.configured, 'ARTIFACT_MASTER_KEY'), created: false };
+  const { variable, file: localFile } = opts.key ?? { variable: 'ARTIFACT_MASTER_KEY', file: LOCAL_MASTER_KEY_FILE };
+  if (opts.configured) return { masterKey: decode(opts.configured, variable), created: false };
 
-  const file = path.join(opts.dataDir, LOCAL_MASTER_KEY_FILE);
+  const file = path.join(opts.dataDir, localFile);
   const existing = await readIfPresent(file);
   if (existing !== undefined) return { masterKey: decode(existing, file), created: false };
 

@@ -23,6 +23,9 @@ export interface S3ArtifactStoreOptions {
   forcePathStyle: boolean;
   /** Keys listed and deleted per request when purging; S3's limit, 1,000, unless smaller is asked for. */
   pageSize?: number;
+  /** Put before every key in the bucket (`staging/`): the store then lives under that prefix alone, which
+   * credentials restricted to it can reach. Keys and prefixes given to the store stay `tenants/…`. */
+  keyPrefix?: string;
 }
 
 /** How a presigned download answers. */
@@ -47,10 +50,15 @@ export class S3ArtifactStore implements ArtifactStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly pageSize: number;
+  private readonly keyPrefix: string;
 
   constructor(options: S3ArtifactStoreOptions) {
     this.bucket = options.bucket;
     this.pageSize = Math.min(Math.max(1, options.pageSize ?? PAGE), PAGE);
+    this.keyPrefix = options.keyPrefix ?? '';
+    if (this.keyPrefix && !/^[a-z0-9][a-z0-9-]*\/$/.test(this.keyPrefix)) {
+      throw new Error(`key prefix "${this.keyPrefix}" must be lowercase letters, digits and hyphens ending in a slash`);
+    }
     this.client = new S3Client({
       endpoint: options.endpoint,
       region: options.region,
@@ -69,7 +77,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const out = await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
-        Key: key,
+        Key: this.keyPrefix + key,
         Body: body,
         ContentType: contentType,
         ContentLength: body.length,
@@ -77,7 +85,7 @@ export class S3ArtifactStore implements ArtifactStore {
       }),
     );
     if (out.ServerSideEncryption !== 'AES256') {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + key }));
       throw new AppError(
         'internal',
         `the object store did not confirm server-side encryption of ${key} (answered ${String(out.ServerSideEncryption)}); the server must support SSE-S3 (AES256) for bucket ${this.bucket}`,
@@ -88,7 +96,7 @@ export class S3ArtifactStore implements ArtifactStore {
   async get(key: string): Promise<Buffer> {
     checkObjectKey(key);
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + key }));
       if (!out.Body) throw new Error(`the object store answered GET ${key} without a body`);
       return Buffer.from(await out.Body.transformToByteArray());
     } catch (err) {
@@ -105,7 +113,7 @@ export class S3ArtifactStore implements ArtifactStore {
       const page = await this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
-          Prefix: checked,
+          Prefix: this.keyPrefix + checked,
           MaxKeys: this.pageSize,
           ContinuationToken: token,
         }),
@@ -144,7 +152,7 @@ export class S3ArtifactStore implements ArtifactStore {
     }
     const command = new GetObjectCommand({
       Bucket: this.bucket,
-      Key: key,
+      Key: this.keyPrefix + key,
       ResponseContentDisposition: `attachment; filename="${options.fileName}"`,
       ResponseContentType: options.contentType,
     });

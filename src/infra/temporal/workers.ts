@@ -6,13 +6,12 @@ import type {
   DetachedSigning,
   FindingsRepo,
   RunsRepo,
-  PdfRenderer,
   PdfSigning,
   ReportsRepo,
   RetentionSignals,
   TenantsRepo,
 } from '../../../activities/ports';
-import { createRenderActivities, type HtmlRenderer } from '../../../activities/render-activities';
+import { createRenderActivities, type RenderActivityDeps } from '../../../activities/render-activities';
 import { createImportActivities, type ImportActivityDeps } from '../../../activities/import-activities';
 import { createOffboardingActivities, type OffboardingActivityDeps } from '../../../activities/offboarding-activities';
 import { createReportActivities, type ReportActivityDeps } from '../../../activities/report-activities';
@@ -22,7 +21,7 @@ import { createTreatmentActivities, type TreatmentActivityDeps } from '../../../
 import { importQueueFor, renderQueueFor } from '../../../workflows/contracts';
 import { reportOutline } from '../render/html-renderer';
 
-/** What the report workers are built from. */
+/** What the steps worker (workflows, the pipeline's steps, signing, imports) is built from. */
 export interface ReportWorkerDeps {
   connection: NativeConnection;
   namespace: string;
@@ -34,18 +33,15 @@ export interface ReportWorkerDeps {
   runs: RunsRepo;
   tenants: TenantsRepo;
   store: ArtifactStore;
+  /** The staging store as this worker reads it (falling back to `store` for objects staged before it existed). */
+  staging: ArtifactStore;
   audit: AuditLog;
   /** Reaches the retention workflows when a tenant's retention changes. */
   retentionSignals: RetentionSignals;
   /** Lets weaknesses' risk acceptances lapse when their timers say. */
   treatment: TreatmentActivityDeps['treatment'];
   clock: Clock;
-  html: HtmlRenderer;
-  pdf: PdfRenderer;
   signers: { pdf: PdfSigning; json: DetachedSigning };
-  /** The PDF signer's certificate subject and key id, and where the keys are published. */
-  signerInfo: { subject: string; keyId: string; jwksUrl: string };
-  renderConcurrency: number;
   /** The tenants' quotas: report and import slots given back, stored findings checked. */
   quotas: ReportActivityDeps['quotas'] & ImportActivityDeps['quotas'];
   /** Import jobs: their records, where their findings go, the imported runs and their results, their bounds and
@@ -62,9 +58,18 @@ export interface ReportWorkerDeps {
   offboarding: OffboardingActivityDeps;
 }
 
-/** Builds the workers: one hosting the workflows and light activities, one on the render queue whose
- * concurrency is bounded because each render holds a browser context, and one on the import queue, bounded
- * because an import holds a slot for as long as it reads its file. */
+/** What the render worker is built from: no signer, no artifact store, no findings. */
+export interface RenderWorkerDeps extends RenderActivityDeps {
+  connection: NativeConnection;
+  namespace: string;
+  /** The main task queue; the worker polls its render queue. */
+  taskQueue: string;
+  renderConcurrency: number;
+}
+
+/** Builds the steps worker's workers: one hosting the workflows and light activities, and one on the import queue,
+ * bounded because an import holds a slot for as long as it reads its file. The render queue has a worker of its own
+ * ({@link createRenderWorker}), usually in another process. */
 export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worker[]> {
   const { connection, namespace, taskQueue } = deps;
   const imports = createImportActivities({
@@ -84,7 +89,13 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     ...deps.workflows,
     activities: {
       ...createReportActivities(deps),
-      ...createSignActivities({ store: deps.store, reports: deps.reports, ...deps.signers, outlineOf: reportOutline }),
+      ...createSignActivities({
+        store: deps.store,
+        staging: deps.staging,
+        reports: deps.reports,
+        ...deps.signers,
+        outlineOf: reportOutline,
+      }),
       ...createRetentionActivities({ ...deps, signals: deps.retentionSignals }),
       ...createTreatmentActivities({ treatment: deps.treatment }),
       ...imports,
@@ -95,19 +106,6 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     // their one-minute start-to-close timeout and were retried on top, and throughput collapsed.
     maxConcurrentActivityTaskExecutions: 10,
   });
-  const render = await Worker.create({
-    connection,
-    namespace,
-    taskQueue: renderQueueFor(taskQueue),
-    activities: createRenderActivities({
-      store: deps.store,
-      reports: deps.reports,
-      html: deps.html,
-      pdf: deps.pdf,
-      signer: deps.signerInfo,
-    }),
-    maxConcurrentActivityTaskExecutions: deps.renderConcurrency,
-  });
   const importer = await Worker.create({
     connection,
     namespace,
@@ -115,5 +113,23 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     activities: imports,
     maxConcurrentActivityTaskExecutions: deps.imports.concurrency,
   });
-  return [main, render, importer];
+  return [main, importer];
+}
+
+/** Builds the worker on the render queue: its concurrency is bounded because each render holds a browser
+ * context. It hosts no workflow and no other activity. */
+export async function createRenderWorker(deps: RenderWorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: renderQueueFor(deps.taskQueue),
+    activities: createRenderActivities({
+      staging: deps.staging,
+      reports: deps.reports,
+      html: deps.html,
+      pdf: deps.pdf,
+      signer: deps.signer,
+    }),
+    maxConcurrentActivityTaskExecutions: deps.renderConcurrency,
+  });
 }

@@ -10,7 +10,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Db, MongoClient } from 'mongodb';
 import { createRetentionActivities } from '../../../activities/retention-activities';
-import { artifactKey, reportPrefix } from '../../../src/domain/storage-keys';
+import { artifactKey, reportPrefix, stagingKey } from '../../../src/domain/storage-keys';
 import { DAY_MS, retentionDeadline } from '../../../src/domain/retention';
 import { parseReportRequest } from '../../../src/domain/report-request';
 import { newId } from '../../../src/infra/ids';
@@ -41,6 +41,7 @@ let reports: MongoReportsRepo;
 let tenants: MongoTenantsRepo;
 let audit: MongoAuditLog;
 let store: FsArtifactStore;
+let staging: FsArtifactStore;
 let retention: TemporalRetention;
 const taskQueue = `retention-test-${uniqueSuffix()}`;
 
@@ -56,6 +57,10 @@ beforeAll(async () => {
   audit = new MongoAuditLog(db);
   store = new FsArtifactStore(
     path.join(stackEnv().dataDir, `retention-${uniqueSuffix()}`),
+    masterKeyFrom(randomBytes(32)),
+  );
+  staging = new FsArtifactStore(
+    path.join(stackEnv().dataDir, `retention-staging-${uniqueSuffix()}`),
     masterKeyFrom(randomBytes(32)),
   );
   retention = new TemporalRetention(env.client, taskQueue);
@@ -77,6 +82,7 @@ async function withWorker(fn: () => Promise<void>): Promise<void> {
       reports,
       tenants,
       store,
+      staging,
       audit,
       signals: retention,
       clock: { now: () => new Date() },
@@ -99,6 +105,8 @@ async function readyReport(days: number): Promise<{ tenantId: string; reportId: 
   await reports.insert(record);
   const key = artifactKey(tenantId, reportId, 'json');
   await store.put(key, Buffer.from('{"evidence":"kept until its day"}'), 'application/json');
+  // A staged model the end of the report did not get to remove: the purge removes it too.
+  await staging.put(stagingKey(tenantId, reportId, 'model.json'), Buffer.from('{"rows":[]}'), 'application/json');
   await reports.markReady(tenantId, reportId, {
     artifact: { key, sha256: '0'.repeat(64), size: 33, contentType: 'application/json' },
     counts: { rows: 1, findings: 1 },
@@ -151,8 +159,11 @@ async function expectPurgedOnDay(r: { tenantId: string; reportId: string; readyA
     code: 'artifact_missing',
   });
   expect(await store.deletePrefix(reportPrefix(r.tenantId, r.reportId))).toBe(0);
+  expect(await staging.deletePrefix(reportPrefix(r.tenantId, r.reportId))).toBe(0);
   const events = await audit.forReport(r.tenantId, r.reportId);
-  expect(events.filter((e) => e.action === 'report.purged')).toHaveLength(1);
+  expect(events.filter((e) => e.action === 'report.purged')).toEqual([
+    expect.objectContaining({ details: expect.objectContaining({ objects_removed: 2 }) }),
+  ]);
 }
 
 describe('artifact retention on a durable timer', () => {

@@ -4,7 +4,7 @@ import type { Db, MongoClient } from 'mongodb';
 import { MongoPublishedKeys } from '../../../src/infra/mongo/published-keys-repo';
 import { jwsSigner, pdfCertificateJwk } from '../../../src/infra/signing/artifact-signers';
 import * as jwks from '../../../src/infra/signing/jwks';
-import { cachedPublishedKeys, signingKeySet } from '../../../src/infra/signing/published-keys';
+import { cachedPublishedKeys, publishedPdfSigner, signingKeySet } from '../../../src/infra/signing/published-keys';
 import { loadOrCreateSigningIdentity } from '../../../src/infra/signing/signing-identity';
 import { verifyArtifact } from '../../../src/infra/signing/verify-artifact';
 import { freshDatabase, stackEnv, uniqueSuffix } from '../../support/stack';
@@ -73,4 +73,32 @@ it('when a key is added to the worker folder, then the API serves it after a ref
   // Serving never opens a key file: that is the worker's business.
   expect(loads).not.toHaveBeenCalled();
   expect(reads).toHaveBeenCalledTimes(1);
+});
+
+it('when the render worker names the signer on its integrity page, then it takes the published certificate, as the signing worker names it', async () => {
+  const workerDb = client.db(`${db.databaseName}_signer`);
+  try {
+    const source = new MongoPublishedKeys(workerDb);
+    const keys = cachedPublishedKeys(source, {
+      refreshMs: 0,
+      clock: { now: () => new Date() },
+      logger: { warn: () => undefined },
+    });
+    const signer = publishedPdfSigner(keys, 'https://reports.example.test/.well-known/jwks.json');
+    // Before any signing worker has published: a render waits (unavailable is retried), it names nobody.
+    await expect(signer()).rejects.toMatchObject({ code: 'unavailable' });
+
+    const keysDir = path.join(dir, 'signer-jws');
+    const { identity } = await loadOrCreateSigningIdentity({ dataDir: dir });
+    await jwks.loadJwsKeys(keysDir, { create: true });
+    await source.publish(await signingKeySet(keysDir, identity), new Date());
+
+    expect(await signer()).toEqual({
+      subject: identity.subject,
+      keyId: identity.keyId,
+      jwksUrl: 'https://reports.example.test/.well-known/jwks.json',
+    });
+  } finally {
+    await workerDb.dropDatabase();
+  }
 });

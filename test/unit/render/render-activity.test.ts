@@ -92,11 +92,15 @@ async function renderOnce(deps: { html?: HtmlRenderer; pdf: FakePdfRenderer; rep
   const store = new MemoryStore();
   await store.put(modelKey, Buffer.from(JSON.stringify(model), 'utf8'));
   const activities = createRenderActivities({
-    store,
+    staging: store,
     reports: deps.reports,
     html: deps.html ?? createHtmlRenderer(TEMPLATES_DIR),
     pdf: deps.pdf,
-    signer: { subject: 'CN=Test Signer, O=Example', keyId: 'pdf-0123456789abcdef', jwksUrl: 'https://x.test/jwks' },
+    signer: async () => ({
+      subject: 'CN=Test Signer, O=Example',
+      keyId: 'pdf-0123456789abcdef',
+      jwksUrl: 'https://x.test/jwks',
+    }),
   });
   const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 60_000 }, { logger: deps.logger });
   const outcome = await env.run(activities.renderPdf, { ...ref, modelKey }).then(
@@ -186,9 +190,11 @@ describe('renderPdf activity', () => {
 describe('renderJson activity', () => {
   it('when the database is away just after the render, then the JSON is still staged and its key answered', async () => {
     const store = new MemoryStore();
-    await store.put(modelKey, Buffer.from(JSON.stringify(model), 'utf8'));
+    const staging = new MemoryStore();
+    await staging.put(modelKey, Buffer.from(JSON.stringify(model), 'utf8'));
     const activities = createReportActivities({
       store,
+      staging,
       reports: progressRepo(databaseAway()).reports,
       clock: { now: () => new Date('2026-07-01T09:13:00Z') },
     } as unknown as ReportActivityDeps);
