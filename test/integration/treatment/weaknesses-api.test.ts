@@ -15,8 +15,10 @@ import { startHarness, type ApiResponse, type Harness } from '../../support/harn
 jest.setTimeout(180_000);
 
 const DAY_MS = 86_400_000;
-const dayAgo = (days: number): string => new Date(Date.now() - days * DAY_MS).toISOString().slice(0, 10);
-const timeAgo = (days: number): string => new Date(Date.now() - days * DAY_MS).toISOString();
+/** One instant for the whole file, so times a few days apart are exactly that apart. */
+const NOW = Date.now();
+const dayAgo = (days: number): string => new Date(NOW - days * DAY_MS).toISOString().slice(0, 10);
+const timeAgo = (days: number): string => new Date(NOW - days * DAY_MS).toISOString();
 
 let h: Harness;
 
