@@ -88,7 +88,7 @@ function activities(findings: FindingsRepo) {
     get: async (key) => stored.get(key)!,
     deletePrefix: async () => 0,
   };
-  const tenants = { get: async () => undefined } as unknown as TenantsRepo;
+  const tenants = { get: async () => undefined, branding: async () => undefined } as unknown as TenantsRepo;
   const acts = createReportActivities({
     reports,
     findings,
