@@ -54,8 +54,10 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * (which can make printed text read differently from what it says), and lone surrogates. */
 const FORBIDDEN_CHARACTERS =
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-/** The cover text may run over lines; nothing else may break one. */
-const COVER_TEXT_FORBIDDEN = new RegExp(FORBIDDEN_CHARACTERS.source.replace('\\u0000-\\u001f', '\\u0000-\\u0009\\u000b-\\u001f'));
+/** The cover text may run over lines (LF or CRLF, stored as LF); nothing else may break one. */
+const COVER_TEXT_FORBIDDEN = new RegExp(
+  FORBIDDEN_CHARACTERS.source.replace('\\u0000-\\u001f', '\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f'),
+);
 
 function shown(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
@@ -74,7 +76,10 @@ function parseText(value: unknown, field: string, max: number, forbidden: RegExp
   const at = forbidden.exec(text);
   if (at) {
     const code = at[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    throw invalid(field, `holds the control or formatting character U+${code} at ${at.index}; only printable text is allowed`);
+    throw invalid(
+      field,
+      `holds the control or formatting character U+${code} at ${at.index}; only printable text is allowed`,
+    );
   }
   // Counted in code points, as a person counts characters.
   const length = [...text].length;
@@ -104,7 +109,10 @@ function parseLogo(value: unknown): BrandingLogo {
   }
   const bytes = Buffer.from(data, 'base64');
   if (bytes.length > MAX_LOGO_BYTES) {
-    throw invalid('logo.data_base64', `decodes to ${bytes.length} bytes; at most ${MAX_LOGO_BYTES} (256 KiB) are allowed`);
+    throw invalid(
+      'logo.data_base64',
+      `decodes to ${bytes.length} bytes; at most ${MAX_LOGO_BYTES} (256 KiB) are allowed`,
+    );
   }
   let facts;
   try {
@@ -114,7 +122,10 @@ function parseLogo(value: unknown): BrandingLogo {
     throw invalid('logo.data_base64', `is not a PNG or JPEG image: ${err.message}`);
   }
   if (facts.contentType !== declared) {
-    throw invalid('logo.content_type', `is ${shown(declared)} but the image is ${facts.contentType}; declare what it is`);
+    throw invalid(
+      'logo.content_type',
+      `is ${shown(declared)} but the image is ${facts.contentType}; declare what it is`,
+    );
   }
   if (facts.width > MAX_LOGO_PIXELS || facts.height > MAX_LOGO_PIXELS) {
     throw invalid(
@@ -204,7 +215,8 @@ export function toWireBranding(b: Branding): WireBranding {
 /** The branding as `GET /tenant/branding` answers it: the logo's facts and digest rather than its bytes, which the
  * caller sent and can send again. */
 export function presentBranding(b: Branding | undefined): Record<string, unknown> {
-  if (!b) return { branding: null, effect: 'reports show the service defaults: no logo, the default colour and wording' };
+  if (!b)
+    return { branding: null, effect: 'reports show the service defaults: no logo, the default colour and wording' };
   const wire = toWireBranding(b);
   return {
     branding: {

@@ -82,7 +82,8 @@ export class MongoTenantsRepo implements TenantsRepo {
   }
 
   async setBranding(tenantId: string, branding: Branding | null): Promise<boolean> {
-    const update = branding === null ? { $unset: { branding: '' as const } } : { $set: { branding: toWireBranding(branding) } };
+    const update =
+      branding === null ? { $unset: { branding: '' as const } } : { $set: { branding: toWireBranding(branding) } };
     const result = await this.tenants.updateOne({ _id: tenantId }, update);
     return result.matchedCount > 0;
   }
