@@ -40,6 +40,15 @@ export function logoSource(model: ReportModel): string {
   return `data:${logo.contentType};base64,${bytes.toString('base64')}`;
 }
 
+/** The name the report is prepared for: the tenant's organisation name if it gave one, else the tenant's name. A
+ * helper is not held to strict mode, so a model without the tenant's name fails here as a template lookup would. */
+export function organisationName(model: ReportModel): string {
+  const name = brandingOf(model).organisationName ?? model.report.tenantName;
+  if (typeof name !== 'string')
+    throw new TypeError('"tenantName" not defined in report: no organisation name to print');
+  return name;
+}
+
 /** The helpers the cover, running header and footer use to print the tenant's branding. Each takes the whole model
  * (`@root`) and falls back to the defaults, so templates need no branch per optional field under strict mode. */
 export function registerBrandingHelpers(hbs: typeof Handlebars): void {
@@ -48,10 +57,7 @@ export function registerBrandingHelpers(hbs: typeof Handlebars): void {
     accentColour(model, typeof fallback === 'string' ? fallback : undefined),
   );
   hbs.registerHelper('logoSource', (model: ReportModel) => logoSource(model));
-  hbs.registerHelper(
-    'organisationName',
-    (model: ReportModel) => brandingOf(model).organisationName ?? model.report.tenantName,
-  );
+  hbs.registerHelper('organisationName', (model: ReportModel) => organisationName(model));
   hbs.registerHelper(
     'confidentiality',
     (model: ReportModel) => brandingOf(model).confidentiality ?? DEFAULT_CONFIDENTIALITY,
