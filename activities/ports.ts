@@ -1,5 +1,6 @@
 import type { RatingOverride } from '../src/domain/evidence/rating';
 import type { ApplicabilityProfile } from '../src/domain/applicability';
+import type { Branding } from '../src/domain/branding';
 import type { AuditEvent } from '../src/domain/audit';
 import type { Endpoint, Evidence, FindingSummary } from '../src/domain/finding';
 import type { ArtifactFacts, ReportRecord, ReportScope, ReportStage, ReportStatus } from '../src/domain/report';
@@ -117,6 +118,11 @@ export interface TenantsRepo {
   setApplicability(tenantId: string, profile: ApplicabilityProfile): Promise<TenantSettings | undefined>;
   /** Sets the tenant's rating method, or goes back to the default (null); answers the settings as they now are. */
   setRatingMethod(tenantId: string, override: RatingOverride | null): Promise<TenantSettings | undefined>;
+  /** The tenant's branding, logo included; undefined while it uses the defaults or if there is no such tenant. Read
+   * apart from {@link get} because the logo can be hundreds of kilobytes that nothing else needs. */
+  branding(tenantId: string): Promise<Branding | undefined>;
+  /** Replaces the tenant's branding, or goes back to the defaults (null); false if there is no such tenant. */
+  setBranding(tenantId: string, branding: Branding | null): Promise<boolean>;
 }
 
 /** Remembers `Idempotency-Key`s of report creation, per tenant. */

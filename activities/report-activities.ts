@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { log, metricMeter } from '@temporalio/activity';
 import type { ApplicabilityProfile } from '../src/domain/applicability';
+import type { Branding } from '../src/domain/branding';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
 import type { RatingOverride } from '../src/domain/evidence/rating';
 import type { TestRun } from '../src/domain/runs';
@@ -59,6 +60,9 @@ export interface FindingsSnapshot {
   applicability?: ApplicabilityProfile;
   /** The tenant's own rating method then, if it had one. */
   ratingMethod?: RatingOverride;
+  /** The tenant's branding then, if it had one: frozen here so that a retry, or a render long after, prints the
+   * report as it was asked for, whatever the tenant changes in between. */
+  branding?: Branding;
 }
 
 /** The earliest day a history read starts from: before any finding the service can hold. */
@@ -156,7 +160,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
       const report = await loadReport(ref);
       const { scope } = report.request;
       const asOf = (report.startedAt ?? clock.now()).toISOString();
-      const [history, endpoints, periodRuns, tenant] = await Promise.all([
+      const [history, endpoints, periodRuns, tenant, branding] = await Promise.all([
         findings.findInScope(ref.tenantId, {
           endpointIds: scope.endpointIds,
           from: HISTORY_START,
@@ -166,6 +170,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         findings.endpoints(ref.tenantId, scope.endpointIds),
         runs.runsInScope(ref.tenantId, scope.endpointIds, scope.from, scope.to),
         tenants.get(ref.tenantId),
+        tenants.branding(ref.tenantId),
       ]);
       const requested = new Set<string>(scope.includeSeverities);
       const inPeriod = (f: FindingSummary): boolean =>
@@ -195,6 +200,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
       };
       if (tenant?.applicability) snapshot.applicability = tenant.applicability;
       if (tenant?.ratingMethod) snapshot.ratingMethod = tenant.ratingMethod;
+      if (branding) snapshot.branding = branding;
       await writeJson(store, snapshotKey, snapshot);
       await reports.setProgress(ref.tenantId, ref.reportId, 'modelling', 30);
       return { snapshotKey, findings: found.length };
@@ -225,6 +231,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         runs: snapshot.runs,
         applicability: snapshot.applicability,
         ratingMethod: snapshot.ratingMethod,
+        branding: snapshot.branding,
         generatedAt: (report.startedAt ?? clock.now()).toISOString(),
       });
       const modelKey = stagingKey(ref.tenantId, ref.reportId, 'model.json');

@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   'tenant.retention_changed',
   'tenant.applicability_changed',
   'tenant.rating_method_changed',
+  'tenant.branding_changed',
   'tenant.suspended',
   'tenant.resumed',
   'tenant.offboarding_started',

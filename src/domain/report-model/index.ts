@@ -143,6 +143,7 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     testing,
     applicability: input.applicability ?? null,
     rating: ratingInUse(input.ratingMethod),
+    branding: input.branding ?? null,
     coverage: input.report.frameworks.map((slug, k) =>
       coverageMatrix(slug, tallies[k], rows, testing.probes, scope.endpointIds, applicability),
     ),

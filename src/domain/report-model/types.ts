@@ -3,6 +3,7 @@ import type { TestingPerformed } from './testing';
 import type { FrameworkSlug } from '../frameworks';
 import type { Endpoint, Evidence, Finding, FindingSummary, ScanEvidence } from '../finding';
 import type { ApplicabilityProfile } from '../applicability';
+import type { Branding } from '../branding';
 import type { RatingInUse, RatingOverride } from '../evidence/rating';
 import type { EvidenceRedactions } from '../evidence/masking';
 import type { ReportFormat, ReportScope } from '../report';
@@ -177,6 +178,9 @@ export interface ReportModel {
   applicability: ApplicabilityProfile | null;
   /** How severities are defined: the method, whose it is, and who set it and why where the tenant did. */
   rating: RatingInUse;
+  /** How the PDF presents the tenant, as its branding stood when the findings were collected; null for the
+   * defaults. Printed only: the JSON export does not carry it. */
+  branding: Branding | null;
   /** Per requested framework: every control of its matrix with its status. */
   coverage: FrameworkCoverage[];
   /** The overlap groups the rows fall in, and what each link basis means. */
@@ -299,4 +303,6 @@ export interface ReportModelInput {
   applicability?: ApplicabilityProfile;
   /** The tenant's own severity rating method, if it set one; the default otherwise. */
   ratingMethod?: RatingOverride;
+  /** The tenant's branding as the report was collected; the defaults without it. */
+  branding?: Branding;
 }

@@ -77,7 +77,7 @@ const SELECTORS: Readonly<Record<Exclude<PurgedRecordKind, 'tenant_settings' | '
 };
 
 /** The tenant's own settings, stated by the tenant: removed from its record, which otherwise stays. */
-const SETTINGS = ['applicability', 'rating_method'] as const;
+const SETTINGS = ['applicability', 'rating_method', 'branding'] as const;
 
 /**
  * A tenant's records for its offboarding (the activities' {@link TenantRecords}). Deletions go in batches: the ids
