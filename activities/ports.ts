@@ -1,11 +1,13 @@
 import type { RatingOverride } from '../src/domain/evidence/rating';
 import type { ApplicabilityProfile } from '../src/domain/applicability';
+import type { Branding } from '../src/domain/branding';
 import type { AuditEvent } from '../src/domain/audit';
 import type { Endpoint, Evidence, FindingSummary } from '../src/domain/finding';
 import type { ArtifactFacts, ReportRecord, ReportScope, ReportStage, ReportStatus } from '../src/domain/report';
 import type { ScopeFacts } from '../src/domain/report-model/front-page';
 import type { LegalHold } from '../src/domain/retention';
 import type { TestRun } from '../src/domain/runs';
+import type { HistoryEntry, WeaknessRecord } from '../src/domain/treatment';
 
 /** Reports as the pipeline and the API need them. Every call is scoped to one tenant. */
 export interface ReportsRepo {
@@ -70,6 +72,26 @@ export interface FindingsRepo {
   endpoints(tenantId: string, ids: string[]): Promise<Endpoint[]>;
 }
 
+/** The treatment of a tenant's weaknesses as a report reads it (MongoWeaknessRegister): each weakness's record as it
+ * stood at an instant, keyed by its weakness key (domain/treatment/key.ts, which a row's endpoint, category and
+ * fingerprint give), and the changes made within a period. */
+export interface WeaknessTreatments {
+  /** The weaknesses of the given endpoints (all the tenant's without) as they stood at `at`; one first seen later
+   * is left out. */
+  treatmentAsOf(
+    tenantId: string,
+    at: Date,
+    options?: { endpointIds?: readonly string[] },
+  ): Promise<Map<string, WeaknessRecord>>;
+  /** The changes made from `from` up to, not including, `to`, oldest first, each with its weakness. */
+  historyBetween(
+    tenantId: string,
+    from: Date,
+    to: Date,
+    options?: { endpointIds?: readonly string[] },
+  ): Promise<(HistoryEntry & { key: string; endpointId: string; category: string; fingerprint: string })[]>;
+}
+
 /** The test runs of a tenant's endpoints (MongoRunsRepo): what was tested and how it went, recorded whether or
  * not it found anything, so a report can give each clean result its denominator. */
 export interface RunsRepo {
@@ -101,6 +123,11 @@ export interface TenantsRepo {
   setApplicability(tenantId: string, profile: ApplicabilityProfile): Promise<TenantSettings | undefined>;
   /** Sets the tenant's rating method, or goes back to the default (null); answers the settings as they now are. */
   setRatingMethod(tenantId: string, override: RatingOverride | null): Promise<TenantSettings | undefined>;
+  /** The tenant's branding, logo included; undefined while it uses the defaults or if there is no such tenant. Read
+   * apart from {@link get} because the logo can be hundreds of kilobytes that nothing else needs. */
+  branding(tenantId: string): Promise<Branding | undefined>;
+  /** Replaces the tenant's branding, or goes back to the defaults (null); false if there is no such tenant. */
+  setBranding(tenantId: string, branding: Branding | null): Promise<boolean>;
 }
 
 /** Remembers `Idempotency-Key`s of report creation, per tenant. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { log, metricMeter } from '@temporalio/activity';
 import type { ApplicabilityProfile } from '../src/domain/applicability';
+import type { Branding } from '../src/domain/branding';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
 import type { RatingOverride } from '../src/domain/evidence/rating';
 import type { TestRun } from '../src/domain/runs';
@@ -67,6 +68,9 @@ export interface FindingsSnapshot {
   ratingMethod?: RatingOverride;
   /** What the latest ready report of the same scope left to compare against, when there was one. */
   previous?: ScopeFacts;
+  /** The tenant's branding then, if it had one: frozen here so that a retry, or a render long after, prints the
+   * report as it was asked for, whatever the tenant changes in between. */
+  branding?: Branding;
 }
 
 /** The staged file of what a report leaves for the next report of its scope. */
@@ -185,7 +189,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
       const report = await loadReport(ref);
       const { scope } = report.request;
       const asOf = (report.startedAt ?? clock.now()).toISOString();
-      const [history, endpoints, periodRuns, tenant, previous] = await Promise.all([
+      const [history, endpoints, periodRuns, tenant, branding, previous] = await Promise.all([
         findings.findInScope(ref.tenantId, {
           endpointIds: scope.endpointIds,
           from: HISTORY_START,
@@ -195,6 +199,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         findings.endpoints(ref.tenantId, scope.endpointIds),
         runs.runsInScope(ref.tenantId, scope.endpointIds, scope.from, scope.to),
         tenants.get(ref.tenantId),
+        tenants.branding(ref.tenantId),
         reports.scopeFacts(ref.tenantId, scopeKey(ref.tenantId, report.request.frameworks, scope)),
       ]);
       const requested = new Set<string>(scope.includeSeverities);
@@ -227,6 +232,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
       if (tenant?.ratingMethod) snapshot.ratingMethod = tenant.ratingMethod;
       // Only a report made before this one is its previous; the model also refuses one that is not older.
       if (previous && previous.reportId !== report.id) snapshot.previous = previous;
+      if (branding) snapshot.branding = branding;
       await writeJson(store, snapshotKey, snapshot);
       await reports.setProgress(ref.tenantId, ref.reportId, 'modelling', 30);
       return { snapshotKey, findings: found.length };
@@ -258,6 +264,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         applicability: snapshot.applicability,
         ratingMethod: snapshot.ratingMethod,
         previous: snapshot.previous,
+        branding: snapshot.branding,
         generatedAt: (report.startedAt ?? clock.now()).toISOString(),
       });
       const modelKey = stagingKey(ref.tenantId, ref.reportId, 'model.json');

@@ -127,3 +127,31 @@ export interface TenantOffboardingResult {
   receiptSha256?: string;
   heldReportIds?: string[];
 }
+
+/** Workflow id of a weakness's acceptance timer: one per weakness, so a renewed acceptance finds the running timer
+ * and moves it. */
+export function acceptanceWorkflowId(tenantId: string, key: string): string {
+  return `weakness-acceptance-${tenantId}-${key}`;
+}
+
+/** Input of {@link weaknessAcceptanceWorkflow}: the acceptance made at `position` of the weakness's log, which lapses
+ * at the start of `expiresOn` (UTC). */
+export interface AcceptanceInput {
+  tenantId: string;
+  key: string;
+  position: number;
+  expiresOn: string;
+}
+
+/** Where an acceptance timer stands, as its query answers. */
+export interface AcceptanceTimerState {
+  position: number;
+  expiresOn: string;
+  /** How it ended: the acceptance lapsed, or the weakness was no longer accepted. */
+  outcome?: 'expired' | 'ended';
+}
+
+/** A later acceptance of the weakness was made (a renewal, or a new acceptance after another state). */
+export const acceptanceSignal = defineSignal<[{ position: number; expiresOn: string }]>('acceptance');
+/** Query answering {@link AcceptanceTimerState}. */
+export const acceptanceStateQuery = defineQuery<AcceptanceTimerState>('acceptanceState');

@@ -2,4 +2,5 @@
 export { generateReportWorkflow } from './generate-report';
 export { artifactRetentionWorkflow, retargetRetentionWorkflow } from './retention';
 export { importFindingsWorkflow } from './import-findings';
+export { weaknessAcceptanceWorkflow } from './weakness-acceptance';
 export { tenantOffboardingWorkflow } from './tenant-offboarding';

@@ -1,4 +1,5 @@
-/** Things done to a report, a tenant's settings, its status or its tokens that an auditor may ask about. */
+/** Things done to a report, a tenant's settings, its status, its tokens or the treatment of its weaknesses that an
+ * auditor may ask about. */
 export const AUDIT_ACTIONS = [
   'report.created',
   'report.regenerated',
@@ -11,6 +12,7 @@ export const AUDIT_ACTIONS = [
   'tenant.retention_changed',
   'tenant.applicability_changed',
   'tenant.rating_method_changed',
+  'tenant.branding_changed',
   'tenant.suspended',
   'tenant.resumed',
   'tenant.offboarding_started',
@@ -18,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'tenant.purged',
   'token.minted',
   'token.revoked',
+  'weakness.treated',
 ] as const;
 
 /** One of {@link AUDIT_ACTIONS}. */
@@ -27,8 +30,9 @@ export function isAuditAction(value: unknown): value is AuditAction {
   return (AUDIT_ACTIONS as readonly unknown[]).includes(value);
 }
 
-/** One audit event. `actor` is a token id, `signed-url`, `retention` for the purge itself, or `offboarding` for
- * what a tenant's offboarding does once it runs. */
+/** One audit event. `actor` is a token id, `signed-url`, `retention` for the purge itself, `offboarding` for
+ * what a tenant's offboarding does once it runs, or `system` for a weakness the service regressed or whose
+ * acceptance lapsed. */
 export interface AuditEvent {
   /** Set for events an activity records, so a retried activity records its event once. */
   event_id?: string;

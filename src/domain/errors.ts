@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'report_not_ready'
   | 'report_expired'
   | 'report_not_retryable'
+  | 'transition_refused'
   | 'idempotency_key_reused'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -59,6 +60,8 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   report_not_ready: { status: 409, retryable: false, expose: true },
   report_expired: { status: 410, retryable: false, expose: true },
   report_not_retryable: { status: 409, retryable: false, expose: true },
+  // A weakness asked for a treatment state it cannot take from where it stands: the details name the states it can.
+  transition_refused: { status: 409, retryable: false, expose: true },
   idempotency_key_reused: { status: 422, retryable: false, expose: true },
   payload_too_large: { status: 413, retryable: false, expose: true },
   unsupported_media_type: { status: 415, retryable: false, expose: true },

@@ -31,6 +31,8 @@ export const PURGED_RECORD_KINDS = [
   'endpoints',
   'test_runs',
   'test_run_index_entries',
+  'weakness_log_entries',
+  'weakness_list_entries',
   'imported_runs',
   'imports',
   'import_queue_marks',

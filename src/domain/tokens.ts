@@ -9,6 +9,7 @@ export const SCOPES = [
   'tenant:settings',
   'findings:write',
   'findings:read',
+  'findings:triage',
   'evidence:read',
   'audit:read',
   'tokens:manage',

@@ -16,6 +16,7 @@ import { reportsRouter, type ReportsRouterDeps } from './reports-router';
 import { runsRouter, type RunsRouterDeps } from './runs-router';
 import { tenantRouter, type TenantRouterDeps } from './tenant-router';
 import { tokensRouter } from './tokens-router';
+import { weaknessesRouter, type WeaknessesRouterDeps } from './weaknesses-router';
 
 /** Everything the HTTP API needs. */
 export type AppDeps = ReportsRouterDeps &
@@ -26,6 +27,7 @@ export type AppDeps = ReportsRouterDeps &
   RunsRouterDeps &
   AuditRouterDeps &
   AdminRouterDeps &
+  WeaknessesRouterDeps &
   ReportPollDeps & {
     logger: Logger;
     /** The proxies whose `X-Forwarded-For` names the client (TRUST_PROXY); empty: the client is the peer. */
@@ -53,6 +55,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use('/api/v2', tenantRouter(deps));
   app.use('/api/v2', findingsRouter(deps));
   app.use('/api/v2', runsRouter(deps));
+  app.use('/api/v2', weaknessesRouter(deps));
   app.use('/api/v2', auditRouter(deps));
   app.use('/api/v2', reportsRouter(deps));
   app.use(notFound);

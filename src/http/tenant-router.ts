@@ -9,6 +9,7 @@ import {
   type RatingInUse,
   type RatingOverride,
 } from '../domain/evidence/rating';
+import { BRANDING_BODY_LIMIT_BYTES, presentBranding, validateBranding, type Branding } from '../domain/branding';
 import { parseTenantSettingsChange } from '../domain/retention';
 import { invalid } from '../domain/validation';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
@@ -146,7 +147,70 @@ export function tenantRouter(deps: TenantRouterDeps): Router {
     res.json(presentRating(ratingInUse(after.ratingMethod)));
   });
 
+  router.get('/tenant/branding', async (_req, res) => {
+    const principal = principalOf(res);
+    await current(principal.tenantId);
+    res.json(presentBranding(await deps.tenants.branding(principal.tenantId)));
+  });
+
+  // Its own body limit: a logo of up to 256 KiB arrives as base64 in the JSON body, more than any other setting.
+  const brandingBody = jsonBody(Math.max(deps.bodyLimitBytes, BRANDING_BODY_LIMIT_BYTES));
+  router.put('/tenant/branding', ...brandingBody, async (req, res) => {
+    const principal = principalOf(res);
+    const stated = validateBranding(req.body);
+    const before = await deps.tenants.branding(principal.tenantId);
+    const now = deps.clock.now();
+    const branding: Branding = { ...stated, updatedAt: now.toISOString(), updatedBy: principal.tokenId };
+    if (!(await deps.tenants.setBranding(principal.tenantId, branding))) await current(principal.tenantId);
+    await recordBrandingChange(principal.tenantId, principal.tokenId, now, before, branding);
+    res.json(presentBranding(branding));
+  });
+
+  router.delete('/tenant/branding', async (_req, res) => {
+    const principal = principalOf(res);
+    const before = await deps.tenants.branding(principal.tenantId);
+    if (!(await deps.tenants.setBranding(principal.tenantId, null))) await current(principal.tenantId);
+    const now = deps.clock.now();
+    await recordBrandingChange(principal.tenantId, principal.tokenId, now, before, undefined);
+    res.json(presentBranding(undefined));
+  });
+
+  /** Records a change of branding with what each version held: the fields set and the logo's digest, so the log
+   * says which logo a report could have shown without holding the image. */
+  async function recordBrandingChange(
+    tenantId: string,
+    actor: string,
+    at: Date,
+    from: Branding | undefined,
+    to: Branding | undefined,
+  ): Promise<void> {
+    await deps.audit.record({
+      tenant_id: tenantId,
+      action: 'tenant.branding_changed',
+      actor,
+      at,
+      details: { ...brandingFacts(from, 'from'), ...brandingFacts(to, 'to') },
+    });
+  }
+
   return router;
+}
+
+/** What the audit log keeps of a branding: the fields set (`default` when none) and the logo by its digest. */
+function brandingFacts(b: Branding | undefined, side: 'from' | 'to'): Record<string, string> {
+  const fields = b
+    ? [
+        ...(b.organisationName !== undefined ? ['organisation_name'] : []),
+        ...(b.accentColour !== undefined ? ['accent_colour'] : []),
+        ...(b.confidentiality !== undefined ? ['confidentiality'] : []),
+        ...(b.coverText !== undefined ? ['cover_text'] : []),
+        ...(b.logo ? ['logo'] : []),
+      ]
+    : [];
+  return {
+    [`${side}_fields`]: fields.length > 0 ? fields.join(',') : 'default',
+    [`${side}_logo_sha256`]: b?.logo?.sha256 ?? 'none',
+  };
 }
 
 /** The rating method in use as the API answers it. */

@@ -34,6 +34,7 @@ import { tenantAdminOf } from './tenant-admin';
 import { tenantOffboardingOf } from './tenant-offboarding';
 import { tenantQuotasOf } from './tenant-quotas';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
+import { weaknessTreatmentOf } from './weakness-treatment';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api');
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     retention: new TemporalRetention(temporal, config.temporal.taskQueue),
     tenants: new MongoTenantsRepo(db),
     tenantAdmin: tenantAdminOf(db, audit, clock),
+    weaknessTreatment: weaknessTreatmentOf(db, audit, temporal, config.temporal.taskQueue, clock),
     tenantOffboarding: tenantOffboardingOf(
       db,
       { client: temporal, taskQueue: config.temporal.taskQueue },

@@ -26,6 +26,7 @@ import { createReportWorkers } from '../infra/temporal/workers';
 import { TemporalImportWorkflows } from '../infra/temporal/import-workflows';
 import { reconcileImports } from '../app/import-jobs';
 import { tenantQuotasOf } from './tenant-quotas';
+import { weaknessTreatmentOf } from './weakness-treatment';
 import { logRunning, runRenderWorker, startRenderRole } from './render-worker';
 import { offboardingActivityDepsOf } from './tenant-offboarding';
 import { parseWorkerArgs, type WorkerRole } from './worker-args';
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
   });
   const testRuns = new MongoRunsRepo(db);
+  const audit = new MongoAuditLog(db);
   const workers = await createReportWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -124,8 +126,9 @@ async function main(): Promise<void> {
     tenants: new MongoTenantsRepo(db),
     store,
     staging: withArtifactStoreFallback(staging, store),
-    audit: new MongoAuditLog(db),
+    audit,
     retentionSignals: new TemporalRetention(client, config.temporal.taskQueue),
+    treatment: weaknessTreatmentOf(db, audit, client, config.temporal.taskQueue, clock),
     clock,
     signers: { pdf: new PdfSigner(signing.identity), json: jwsSigner(jws.keys) },
     quotas,

@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { loadJwsKeys } from '../../src/infra/signing/jwks';
 import { readPdf } from '../support/pdf';
 import { ROOT, ServiceProcesses, freePort, requireBuild } from '../support/processes';
+import { makeSigningKeys, productionEnv } from '../support/production';
 import { stackEnv, uniqueSuffix } from '../support/stack';
 
 /**
@@ -76,13 +75,7 @@ beforeAll(async () => {
   keysDir = path.join(stack.dataDir, `e2e-quickstart-keys-${suffix}`);
   workDir = path.join(stack.dataDir, `e2e-quickstart-cwd-${suffix}`);
   await Promise.all([dataDir, keysDir, workDir].map((d) => fs.mkdir(d, { recursive: true })));
-  const [key, cert, p12] = ['key.pem', 'cert.pem', 'pdf-signing.p12'].map((f) => path.join(keysDir, f));
-  await run('openssl', [
-    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '30'],
-    ...['-subj', '/CN=Quick start signing/O=Example Corp'],
-  ]);
-  await run('openssl', ['pkcs12', '-export', '-inkey', key, '-in', cert, '-out', p12, '-passout', 'pass:s3cret']);
-  await loadJwsKeys(path.join(keysDir, 'jws'), { create: true });
+  const signingKeys = await makeSigningKeys(keysDir, '/CN=Quick start signing/O=Example Corp');
   const [tlsKey, tlsCert] = ['tls-key.pem', 'tls-cert.pem'].map((f) => path.join(keysDir, f));
   await run('openssl', [
     ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', tlsKey, '-out', tlsCert, '-days', '1'],
@@ -92,28 +85,10 @@ beforeAll(async () => {
   proxy = await startTlsProxy(base, { key: await fs.readFile(tlsKey), cert: await fs.readFile(tlsCert) });
   publicUrl = `https://127.0.0.1:${(proxy.address() as { port: number }).port}`;
   mongo = await new MongoClient(stack.mongoUrl).connect();
-  const { SIGNING_P12_PATH: _p, SIGNING_P12_PASSWORD: _w, JWS_KEYS_DIR: _j, ...inherited } = process.env;
   services = new ServiceProcesses({
-    ...inherited,
-    NODE_ENV: 'production',
-    MONGO_URL: stack.mongoUrl,
-    MONGO_DB: `e2e_quickstart_${suffix}`,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_TASK_QUEUE: `e2e-quickstart-${suffix}`,
-    DATA_DIR: dataDir,
-    HTTP_PORT: String(port),
-    OPS_PORT: String(await freePort()),
-    PUBLIC_BASE_URL: publicUrl,
+    ...(await productionEnv(stack, { name: `quickstart_${suffix}`, dataDir, port, publicBaseUrl: publicUrl })),
+    ...signingKeys,
     TRUST_PROXY: 'loopback',
-    DOWNLOAD_URL_SECRET: randomBytes(32).toString('hex'),
-    ARTIFACT_MASTER_KEY: randomBytes(32).toString('base64'),
-    STAGING_KEY: randomBytes(32).toString('base64'),
-    SIGNING_P12_PATH: p12,
-    SIGNING_P12_PASSWORD: 's3cret',
-    JWS_KEYS_DIR: path.join(keysDir, 'jws'),
-    CHROMIUM_PATH: stack.chromiumPath,
-    LOG_LEVEL: 'warn',
-    WORKER_METRICS_ADDRESS: 'off',
   });
   await Promise.all([services.startWorkers({ timeoutMs: 90_000 }), services.startServer()]);
 });

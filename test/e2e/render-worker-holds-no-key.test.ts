@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { loadJwsKeys } from '../../src/infra/signing/jwks';
 import { documentedRequest } from '../fixtures/requests';
 import { readPdf } from '../support/pdf';
 import { ReportsApi, ServiceProcesses, freePort, requireBuild, type ServiceProcess } from '../support/processes';
+import { makeSigningKeys, productionEnv } from '../support/production';
 import { stackEnv, uniqueSuffix } from '../support/stack';
 
 /**
@@ -20,7 +17,6 @@ import { stackEnv, uniqueSuffix } from '../support/stack';
 
 jest.setTimeout(180_000);
 
-const run = promisify(execFile);
 const suffix = uniqueSuffix();
 const PUBLIC_BASE_URL = 'https://evidence.example.test';
 const SUBJECT = 'CN=Render test signing, O=Example Corp';
@@ -52,44 +48,13 @@ beforeAll(async () => {
   // Apart from DATA_DIR, as production requires: where an operator mounts the keys.
   keysDir = path.join(stack.dataDir, `e2e-render-role-keys-${suffix}`);
   await fs.mkdir(dataDir, { recursive: true });
-  await fs.mkdir(keysDir, { recursive: true });
-  const [key, cert, p12] = ['key.pem', 'cert.pem', 'pdf-signing.p12'].map((f) => path.join(keysDir, f));
-  await run(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '30'].concat([
-      '-subj',
-      '/CN=Render test signing/O=Example Corp',
-    ]),
-  );
-  await run('openssl', ['pkcs12', '-export', '-inkey', key, '-in', cert, '-out', p12, '-passout', 'pass:s3cret']);
-  await loadJwsKeys(path.join(keysDir, 'jws'), { create: true });
-  signingKeys = {
-    SIGNING_P12_PATH: p12,
-    SIGNING_P12_PASSWORD: 's3cret',
-    JWS_KEYS_DIR: path.join(keysDir, 'jws'),
-  };
+  signingKeys = await makeSigningKeys(keysDir, '/CN=Render test signing/O=Example Corp');
   spoiled.SIGNING_P12_PATH = path.join(dataDir, 'pdf-signing.p12');
   spoiled.JWS_KEYS_DIR = dataDir;
   mongo = await new MongoClient(stack.mongoUrl).connect();
-  const { SIGNING_P12_PATH: _p, SIGNING_P12_PASSWORD: _w, JWS_KEYS_DIR: _j, ...inherited } = process.env;
-  services = new ServiceProcesses({
-    ...inherited,
-    NODE_ENV: 'production',
-    MONGO_URL: stack.mongoUrl,
-    MONGO_DB: `e2e_render_${suffix}`,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_TASK_QUEUE: `e2e-render-${suffix}`,
-    DATA_DIR: dataDir,
-    HTTP_PORT: String(port),
-    OPS_PORT: String(await freePort()),
-    PUBLIC_BASE_URL,
-    DOWNLOAD_URL_SECRET: randomBytes(32).toString('hex'),
-    ARTIFACT_MASTER_KEY: randomBytes(32).toString('base64'),
-    STAGING_KEY: randomBytes(32).toString('base64'),
-    CHROMIUM_PATH: stack.chromiumPath,
-    LOG_LEVEL: 'warn',
-    WORKER_METRICS_ADDRESS: 'off',
-  });
+  services = new ServiceProcesses(
+    await productionEnv(stack, { name: `render_${suffix}`, dataDir, port, publicBaseUrl: PUBLIC_BASE_URL }),
+  );
 });
 
 afterAll(async () => {

@@ -6,6 +6,7 @@
 import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
 import { parseReportRequest } from '../../src/domain/report-request';
 import { ensureIndexes, scansNonIdFilters } from '../../src/infra/mongo/database';
+import { isDuplicateKey } from '../../src/infra/mongo/idempotency-repo';
 import { migrate } from '../../src/infra/mongo/migrations';
 import { MongoReportsRepo, REPORT_KEYS, reportKey } from '../../src/infra/mongo/reports-repo';
 import { queuedRecord } from '../fixtures/reports';
@@ -204,5 +205,25 @@ describe('the latest ready report of a scope', () => {
     );
     expect(await repo.scopeFacts(OTHER, 'scope-a')).toBeUndefined();
     expect(await repo.scopeFacts(TENANT, 'scope-b')).toBeUndefined();
+  });
+});
+
+describe('the same report created several times at once', () => {
+  it('when five inserts of one report race, then one stores it and each other one fails only once it is there', async () => {
+    const repo = new MongoReportsRepo(db);
+    for (let round = 0; round < 5; round++) {
+      const record = queuedRecord(TENANT, parseReportRequest(documentedRequest()), at);
+      // What the reports router does with a failed insert: a duplicate key means the report is there to answer.
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          repo.insert(record).then(
+            () => 'stored',
+            async (err: unknown) =>
+              isDuplicateKey(err) && (await repo.get(TENANT, record.id)) !== undefined ? 'found' : String(err),
+          ),
+        ),
+      );
+      expect(outcomes.sort()).toEqual(['found', 'found', 'found', 'found', 'stored']);
+    }
   });
 });

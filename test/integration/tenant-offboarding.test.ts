@@ -29,6 +29,7 @@ import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
 import { offboardingActivityDepsOf } from '../../src/main/tenant-offboarding';
 import { tenantAdminOf } from '../../src/main/tenant-admin';
 import { buildFinding } from '../fixtures/findings';
+import { pngImage } from '../fixtures/images';
 import { queuedRecord } from '../fixtures/reports';
 import { stagingKey } from '../../src/domain/storage-keys';
 import { startHarness, waitForReport, type ApiResponse, type Harness } from '../support/harness';
@@ -108,7 +109,7 @@ async function readyReport(
 }
 
 /** A tenant with what a tenant accumulates: an endpoint, findings sent and imported (with the import's run), an
- * applicability profile, ready reports (PDF and JSON, one created with an Idempotency-Key), a download, a legal hold
+ * applicability profile, branding with a logo, ready reports (PDF and JSON, one created with an Idempotency-Key), a download, a legal hold
  * placed and released. */
 async function populated(name: string, formats: ('json' | 'pdf')[]) {
   const t = await onboard(name);
@@ -129,6 +130,8 @@ async function populated(name: string, formats: ('json' | 'pdf')[]) {
     (await as('PUT', '/tenant/applicability', { eu_ai_act: { role: 'provider', default_risk_class: 'minimal' } }))
       .status,
   ).toBe(200);
+  const logo = { content_type: 'image/png', data_base64: pngImage(20, 10).toString('base64') };
+  expect((await as('PUT', '/tenant/branding', { organisation_name: name, logo })).status).toBe(200);
   const reports: Json[] = [];
   for (const [i, format] of formats.entries()) {
     reports.push(await readyReport(t, endpointId, format, i === 0 ? `first-report-of-${t.id}` : undefined));
@@ -265,6 +268,7 @@ describe('DELETE /admin/tenants/:id with no grace period', () => {
     expect(left.directory_logs.every((id) => id.startsWith('tenants'))).toBe(true);
     const record = await h.db.collection('tenants').findOne({ _id: a.id as never });
     expect(record).not.toHaveProperty('applicability');
+    expect(record).not.toHaveProperty('branding');
     expect(await objectsOf(a.id)).toEqual([]);
     await expect(h.staging.get(strayStaged(a.id))).rejects.toMatchObject({ code: 'artifact_missing' });
     expect((await h.staging.get(strayStaged(b.id))).toString()).toBe('{}');
@@ -342,7 +346,8 @@ describe('DELETE /admin/tenants/:id with no grace period', () => {
       endpoints: 1,
       tokens: 1,
       token_hashes: 1,
-      tenant_settings: 1,
+      // The applicability profile and the branding.
+      tenant_settings: 2,
       imports: 1,
     });
     // The imported findings and the one sent; each report staged its model and render beside its artifact.

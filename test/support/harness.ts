@@ -59,6 +59,7 @@ import { MongoImportsRepo } from '../../src/infra/mongo/imports-repo';
 import { ImportJobs } from '../../src/app/import-jobs';
 import type { QuotaLimits } from '../../src/app/tenant-quotas';
 import { tenantQuotasOf } from '../../src/main/tenant-quotas';
+import { weaknessTreatmentOf } from '../../src/main/weakness-treatment';
 import { freshDatabase, s3Env, stackEnv, uniqueSuffix } from './stack';
 
 /** A response as the tests look at it. */
@@ -238,6 +239,7 @@ export async function startHarness(
       staging: stepsStaging,
       audit,
       retentionSignals: retention,
+      treatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
       clock,
       signers: { pdf: new PdfSigner(identity), json: jwsSigner(jwsKeys) },
       quotas,
@@ -325,6 +327,7 @@ export async function startHarness(
     auditEvents: audit,
     tenants,
     tenantAdmin: tenantAdminOf(db, audit, clock),
+    weaknessTreatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
     tenantOffboarding: tenantOffboardingOf(
       db,
       { client: temporal, taskQueue },

@@ -4,7 +4,8 @@ import { createReportActivities, latestOfEachRow, type FindingsSnapshot } from '
 import { evidenceDigest } from '../../src/domain/evidence/population';
 import type { Evidence, Finding } from '../../src/domain/finding';
 import type { ReportRecord, ReportScope } from '../../src/domain/report';
-import { buildReportModel } from '../../src/domain/report-model';
+import { validateBranding, type Branding } from '../../src/domain/branding';
+import { buildReportModel, type ReportModel } from '../../src/domain/report-model';
 import { buildFinding } from '../fixtures/findings';
 
 const TENANT = 'tnt_2026_fixturetenant01';
@@ -71,7 +72,7 @@ function fakeFindings(all: Finding[], lose: string[] = []): FindingsRepo & { ask
   };
 }
 
-function activities(findings: FindingsRepo) {
+function activities(findings: FindingsRepo, branding: () => Branding | undefined = () => undefined) {
   const stored = new Map<string, Buffer>();
   const report = {
     id: 'rpt_2026_fixturereport1',
@@ -92,7 +93,7 @@ function activities(findings: FindingsRepo) {
     get: async (key) => stored.get(key)!,
     deletePrefix: async () => 0,
   };
-  const tenants = { get: async () => undefined } as unknown as TenantsRepo;
+  const tenants = { get: async () => undefined, branding: async () => branding() } as unknown as TenantsRepo;
   const acts = createReportActivities({
     reports,
     findings,
@@ -167,5 +168,27 @@ describe('collectFindings reads evidence only where a report shows it', () => {
       type: 'internal',
       message: `finding ${lost} is in scope but its evidence cannot be read`,
     });
+  });
+});
+
+describe('collectFindings freezes the tenant branding', () => {
+  it('when the branding changes after the findings are collected, then the model keeps the branding as collected', async () => {
+    let current: Branding | undefined = validateBranding({ organisation_name: 'Before', accent_colour: '#112233' });
+    const { acts, stored } = activities(fakeFindings(spelledFindings()), () => current);
+    const ref = { tenantId: TENANT, reportId: 'rpt_2026_fixturereport1' };
+    const { snapshotKey } = await acts.collectFindings(ref);
+    current = validateBranding({ organisation_name: 'After' });
+
+    const { modelKey } = await acts.buildReportModel({ ...ref, snapshotKey });
+    const model = JSON.parse(stored.get(modelKey)!.toString('utf8')) as ReportModel;
+    expect(model.branding).toEqual({ organisationName: 'Before', accentColour: '#112233' });
+  });
+
+  it('when the tenant has no branding, then the model says so with null', async () => {
+    const { acts, stored } = activities(fakeFindings(spelledFindings()));
+    const ref = { tenantId: TENANT, reportId: 'rpt_2026_fixturereport1' };
+    const { snapshotKey } = await acts.collectFindings(ref);
+    const { modelKey } = await acts.buildReportModel({ ...ref, snapshotKey });
+    expect((JSON.parse(stored.get(modelKey)!.toString('utf8')) as ReportModel).branding).toBeNull();
   });
 });

@@ -163,6 +163,7 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     testing,
     applicability: input.applicability ?? null,
     rating: ratingInUse(input.ratingMethod),
+    branding: input.branding ?? null,
     coverage,
     crosswalk: {
       groups: CROSSWALK_GROUPS.filter((g) => usedGroups.has(g.id)).map((g) => ({ id: g.id, name: g.name })),

@@ -4,6 +4,7 @@ import type { TestingPerformed } from './testing';
 import type { FrameworkSlug } from '../frameworks';
 import type { Endpoint, Evidence, Finding, FindingSummary, ScanEvidence } from '../finding';
 import type { ApplicabilityProfile } from '../applicability';
+import type { Branding } from '../branding';
 import type { RatingInUse, RatingOverride } from '../evidence/rating';
 import type { EvidenceRedactions } from '../evidence/masking';
 import type { ReportFormat, ReportScope } from '../report';
@@ -178,6 +179,9 @@ export interface ReportModel {
   applicability: ApplicabilityProfile | null;
   /** How severities are defined: the method, whose it is, and who set it and why where the tenant did. */
   rating: RatingInUse;
+  /** How the PDF presents the tenant, as its branding stood when the findings were collected; null for the
+   * defaults. Printed only: the JSON export does not carry it. */
+  branding: Branding | null;
   /** Per requested framework: every control of its matrix with its status. */
   coverage: FrameworkCoverage[];
   /** The overlap groups the rows fall in, and what each link basis means. */
@@ -306,4 +310,6 @@ export interface ReportModelInput {
   previous?: ScopeFacts;
   /** The rows' treatment as of the report's date, once it is recorded. */
   treatment?: FrontPageTreatment;
+  /** The tenant's branding as the report was collected; the defaults without it. */
+  branding?: Branding;
 }

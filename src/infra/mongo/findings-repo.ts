@@ -4,10 +4,12 @@ import type { Endpoint, Finding, FrameworkRef, WireScan } from '../../domain/fin
 import type { ReportScope } from '../../domain/report';
 import type { Severity } from '../../domain/severity';
 import { AppendLogs } from './finding-store/append-log';
-import { FINDING_INDEX, type PageRef } from './finding-store/layout';
+import { FINDING_INDEX, writeTag, type PageRef } from './finding-store/layout';
 import { FindingReader, type FindingFilter, type ListCursor } from './finding-store/reader';
 import { FindingWriter, type StoreResult, type WriteOptions } from './finding-store/writer';
 import { findByIds } from './keyed-docs';
+import { MongoWeaknessRegister } from './weakness-register';
+import { sightingsOf } from '../../domain/treatment/sightings';
 
 export type { FindingFilter, ListCursor } from './finding-store/reader';
 export type { StoreResult, WriteOptions } from './finding-store/writer';
@@ -50,13 +52,18 @@ export class MongoFindingsRepo implements FindingsRepo {
   private readonly writer: FindingWriter;
   private readonly reader: FindingReader;
 
+  /** Findings stored are seen by the tenant's weakness register (weakness-register.ts) as they are written, whichever
+   * way they arrive: through the API, an import, a migration or a seed. */
   constructor(db: Db) {
     this.endpointDocs = db.collection<EndpointDoc>('endpoints');
     const logs = {
       months: new AppendLogs<{ months: string[] }>(db, FINDING_INDEX),
       pages: new AppendLogs<{ pages: PageRef[] }>(db, FINDING_INDEX),
     };
-    this.writer = new FindingWriter(db, logs);
+    const register = new MongoWeaknessRegister(db);
+    this.writer = new FindingWriter(db, logs, (tenantId, created, writeId, now) =>
+      register.recordSightings(tenantId, sightingsOf(tenantId, created), writeTag(writeId), now),
+    );
     this.reader = new FindingReader(db, logs);
   }
 

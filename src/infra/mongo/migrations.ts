@@ -1,4 +1,8 @@
-import type { Db, ObjectId } from 'mongodb';
+import type { Binary, Db, ObjectId } from 'mongodb';
+import { SightingsBuilder } from '../../domain/treatment/sightings';
+import { DAY_PAGES } from './finding-store/layout';
+import { unpackItems } from './finding-store/page-codec';
+import { MongoWeaknessRegister } from './weakness-register';
 import type { AuditEvent } from '../../domain/audit';
 import { MongoAuditLog, storedEventId } from './audit-repo';
 import { fromWireScan, type Finding } from '../../domain/finding';
@@ -177,6 +181,50 @@ const reportKeys: Migration = {
   },
 };
 
+/**
+ * Findings stored before the weakness register existed are registered (weakness-register.ts): each write's findings
+ * of a weakness become one sighting under the write's tag, which its pages' ids carry, as the write would have
+ * recorded them itself. A write recording its own sightings while this runs is therefore counted once, and so is a
+ * migration cut short and run again. Reads every page once, a tenant at a time.
+ */
+const weaknessRegister: Migration = {
+  id: '2027-02-weakness-register',
+  async run(db) {
+    const pages = db.collection<{ _id: string; t: string; e: string; items: Binary }>(DAY_PAGES);
+    const byTenant = new Map<string, string[]>();
+    for await (const d of pages.find({}, { projection: { _id: 1, t: 1 } })) {
+      const ids = byTenant.get(d.t);
+      if (ids) ids.push(d._id);
+      else byTenant.set(d.t, [d._id]);
+    }
+    const register = new MongoWeaknessRegister(db);
+    const now = new Date();
+    for (const [tenantId, ids] of byTenant) {
+      const byWrite = new Map<string, SightingsBuilder>();
+      for (let i = 0; i < ids.length; i += 100) {
+        for (const page of (await findByIds(pages, ids.slice(i, i + 100))).values()) {
+          // `<tenant>/<endpoint>/<day>/<write tag>/<n>` (layout.ts).
+          const tag = page._id.split('/')[3];
+          let builder = byWrite.get(tag);
+          if (!builder) byWrite.set(tag, (builder = new SightingsBuilder(tenantId)));
+          for (const item of await unpackItems(page.items, page._id)) {
+            builder.add({
+              id: item.id,
+              endpointId: page.e,
+              category: item.category,
+              fingerprint: item.fingerprint,
+              detectedAt: item.at,
+              title: item.title,
+              severity: item.severity,
+            });
+          }
+        }
+      }
+      for (const [tag, builder] of byWrite) await register.recordSightings(tenantId, builder.sightings(), tag, now);
+    }
+  },
+};
+
 const MIGRATIONS: readonly Migration[] = [
   legacyImportedRuns,
   legacyFindingsToPages,
@@ -184,6 +232,7 @@ const MIGRATIONS: readonly Migration[] = [
   tenantsAndTokensToLists,
   tokenHashKeys,
   reportKeys,
+  weaknessRegister,
 ];
 
 /** Applies the migrations this database has not had, in order. Safe to run from several processes at once: each

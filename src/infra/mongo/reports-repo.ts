@@ -1,4 +1,4 @@
-import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
+import type { Collection, Db, Filter, UpdateFilter, WithoutId } from 'mongodb';
 import type { ReportsRepo } from '../../../activities/ports';
 import type { FrameworkSlug } from '../../domain/frameworks';
 import {
@@ -16,6 +16,7 @@ import {
 import type { ScopeFacts } from '../../domain/report-model/front-page';
 import type { LegalHold } from '../../domain/retention';
 import { scansNonIdFilters } from './database';
+import { isDuplicateKey } from './idempotency-repo';
 
 /** A report as stored in MongoDB (snake_case, dates as BSON dates). */
 interface ReportDoc {
@@ -159,6 +160,24 @@ interface ReportScopeDoc {
 /** The collection of {@link ReportScopeDoc}s. */
 export const REPORT_SCOPES = 'report_scopes';
 
+/**
+ * Writes `doc` under `id`, whether or not it is there. Two creates of one report (an Idempotency-Key sent twice at
+ * once) write the same marks before the report's own insert decides between them; an upsert that races another
+ * answers a duplicate key, which means the document is written, and is not the report's duplicate: taken for it,
+ * the create would look for a report not yet stored and fail.
+ */
+async function upsertRacing<T extends { _id: string }>(
+  collection: Collection<T>,
+  id: string,
+  doc: Omit<T, '_id'>,
+): Promise<void> {
+  try {
+    await collection.replaceOne({ _id: id } as Filter<T>, doc as WithoutId<T>, { upsert: true });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
+
 /** MongoDB implementation of {@link ReportsRepo}. Every filter carries the tenant id; status changes are
  * conditional updates, so a retried activity repeats them harmlessly and never moves a report backwards. */
 export class MongoReportsRepo implements ReportsRepo {
@@ -180,7 +199,7 @@ export class MongoReportsRepo implements ReportsRepo {
 
   /** Records that the report awaits a run from `at` on (before its status says so: see {@link QueuedMarkDoc}). */
   private async markQueued(tenantId: string, reportId: string, at: Date): Promise<void> {
-    await this.queued.replaceOne({ _id: reportId }, { tenant_id: tenantId, queued_at: at }, { upsert: true });
+    await upsertRacing(this.queued, reportId, { tenant_id: tenantId, queued_at: at });
   }
 
   /** Whether guarded writes are made as a read and a write by `_id` rather than one filtered update. */
@@ -201,18 +220,13 @@ export class MongoReportsRepo implements ReportsRepo {
     const _id = `${tenantId}/${scopeKey}`;
     const held = await this.scopes.findOne({ _id });
     if (held && held.generated_at >= facts.generatedAt) return;
-    await this.scopes.replaceOne(
-      { _id },
-      { tenant_id: tenantId, generated_at: facts.generatedAt, facts },
-      { upsert: true },
-    );
+    await upsertRacing(this.scopes, _id, { tenant_id: tenantId, generated_at: facts.generatedAt, facts });
   }
 
   async insert(report: ReportRecord): Promise<void> {
     if (report.status === 'queued') await this.markQueued(report.tenantId, report.id, report.createdAt);
     // The key first: a key left by an insert cut short leads to no report, which reads as none.
-    const key = reportKey(report.tenantId, report.id);
-    await this.keys.replaceOne({ _id: key }, { tenant_id: report.tenantId }, { upsert: true });
+    await upsertRacing(this.keys, reportKey(report.tenantId, report.id), { tenant_id: report.tenantId });
     await this.reports.insertOne(toDoc(report));
   }
 

@@ -7,6 +7,7 @@ import { DAY_EVIDENCE, DAY_PAGES, FINDING_INDEX, FINDING_KEYS, FINDING_WRITES } 
 import { findByIds } from './keyed-docs';
 import { MongoReportsRepo, REPORT_KEYS, REPORT_SCOPES } from './reports-repo';
 import type { TenantDoc } from './tenants-repo';
+import { WEAKNESS_LISTS, WEAKNESS_LOGS } from './weakness-register';
 import { TOKEN_HASHES, type ApiTokenDoc, type TokenHashDoc } from './tokens-repo';
 
 /** `text` as a regular expression matching itself. */
@@ -62,6 +63,10 @@ const SELECTORS: Readonly<Record<Exclude<PurgedRecordKind, 'tenant_settings' | '
   test_runs: byField('test_runs'),
   // `<tenant>/<endpoint>/<month>#<n>` and `…@<run>`
   test_run_index_entries: byId('test_run_months', (t) => `^${t}/`),
+  // Each weakness's log, `<tenant>/<key>#<n>`: its findings seen and its treatment.
+  weakness_log_entries: byId(WEAKNESS_LOGS, (t) => `^${t}/`),
+  // `<tenant>/all` and `<tenant>/<endpoint>`, `#<n>` and `@<key>`
+  weakness_list_entries: byId(WEAKNESS_LISTS, (t) => `^${t}/`),
   imported_runs: byField('imported_runs'),
   imports: byField('imports'),
   import_queue_marks: byField('waiting_imports'),
@@ -74,7 +79,7 @@ const SELECTORS: Readonly<Record<Exclude<PurgedRecordKind, 'tenant_settings' | '
 };
 
 /** The tenant's own settings, stated by the tenant: removed from its record, which otherwise stays. */
-const SETTINGS = ['applicability', 'rating_method'] as const;
+const SETTINGS = ['applicability', 'rating_method', 'branding'] as const;
 
 /**
  * A tenant's records for its offboarding (the activities' {@link TenantRecords}). Deletions go in batches: the ids

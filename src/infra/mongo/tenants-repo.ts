@@ -13,6 +13,7 @@ import {
   type WireRatingMethod,
 } from '../../domain/evidence/rating';
 import type { TenantStatus } from '../../domain/tokens';
+import { fromWireBranding, toWireBranding, type Branding, type WireBranding } from '../../domain/branding';
 
 /** A tenant as stored. */
 export interface TenantDoc {
@@ -30,6 +31,8 @@ export interface TenantDoc {
   applicability?: WireApplicability;
   /** The tenant's own rating method, with who set it, when and why. */
   rating_method?: { method: WireRatingMethod; reason: string; updated_by: string; updated_at: string };
+  /** How the tenant's reports present it, logo included; read only by {@link MongoTenantsRepo.branding}. */
+  branding?: WireBranding;
 }
 
 /** An offboarding as the tenant record keeps it. */
@@ -68,8 +71,21 @@ export class MongoTenantsRepo implements TenantsRepo {
   }
 
   async get(tenantId: string): Promise<TenantSettings | undefined> {
-    const d = await this.tenants.findOne({ _id: tenantId });
+    // The logo stays in the database: settings are read on every report step and tenant request.
+    const d = await this.tenants.findOne({ _id: tenantId }, { projection: { branding: 0 } });
     return d ? fromDoc(d) : undefined;
+  }
+
+  async branding(tenantId: string): Promise<Branding | undefined> {
+    const d = await this.tenants.findOne({ _id: tenantId }, { projection: { branding: 1 } });
+    return d?.branding ? fromWireBranding(d.branding) : undefined;
+  }
+
+  async setBranding(tenantId: string, branding: Branding | null): Promise<boolean> {
+    const update =
+      branding === null ? { $unset: { branding: '' as const } } : { $set: { branding: toWireBranding(branding) } };
+    const result = await this.tenants.updateOne({ _id: tenantId }, update);
+    return result.matchedCount > 0;
   }
 
   async setApplicability(tenantId: string, profile: ApplicabilityProfile): Promise<TenantSettings | undefined> {

@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import type { HtmlRenderer, IntegrityFacts } from '../../../activities/render-activities';
 import { AppError } from '../../domain/errors';
 import type { ReportModel } from '../../domain/report-model';
+import { registerBrandingHelpers } from './branding-helpers';
 import { CONTROL_TITLE_LIMIT, EXCERPT_LIMIT, MATRIX_TITLE_LIMIT, registerHelpers } from './helpers';
 
 export type { HtmlRenderer, IntegrityFacts };
@@ -89,6 +90,7 @@ function readStylesheet(path: string): string {
 export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
   const hbs = Handlebars.create();
   registerHelpers(hbs);
+  registerBrandingHelpers(hbs);
 
   const partialsDir = join(templatesDir, 'partials');
   for (const file of readdirSync(partialsDir).sort()) {

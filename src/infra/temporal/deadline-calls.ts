@@ -1,5 +1,6 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
-import type { ConnectionLike } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type ConnectionLike } from '@temporalio/client';
+import { AppError } from '../../domain/errors';
 
 /** Calls with a deadline in flight on each connection. */
 const inFlight = new WeakMap<ConnectionLike, number>();
@@ -30,5 +31,25 @@ export async function withDeadline<T>(connection: ConnectionLike, ms: number, ca
   } finally {
     inFlight.set(connection, (inFlight.get(connection) ?? 1) - 1);
     settleCallContext(connection);
+  }
+}
+
+/**
+ * Starts a workflow through `start` within `ms`, answering false when a run of its id is already open (its id names
+ * the thing it works on, so that run is doing the work). Any other failure to start is `AppError('unavailable')`
+ * with `unavailable` as its message: the caller's 503, whose retry is safe for the same reason.
+ */
+export async function startUnlessRunning(
+  connection: ConnectionLike,
+  ms: number,
+  start: () => Promise<unknown>,
+  unavailable: string,
+): Promise<boolean> {
+  try {
+    await withDeadline(connection, ms, start);
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw new AppError('unavailable', unavailable, undefined, err);
   }
 }

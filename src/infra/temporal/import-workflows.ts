@@ -1,8 +1,7 @@
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { TenantIdAttribute, importWorkflowId, type ImportFindingsInput } from '../../../workflows/contracts';
-import { AppError } from '../../domain/errors';
-import { withDeadline } from './deadline-calls';
+import { startUnlessRunning } from './deadline-calls';
 
 /** How long a request waits for Temporal before answering 503. */
 const START_DEADLINE_MS = 10_000;
@@ -23,8 +22,10 @@ export class TemporalImportWorkflows implements ImportWorkflows {
   ) {}
 
   async start(input: ImportFindingsInput): Promise<boolean> {
-    try {
-      await withDeadline(this.client.connection, START_DEADLINE_MS, () =>
+    return startUnlessRunning(
+      this.client.connection,
+      START_DEADLINE_MS,
+      () =>
         this.client.workflow.start('importFindingsWorkflow', {
           workflowId: importWorkflowId(input.importId),
           taskQueue: this.taskQueue,
@@ -32,16 +33,7 @@ export class TemporalImportWorkflows implements ImportWorkflows {
           priority: { fairnessKey: input.tenantId },
           typedSearchAttributes: new TypedSearchAttributes([{ key: TenantIdAttribute, value: input.tenantId }]),
         }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-      throw new AppError(
-        'unavailable',
-        'The import service is temporarily unavailable; retry shortly.',
-        undefined,
-        err,
-      );
-    }
+      'The import service is temporarily unavailable; retry shortly.',
+    );
   }
 }

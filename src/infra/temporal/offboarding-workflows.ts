@@ -1,4 +1,4 @@
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { TenantWorkflows } from '../../../activities/offboarding-activities';
 import {
@@ -9,8 +9,7 @@ import {
   tenantOffboardingWorkflowId,
   type TenantOffboardingInput,
 } from '../../../workflows/contracts';
-import { AppError } from '../../domain/errors';
-import { withDeadline } from './deadline-calls';
+import { startUnlessRunning, withDeadline } from './deadline-calls';
 
 /** How long a request waits for Temporal before answering 503, and at most for a closing run to close. */
 const START_DEADLINE_MS = 10_000;
@@ -42,8 +41,10 @@ export class TemporalOffboarding implements OffboardingWorkflows {
   /** Starts a run unless one is open; answers whether it started one. A closed run of the same id does not stand
    * in the way: its outcome is on the tenant, which decided that another run is due. */
   private async tryStart(input: TenantOffboardingInput): Promise<boolean> {
-    try {
-      await withDeadline(this.client.connection, START_DEADLINE_MS, () =>
+    return startUnlessRunning(
+      this.client.connection,
+      START_DEADLINE_MS,
+      () =>
         this.client.workflow.start('tenantOffboardingWorkflow', {
           workflowId: tenantOffboardingWorkflowId(input.tenantId),
           taskQueue: this.taskQueue,
@@ -51,17 +52,8 @@ export class TemporalOffboarding implements OffboardingWorkflows {
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           typedSearchAttributes: new TypedSearchAttributes([{ key: TenantIdAttribute, value: input.tenantId }]),
         }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-      throw new AppError(
-        'unavailable',
-        'The offboarding could not be started: the workflow service is unavailable; the tenant is marked offboarding, ask again shortly.',
-        undefined,
-        err,
-      );
-    }
+      'The offboarding could not be started: the workflow service is unavailable; the tenant is marked offboarding, ask again shortly.',
+    );
   }
 }
 

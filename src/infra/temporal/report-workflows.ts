@@ -1,4 +1,4 @@
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   ReportFormatAttribute,
@@ -8,7 +8,7 @@ import {
   type GenerateReportInput,
 } from '../../../workflows/contracts';
 import { AppError } from '../../domain/errors';
-import { withDeadline } from './deadline-calls';
+import { startUnlessRunning, withDeadline } from './deadline-calls';
 
 /** How long a create request waits for Temporal before answering 503. */
 const START_DEADLINE_MS = 10_000;
@@ -35,8 +35,10 @@ export class TemporalReportWorkflows implements ReportWorkflows {
 
   async start(input: GenerateReportInput & { title: string }): Promise<boolean> {
     const { title, ...args } = input;
-    try {
-      await withDeadline(this.client.connection, this.startDeadlineMs, () =>
+    return startUnlessRunning(
+      this.client.connection,
+      this.startDeadlineMs,
+      () =>
         this.client.workflow.start('generateReportWorkflow', {
           workflowId: reportWorkflowId(input.reportId),
           taskQueue: this.taskQueue,
@@ -51,17 +53,8 @@ export class TemporalReportWorkflows implements ReportWorkflows {
             { key: ReportFormatAttribute, value: input.format },
           ]),
         }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-      throw new AppError(
-        'unavailable',
-        'The report service is temporarily unavailable; retry shortly.',
-        undefined,
-        err,
-      );
-    }
+      'The report service is temporarily unavailable; retry shortly.',
+    );
   }
 
   async startAgain(input: GenerateReportInput & { title: string }): Promise<void> {

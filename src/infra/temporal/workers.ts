@@ -17,6 +17,7 @@ import { createOffboardingActivities, type OffboardingActivityDeps } from '../..
 import { createReportActivities, type ReportActivityDeps } from '../../../activities/report-activities';
 import { createRetentionActivities } from '../../../activities/retention-activities';
 import { createSignActivities } from '../../../activities/sign-activities';
+import { createTreatmentActivities, type TreatmentActivityDeps } from '../../../activities/treatment-activities';
 import { importQueueFor, renderQueueFor } from '../../../workflows/contracts';
 import { reportOutline } from '../render/html-renderer';
 
@@ -37,6 +38,8 @@ export interface ReportWorkerDeps {
   audit: AuditLog;
   /** Reaches the retention workflows when a tenant's retention changes. */
   retentionSignals: RetentionSignals;
+  /** Lets weaknesses' risk acceptances lapse when their timers say. */
+  treatment: TreatmentActivityDeps['treatment'];
   clock: Clock;
   signers: { pdf: PdfSigning; json: DetachedSigning };
   /** The tenants' quotas: report and import slots given back, stored findings checked. */
@@ -94,6 +97,7 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
         outlineOf: reportOutline,
       }),
       ...createRetentionActivities({ ...deps, signals: deps.retentionSignals }),
+      ...createTreatmentActivities({ treatment: deps.treatment }),
       ...imports,
       ...createOffboardingActivities(deps.offboarding),
     },

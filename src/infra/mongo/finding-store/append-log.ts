@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
 import { isDuplicateKey } from '../idempotency-repo';
 import { findByIds, insertNew } from '../keyed-docs';
 
@@ -78,19 +78,65 @@ export class AppendLogs<T> {
     }
   }
 
+  /** Writes an entry at `position` of the log if no other writer has: answers false when the position is taken.
+   * A writer that decided what to write from the entries before `position` learns so whether they were still the
+   * whole log, and reads on to decide again. */
+  async appendAt(key: string, position: number, value: T): Promise<boolean> {
+    try {
+      await this.entries.insertOne({ _id: `${key}#${position}`, v: value } as EntryDoc<T>);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return false;
+    }
+    this.extend(key, position, value);
+    return true;
+  }
+
+  /** {@link appendAt} for entries of several logs at once, in one write: answers the indexes (in `entries`) of those
+   * whose position another writer had taken. */
+  async appendManyAt(entries: readonly { key: string; position: number; value: T }[]): Promise<Set<number>> {
+    const taken = await insertNew(
+      this.entries,
+      entries.map((e) => ({ _id: `${e.key}#${e.position}`, v: e.value }) as OptionalUnlessRequiredId<EntryDoc<T>>),
+    );
+    entries.forEach((e, i) => {
+      if (!taken.has(i)) this.extend(e.key, e.position, e.value);
+    });
+    return taken;
+  }
+
+  /** The entries of the log this process has read, without asking the database: a prefix of the log, possibly
+   * behind it; undefined when it holds none of that log. A writer may append at its end without reading, since
+   * {@link appendAt} refuses a position another writer took. */
+  cached(key: string): readonly T[] | undefined {
+    return this.known.get(key);
+  }
+
+  /** Those of `members` the set kept in log `key` does not hold yet (their markers are missing). */
+  async missing(key: string, members: readonly string[]): Promise<string[]> {
+    const marker = (m: string) => `${key}@${m}`;
+    const held = await findByIds(this.markers, members.map(marker));
+    return members.filter((m) => !held.has(marker(m)));
+  }
+
   /** Adds to the set kept in log `key` those of `members` it does not hold yet, as one entry made by `entry`,
    * then marks them held. A writer stopped between the two leaves members in the log unmarked, and the next
    * writer appends them again: readers of a set ignore repeats. */
   async addToSet(key: string, members: readonly string[], entry: (missing: string[]) => T): Promise<void> {
     const marker = (m: string) => `${key}@${m}`;
-    const held = await findByIds(this.markers, members.map(marker));
-    const missing = members.filter((m) => !held.has(marker(m)));
+    const missing = await this.missing(key, members);
     if (missing.length === 0) return;
     await this.append(key, entry(missing));
     await insertNew(
       this.markers,
       missing.map((m) => ({ _id: marker(m) })),
     );
+  }
+
+  /** Remembers an entry this process wrote at `position`, when what it holds of the log ends right before it. */
+  private extend(key: string, position: number, value: T): void {
+    const list = this.known.get(key);
+    if (list?.length === position) this.remember(key, [...list, value]);
   }
 
   private remember(key: string, list: T[]): void {

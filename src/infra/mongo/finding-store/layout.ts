@@ -63,8 +63,13 @@ export function monthOf(dayOrIso: string): string {
 
 /** The id of a page: the tenant, endpoint and day it holds, the write that made it and its number in that write. */
 export function pageId(tenantId: string, endpointId: string, day: string, writeKey: string, n: number): string {
-  const write = createHash('sha256').update(writeKey).digest('hex').slice(0, 16);
-  return `${tenantId}/${endpointId}/${day}/${write}/${n}`;
+  return `${tenantId}/${endpointId}/${day}/${writeTag(writeKey)}/${n}`;
+}
+
+/** The short name of a write that its pages' ids carry (the fourth part), and what the weakness register knows the
+ * write by: so what a write stored can be told from its pages alone. */
+export function writeTag(writeKey: string): string {
+  return createHash('sha256').update(writeKey).digest('hex').slice(0, 16);
 }
 
 /** The log of the months that hold a tenant's findings. */

@@ -66,6 +66,9 @@ export interface IndexLogs {
   pages: AppendLogs<{ pages: PageRef[] }>;
 }
 
+/** What follows a write unit that stored new findings (the weakness register's sightings). */
+export type AfterWrite = (tenantId: string, created: readonly Finding[], writeId: string, now: Date) => Promise<void>;
+
 /** The marker id of a write unit: the tenant, and a digest of the unit's key. */
 const writeIdOf = (tenantId: string, key: string): string =>
   `${tenantId}/${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
@@ -93,9 +96,12 @@ export class FindingWriter {
   private readonly pages: Collection<Record<string, unknown> & { _id: string }>;
   private readonly evidence: Collection<Record<string, unknown> & { _id: string }>;
 
+  /** `afterWrite` is told of the findings each write unit stored new, once they are visible and before the write is
+   * marked done: a write done again after a crash tells it again, with the same findings and write id. */
   constructor(
     db: Db,
     private readonly logs: IndexLogs,
+    private readonly afterWrite?: AfterWrite,
   ) {
     this.keys = db.collection<FindingKeyDoc>(FINDING_KEYS);
     this.writes = db.collection<WriteDoc>(FINDING_WRITES);
@@ -187,6 +193,7 @@ export class FindingWriter {
     }
     const created = unit.filter((_, i) => fresh[i]);
     await this.writePages(tenantId, created, writeId);
+    if (created.length > 0 && this.afterWrite) await this.afterWrite(tenantId, created, writeId, now);
 
     if (options.keepDone) {
       await this.writes.updateOne(
