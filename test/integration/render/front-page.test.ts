@@ -5,13 +5,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
 import type { ReportModel } from '../../../src/domain/report-model';
-import { ChromiumPdfRenderer } from '../../../src/infra/render/chromium-pdf-renderer';
-import { REPORT_CONTENTS, createHtmlRenderer, reportOutline } from '../../../src/infra/render/html-renderer';
+import { REPORT_CONTENTS } from '../../../src/infra/render/html-renderer';
 import { resolveLinks } from '../../../src/infra/signing/pdf-contents';
-import { PdfSigner, verifyPdfSignature } from '../../../src/infra/signing/pdf-signer';
-import { loadOrCreateSigningIdentity } from '../../../src/infra/signing/signing-identity';
-import { buildReportModelFixture, integrityFixture } from '../../fixtures/report-model';
-import { stackEnv, uniqueSuffix } from '../../support/stack';
+import { verifyPdfSignature } from '../../../src/infra/signing/pdf-signer';
+import { buildReportModelFixture } from '../../fixtures/report-model';
+import { renderAndSign } from '../../support/render';
 
 jest.setTimeout(180_000);
 
@@ -48,35 +46,8 @@ async function pagesOf(pdf: Buffer): Promise<string[]> {
 }
 
 /** Renders and signs a model as the pipeline does. */
-async function renderSigned(model: ReportModel): Promise<Buffer> {
-  const env = stackEnv();
-  const html = createHtmlRenderer(path.resolve(__dirname, '../../../templates'));
-  const renderer = new ChromiumPdfRenderer({ executablePath: env.chromiumPath });
-  let unsigned: Buffer;
-  try {
-    unsigned = await renderer.renderPdf(html.renderReportHtml(model, integrityFixture(model)), {
-      headerTemplate: html.headerTemplate(model),
-      footerTemplate: html.footerTemplate(model),
-      timeoutMs: 120_000,
-      title: model.report.title,
-    });
-  } finally {
-    await renderer.close();
-  }
-  const { identity } = await loadOrCreateSigningIdentity({
-    dataDir: path.join(env.dataDir, `front-page-${uniqueSuffix()}`),
-  });
-  return new PdfSigner(identity).sign(unsigned, {
-    reportId: model.report.id,
-    tenantId: model.report.tenantId,
-    title: model.report.title,
-    tenantName: model.report.tenantName,
-    schemaVersion: model.schemaVersion,
-    contentDigest: '0'.repeat(64),
-    frameworks: model.report.frameworks.map((f) => f.slug),
-    generatedAt: model.report.generatedAt,
-    outline: reportOutline(model),
-  });
+function renderSigned(model: ReportModel): Promise<Buffer> {
+  return renderAndSign(model, 'front-page');
 }
 
 describe('the front page, contents and row links of a printed report', () => {

@@ -1,12 +1,9 @@
-import path from 'node:path';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRef, PDFString } from 'pdf-lib';
-import { ChromiumPdfRenderer } from '../../../src/infra/render/chromium-pdf-renderer';
-import { createHtmlRenderer, reportOutline } from '../../../src/infra/render/html-renderer';
-import { PdfSigner, verifyPdfSignature } from '../../../src/infra/signing/pdf-signer';
-import { loadOrCreateSigningIdentity } from '../../../src/infra/signing/signing-identity';
-import { buildReportModelFixture, integrityFixture } from '../../fixtures/report-model';
+import { reportOutline } from '../../../src/infra/render/html-renderer';
+import { verifyPdfSignature } from '../../../src/infra/signing/pdf-signer';
+import { buildReportModelFixture } from '../../fixtures/report-model';
 import { readPdf } from '../../support/pdf';
-import { stackEnv, uniqueSuffix } from '../../support/stack';
+import { renderAndSign } from '../../support/render';
 
 jest.setTimeout(120_000);
 
@@ -29,36 +26,9 @@ async function outlineOf(pdf: Buffer): Promise<{ title: string; page: number }[]
 
 describe('bookmarks added at signing time', () => {
   it('when a rendered report is signed, then every section is bookmarked at the page it starts on and the signature holds', async () => {
-    const env = stackEnv();
     const model = buildReportModelFixture({ rowCount: 30 });
-    const html = createHtmlRenderer(path.resolve(__dirname, '../../../templates'));
-    const renderer = new ChromiumPdfRenderer({ executablePath: env.chromiumPath });
-    let unsigned: Buffer;
-    try {
-      unsigned = await renderer.renderPdf(html.renderReportHtml(model, integrityFixture(model)), {
-        headerTemplate: html.headerTemplate(model),
-        footerTemplate: html.footerTemplate(model),
-        timeoutMs: 60_000,
-        title: model.report.title,
-      });
-    } finally {
-      await renderer.close();
-    }
-    const { identity } = await loadOrCreateSigningIdentity({
-      dataDir: path.join(env.dataDir, `outline-${uniqueSuffix()}`),
-    });
     const titles = reportOutline(model);
-    const signed = await new PdfSigner(identity).sign(unsigned, {
-      reportId: model.report.id,
-      tenantId: model.report.tenantId,
-      title: model.report.title,
-      tenantName: model.report.tenantName,
-      schemaVersion: model.schemaVersion,
-      contentDigest: '0'.repeat(64),
-      frameworks: model.report.frameworks.map((f) => f.slug),
-      generatedAt: model.report.generatedAt,
-      outline: titles,
-    });
+    const signed = await renderAndSign(model, 'outline', 60_000);
 
     const outline = await outlineOf(signed);
     expect(outline.map((e) => e.title)).toEqual(titles.map((t) => (typeof t === 'string' ? t : t.title)));
