@@ -25,6 +25,22 @@ const USER = process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : {};
 let mongo: MongoClient;
 let dataDir: string;
 let worker: ServiceProcess | undefined;
+/** Folders above the checkout made traversable for that user, with the modes to put back. */
+const opened: { dir: string; mode: number }[] = [];
+
+/** Lets that user reach the built service: a checkout may sit below a folder only root may enter (a fresh
+ * `mktemp -d`, a root home), which the user cannot pass to read `dist/`. Each folder above it gets the others'
+ * search bit (not read) for the test's length. */
+async function openPathTo(dir: string): Promise<void> {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    const { mode } = await fs.stat(d);
+    if ((mode & 0o001) === 0) {
+      opened.push({ dir: d, mode: mode & 0o7777 });
+      await fs.chmod(d, (mode & 0o7777) | 0o001);
+    }
+    if (path.dirname(d) === d) return;
+  }
+}
 
 beforeAll(async () => {
   await requireBuild();
@@ -36,7 +52,10 @@ beforeAll(async () => {
     at: new Date(),
   });
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'render-sandbox-'));
-  if (USER.uid !== undefined) await fs.chown(dataDir, USER.uid, USER.gid!);
+  if (USER.uid !== undefined) {
+    await fs.chown(dataDir, USER.uid, USER.gid!);
+    await openPathTo(ROOT);
+  }
 });
 
 afterAll(async () => {
@@ -47,6 +66,7 @@ afterAll(async () => {
   await mongo?.db(`e2e_sandbox_${suffix}`).dropDatabase();
   await mongo?.close();
   await fs.rm(dataDir, { recursive: true, force: true });
+  for (const { dir, mode } of opened.reverse()) await fs.chmod(dir, mode);
 });
 
 /** What Chromium's sandbox makes of a process: its seccomp mode (2: a filter) and its user namespace. */
