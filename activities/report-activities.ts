@@ -5,6 +5,7 @@ import type { Branding } from '../src/domain/branding';
 import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
 import type { RatingOverride } from '../src/domain/evidence/rating';
 import type { TestRun } from '../src/domain/runs';
+import type { WeaknessRecord } from '../src/domain/treatment';
 import type { Endpoint, Evidence, Finding, FindingSummary } from '../src/domain/finding';
 import { toJsonExport } from '../src/domain/json-export';
 import {
@@ -21,12 +22,22 @@ import {
   WeaknessIndex,
   type ReportModel,
   type ScopeFacts,
+  type TreatmentSnapshot,
 } from '../src/domain/report-model';
 import { retentionDeadline } from '../src/domain/retention';
 import { SEVERITIES } from '../src/domain/severity';
 import { artifactKey, stagingKey, stagingPrefix } from '../src/domain/storage-keys';
+import { weaknessKey } from '../src/domain/treatment';
 import { withFailureTypes } from './failures';
-import type { ArtifactStore, Clock, FindingsRepo, ReportsRepo, RunsRepo, TenantsRepo } from './ports';
+import type {
+  ArtifactStore,
+  Clock,
+  FindingsRepo,
+  ReportsRepo,
+  RunsRepo,
+  TenantsRepo,
+  WeaknessTreatments,
+} from './ports';
 
 /** What the report activities need from the outside world. */
 export interface ReportActivityDeps {
@@ -35,6 +46,8 @@ export interface ReportActivityDeps {
   /** The runs recorded on the tenant's endpoints: what a report says was tested. */
   runs: RunsRepo;
   tenants: TenantsRepo;
+  /** The treatment recorded of the tenant's weaknesses: what a report says was done about each. */
+  weaknesses: WeaknessTreatments;
   /** The artifacts, and what only this worker reads: the findings snapshot, a JSON render, a signed PDF. */
   store: ArtifactStore;
   /** What the render worker reads or writes: the model it prints, the PDF it printed. Sealed under the staging key,
@@ -71,6 +84,9 @@ export interface FindingsSnapshot {
   /** The tenant's branding then, if it had one: frozen here so that a retry, or a render long after, prints the
    * report as it was asked for, whatever the tenant changes in between. */
   branding?: Branding;
+  /** The treatment of the rows' weaknesses as of the report's date and its changes in the period: frozen here, as
+   * the findings are, so that a retried step or a model built again gives the same report. */
+  treatment?: TreatmentSnapshot;
 }
 
 /** The staged file of what a report leaves for the next report of its scope. */
@@ -99,6 +115,42 @@ export function latestOfEachRow(found: readonly FindingSummary[]): string[] {
   };
   for (const f of found) index.upsert(f, make, repeat);
   return rows.map((r) => r.latest.id);
+}
+
+/**
+ * The instant a report reads treatment as of: the end of its period, or its creation when that came first (a
+ * report of a period still running). Not the step's own clock: the creation is fixed when the report is asked
+ * for, so a retry, or a second attempt of a failed report, reads the same treatment. A change recorded after that
+ * instant, even before the report is built, belongs to the next report.
+ */
+export function treatmentAsOf(periodTo: string, createdAt: Date): Date {
+  const endOfPeriod = Date.parse(`${periodTo}T23:59:59.999Z`);
+  return new Date(Math.min(endOfPeriod, createdAt.getTime()));
+}
+
+/** The treatment of the rows' weaknesses (those of the findings `shown`, one per row) and their changes in the
+ * period, read from the register's records as of `asOf`: one read gives both, so the trail and the state cannot
+ * disagree. Weaknesses of the scoped endpoints that are no row of the report are left out. Ordered by key so that
+ * a retry writes the same bytes. */
+function treatmentSnapshot(
+  tenantId: string,
+  inScope: readonly FindingSummary[],
+  shown: readonly string[],
+  records: Map<string, WeaknessRecord>,
+  from: string,
+  asOf: Date,
+): TreatmentSnapshot {
+  const ids = new Set(shown);
+  const keys = [...new Set(inScope.filter((f) => ids.has(f.id)).map((f) => weaknessKey(tenantId, f)))].sort();
+  const snapshot: TreatmentSnapshot = { asOf: asOf.toISOString(), from, weaknesses: {}, history: [] };
+  for (const key of keys) {
+    const record = records.get(key);
+    if (!record) continue;
+    snapshot.weaknesses[key] = record.treatment;
+    for (const h of record.history) if (h.at >= from) snapshot.history.push({ ...h, key });
+  }
+  snapshot.history.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return snapshot;
 }
 
 /** The longest a progress update may hold up the activity that makes it. */
@@ -148,7 +200,7 @@ async function writeJson(store: ArtifactStore, key: string, value: unknown): Pro
  * writes the same keys and makes the same conditional updates. They exchange storage keys, never findings
  * or artifact bytes, because workflow history keeps every payload forever. */
 export function createReportActivities(deps: ReportActivityDeps) {
-  const { reports, findings, runs, tenants, store, staging, clock, quotas } = deps;
+  const { reports, findings, runs, tenants, weaknesses, store, staging, clock, quotas } = deps;
 
   async function loadReport(ref: ReportRef): Promise<ReportRecord> {
     const report = await reports.get(ref.tenantId, ref.reportId);
@@ -184,12 +236,14 @@ export function createReportActivities(deps: ReportActivityDeps) {
     /** Reads the scoped endpoints' findings up to the report's start and snapshots them with their endpoints:
      * those in scope (period and severities) with the evidence of each row's latest finding (the only evidence a
      * report shows), the others as context without evidence, and a digest of the evidence of every finding of
-     * the period, whatever its severity, for the population digest. */
+     * the period, whatever its severity, for the population digest; and the treatment of the rows' weaknesses as
+     * of the report's date ({@link treatmentAsOf}). */
     async collectFindings(ref: ReportRef): Promise<{ snapshotKey: string; findings: number }> {
       const report = await loadReport(ref);
       const { scope } = report.request;
       const asOf = (report.startedAt ?? clock.now()).toISOString();
-      const [history, endpoints, periodRuns, tenant, branding, previous] = await Promise.all([
+      const treatedAt = treatmentAsOf(scope.to, report.createdAt);
+      const [history, endpoints, periodRuns, tenant, branding, previous, treated] = await Promise.all([
         findings.findInScope(ref.tenantId, {
           endpointIds: scope.endpointIds,
           from: HISTORY_START,
@@ -201,6 +255,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         tenants.get(ref.tenantId),
         tenants.branding(ref.tenantId),
         reports.scopeFacts(ref.tenantId, scopeKey(ref.tenantId, report.request.frameworks, scope)),
+        weaknesses.treatmentAsOf(ref.tenantId, treatedAt, { endpointIds: scope.endpointIds }),
       ]);
       const requested = new Set<string>(scope.includeSeverities);
       const inPeriod = (f: FindingSummary): boolean =>
@@ -233,6 +288,14 @@ export function createReportActivities(deps: ReportActivityDeps) {
       // Only a report made before this one is its previous; the model also refuses one that is not older.
       if (previous && previous.reportId !== report.id) snapshot.previous = previous;
       if (branding) snapshot.branding = branding;
+      snapshot.treatment = treatmentSnapshot(
+        ref.tenantId,
+        inScope,
+        shown,
+        treated,
+        `${scope.from}T00:00:00.000Z`,
+        treatedAt,
+      );
       await writeJson(store, snapshotKey, snapshot);
       await reports.setProgress(ref.tenantId, ref.reportId, 'modelling', 30);
       return { snapshotKey, findings: found.length };
@@ -265,6 +328,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         ratingMethod: snapshot.ratingMethod,
         previous: snapshot.previous,
         branding: snapshot.branding,
+        treatment: snapshot.treatment,
         generatedAt: (report.startedAt ?? clock.now()).toISOString(),
       });
       const modelKey = stagingKey(ref.tenantId, ref.reportId, 'model.json');

@@ -2,7 +2,7 @@ import { toWireApplicability } from './applicability';
 import { toWireRatingMethod } from './evidence/rating';
 import { toWireScan } from './finding';
 import { toWireScope } from './report';
-import type { FrontPage, Rate, ReportModel, ScopeWeakness } from './report-model';
+import type { FrontPage, Rate, ReportModel, ReportRowTreatment, ScopeWeakness, TreatmentHistory } from './report-model';
 
 /** The JSON artifact: the report model in the API's snake_case, with `schema_version` first so a reader can
  * pick the right schema before reading anything else. */
@@ -43,6 +43,13 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
         endpoint_name: e.endpointName,
         rows: e.rows,
       })),
+      treatment: summary.treatment
+        ? {
+            as_of: summary.treatment.asOf,
+            by_state: summary.treatment.byState.map((s) => ({ state: s.state, rows: s.rows })),
+            overdue: summary.treatment.overdue,
+          }
+        : null,
     },
     rows: model.rows.map((r) => ({
       ref: r.ref,
@@ -79,7 +86,9 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
           scan: r.evidence.redactions.scan.map((m) => ({ kind: m.kind, count: m.count })),
         },
       },
+      treatment: r.treatment ? wireRowTreatment(r.treatment) : null,
     })),
+    treatment_history: model.treatmentHistory ? wireTreatmentHistory(model.treatmentHistory) : null,
     applicability: model.applicability ? toWireApplicability(model.applicability) : null,
     rating_method: {
       source: model.rating.source,
@@ -220,6 +229,39 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
 /** A rate with its 95 % Wilson interval, or null where nothing was attempted. */
 function wireRate(rate: Rate | undefined): { value: number; low: number; high: number; method: string } | null {
   return rate ? { value: rate.value, low: rate.low, high: rate.high, method: 'Wilson score interval, 95 %' } : null;
+}
+
+/** A row's treatment; the details of a state the weakness is not in are null rather than absent, as elsewhere. */
+function wireRowTreatment(t: ReportRowTreatment): Record<string, unknown> {
+  return {
+    weakness_key: t.key,
+    state: t.state,
+    owner: t.owner,
+    due_date: t.dueDate,
+    management_response: t.managementResponse,
+    approver: t.approver ?? null,
+    approver_role: t.approverRole ?? null,
+    expires_on: t.expiresOn ?? null,
+    mitigated_on: t.mitigatedOn ?? null,
+    overdue: t.overdue,
+  };
+}
+
+function wireTreatmentHistory(h: TreatmentHistory): Record<string, unknown> {
+  return {
+    from: h.from,
+    until: h.until,
+    entries: h.entries.map((e) => ({
+      weakness_key: e.key,
+      row: e.row,
+      at: e.at,
+      actor: e.actor,
+      from: e.from,
+      to: e.to,
+      cause: e.cause,
+      fields: e.fields,
+    })),
+  };
 }
 
 const wireWeakness = (w: ScopeWeakness) => ({

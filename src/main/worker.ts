@@ -9,6 +9,7 @@ import { MongoImportedRuns } from '../infra/mongo/import-runs-repo';
 import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { MongoRunsRepo } from '../infra/mongo/runs-repo';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
+import { MongoWeaknessRegister } from '../infra/mongo/weakness-register';
 import { MongoReportsRepo } from '../infra/mongo/reports-repo';
 import { MongoPublishedKeys } from '../infra/mongo/published-keys-repo';
 import { jwsSigner } from '../infra/signing/artifact-signers';
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
     staging: withArtifactStoreFallback(staging, store),
     audit,
     retentionSignals: new TemporalRetention(client, config.temporal.taskQueue),
+    weaknesses: new MongoWeaknessRegister(db, audit),
     treatment: weaknessTreatmentOf(db, audit, client, config.temporal.taskQueue, clock),
     clock,
     signers: { pdf: new PdfSigner(signing.identity), json: jwsSigner(jws.keys) },

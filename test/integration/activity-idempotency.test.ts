@@ -35,6 +35,7 @@ import { MongoRunsRepo } from '../../src/infra/mongo/runs-repo';
 import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
 import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
+import { MongoWeaknessRegister } from '../../src/infra/mongo/weakness-register';
 import { ChromiumPdfRenderer } from '../../src/infra/render/chromium-pdf-renderer';
 import { createHtmlRenderer, reportOutline } from '../../src/infra/render/html-renderer';
 import { jwsSigner } from '../../src/infra/signing/artifact-signers';
@@ -99,6 +100,7 @@ function buildActivities(deps: {
       findings,
       runs: new MongoRunsRepo(db),
       tenants,
+      weaknesses: new MongoWeaknessRegister(db, audit),
       store,
       staging: staged,
       clock,

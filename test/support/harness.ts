@@ -37,6 +37,7 @@ import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
 import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
 import { MongoPublishedKeys } from '../../src/infra/mongo/published-keys-repo';
+import { MongoWeaknessRegister } from '../../src/infra/mongo/weakness-register';
 import { jwsSigner } from '../../src/infra/signing/artifact-signers';
 import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
 import { cachedPublishedKeys, publishedPdfSigner, signingKeySet } from '../../src/infra/signing/published-keys';
@@ -239,6 +240,7 @@ export async function startHarness(
       staging: stepsStaging,
       audit,
       retentionSignals: retention,
+      weaknesses: new MongoWeaknessRegister(db, audit),
       treatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
       clock,
       signers: { pdf: new PdfSigner(identity), json: jwsSigner(jwsKeys) },

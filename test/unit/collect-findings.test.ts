@@ -6,6 +6,7 @@ import type { Evidence, Finding } from '../../src/domain/finding';
 import type { ReportRecord, ReportScope } from '../../src/domain/report';
 import { validateBranding, type Branding } from '../../src/domain/branding';
 import { buildReportModel, type ReportModel } from '../../src/domain/report-model';
+import { weaknessKey, type HistoryEntry, type Treatment, type WeaknessRecord } from '../../src/domain/treatment';
 import { buildFinding } from '../fixtures/findings';
 
 const TENANT = 'tnt_2026_fixturetenant01';
@@ -72,7 +73,11 @@ function fakeFindings(all: Finding[], lose: string[] = []): FindingsRepo & { ask
   };
 }
 
-function activities(findings: FindingsRepo, branding: () => Branding | undefined = () => undefined) {
+function activities(
+  findings: FindingsRepo,
+  branding: () => Branding | undefined = () => undefined,
+  treated: (at: Date) => Map<string, WeaknessRecord> = () => new Map(),
+) {
   const stored = new Map<string, Buffer>();
   const report = {
     id: 'rpt_2026_fixturereport1',
@@ -99,6 +104,12 @@ function activities(findings: FindingsRepo, branding: () => Branding | undefined
     findings,
     runs: { runsInScope: async () => [] },
     tenants,
+    weaknesses: {
+      treatmentAsOf: async (_tenant, at) => treated(at),
+      historyBetween: async () => {
+        throw new Error('the collect step reads the trail from the records as of its instant');
+      },
+    },
     store,
     staging: store,
     clock: { now: () => new Date() },
@@ -190,5 +201,78 @@ describe('collectFindings freezes the tenant branding', () => {
     const { snapshotKey } = await acts.collectFindings(ref);
     const { modelKey } = await acts.buildReportModel({ ...ref, snapshotKey });
     expect((JSON.parse(stored.get(modelKey)!.toString('utf8')) as ReportModel).branding).toBeNull();
+  });
+});
+
+describe('collectFindings freezes the treatment as of the report’s date', () => {
+  function record(f: Finding, treatment: Partial<Treatment>, history: HistoryEntry[]): WeaknessRecord {
+    return {
+      endpointId: f.endpointId,
+      category: f.category,
+      fingerprint: f.fingerprint,
+      seen: { findings: 1, firstSeen: f.detectedAt, lastSeen: f.detectedAt, title: f.title, worst: f.severity },
+      treatment: {
+        state: 'open',
+        owner: null,
+        dueDate: null,
+        managementResponse: null,
+        mitigation: null,
+        acceptance: null,
+        falsePositive: null,
+        regression: null,
+        changedAt: null,
+        ...treatment,
+      },
+      history,
+      length: history.length + 1,
+    };
+  }
+  const change = (at: string, to: HistoryEntry['to']): HistoryEntry => ({
+    position: 1,
+    at,
+    actor: 'tok_2026_fixture',
+    from: 'open',
+    to,
+    cause: 'triage',
+    fields: {},
+  });
+
+  it('when a row’s weakness was treated under another spelling, then its row shows it, with the period’s changes only, and other weaknesses are left out', async () => {
+    const all = spelledFindings();
+    const treatedOne = all[all.length - 1];
+    const key = weaknessKey(TENANT, treatedOne);
+    const asked: Date[] = [];
+    const records = new Map([
+      [
+        key,
+        record(
+          treatedOne,
+          { state: 'mitigated', owner: 'Priya N', mitigation: { evidence: 'SEC-42', mitigatedOn: '2026-06-10' } },
+          [change('2026-03-01T00:00:00.000Z', 'false_positive'), change('2026-06-10T12:00:00.000Z', 'mitigated')],
+        ),
+      ],
+      [
+        'wk_notarowofthisreport0',
+        record(buildFinding({ endpointId: ENDPOINTS[0], fingerprint: 'elsewhere' }), { state: 'false_positive' }, []),
+      ],
+    ]);
+    const { acts, stored } = activities(fakeFindings(all), undefined, (at) => {
+      asked.push(at);
+      return records;
+    });
+    const ref = { tenantId: TENANT, reportId: 'rpt_2026_fixturereport1' };
+    const { snapshotKey } = await acts.collectFindings(ref);
+    const snapshot = JSON.parse(stored.get(snapshotKey)!.toString('utf8')) as FindingsSnapshot;
+    // The period ends before the report was created, so its end is the as-of instant.
+    expect(asked.map((d) => d.toISOString())).toEqual(['2026-06-30T23:59:59.999Z']);
+    expect(Object.keys(snapshot.treatment!.weaknesses)).toEqual([key]);
+    expect(snapshot.treatment!.history.map((h) => [h.key, h.to])).toEqual([[key, 'mitigated']]);
+
+    const { modelKey } = await acts.buildReportModel({ ...ref, snapshotKey });
+    const model = JSON.parse(stored.get(modelKey)!.toString('utf8')) as ReportModel;
+    const treatedRows = model.rows.filter((r) => r.treatment?.state === 'mitigated');
+    expect(treatedRows.map((r) => [r.treatment?.owner, r.treatment?.mitigatedOn])).toEqual([['Priya N', '2026-06-10']]);
+    expect(model.rows.filter((r) => r.treatment?.state === 'open')).toHaveLength(model.rows.length - 1);
+    expect(model.treatmentHistory?.entries.map((e) => [e.row, e.to])).toEqual([[treatedRows[0].ref, 'mitigated']]);
   });
 });

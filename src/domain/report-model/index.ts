@@ -18,6 +18,7 @@ import { completeness } from './population';
 import { buildFrontPage, weaknessKey } from './front-page';
 import { sourcesOf } from './sources';
 import { testingPerformed } from './testing';
+import { treatmentOfRows } from './treatment';
 import {
   REPORT_SCHEMA_VERSION,
   type ReportModel,
@@ -35,6 +36,7 @@ export { testingPerformed, type ProbeSummary, type Rate, type RunSummary, type T
 export { applicabilityView } from './applicability-view';
 export { WeaknessIndex, normaliseFingerprint, type WeaknessKey } from './weakness-index';
 export * from './front-page';
+export * from './treatment';
 
 /** A row's evidence: its most recent finding's, masked here so that the PDF and the JSON show the same text and
  * neither holds the stored one. Only the rows' findings are masked, one per weakness, not the population. */
@@ -135,6 +137,25 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     requested: new Set(input.report.scope.includeSeverities),
   });
 
+  const treatment = input.treatment
+    ? treatmentOfRows(
+        input.report.tenantId,
+        weaknesses.map(({ latest }, i) => ({
+          ref: rows[i].ref,
+          endpointId: latest.endpointId,
+          category: memo.category(latest.category),
+          fingerprint: normaliseFingerprint(latest.fingerprint),
+        })),
+        input.treatment,
+      )
+    : undefined;
+  if (treatment) {
+    rows.forEach((row, i) => {
+      row.treatment = treatment.rows[i];
+    });
+    modelSummary.treatment = treatment.summary;
+  }
+
   const frontPage = buildFrontPage({
     reportId: input.report.id,
     generatedAt: input.generatedAt,
@@ -146,7 +167,7 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     coverage,
     runs: testing.runs.length,
     previous: input.previous,
-    treatment: input.treatment,
+    treatment: treatment?.frontPage,
   });
 
   return {
@@ -177,5 +198,6 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     unknownRefs: withoutRepeats(unknownRefs),
     ...whole,
     frontPage,
+    ...(treatment ? { treatmentHistory: treatment.history } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { LinkType } from '../crosswalk';
-import type { FrontPage, FrontPageTreatment, ScopeFacts } from './front-page';
+import type { FrontPage, ScopeFacts } from './front-page';
 import type { TestingPerformed } from './testing';
+import type { ReportRowTreatment, TreatmentHistory, TreatmentSnapshot, TreatmentSummary } from './treatment';
 import type { FrameworkSlug } from '../frameworks';
 import type { Endpoint, Evidence, Finding, FindingSummary, ScanEvidence } from '../finding';
 import type { ApplicabilityProfile } from '../applicability';
@@ -61,6 +62,9 @@ export interface ReportRow {
   frameworks: RowFramework[];
   /** The evidence of the row's most recent finding, which finding that is, and how the scanner judged it. */
   evidence: RowEvidence;
+  /** What the organisation recorded about the weakness as of the report's date; absent only from a model built
+   * from findings collected before reports read treatment. */
+  treatment?: ReportRowTreatment;
 }
 
 /** What a row shows as its evidence: the most recent finding's prompt and response, and the scanner's free text,
@@ -92,6 +96,8 @@ export interface ReportSummary {
   bySeverity: { severity: Severity; rows: number; requested: boolean; excludedFindings: number }[];
   byFramework: FrameworkSummary[];
   byEndpoint: { endpointId: string; endpointName: string; rows: number }[];
+  /** Rows by treatment state and how many are overdue, as of the report's date; absent as the rows' is. */
+  treatment?: TreatmentSummary;
 }
 
 /** What a report says of a control: a weakness in scope bears on it; probes that bear on it ran in the period
@@ -204,6 +210,8 @@ export interface ReportModel {
   subsequentEvents: SubsequentEvent[];
   /** The first two pages: conclusion, top risks, ageing, change against the previous report of the same scope. */
   frontPage: FrontPage;
+  /** The changes made to the rows' weaknesses' treatment in the period; absent as the rows' treatment is. */
+  treatmentHistory?: TreatmentHistory;
 }
 
 /** How a finding's severity was set: by the importer's documented table for the probe or plugin that found it,
@@ -308,8 +316,9 @@ export interface ReportModelInput {
   ratingMethod?: RatingOverride;
   /** What the previous ready report of the same scope left to compare against, when there is one. */
   previous?: ScopeFacts;
-  /** The rows' treatment as of the report's date, once it is recorded. */
-  treatment?: FrontPageTreatment;
+  /** The treatment of the report's weaknesses as the findings were collected; without it the rows carry none and
+   * the front page says treatment is not recorded. */
+  treatment?: TreatmentSnapshot;
   /** The tenant's branding as the report was collected; the defaults without it. */
   branding?: Branding;
 }

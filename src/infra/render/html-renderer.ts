@@ -5,6 +5,7 @@ import type { HtmlRenderer, IntegrityFacts } from '../../../activities/render-ac
 import { AppError } from '../../domain/errors';
 import type { ReportModel } from '../../domain/report-model';
 import { registerBrandingHelpers } from './branding-helpers';
+import { registerTreatmentHelpers } from './treatment-helpers';
 import { CONTROL_TITLE_LIMIT, EXCERPT_LIMIT, MATRIX_TITLE_LIMIT, registerHelpers } from './helpers';
 
 export type { HtmlRenderer, IntegrityFacts };
@@ -91,6 +92,7 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
   const hbs = Handlebars.create();
   registerHelpers(hbs);
   registerBrandingHelpers(hbs);
+  registerTreatmentHelpers(hbs);
 
   const partialsDir = join(templatesDir, 'partials');
   for (const file of readdirSync(partialsDir).sort()) {

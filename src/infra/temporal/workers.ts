@@ -38,6 +38,8 @@ export interface ReportWorkerDeps {
   audit: AuditLog;
   /** Reaches the retention workflows when a tenant's retention changes. */
   retentionSignals: RetentionSignals;
+  /** The treatment recorded of weaknesses, which reports read as of their date. */
+  weaknesses: ReportActivityDeps['weaknesses'];
   /** Lets weaknesses' risk acceptances lapse when their timers say. */
   treatment: TreatmentActivityDeps['treatment'];
   clock: Clock;
