@@ -39,6 +39,8 @@ export interface TenantRecords {
   reportsAfter(tenantId: string, afterId: string | undefined, limit: number): Promise<ReportRecord[]>;
   /** Up to `limit` ids of the tenant's imports, in id order after `afterId`. */
   importsAfter(tenantId: string, afterId: string | undefined, limit: number): Promise<string[]>;
+  /** Every weakness key of the tenant (each may have a risk acceptance's timer running). */
+  weaknessKeys(tenantId: string): Promise<string[]>;
   /** How many records of the kind the tenant has. */
   count(tenantId: string, kind: PurgedRecordKind): Promise<number>;
   /** Deletes up to `limit` records of the kind; answers how many it deleted (0 once none is left). */
@@ -68,6 +70,8 @@ export interface TenantWorkflows {
   /** Ends the report's generation and its retention timer. */
   stopReport(reportId: string, reason: string): Promise<void>;
   stopImport(importId: string, reason: string): Promise<void>;
+  /** Ends the timer of a weakness's risk acceptance, if it has one. */
+  stopAcceptance(tenantId: string, key: string, reason: string): Promise<void>;
 }
 
 /** A receipt as kept: the document, its compact JWS and the sha256 of the signed bytes. */
@@ -227,7 +231,8 @@ export function createOffboardingActivities(deps: OffboardingActivityDeps) {
       }
     },
 
-    /** Stops each import of the tenant still running and removes its staged upload. */
+    /** Stops each import of the tenant still running and removes its staged upload; then stops the timers of its
+     * weaknesses' risk acceptances, which would otherwise wake on a purged log. */
     async purgeImportUploads(ref: { tenantId: string }): Promise<void> {
       const ctx = activityContext();
       let afterId = (ctx?.info.heartbeatDetails as { afterId?: string } | undefined)?.afterId;
@@ -240,7 +245,11 @@ export function createOffboardingActivities(deps: OffboardingActivityDeps) {
           await ledger.addObjects(ref.tenantId, prefix, await store.deletePrefix(prefix));
           ctx?.heartbeat({ afterId });
         }
-        if (page.length < PAGE) return;
+        if (page.length < PAGE) break;
+      }
+      for (const key of await records.weaknessKeys(ref.tenantId)) {
+        await workflows.stopAcceptance(ref.tenantId, key, STOP_REASON);
+        ctx?.heartbeat({ afterId });
       }
     },
 

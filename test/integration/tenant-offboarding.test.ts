@@ -18,7 +18,7 @@ import {
   type OffboardingActivityDeps,
   type TenantRecords,
 } from '../../activities/offboarding-activities';
-import { retentionWorkflowId, tenantOffboardingWorkflowId } from '../../workflows/contracts';
+import { acceptanceWorkflowId, retentionWorkflowId, tenantOffboardingWorkflowId } from '../../workflows/contracts';
 import { PURGED_RECORD_KINDS } from '../../src/domain/offboarding';
 import { parseReportRequest } from '../../src/domain/report-request';
 import { SCOPES } from '../../src/domain/tokens';
@@ -140,7 +140,18 @@ async function populated(name: string, formats: ('json' | 'pdf')[]) {
   expect((await as('GET', `/reports/${first}/download`)).status).toBe(302);
   expect((await as('PUT', `/reports/${first}/legal-hold`, { reason: 'Matter 7' })).status).toBe(200);
   expect((await as('DELETE', `/reports/${first}/legal-hold`)).status).toBe(200);
-  return { ...t, endpointId, reports };
+  // A risk accepted for sixty days: its timer runs until then.
+  const weaknesses = await as('GET', `/weaknesses?endpoint_id=${endpointId}`);
+  const acceptedKey = weaknesses.body.data[0].key as string;
+  const accepted = await as('PATCH', `/weaknesses/${acceptedKey}`, {
+    state: 'risk_accepted',
+    approver: 'Dana K',
+    approver_role: 'CISO',
+    justification: 'Reviewed by a person until the fix ships',
+    expires_on: new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10),
+  });
+  expect(accepted.status).toBe(200);
+  return { ...t, endpointId, reports, acceptedKey };
 }
 
 /** Every document of the test database that names the tenant, by collection: its id anywhere in the document. A
@@ -278,6 +289,9 @@ describe('DELETE /admin/tenants/:id with no grace period', () => {
     expect(await hashes.findOne({ _id: hashToken(b.token) })).not.toBeNull();
     // The report's retention timer was stopped rather than left to fire on purged data.
     expect(await workflowStatus(retentionWorkflowId(a.reports[0].id))).toBe('TERMINATED');
+    // So was the timer of its accepted risk; the other tenant's runs on.
+    expect(await workflowStatus(acceptanceWorkflowId(a.id, a.acceptedKey))).toBe('TERMINATED');
+    expect(await workflowStatus(acceptanceWorkflowId(b.id, b.acceptedKey))).toBe('RUNNING');
   });
 
   it('when one tenant is purged, then the other keeps every document and object it had, and its token works', async () => {

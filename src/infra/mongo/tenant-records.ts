@@ -7,7 +7,7 @@ import { DAY_EVIDENCE, DAY_PAGES, FINDING_INDEX, FINDING_KEYS, FINDING_WRITES } 
 import { findByIds } from './keyed-docs';
 import { MongoReportsRepo, REPORT_KEYS, REPORT_SCOPES } from './reports-repo';
 import type { TenantDoc } from './tenants-repo';
-import { WEAKNESS_LISTS, WEAKNESS_LOGS } from './weakness-register';
+import { MongoWeaknessRegister, WEAKNESS_LISTS, WEAKNESS_LOGS } from './weakness-register';
 import { TOKEN_HASHES, type ApiTokenDoc, type TokenHashDoc } from './tokens-repo';
 
 /** `text` as a regular expression matching itself. */
@@ -95,6 +95,11 @@ export class MongoTenantRecords implements TenantRecords {
   constructor(private readonly db: Db) {
     this.reports = new MongoReportsRepo(db);
     this.tenants = db.collection<TenantDoc>('tenants');
+  }
+
+  weaknessKeys(tenantId: string): Promise<string[]> {
+    checked(tenantId);
+    return new MongoWeaknessRegister(this.db).tenantKeys(tenantId);
   }
 
   async heldReports(tenantId: string, limit: number): Promise<string[]> {

@@ -183,6 +183,11 @@ export class MongoWeaknessRegister implements WeaknessTreatments {
     return foldLog(await this.entries(tenantId, key), until?.toISOString());
   }
 
+  /** Every weakness key of the tenant, in the order first stored: what offboarding stops the timers of. */
+  tenantKeys(tenantId: string): Promise<string[]> {
+    return this.keysOf(tenantList(tenantId));
+  }
+
   /** The keys of a list, each once, in the order they were first listed. */
   private async keysOf(listKey: string): Promise<string[]> {
     const seen = new Set<string>();

@@ -3,6 +3,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import type { TenantWorkflows } from '../../../activities/offboarding-activities';
 import {
   TenantIdAttribute,
+  acceptanceWorkflowId,
   importWorkflowId,
   reportWorkflowId,
   retentionWorkflowId,
@@ -69,6 +70,10 @@ export class TemporalTenantWorkflows implements TenantWorkflows {
 
   async stopImport(importId: string, reason: string): Promise<void> {
     await this.stop(importWorkflowId(importId), reason);
+  }
+
+  async stopAcceptance(tenantId: string, key: string, reason: string): Promise<void> {
+    await this.stop(acceptanceWorkflowId(tenantId, key), reason);
   }
 
   private async stop(workflowId: string, reason: string): Promise<void> {
