@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, type Role } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { problemsOf } from '../support/config';
 
 /** Production without the secrets this file gives through files instead. */
 const PRODUCTION = {
@@ -33,17 +34,6 @@ beforeEach(() => {
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** The problems `loadConfig` reports for `env` in `role`'s process, or none. */
-function problemsOf(env: Record<string, string | undefined>, role: Role = 'worker'): readonly string[] {
-  try {
-    loadConfig(env, role);
-    return [];
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return err.problems;
-  }
-}
 
 describe('secrets given as files', () => {
   it('when every secret comes from a *_FILE, then each is read, without the line break openssl writes after it', () => {

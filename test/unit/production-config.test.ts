@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ConfigError, loadConfig, type Role } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config';
+import { problemsOf } from '../support/config';
 
 /** Every secret production needs, each outside DATA_DIR. */
 const PRODUCTION = {
@@ -13,17 +14,6 @@ const PRODUCTION = {
   ARTIFACT_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
   STAGING_KEY: Buffer.alloc(32, 9).toString('base64'),
 };
-
-/** The problems `loadConfig` reports for `env` in `role`'s process (the worker's unless said), or none. */
-function problemsOf(env: Record<string, string | undefined>, role: Role = 'worker'): readonly string[] {
-  try {
-    loadConfig(env, role);
-    return [];
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return err.problems;
-  }
-}
 
 describe('production configuration', () => {
   it('when every secret is configured outside DATA_DIR, then it loads in production mode with those keys', () => {
