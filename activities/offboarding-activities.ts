@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import { versionsOf } from '../src/domain/approval';
 import { AppError } from '../src/domain/errors';
 import {
   PURGED_RECORD_KINDS,
@@ -222,7 +223,7 @@ export function createOffboardingActivities(deps: OffboardingActivityDeps) {
             continue;
           }
           await workflows.stopReport(report.id, STOP_REASON);
-          if (report.artifact) await ledger.recordArtifact(ref.tenantId, artifactOf(report, report.artifact));
+          for (const v of versionsOf(report)) await ledger.recordArtifact(ref.tenantId, artifactOf(report, v.artifact));
           const prefix = reportPrefix(ref.tenantId, report.id);
           await ledger.addObjects(ref.tenantId, prefix, await store.deletePrefix(prefix));
           ctx?.heartbeat({ afterId, held });

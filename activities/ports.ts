@@ -1,3 +1,4 @@
+import type { PendingApproval, ReportVersion } from '../src/domain/approval';
 import type { RatingOverride } from '../src/domain/evidence/rating';
 import type { ApplicabilityProfile } from '../src/domain/applicability';
 import type { Branding } from '../src/domain/branding';
@@ -47,6 +48,20 @@ export interface ReportsRepo {
   scopeFacts(tenantId: string, scopeKey: string): Promise<ScopeFacts | undefined>;
   /** Records a ready report's facts as its scope's latest, unless a report generated later already is. */
   recordScopeFacts(tenantId: string, scopeKey: string, facts: ScopeFacts): Promise<void>;
+  /** Records an approval under way on a ready report, unless that same approval (version and request time) is
+   * recorded already, perhaps failed since; false when the report is not ready. */
+  beginApproval(tenantId: string, reportId: string, pending: PendingApproval): Promise<boolean>;
+  /** Adds the next version to a ready report, making its artifact the report's, and ends the approval under way.
+   * A repeat (an activity retry) finds the version in place and answers true; false when the report is not ready
+   * or the version is not the next. */
+  recordVersion(tenantId: string, reportId: string, version: ReportVersion): Promise<boolean>;
+  /** Marks the approval of `version` failed with an error a user can read, if it is still the one under way. */
+  failApproval(
+    tenantId: string,
+    reportId: string,
+    version: number,
+    error: { code: string; message: string },
+  ): Promise<void>;
 }
 
 /** A finding without its evidence: what a scope query lists. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { AppError } from '../src/domain/errors';
 import type { ReportModel } from '../src/domain/report-model';
-import { stagingKey } from '../src/domain/storage-keys';
+import { stagingKey, versionedName } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
 import type { ArtifactStore, PdfRenderer, ReportsRepo } from './ports';
 import { recordProgress, type ReportRef } from './report-activities';
@@ -67,7 +67,7 @@ export function createRenderActivities(deps: RenderActivityDeps) {
     /** Renders the model to HTML, prints it in a sandboxed browser, and stages the PDF. A template that fails on
      * the model ends it with `template_failed`, never retried; a failure of the browser with `render_failed`,
      * retried on a relaunched browser. */
-    async renderPdf(ref: ReportRef & { modelKey: string }): Promise<{ renderedKey: string }> {
+    async renderPdf(ref: ReportRef & { modelKey: string; version?: number }): Promise<{ renderedKey: string }> {
       const [modelBytes, signer] = await Promise.all([deps.staging.get(ref.modelKey), deps.signer()]);
       const model = JSON.parse(modelBytes.toString('utf8')) as ReportModel;
       // Every template is applied before the browser is involved, so a template error crosses the activity
@@ -100,7 +100,7 @@ export function createRenderActivities(deps: RenderActivityDeps) {
       } finally {
         clearInterval(beat);
       }
-      const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.pdf');
+      const renderedKey = stagingKey(ref.tenantId, ref.reportId, versionedName('rendered.pdf', ref.version));
       await deps.staging.put(renderedKey, pdf, 'application/pdf');
       await recordProgress(deps.reports, ref, 'signing', 80);
       return { renderedKey };

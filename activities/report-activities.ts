@@ -21,13 +21,14 @@ import {
   scopeKey,
   WeaknessIndex,
   type ReportModel,
+  type ReportRelease,
   type ScopeFacts,
   type TreatmentSnapshot,
 } from '../src/domain/report-model';
 import { retentionDeadline } from '../src/domain/retention';
 import { SEVERITIES } from '../src/domain/severity';
-import { artifactKey, stagingKey, stagingPrefix } from '../src/domain/storage-keys';
-import { weaknessKey } from '../src/domain/treatment';
+import { artifactKey, stagingKey, stagingPrefix, versionedName } from '../src/domain/storage-keys';
+import { reportTreatmentAsOf, weaknessKey } from '../src/domain/treatment';
 import { withFailureTypes } from './failures';
 import type {
   ArtifactStore,
@@ -117,22 +118,11 @@ export function latestOfEachRow(found: readonly FindingSummary[]): string[] {
   return rows.map((r) => r.latest.id);
 }
 
-/**
- * The instant a report reads treatment as of: the end of its period, or its creation when that came first (a
- * report of a period still running). Not the step's own clock: the creation is fixed when the report is asked
- * for, so a retry, or a second attempt of a failed report, reads the same treatment. A change recorded after that
- * instant, even before the report is built, belongs to the next report.
- */
-export function treatmentAsOf(periodTo: string, createdAt: Date): Date {
-  const endOfPeriod = Date.parse(`${periodTo}T23:59:59.999Z`);
-  return new Date(Math.min(endOfPeriod, createdAt.getTime()));
-}
-
 /** The treatment of the rows' weaknesses (those of the findings `shown`, one per row) and their changes in the
  * period, read from the register's records as of `asOf`: one read gives both, so the trail and the state cannot
  * disagree. Weaknesses of the scoped endpoints that are no row of the report are left out. Ordered by key so that
  * a retry writes the same bytes. */
-function treatmentSnapshot(
+export function treatmentSnapshot(
   tenantId: string,
   inScope: readonly FindingSummary[],
   shown: readonly string[],
@@ -237,12 +227,12 @@ export function createReportActivities(deps: ReportActivityDeps) {
      * those in scope (period and severities) with the evidence of each row's latest finding (the only evidence a
      * report shows), the others as context without evidence, and a digest of the evidence of every finding of
      * the period, whatever its severity, for the population digest; and the treatment of the rows' weaknesses as
-     * of the report's date ({@link treatmentAsOf}). */
+     * of the report's date ({@link reportTreatmentAsOf}). */
     async collectFindings(ref: ReportRef): Promise<{ snapshotKey: string; findings: number }> {
       const report = await loadReport(ref);
       const { scope } = report.request;
       const asOf = (report.startedAt ?? clock.now()).toISOString();
-      const treatedAt = treatmentAsOf(scope.to, report.createdAt);
+      const treatedAt = reportTreatmentAsOf(scope.to, report.createdAt);
       const [history, endpoints, periodRuns, tenant, branding, previous, treated] = await Promise.all([
         findings.findInScope(ref.tenantId, {
           endpointIds: scope.endpointIds,
@@ -301,8 +291,11 @@ export function createReportActivities(deps: ReportActivityDeps) {
       return { snapshotKey, findings: found.length };
     },
 
-    /** Merges the snapshot into report rows with their controls and writes the model. */
-    async buildReportModel(ref: ReportRef & { snapshotKey: string }): Promise<{ modelKey: string; rows: number }> {
+    /** Merges the snapshot into report rows with their controls and writes the model: version 1 (a draft) unless a
+     * release names a later version, whose approval the model then carries. */
+    async buildReportModel(
+      ref: ReportRef & { snapshotKey: string; release?: ReportRelease },
+    ): Promise<{ modelKey: string; rows: number }> {
       const [report, tenant, snapshot] = await Promise.all([
         loadReport(ref),
         tenants.get(ref.tenantId),
@@ -330,9 +323,12 @@ export function createReportActivities(deps: ReportActivityDeps) {
         branding: snapshot.branding,
         treatment: snapshot.treatment,
         generatedAt: (report.startedAt ?? clock.now()).toISOString(),
+        ...(ref.release ? { release: ref.release } : {}),
       });
-      const modelKey = stagingKey(ref.tenantId, ref.reportId, 'model.json');
+      const version = ref.release?.version;
+      const modelKey = stagingKey(ref.tenantId, ref.reportId, versionedName('model.json', version));
       await writeJson(staging, modelKey, model);
+      if (version !== undefined && version > 1) return { modelKey, rows: model.rows.length };
       // Kept by this worker for markReady, which leaves them to the next report of the scope.
       await writeJson(store, stagingKey(ref.tenantId, ref.reportId, SCOPE_FACTS_FILE), model.frontPage.facts);
       await reports.setProgress(ref.tenantId, ref.reportId, 'rendering', 50);
@@ -340,21 +336,22 @@ export function createReportActivities(deps: ReportActivityDeps) {
     },
 
     /** Renders the JSON artifact from the model. */
-    async renderJson(ref: ReportRef & { modelKey: string }): Promise<{ renderedKey: string }> {
+    async renderJson(ref: ReportRef & { modelKey: string; version?: number }): Promise<{ renderedKey: string }> {
       const model = await readJson<ReportModel>(staging, ref.modelKey);
-      const renderedKey = stagingKey(ref.tenantId, ref.reportId, 'rendered.json');
+      const renderedKey = stagingKey(ref.tenantId, ref.reportId, versionedName('rendered.json', ref.version));
       const body = Buffer.from(`${JSON.stringify(toJsonExport(model), null, 2)}\n`, 'utf8');
       await store.put(renderedKey, body, 'application/json');
       await recordProgress(reports, ref, 'signing', 80);
       return { renderedKey };
     },
 
-    /** Puts the signed artifact under its final key and returns its facts. */
+    /** Puts the signed artifact under its final key (the version's, for a version after the first) and returns its
+     * facts. */
     async storeArtifact(
-      ref: ReportRef & { format: ReportFormat; signedKey: string; signature: ArtifactSignature },
+      ref: ReportRef & { format: ReportFormat; signedKey: string; signature: ArtifactSignature; version?: number },
     ): Promise<ArtifactFacts> {
       const body = await store.get(ref.signedKey);
-      const key = artifactKey(ref.tenantId, ref.reportId, ref.format);
+      const key = artifactKey(ref.tenantId, ref.reportId, ref.format, ref.version);
       const contentType = CONTENT_TYPES[ref.format];
       await store.put(key, body, contentType);
       const sha256 = createHash('sha256').update(body).digest('hex');

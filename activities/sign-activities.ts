@@ -1,6 +1,6 @@
 import type { ArtifactSignature, ReportFormat } from '../src/domain/report';
 import type { ReportModel } from '../src/domain/report-model';
-import { stagingKey } from '../src/domain/storage-keys';
+import { stagingKey, versionedName } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
 import type { ArtifactStore, DetachedSigning, PdfSignatureFacts, PdfSigning, ReportsRepo } from './ports';
 import { contentDigest } from './render-activities';
@@ -26,7 +26,7 @@ export function createSignActivities(deps: SignActivityDeps) {
   return withFailureTypes({
     /** Signs the staged render and stages the signed artifact. */
     async signArtifact(
-      ref: ReportRef & { format: ReportFormat; renderedKey: string; modelKey: string },
+      ref: ReportRef & { format: ReportFormat; renderedKey: string; modelKey: string; version?: number },
     ): Promise<{ signedKey: string; signature: ArtifactSignature }> {
       // A PDF comes from the render worker through the staging store; a JSON render never leaves this worker.
       const rendered = await (ref.format === 'pdf' ? deps.staging : deps.store).get(ref.renderedKey);
@@ -47,7 +47,7 @@ export function createSignActivities(deps: SignActivityDeps) {
         generatedAt: model.report.generatedAt,
         outline: deps.outlineOf(model),
       });
-      const signedKey = stagingKey(ref.tenantId, ref.reportId, 'signed.pdf');
+      const signedKey = stagingKey(ref.tenantId, ref.reportId, versionedName('signed.pdf', ref.version));
       await deps.store.put(signedKey, signed, 'application/pdf');
       await deps.reports.setProgress(ref.tenantId, ref.reportId, 'storing', 90);
       return { signedKey, signature: { type: 'pdf-cms', keyId: deps.pdf.keyId } };

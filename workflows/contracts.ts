@@ -155,3 +155,28 @@ export interface AcceptanceTimerState {
 export const acceptanceSignal = defineSignal<[{ position: number; expiresOn: string }]>('acceptance');
 /** Query answering {@link AcceptanceTimerState}. */
 export const acceptanceStateQuery = defineQuery<AcceptanceTimerState>('acceptanceState');
+
+/** Workflow id of the approval that makes a report's `version`: one per version, so two approvals asked for at once
+ * make one version, and a version once made cannot be made again. */
+export function approvalWorkflowId(reportId: string, version: number): string {
+  return `report-approval-${reportId}-v${version}`;
+}
+
+/** Input of {@link approveReportWorkflow}: the report, the version the approval makes, and the approver's statement
+ * as the request gave it (small: a few names and two paragraphs). */
+export interface ApproveReportInput {
+  tenantId: string;
+  reportId: string;
+  version: number;
+  request: { approverName: string; approverRole: string; assertion: string; limitations: string };
+  /** ISO 8601. */
+  requestedAt: string;
+  requestedBy: string;
+}
+
+/** What {@link approveReportWorkflow} returns once the version is recorded. */
+export interface ApproveReportResult {
+  reportId: string;
+  version: number;
+  sha256: string;
+}

@@ -4,3 +4,4 @@ export { artifactRetentionWorkflow, retargetRetentionWorkflow } from './retentio
 export { importFindingsWorkflow } from './import-findings';
 export { weaknessAcceptanceWorkflow } from './weakness-acceptance';
 export { tenantOffboardingWorkflow } from './tenant-offboarding';
+export { approveReportWorkflow } from './approve-report';

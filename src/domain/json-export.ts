@@ -2,7 +2,15 @@ import { toWireApplicability } from './applicability';
 import { toWireRatingMethod } from './evidence/rating';
 import { toWireScan } from './finding';
 import { toWireScope } from './report';
-import type { FrontPage, Rate, ReportModel, ReportRowTreatment, ScopeWeakness, TreatmentHistory } from './report-model';
+import type {
+  FrontPage,
+  Rate,
+  ReportModel,
+  ReportRelease,
+  ReportRowTreatment,
+  ScopeWeakness,
+  TreatmentHistory,
+} from './report-model';
 
 /** The JSON artifact: the report model in the API's snake_case, with `schema_version` first so a reader can
  * pick the right schema before reading anything else. */
@@ -23,6 +31,7 @@ export function toJsonExport(model: ReportModel): Record<string, unknown> {
       requested_at: report.requestedAt,
       generated_at: report.generatedAt,
     },
+    release: wireRelease(model.release),
     summary: {
       rows: summary.rows,
       findings: summary.findings,
@@ -260,6 +269,33 @@ function wireTreatmentHistory(h: TreatmentHistory): Record<string, unknown> {
       to: e.to,
       cause: e.cause,
       fields: e.fields,
+    })),
+  };
+}
+
+/** Which version the document is and who approved it; an unapproved draft has `approval: null`. */
+function wireRelease(release: ReportRelease): Record<string, unknown> {
+  const a = release.approval;
+  return {
+    version: release.version,
+    status: release.status,
+    status_as_of: release.statusAsOf,
+    approval: a
+      ? {
+          approver_name: a.approverName,
+          approver_role: a.approverRole,
+          approved_at: a.approvedAt,
+          assertion: a.assertion,
+          limitations: a.limitations,
+        }
+      : null,
+    history: release.history.map((h) => ({
+      version: h.version,
+      status: h.status,
+      at: h.at,
+      sha256: h.sha256,
+      approver_name: h.approverName,
+      changed_weaknesses: h.changedWeaknesses,
     })),
   };
 }

@@ -1,3 +1,4 @@
+import type { PendingApproval, ReportVersion } from './approval';
 import type { FrameworkSlug } from './frameworks';
 import type { LegalHold } from './retention';
 import type { Severity } from './severity';
@@ -82,9 +83,10 @@ export const CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = Object.free
   json: 'application/json',
 });
 
-/** The file name an artifact is downloaded under: the report id and the format's extension. */
-export function artifactFileName(reportId: string, format: ReportFormat): string {
-  return `${reportId}.${format}`;
+/** The file name an artifact is downloaded under: the report id and the format's extension, with `-v<n>` before
+ * the extension for a version after the first (the draft keeps the name it always had). */
+export function artifactFileName(reportId: string, format: ReportFormat, version = 1): string {
+  return version > 1 ? `${reportId}-v${version}.${format}` : `${reportId}.${format}`;
 }
 
 /** Stages of the pipeline, as shown in a report's progress. */
@@ -112,4 +114,8 @@ export interface ReportRecord {
   legalHold?: LegalHold;
   /** The report this one was regenerated from (same request), when it was. */
   regeneratedFrom?: string;
+  /** Every version once a second exists (see versionsOf); `artifact` is the latest's. */
+  versions?: ReportVersion[];
+  /** The approval under way, or the last one that failed. */
+  pendingApproval?: PendingApproval;
 }

@@ -1,4 +1,4 @@
-import type { ReportFormat } from './report';
+import { artifactFileName, type ReportFormat } from './report';
 
 const SEGMENT = /^[a-z]{2,4}_\d{4}_[0-9a-z]{6,40}$/;
 
@@ -30,9 +30,17 @@ export function stagingPrefix(tenantId: string, reportId: string): string {
   return `${reportPrefix(tenantId, reportId)}staging/`;
 }
 
-/** Key of the finished artifact that downloads serve. */
-export function artifactKey(tenantId: string, reportId: string, format: ReportFormat): string {
-  return `${reportPrefix(tenantId, reportId)}artifact/${reportId}.${format}`;
+/** Key of the finished artifact that downloads serve: version 1 (the draft the pipeline made) or a later one. */
+export function artifactKey(tenantId: string, reportId: string, format: ReportFormat, version = 1): string {
+  return `${reportPrefix(tenantId, reportId)}artifact/${artifactFileName(reportId, format, version)}`;
+}
+
+/** The staging name of a step's output for a report's version: `name` for version 1, `name` with `-v<n>` before its
+ * extension for a later one, so that making version 2 never overwrites what version 1 left. */
+export function versionedName(name: string, version = 1): string {
+  if (version <= 1) return name;
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? `${name}-v${version}` : `${name.slice(0, dot)}-v${version}${name.slice(dot)}`;
 }
 
 /** The prefix under which an import's upload waits while the import runs: `tenants/<tenant>/imports/<import>/`.

@@ -6,6 +6,7 @@ export const SCOPES = [
   'reports:generate',
   'reports:read',
   'reports:legal_hold',
+  'reports:approve',
   'tenant:settings',
   'findings:write',
   'findings:read',
@@ -22,10 +23,13 @@ export type Scope = (typeof SCOPES)[number];
 export const OPERATOR_SCOPE = 'admin';
 
 /** The scopes a token is minted with when none are named: all but `evidence:read`, which reads stored evidence
- * unmasked (personal data and secrets included), and `tokens:manage`, which mints tokens that outlive the one
- * that minted them; both are given only to whoever asks for them by name.
+ * unmasked (personal data and secrets included), `tokens:manage`, which mints tokens that outlive the one
+ * that minted them, and `reports:approve`, which signs a report off in a person's name; each is given only to
+ * whoever asks for it by name.
  * `audit:read` is among them: it reads only what the tenant's own tokens and links did. */
-export const DEFAULT_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== 'evidence:read' && s !== 'tokens:manage');
+export const DEFAULT_SCOPES: readonly Scope[] = SCOPES.filter(
+  (s) => s !== 'evidence:read' && s !== 'tokens:manage' && s !== 'reports:approve',
+);
 
 /** Who a request acts as: a token of one tenant with its scopes, or an operator token (no tenant). */
 export interface Principal {

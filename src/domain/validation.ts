@@ -18,3 +18,15 @@ export function rejectUnknownFields(value: Record<string, unknown>, allowed: rea
     throw invalid(field, `is not a recognised field; allowed: ${allowed.join(', ')}`);
   }
 }
+
+/** The field's text, trimmed: required, 1 to `max` characters once trimmed. */
+export function requiredText(body: Record<string, unknown>, field: string, max: number): string {
+  const value = body[field];
+  if (value === undefined) throw invalid(field, `is required: a text of 1 to ${max} characters`);
+  if (typeof value !== 'string') throw invalid(field, `must be a text of 1 to ${max} characters`);
+  const trimmed = value.trim();
+  if (trimmed.length === 0 || trimmed.length > max) {
+    throw invalid(field, `must be 1 to ${max} characters, found ${trimmed.length}`);
+  }
+  return trimmed;
+}

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { ArtifactStore, AuditLog, Clock, ReportsRepo } from '../../activities/ports';
 import { AppError } from '../domain/errors';
 import { isId } from '../domain/ids';
+import { versionsOf } from '../domain/approval';
 import { artifactFileName } from '../domain/report';
 import type { DownloadLinks } from '../infra/download-links';
 import { clientAddress, takeAttempt, type AttemptBuckets } from './attempt-limit';
@@ -38,17 +39,20 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
     const { reportId, fileName } = req.params;
     const tenant = text(req.query.tenant);
     const report = isId(reportId, 'rpt') && isId(tenant, 'tnt') ? await deps.reports.get(tenant, reportId) : undefined;
+    // The version the file name names: `<id>.<ext>` is version 1, `<id>-v<n>.<ext>` a later one.
+    const artifact = report
+      ? versionsOf(report).find((v) => fileName === artifactFileName(report.id, report.request.format, v.version))
+          ?.artifact
+      : undefined;
     const grant =
-      report?.artifact && fileName === artifactFileName(report.id, report.request.format)
-        ? { tenantId: report.tenantId, reportId: report.id, key: report.artifact.key }
-        : undefined;
+      report && artifact ? { tenantId: report.tenantId, reportId: report.id, key: artifact.key } : undefined;
     const now = deps.clock.now();
     // As received, not as Express routed it: routing ignores case and a trailing slash, and the query parser
     // decodes, so only the raw URL tells the minted spelling from a rewritten one.
     deps.links.verify(grant, fileName, req.originalUrl, now);
     // A link that verifies is not a failed attempt.
     deps.unauthLimits.refund(client);
-    if (!report || !report.artifact) throw new AppError('download_link_invalid', 'This download link is not valid.');
+    if (!report || !artifact) throw new AppError('download_link_invalid', 'This download link is not valid.');
     if (report.status === 'expired') {
       throw new AppError(
         'report_expired',
@@ -65,24 +69,24 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
         details: { ip: req.ip ?? '', ...details },
       });
     if (deps.presignedDownloads && deps.store.presignGet) {
-      const url = await deps.store.presignGet(report.artifact.key, {
+      const url = await deps.store.presignGet(artifact.key, {
         expiresInSeconds: PRESIGNED_SECONDS,
         fileName,
-        contentType: report.artifact.contentType,
+        contentType: artifact.contentType,
       });
-      await recordFetch({ sha256: report.artifact.sha256, via: 'presigned-get' });
-      res.set({ 'Cache-Control': 'no-store', ETag: `"${report.artifact.sha256}"` }).redirect(302, url);
+      await recordFetch({ sha256: artifact.sha256, via: 'presigned-get' });
+      res.set({ 'Cache-Control': 'no-store', ETag: `"${artifact.sha256}"` }).redirect(302, url);
       return;
     }
-    const body = await deps.store.get(report.artifact.key);
+    const body = await deps.store.get(artifact.key);
     const sha256 = createHash('sha256').update(body).digest('hex');
-    if (sha256 !== report.artifact.sha256) {
+    if (sha256 !== artifact.sha256) {
       throw new AppError('internal', `stored artifact of ${report.id} does not match its recorded sha256`);
     }
     await recordFetch({ sha256 });
     // setHeader, not res.set: Express would append a charset and the type must match the recorded one.
     const headers: Record<string, string> = {
-      'Content-Type': report.artifact.contentType,
+      'Content-Type': artifact.contentType,
       'Content-Length': String(body.length),
       'Content-Disposition': `attachment; filename="${fileName}"`,
       'Cache-Control': 'no-store',
@@ -91,7 +95,7 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
       'X-Content-Type-Options': 'nosniff',
     };
     // A JSON artifact's detached JWS travels with it, so a downloader can verify against the published keys.
-    const signature = report.artifact.signature;
+    const signature = artifact.signature;
     if (signature?.jws) headers['X-Artifact-Signature'] = signature.jws;
     if (signature) headers['X-Artifact-Signature-Key-Id'] = signature.keyId;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);

@@ -2,7 +2,14 @@ import { maskEvidence } from '../domain/evidence/masking';
 import { toWireScan, type Endpoint, type Finding } from '../domain/finding';
 import type { ImportRecord } from '../domain/imports';
 import { runTotals, type RunTotals, type TestRun } from '../domain/runs';
-import { artifactFileName, toWireScope, type ReportRecord } from '../domain/report';
+import { versionsOf, type PendingApproval, type ReportVersion } from '../domain/approval';
+import {
+  artifactFileName,
+  toWireScope,
+  type ArtifactFacts,
+  type ReportFormat,
+  type ReportRecord,
+} from '../domain/report';
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
 
@@ -10,6 +17,8 @@ const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null)
  * null when it does not apply yet, so clients can rely on one shape. */
 export function presentReport(r: ReportRecord): Record<string, unknown> {
   const self = `/api/v2/reports/${r.id}`;
+  const versions = versionsOf(r);
+  const latest = versions[versions.length - 1];
   return {
     id: r.id,
     status: r.status,
@@ -31,27 +40,73 @@ export function presentReport(r: ReportRecord): Record<string, unknown> {
     regenerated_from: r.regeneratedFrom ?? null,
     error: r.error ?? null,
     counts: r.counts ?? null,
-    artifact: r.artifact
-      ? {
-          file_name: artifactFileName(r.id, r.request.format),
-          content_type: r.artifact.contentType,
-          size: r.artifact.size,
-          sha256: r.artifact.sha256,
-          signature: r.artifact.signature
-            ? {
-                type: r.artifact.signature.type,
-                key_id: r.artifact.signature.keyId,
-                jws: r.artifact.signature.jws ?? null,
-              }
-            : null,
-        }
-      : null,
+    artifact: r.artifact ? presentArtifact(r.id, r.request.format, r.artifact, latest?.version ?? 1) : null,
+    version: latest?.version ?? null,
+    approval: presentApproval(latest, r.pendingApproval),
+    versions: versions.map((v) => ({
+      version: v.version,
+      status: v.approval ? 'approved' : 'draft',
+      created_at: v.createdAt.toISOString(),
+      status_as_of: v.statusAsOf.toISOString(),
+      approval: v.approval
+        ? {
+            approver_name: v.approval.approverName,
+            approver_role: v.approval.approverRole,
+            assertion: v.approval.assertion,
+            limitations: v.approval.limitations,
+            approved_at: v.approval.approvedAt.toISOString(),
+            approved_by: v.approval.approvedBy,
+          }
+        : null,
+      regenerated: v.regenerated ? { changed_weaknesses: v.regenerated.changedWeaknesses } : null,
+      artifact: presentArtifact(r.id, r.request.format, v.artifact, v.version),
+      download: r.status === 'ready' ? `${self}/download?version=${v.version}` : null,
+    })),
     links: {
       self,
       download: r.status === 'ready' ? `${self}/download` : null,
       regenerate: r.status === 'queued' || r.status === 'running' ? null : `${self}/regenerate`,
       retry: r.status === 'failed' ? `${self}/retry` : null,
+      approve: r.status === 'ready' ? `${self}/approve` : null,
     },
+  };
+}
+
+function presentArtifact(
+  reportId: string,
+  format: ReportFormat,
+  a: ArtifactFacts,
+  version: number,
+): Record<string, unknown> {
+  return {
+    file_name: artifactFileName(reportId, format, version),
+    content_type: a.contentType,
+    size: a.size,
+    sha256: a.sha256,
+    signature: a.signature ? { type: a.signature.type, key_id: a.signature.keyId, jws: a.signature.jws ?? null } : null,
+  };
+}
+
+/** Where the sign-off of a report stands: `draft` (nobody approved the latest version), `approving` (a version is
+ * being made), `approved` (the latest version carries an approval) or `failed` (the last approval asked for failed;
+ * the latest version is as it was). Null before the report is ready. */
+function presentApproval(latest: ReportVersion | undefined, pending: PendingApproval | undefined) {
+  if (pending && (!latest || pending.version > latest.version)) {
+    return {
+      status: pending.state,
+      version: pending.version,
+      requested_at: pending.requestedAt.toISOString(),
+      requested_by: pending.requestedBy,
+      error: pending.error ?? null,
+    };
+  }
+  if (!latest) return null;
+  return {
+    status: latest.approval ? 'approved' : 'draft',
+    version: latest.version,
+    requested_at: latest.approval ? latest.approval.approvedAt.toISOString() : null,
+    requested_by: latest.approval ? latest.approval.approvedBy : null,
+    error: null,
   };
 }
 

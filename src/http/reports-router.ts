@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AuditLog, Clock, FindingsRepo, IdempotencyKeys, ReportsRepo } from '../../activities/ports';
 import { AppError } from '../domain/errors';
 import { isId } from '../domain/ids';
+import { parseApprovalRequest, versionsOf } from '../domain/approval';
 import { artifactFileName, type ReportRecord, type ReportRequest } from '../domain/report';
 import { parseReportRequest } from '../domain/report-request';
 import { parseLegalHoldRequest } from '../domain/retention';
@@ -42,7 +43,21 @@ export interface ReportsRouterDeps {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** The reports API: create, read, list, and the download redirect. */
+/** The version a download asks for (`?version=`), or the latest when it names none. */
+function parseVersion(value: unknown, latest: number): number {
+  if (value === undefined) return latest;
+  const n = typeof value === 'string' && /^[1-9][0-9]{0,5}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= latest)) {
+    throw new AppError(
+      'invalid_request',
+      `version: must be a version of this report, 1 to ${latest}; leave it out for the latest`,
+      { field: 'version' },
+    );
+  }
+  return n;
+}
+
+/** The reports API: create, read, list, approve, and the download redirect. */
 export function reportsRouter(deps: ReportsRouterDeps): Router {
   const router = Router();
   router.use(authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
@@ -276,6 +291,60 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
     res.json(presentReport(released ?? report));
   });
 
+  // Sign-off: the next version of a ready report, with the approver's statement printed in it and signed again.
+  router.post(
+    '/reports/:id/approve',
+    requireScope('reports:approve'),
+    ...jsonBody(deps.bodyLimitBytes),
+    async (req, res) => {
+      const principal = principalOf(res);
+      const report = await findReport(req, principal.tenantId);
+      const request = parseApprovalRequest(req.body);
+      if (report.status === 'expired') {
+        throw new AppError('report_expired', `report ${report.id} was purged; there is nothing left to approve`);
+      }
+      if (report.status !== 'ready') {
+        throw new AppError('report_not_ready', `report ${report.id} is ${report.status}; approve it once it is ready`, {
+          status: report.status,
+        });
+      }
+      const version = versionsOf(report).length + 1;
+      const now = deps.clock.now();
+      const input = {
+        tenantId: principal.tenantId,
+        reportId: report.id,
+        version,
+        request,
+        requestedAt: now.toISOString(),
+        requestedBy: principal.tokenId,
+      };
+      if (!(await deps.workflows.startApproval(input))) {
+        throw new AppError(
+          'approval_in_progress',
+          `version ${version} of report ${report.id} is being made by another approval; read the report to follow it`,
+          { version },
+        );
+      }
+      await deps.reports.beginApproval(principal.tenantId, report.id, {
+        version,
+        state: 'approving',
+        request,
+        requestedAt: now,
+        requestedBy: principal.tokenId,
+      });
+      await deps.audit.record({
+        tenant_id: principal.tenantId,
+        report_id: report.id,
+        action: 'report.approval_requested',
+        actor: principal.tokenId,
+        at: now,
+        details: { version, approver_name: request.approverName, approver_role: request.approverRole },
+      });
+      const current = (await deps.reports.get(principal.tenantId, report.id)) ?? report;
+      res.status(202).location(`/api/v2/reports/${report.id}`).json(presentReport(current));
+    },
+  );
+
   router.get('/reports', requireScope('reports:read'), async (req, res) => {
     const limit = parseLimit(req.query.limit);
     const after = decodeCursor(req.query.cursor, ([ms, id]) =>
@@ -304,10 +373,12 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
         status: report.status,
       });
     }
+    const versions = versionsOf(report);
+    const chosen = versions[parseVersion(req.query.version, versions.length) - 1];
     const now = deps.clock.now();
     const link = deps.links.mint(
-      { tenantId: report.tenantId, reportId: report.id, key: report.artifact.key },
-      artifactFileName(report.id, report.request.format),
+      { tenantId: report.tenantId, reportId: report.id, key: chosen.artifact.key },
+      artifactFileName(report.id, report.request.format, chosen.version),
       now,
     );
     await deps.audit.record({
@@ -316,7 +387,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
       action: 'report.download_link_issued',
       actor: principal.tokenId,
       at: now,
-      details: { link_expires_at: link.expiresAt.toISOString() },
+      details: { link_expires_at: link.expiresAt.toISOString(), version: chosen.version },
     });
     res.set('Cache-Control', 'no-store').redirect(302, link.url);
   });

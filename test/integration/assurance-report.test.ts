@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import schema from '../../schemas/report-1.5.0.schema.json';
+import schema from '../../schemas/report-1.6.0.schema.json';
 import { createTenant, mintToken } from '../../src/infra/mongo/tenant-admin';
 import { startHarness, waitForReport, type Harness } from '../support/harness';
 import { readPdf } from '../support/pdf';
@@ -92,12 +92,12 @@ const coverageOf = (framework: string): Json => doc.coverage.find((c: Json) => c
 const control = (framework: string, id: string): Json => coverageOf(framework).controls.find((c: Json) => c.id === id);
 
 describe('a report on imported garak and promptfoo runs', () => {
-  it('validates against the published schema 1.5.0', () => {
+  it('validates against the published schema 1.6.0', () => {
     const ajv = new Ajv2020({ strict: true, allErrors: true });
     addFormats(ajv);
     const validate = ajv.compile(schema);
     expect(validate(doc) ? [] : validate.errors).toEqual([]);
-    expect(doc.schema_version).toBe('1.5.0');
+    expect(doc.schema_version).toBe('1.6.0');
   });
 
   it('shows both runs with their attempts, failures and attack success rates, passing probes included', () => {

@@ -22,6 +22,9 @@ class FlakyWorkflows implements ReportWorkflows {
   startAgain(input: Parameters<ReportWorkflows['startAgain']>[0]): Promise<void> {
     return this.real!.startAgain(input);
   }
+  startApproval(input: Parameters<ReportWorkflows['startApproval']>[0]): Promise<boolean> {
+    return this.real!.startApproval(input);
+  }
 }
 
 let h: Harness;

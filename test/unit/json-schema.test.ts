@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import schema from '../../schemas/report-1.5.0.schema.json';
+import schema from '../../schemas/report-1.6.0.schema.json';
 import type { Endpoint, Finding } from '../../src/domain/finding';
 import { FRAMEWORK_SLUGS, type FrameworkSlug } from '../../src/domain/frameworks';
 import { toJsonExport } from '../../src/domain/json-export';

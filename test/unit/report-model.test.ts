@@ -515,7 +515,7 @@ describe('buildReportModel', () => {
     const doc = toJsonExport(model) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(Object.keys(doc).slice(0, 3)).toEqual(['schema_version', 'catalogue_version', 'crosswalk_version']);
     expect([doc.schema_version, doc.catalogue_version, doc.crosswalk_version]).toEqual([
-      '1.5.0',
+      '1.6.0',
       CATALOGUE_VERSION,
       CROSSWALK_VERSION,
     ]);

@@ -23,6 +23,7 @@ import {
   REPORT_SCHEMA_VERSION,
   type ReportModel,
   type ReportModelInput,
+  type ReportRelease,
   type ReportRow,
   type UnknownRef,
 } from './types';
@@ -37,6 +38,19 @@ export { applicabilityView } from './applicability-view';
 export { WeaknessIndex, normaliseFingerprint, type WeaknessKey } from './weakness-index';
 export * from './front-page';
 export * from './treatment';
+
+/** The release of a model built without one: version 1, a draft, its treatment read as the snapshot says (or, with
+ * no treatment recorded, as of the report's generation). */
+function draftRelease(input: ReportModelInput): ReportRelease {
+  const at = input.generatedAt;
+  return {
+    version: 1,
+    status: 'draft',
+    statusAsOf: input.treatment?.asOf ?? at,
+    approval: null,
+    history: [{ version: 1, status: 'draft', at, sha256: null, approverName: null, changedWeaknesses: null }],
+  };
+}
 
 /** A row's evidence: its most recent finding's, masked here so that the PDF and the JSON show the same text and
  * neither holds the stored one. Only the rows' findings are masked, one per weakness, not the population. */
@@ -199,5 +213,6 @@ export function buildReportModel(input: ReportModelInput): ReportModel {
     ...whole,
     frontPage,
     ...(treatment ? { treatmentHistory: treatment.history } : {}),
+    release: input.release ?? draftRelease(input),
   };
 }

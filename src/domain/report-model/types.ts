@@ -13,7 +13,7 @@ import type { TestRun } from '../runs';
 import type { Severity } from '../severity';
 
 /** Version of the JSON export's schema; bumped by semver rules whenever the document's shape changes. */
-export const REPORT_SCHEMA_VERSION = '1.5.0';
+export const REPORT_SCHEMA_VERSION = '1.6.0';
 
 /** How a row came to list a control through an overlap group. */
 export interface Derivation {
@@ -212,6 +212,8 @@ export interface ReportModel {
   frontPage: FrontPage;
   /** The changes made to the rows' weaknesses' treatment in the period; absent as the rows' treatment is. */
   treatmentHistory?: TreatmentHistory;
+  /** Which version this is and who approved it. */
+  release: ReportRelease;
 }
 
 /** How a finding's severity was set: by the importer's documented table for the probe or plugin that found it,
@@ -321,4 +323,44 @@ export interface ReportModelInput {
   treatment?: TreatmentSnapshot;
   /** The tenant's branding as the report was collected; the defaults without it. */
   branding?: Branding;
+  /** Which version of the report this is, whether anyone approved it, and the versions before it; without it the
+   * model is version 1, a draft. */
+  release?: ReportRelease;
+}
+
+/** An approver's statement as a report prints it. */
+export interface ReleaseApproval {
+  approverName: string;
+  approverRole: string;
+  /** ISO 8601. */
+  approvedAt: string;
+  assertion: string;
+  limitations: string;
+}
+
+/** One entry of a report's version history. */
+export interface ReleaseHistoryEntry {
+  version: number;
+  status: 'draft' | 'approved';
+  /** When the version was made (ISO 8601). */
+  at: string;
+  /** sha256 of the version's artifact; null for the version the entry is printed in (its own digest cannot be in
+   * it). */
+  sha256: string | null;
+  approverName: string | null;
+  /** How many weaknesses' treatment had changed since the version before, when the version was built again for
+   * that; null when it was not. */
+  changedWeaknesses: number | null;
+}
+
+/** Which version of a report a document is, and who stands behind it. A draft (version 1, as the pipeline makes it)
+ * has no approval and says so on every page; an approved version carries the approver's statement. */
+export interface ReportRelease {
+  version: number;
+  status: 'draft' | 'approved';
+  /** The instant the treatment the report shows was read as of (ISO 8601). */
+  statusAsOf: string;
+  approval: ReleaseApproval | null;
+  /** Every version up to and including this one, oldest first. */
+  history: ReleaseHistoryEntry[];
 }

@@ -1,4 +1,4 @@
-import { invalid, isPlainObject } from '../validation';
+import { invalid, isPlainObject, requiredText } from '../validation';
 import { addDays, isCalendarDay } from './dates';
 import { isSettableState, isTreatmentState, SETTABLE_STATES, type SettableState } from './states';
 
@@ -40,18 +40,6 @@ const REQUIRED: Readonly<Record<SettableState, readonly string[]>> = {
   false_positive: ['reason', 'reviewer'],
 };
 
-/** A string of 1 to `max` characters once trimmed. */
-function text(body: Record<string, unknown>, field: string, max: number): string {
-  const value = body[field];
-  if (value === undefined) throw invalid(field, `is required: a text of 1 to ${max} characters`);
-  if (typeof value !== 'string') throw invalid(field, `must be a text of 1 to ${max} characters`);
-  const trimmed = value.trim();
-  if (trimmed.length === 0 || trimmed.length > max) {
-    throw invalid(field, `must be 1 to ${max} characters, found ${trimmed.length}`);
-  }
-  return trimmed;
-}
-
 function day(body: Record<string, unknown>, field: string): string {
   const value = body[field];
   if (!isCalendarDay(value)) {
@@ -63,7 +51,7 @@ function day(body: Record<string, unknown>, field: string): string {
 /** Evidence of a mitigation is a text (what was done, a ticket) or a link to it; a link must be https, since
  * the report prints it for auditors to follow. Anything written like a URL is taken as one. */
 function evidence(body: Record<string, unknown>): string {
-  const value = text(body, 'evidence', MAX_TEXT);
+  const value = requiredText(body, 'evidence', MAX_TEXT);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
   let url: URL | undefined;
   try {
@@ -86,11 +74,11 @@ function annotations(body: Record<string, unknown>): Annotations {
   const out: Annotations = {};
   const nullable = (field: string, read: () => string): string | null | undefined =>
     body[field] === undefined ? undefined : body[field] === null ? null : read();
-  const owner = nullable('owner', () => text(body, 'owner', MAX_NAME));
+  const owner = nullable('owner', () => requiredText(body, 'owner', MAX_NAME));
   if (owner !== undefined) out.owner = owner;
   const due = nullable('due_date', () => day(body, 'due_date'));
   if (due !== undefined) out.dueDate = due;
-  const response = nullable('management_response', () => text(body, 'management_response', MAX_TEXT));
+  const response = nullable('management_response', () => requiredText(body, 'management_response', MAX_TEXT));
   if (response !== undefined) out.managementResponse = response;
   return out;
 }
@@ -136,9 +124,9 @@ export function parseTreatmentChange(body: unknown, today: string): TreatmentCha
       break;
     }
     case 'risk_accepted': {
-      const approver = text(body, 'approver', MAX_NAME);
-      const approverRole = text(body, 'approver_role', MAX_NAME);
-      const justification = text(body, 'justification', MAX_TEXT);
+      const approver = requiredText(body, 'approver', MAX_NAME);
+      const approverRole = requiredText(body, 'approver_role', MAX_NAME);
+      const justification = requiredText(body, 'justification', MAX_TEXT);
       const expiresOn = day(body, 'expires_on');
       const latest = addDays(today, MAX_ACCEPTANCE_DAYS);
       if (expiresOn <= today || expiresOn > latest) {
@@ -151,7 +139,7 @@ export function parseTreatmentChange(body: unknown, today: string): TreatmentCha
       break;
     }
     case 'false_positive':
-      change.to = { state, reason: text(body, 'reason', MAX_TEXT), reviewer: text(body, 'reviewer', MAX_NAME) };
+      change.to = { state, reason: requiredText(body, 'reason', MAX_TEXT), reviewer: requiredText(body, 'reviewer', MAX_NAME) };
       break;
   }
   return change;

@@ -40,3 +40,14 @@ export function acceptanceEndsAt(expiresOn: string): number {
 export function detectedAfterMitigation(mitigatedOn: string, detectedAt: string): boolean {
   return Date.parse(detectedAt) >= startOfDay(addDays(mitigatedOn, 1));
 }
+
+/**
+ * The instant a report reads treatment as of: the end of its period, or its creation when that came first (a
+ * report of a period still running). Not the step's own clock: the creation is fixed when the report is asked
+ * for, so a retry, or a second attempt of a failed report, reads the same treatment. A change recorded after that
+ * instant, even before the report is built, belongs to the next report.
+ */
+export function reportTreatmentAsOf(periodTo: string, createdAt: Date): Date {
+  const endOfPeriod = Date.parse(`${periodTo}T23:59:59.999Z`);
+  return new Date(Math.min(endOfPeriod, createdAt.getTime()));
+}

@@ -69,7 +69,9 @@ export class MongoPurgeLedger implements PurgeLedger {
       content_type: a.contentType,
     };
     if (a.purgedBefore) artifact.purged_before = a.purgedBefore;
-    await insertNew(this.docs, [{ _id: `${tenantId}/artifact/${a.reportId}`, artifact }]);
+    // A report's first artifact is keyed by the report; a later version's by its file too.
+    const version = a.file.startsWith(`${a.reportId}-v`) ? `/${a.file}` : '';
+    await insertNew(this.docs, [{ _id: `${tenantId}/artifact/${a.reportId}${version}`, artifact }]);
   }
 
   async artifacts(tenantId: string): Promise<PurgedArtifact[]> {

@@ -1,6 +1,7 @@
 import type { Collection, Db, Filter, UpdateFilter, WithoutId } from 'mongodb';
 import type { ReportsRepo } from '../../../activities/ports';
 import type { FrameworkSlug } from '../../domain/frameworks';
+import { versionsOf, type ApprovalRequest, type PendingApproval, type ReportVersion } from '../../domain/approval';
 import {
   REPORT_STATUSES,
   fromWireScope,
@@ -46,6 +47,114 @@ interface ReportDoc {
   counts?: { rows: number; findings: number };
   legal_hold?: { reason: string; placed_at: Date; placed_by: string };
   regenerated_from?: string;
+  versions?: VersionDoc[];
+  pending_approval?: PendingApprovalDoc;
+}
+
+/** An approver's statement as stored. */
+interface ApprovalRequestDoc {
+  approver_name: string;
+  approver_role: string;
+  assertion: string;
+  limitations: string;
+}
+
+/** One version of a report as stored. */
+interface VersionDoc {
+  version: number;
+  created_at: Date;
+  artifact: NonNullable<ReportDoc['artifact']>;
+  status_as_of: Date;
+  approval?: ApprovalRequestDoc & { approved_at: Date; approved_by: string };
+  regenerated?: { changed_weaknesses: number };
+}
+
+/** An approval under way, or the last that failed, as stored. */
+interface PendingApprovalDoc {
+  version: number;
+  state: PendingApproval['state'];
+  request: ApprovalRequestDoc;
+  requested_at: Date;
+  requested_by: string;
+  error?: { code: string; message: string };
+}
+
+function requestToDoc(r: ApprovalRequest): ApprovalRequestDoc {
+  return {
+    approver_name: r.approverName,
+    approver_role: r.approverRole,
+    assertion: r.assertion,
+    limitations: r.limitations,
+  };
+}
+
+function requestFromDoc(d: ApprovalRequestDoc): ApprovalRequest {
+  return {
+    approverName: d.approver_name,
+    approverRole: d.approver_role,
+    assertion: d.assertion,
+    limitations: d.limitations,
+  };
+}
+
+function versionToDoc(v: ReportVersion): VersionDoc {
+  return {
+    version: v.version,
+    created_at: v.createdAt,
+    artifact: artifactToDoc(v.artifact),
+    status_as_of: v.statusAsOf,
+    ...(v.approval
+      ? {
+          approval: {
+            ...requestToDoc(v.approval),
+            approved_at: v.approval.approvedAt,
+            approved_by: v.approval.approvedBy,
+          },
+        }
+      : {}),
+    ...(v.regenerated ? { regenerated: { changed_weaknesses: v.regenerated.changedWeaknesses } } : {}),
+  };
+}
+
+function versionFromDoc(d: VersionDoc): ReportVersion {
+  return {
+    version: d.version,
+    createdAt: d.created_at,
+    artifact: artifactFromDoc(d.artifact),
+    statusAsOf: d.status_as_of,
+    ...(d.approval
+      ? {
+          approval: {
+            ...requestFromDoc(d.approval),
+            approvedAt: d.approval.approved_at,
+            approvedBy: d.approval.approved_by,
+          },
+        }
+      : {}),
+    ...(d.regenerated ? { regenerated: { changedWeaknesses: d.regenerated.changed_weaknesses } } : {}),
+  };
+}
+
+function pendingToDoc(p: PendingApproval): PendingApprovalDoc {
+  return {
+    version: p.version,
+    state: p.state,
+    request: requestToDoc(p.request),
+    requested_at: p.requestedAt,
+    requested_by: p.requestedBy,
+    ...(p.error ? { error: p.error } : {}),
+  };
+}
+
+function pendingFromDoc(d: PendingApprovalDoc): PendingApproval {
+  return {
+    version: d.version,
+    state: d.state,
+    request: requestFromDoc(d.request),
+    requestedAt: d.requested_at,
+    requestedBy: d.requested_by,
+    ...(d.error ? { error: d.error } : {}),
+  };
 }
 
 function toDoc(r: ReportRecord): ReportDoc {
@@ -118,6 +227,8 @@ function fromDoc(d: ReportDoc): ReportRecord {
     };
   }
   if (d.regenerated_from) record.regeneratedFrom = d.regenerated_from;
+  if (d.versions && d.versions.length > 0) record.versions = d.versions.map(versionFromDoc);
+  if (d.pending_approval) record.pendingApproval = pendingFromDoc(d.pending_approval);
   return record;
 }
 
@@ -340,6 +451,41 @@ export class MongoReportsRepo implements ReportsRepo {
         : { $unset: { legal_hold: '' } },
     );
     return this.get(tenantId, reportId);
+  }
+
+  async beginApproval(tenantId: string, reportId: string, pending: PendingApproval): Promise<boolean> {
+    const report = await this.get(tenantId, reportId);
+    if (report?.status !== 'ready') return false;
+    // The same approval recorded already, by its workflow or by the request that started it, may have failed since:
+    // writing it again would undo that.
+    const held = report.pendingApproval;
+    if (held?.version === pending.version && held.requestedAt.getTime() === pending.requestedAt.getTime()) return true;
+    return this.updateIf(tenantId, reportId, ['ready'], { $set: { pending_approval: pendingToDoc(pending) } });
+  }
+
+  async recordVersion(tenantId: string, reportId: string, version: ReportVersion): Promise<boolean> {
+    const report = await this.get(tenantId, reportId);
+    if (!report || report.status !== 'ready') return false;
+    const held = versionsOf(report);
+    if (held.some((v) => v.version === version.version)) return true;
+    if (held.length !== version.version - 1) return false;
+    return this.updateIf(tenantId, reportId, ['ready'], {
+      $set: { versions: [...held, version].map(versionToDoc), artifact: artifactToDoc(version.artifact) },
+      $unset: { pending_approval: '' },
+    });
+  }
+
+  async failApproval(
+    tenantId: string,
+    reportId: string,
+    version: number,
+    error: { code: string; message: string },
+  ): Promise<void> {
+    const report = await this.get(tenantId, reportId);
+    if (report?.pendingApproval?.version !== version) return;
+    await this.updateIf(tenantId, reportId, REPORT_STATUSES, {
+      $set: { 'pending_approval.state': 'failed', 'pending_approval.error': error },
+    });
   }
 
   /** Whether the report exists, is the tenant's, and stands in one of the statuses. */

@@ -5,6 +5,7 @@ import type { HtmlRenderer, IntegrityFacts } from '../../../activities/render-ac
 import { AppError } from '../../domain/errors';
 import type { ReportModel } from '../../domain/report-model';
 import { registerBrandingHelpers } from './branding-helpers';
+import { registerReleaseHelpers } from './release-helpers';
 import { registerTreatmentHelpers } from './treatment-helpers';
 import { CONTROL_TITLE_LIMIT, EXCERPT_LIMIT, MATRIX_TITLE_LIMIT, registerHelpers } from './helpers';
 
@@ -93,6 +94,7 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
   registerHelpers(hbs);
   registerBrandingHelpers(hbs);
   registerTreatmentHelpers(hbs);
+  registerReleaseHelpers(hbs);
 
   const partialsDir = join(templatesDir, 'partials');
   for (const file of readdirSync(partialsDir).sort()) {
@@ -128,6 +130,7 @@ export function createHtmlRenderer(templatesDir: string): HtmlRenderer {
 /** The entries of the table of contents: each section's anchor (the id its template gives it) and title, in print
  * order. The page numbers are added to the printed PDF (src/infra/signing/pdf-contents.ts). */
 export const REPORT_CONTENTS: readonly { id: string; title: string }[] = Object.freeze([
+  { id: 'sec-approval', title: 'Approval and versions' },
   { id: 'sec-summary', title: '1 Executive summary' },
   { id: 'sec-scope', title: '2 Scope and method' },
   { id: 'sec-testing', title: '3 Testing performed' },

@@ -4,7 +4,9 @@ import {
   ReportFormatAttribute,
   ReportStatusAttribute,
   TenantIdAttribute,
+  approvalWorkflowId,
   reportWorkflowId,
+  type ApproveReportInput,
   type GenerateReportInput,
 } from '../../../workflows/contracts';
 import { AppError } from '../../domain/errors';
@@ -23,6 +25,10 @@ export interface ReportWorkflows {
    * closes just after, so a retry can arrive while it is still open: the start then waits (within the start
    * deadline) for it to close and starts again. Throws `AppError('unavailable')` when no new run could start. */
   startAgain(input: GenerateReportInput & { title: string }): Promise<void>;
+  /** Starts the approval that makes a report's next version. Answers false when an approval of that version runs or
+   * has made it already (the workflow id is the version's, and a completed one is never run again). Throws
+   * `AppError('unavailable')` when Temporal cannot be reached. */
+  startApproval(input: ApproveReportInput): Promise<boolean>;
 }
 
 /** {@link ReportWorkflows} on a Temporal client. */
@@ -52,6 +58,25 @@ export class TemporalReportWorkflows implements ReportWorkflows {
             { key: ReportStatusAttribute, value: 'queued' },
             { key: ReportFormatAttribute, value: input.format },
           ]),
+        }),
+      'The report service is temporarily unavailable; retry shortly.',
+    );
+  }
+
+  async startApproval(input: ApproveReportInput): Promise<boolean> {
+    return startUnlessRunning(
+      this.client.connection,
+      this.startDeadlineMs,
+      () =>
+        this.client.workflow.start('approveReportWorkflow', {
+          workflowId: approvalWorkflowId(input.reportId, input.version),
+          taskQueue: this.taskQueue,
+          args: [input],
+          // A failed approval may be asked for again under the same version; a version once made, never.
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          memo: { reportId: input.reportId, version: input.version },
+          priority: { fairnessKey: input.tenantId },
+          typedSearchAttributes: new TypedSearchAttributes([{ key: TenantIdAttribute, value: input.tenantId }]),
         }),
       'The report service is temporarily unavailable; retry shortly.',
     );

@@ -11,6 +11,7 @@ import type {
   RetentionSignals,
   TenantsRepo,
 } from '../../../activities/ports';
+import { createApprovalActivities } from '../../../activities/approval-activities';
 import { createRenderActivities, type RenderActivityDeps } from '../../../activities/render-activities';
 import { createImportActivities, type ImportActivityDeps } from '../../../activities/import-activities';
 import { createOffboardingActivities, type OffboardingActivityDeps } from '../../../activities/offboarding-activities';
@@ -91,6 +92,7 @@ export async function createReportWorkers(deps: ReportWorkerDeps): Promise<Worke
     ...deps.workflows,
     activities: {
       ...createReportActivities(deps),
+      ...createApprovalActivities(deps),
       ...createSignActivities({
         store: deps.store,
         staging: deps.staging,

@@ -5,7 +5,7 @@
  */
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import schema from '../../../schemas/report-1.5.0.schema.json';
+import schema from '../../../schemas/report-1.6.0.schema.json';
 import { createTenant, mintToken } from '../../../src/infra/mongo/tenant-admin';
 import { startHarness, waitForReport, type Harness } from '../../support/harness';
 import { readPdf } from '../../support/pdf';

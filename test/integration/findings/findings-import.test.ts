@@ -421,7 +421,7 @@ describe('the scanner’s verdict in reports', () => {
       return Buffer.from(await (await fetch(redirect.headers.get('location')!)).arrayBuffer());
     };
     const json = JSON.parse((await make('json')).toString('utf8'));
-    expect(json.schema_version).toBe('1.5.0');
+    expect(json.schema_version).toBe('1.6.0');
     const exploit = json.rows.find((r: { category: string }) => r.category === 'shell_injection');
     expect(exploit.evidence).toMatchObject({
       finding_id: exploit.finding_ids[exploit.finding_ids.length - 1],

@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import schema from '../../../schemas/report-1.5.0.schema.json';
+import schema from '../../../schemas/report-1.6.0.schema.json';
 import { maskEvidence } from '../../../src/domain/evidence/masking';
 import { evidenceDigest } from '../../../src/domain/evidence/population';
 import { REDACTION_KINDS } from '../../../src/domain/evidence/redaction';

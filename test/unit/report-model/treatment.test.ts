@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import schema from '../../../schemas/report-1.5.0.schema.json';
+import schema from '../../../schemas/report-1.6.0.schema.json';
 import type { Finding } from '../../../src/domain/finding';
 import { toJsonExport } from '../../../src/domain/json-export';
 import { buildReportModel, rowTreatment, type TreatmentSnapshot } from '../../../src/domain/report-model';
