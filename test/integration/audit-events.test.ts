@@ -97,7 +97,7 @@ describe('GET /audit-events', () => {
           at,
           actor: a.tokenId,
           report_id: reportId,
-          details: { link_expires_at: expect.any(String) },
+          details: { link_expires_at: expect.any(String), version: 1 },
         },
         {
           id: expect.stringMatching(/^evt_/),

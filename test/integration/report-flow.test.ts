@@ -89,9 +89,10 @@ describe('the documented flow: create, poll, download', () => {
     });
     expect(artifact.headers.get('x-artifact-signature-key-id')).toBe(report.body.artifact.signature.key_id);
     expect(await verifyPdfSignature(bytes)).toMatchObject({ valid: true });
-    // Every section bookmarked (cover, the committee's page, contents, six sections, two appendices, integrity page).
+    // Every section bookmarked (cover, the committee's page, contents, approval and versions, six sections, two
+    // appendices, integrity page).
     const catalog = (await PDFDocument.load(bytes)).catalog;
-    expect(catalog.lookup(PDFName.of('Outlines'), PDFDict).lookup(PDFName.of('Count'), PDFNumber).asNumber()).toBe(12);
+    expect(catalog.lookup(PDFName.of('Outlines'), PDFDict).lookup(PDFName.of('Count'), PDFNumber).asNumber()).toBe(13);
     const published = await h.request('GET', '/.well-known/jwks.json');
     expect(published.body.keys.map((k: { kid: string }) => k.kid)).toContain(report.body.artifact.signature.key_id);
 
