@@ -41,12 +41,38 @@ export interface CrosswalkGroup {
   links: CrosswalkLink[];
 }
 
+/** What a version of the crosswalk changed. */
+export const CHANGE_KINDS = ['added', 'removed', 'replaced', 'scoped', 'category', 'reviewed'] as const;
+
+/** `added` / `removed`: a link of a group; `replaced`: a link now to another control (an article narrowed to its
+ * paragraph), its basis or reason revised; `scoped`: a link kept for some of the group's categories only;
+ * `category`: a finding category joined the group; `reviewed`: a link an audit questioned, kept as it stands. */
+export type CrosswalkChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** One change of the crosswalk, with the version that made it and what it rests on: a report records the version
+ * it was built with, and the log says how that version differs from the one before. */
+export interface CrosswalkChange {
+  version: string;
+  change: CrosswalkChangeKind;
+  group: string;
+  framework?: FrameworkSlug;
+  control?: string;
+  /** `replaced`: the control the link named before. */
+  replaces?: string;
+  /** `scoped`: the categories the link is now kept for. */
+  categories?: string[];
+  /** `category`: the category that joined the group. */
+  category?: string;
+  basis: string;
+}
+
 interface CrosswalkFile {
   version: string;
   basis: Record<string, string>;
   basis_kinds: Record<string, string>;
   link_types: Record<string, string>;
   groups: CrosswalkGroup[];
+  changes: CrosswalkChange[];
 }
 
 const data = crosswalkData as CrosswalkFile;
@@ -81,6 +107,11 @@ export function isLinkType(value: unknown): value is LinkType {
 export function isJudgementBasis(basis: string): boolean {
   return BASIS_KINDS[basis] !== 'source';
 }
+
+/** Every change of the crosswalk with its basis, oldest first. */
+export const CROSSWALK_CHANGES: readonly Readonly<CrosswalkChange>[] = Object.freeze(
+  data.changes.map((c) => Object.freeze({ ...c })),
+);
 
 /** The overlap groups, in id order. */
 export const CROSSWALK_GROUPS: readonly CrosswalkGroup[] = Object.freeze(data.groups.map((g) => Object.freeze(g)));
@@ -203,7 +234,63 @@ export function crosswalkProblems(): string[] {
       else if (first.type !== l.type) problems.push(`${where}: ${l.type} here but ${first.type} in ${first.group}`);
     }
   }
+  problems.push(...changeProblems());
   return problems;
+}
+
+/** Checks the change log against the groups: every change has a known kind, a version no later than the
+ * crosswalk's and a basis, and the latest change to each link still holds (an added link is there, a removed one
+ * is not, a scoped one has its categories), so the log cannot say one thing while the groups say another. */
+function changeProblems(): string[] {
+  const problems: string[] = [];
+  const latest = new Map<string, CrosswalkChange>();
+  for (const c of CROSSWALK_CHANGES) {
+    const where =
+      `change ${c.version} ${c.change} ${c.group} ${c.framework ?? ''} ${c.control ?? c.category ?? ''}`.trim();
+    if (!(CHANGE_KINDS as readonly string[]).includes(c.change)) problems.push(`${where}: unknown kind of change`);
+    if (compareVersions(c.version, CROSSWALK_VERSION) > 0) problems.push(`${where}: later than ${CROSSWALK_VERSION}`);
+    if (!c.basis.trim()) problems.push(`${where}: no basis`);
+    const group = CROSSWALK_GROUPS.find((g) => g.id === c.group);
+    if (!group) {
+      problems.push(`${where}: no such group`);
+      continue;
+    }
+    if (c.change === 'category') {
+      if (!c.category || !group.categories.includes(c.category)) problems.push(`${where}: not a category of the group`);
+      continue;
+    }
+    if (!c.framework || !c.control) {
+      problems.push(`${where}: names no link`);
+      continue;
+    }
+    latest.set(`${c.group} ${c.framework} ${c.control}`, c);
+    if (c.replaces) latest.set(`${c.group} ${c.framework} ${c.replaces}`, { ...c, change: 'removed' });
+  }
+  for (const [key, c] of latest) {
+    const [groupId] = key.split(' ', 1);
+    const control = key.slice(`${groupId} ${c.framework} `.length);
+    const link = CROSSWALK_GROUPS.find((g) => g.id === groupId)!.links.find(
+      (l) => l.framework === c.framework && l.control === control,
+    );
+    if (c.change === 'removed') {
+      if (link) problems.push(`change ${c.version}: ${key} is logged as removed but is linked`);
+    } else if (!link) {
+      problems.push(`change ${c.version}: ${key} is logged as ${c.change} but is not linked`);
+    } else if (c.change === 'scoped' && (link.categories ?? []).join() !== (c.categories ?? []).join()) {
+      problems.push(`change ${c.version}: ${key} is logged as kept for ${c.categories?.join(', ')} only`);
+    }
+  }
+  return problems;
+}
+
+/** Compares two `year.month.n` versions numerically. */
+function compareVersions(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  }
+  return 0;
 }
 
 /** Whether a link of a group applies to a finding of the given category (normalised): every link does, except

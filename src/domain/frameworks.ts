@@ -17,6 +17,7 @@ export type FrameworkSlug = (typeof FRAMEWORK_SLUGS)[number];
 export interface Control {
   id: string;
   title: string;
+  /** What the control is in its framework: `risk`, `technique`, `sub-technique`, `mitigation`, `article`, … */
   kind: string;
   edition?: string;
   /** Key into {@link CATALOGUE_SOURCES}: where the id and title were confirmed. */
@@ -32,10 +33,25 @@ export interface Framework {
   controls: readonly Control[];
 }
 
+/** One change of the catalogue, with the version that made it and what it rests on: a control's field (`kind`) or
+ * a source's description set to a new value. */
+export interface CatalogueChange {
+  version: string;
+  framework?: FrameworkSlug;
+  control?: string;
+  /** Key into {@link CATALOGUE_SOURCES}, for a change to a source's description. */
+  source?: string;
+  field: string;
+  from: string;
+  to: string;
+  basis: string;
+}
+
 interface CatalogueFile {
   version: string;
   sources: Record<string, string>;
   frameworks: Record<FrameworkSlug, { label: string; controls: Control[] }>;
+  changes: CatalogueChange[];
 }
 
 const data = catalogueData as CatalogueFile;
@@ -45,6 +61,11 @@ export const CATALOGUE_VERSION: string = data.version;
 
 /** The documents the catalogue's ids and titles were confirmed in, by key. */
 export const CATALOGUE_SOURCES: Readonly<Record<string, string>> = Object.freeze({ ...data.sources });
+
+/** Every change of the catalogue with its basis, oldest first. */
+export const CATALOGUE_CHANGES: readonly Readonly<CatalogueChange>[] = Object.freeze(
+  data.changes.map((c) => Object.freeze({ ...c })),
+);
 
 const frameworks: ReadonlyMap<FrameworkSlug, Framework> = new Map(
   FRAMEWORK_SLUGS.map((slug) => [slug, Object.freeze({ slug, ...data.frameworks[slug] })]),
@@ -106,7 +127,7 @@ export function canonicalControlId(slug: FrameworkSlug, raw: string): string {
       return risk ? `600-1 §${risk[1]}` : text;
     }
     case 'MITRE_ATLAS':
-      return /^AML\.T\d{4}(\.\d{3})?$/i.test(text) ? text.toUpperCase() : text;
+      return /^AML\.(?:T\d{4}(?:\.\d{3})?|M\d{4})$/i.test(text) ? text.toUpperCase() : text;
     case 'EU_AI_ACT': {
       const m = /^(?:EU AI Act )?(?:Article|Art\.?) ?(\d+)((?:\(\w+\))*)$/i.exec(text);
       return m ? `Art. ${m[1]}${m[2].toLowerCase()}` : text;
@@ -116,6 +137,49 @@ export function canonicalControlId(slug: FrameworkSlug, raw: string): string {
       return m ? `${m[1] ? 'A.' : ''}${m[2]}` : text;
     }
   }
+}
+
+/** The kind an ATLAS id's form says it is: `AML.M…` ids are mitigations, `AML.T…` techniques and their
+ * sub-techniques. */
+const ATLAS_KINDS: readonly [RegExp, string][] = [
+  [/^AML\.M\d{4}$/, 'mitigation'],
+  [/^AML\.T\d{4}$/, 'technique'],
+  [/^AML\.T\d{4}\.\d{3}$/, 'sub-technique'],
+];
+
+/** Checks the catalogue: every ATLAS control has the kind its id says, every control's source is described, and
+ * the latest change to each control field or source still holds, so the change log cannot disagree with the
+ * data. Returns the problems found (none when the data is sound). */
+export function catalogueProblems(): string[] {
+  const problems: string[] = [];
+  for (const slug of FRAMEWORK_SLUGS) {
+    for (const c of data.frameworks[slug].controls) {
+      if (!CATALOGUE_SOURCES[c.source]) problems.push(`${slug} ${c.id}: source ${c.source} is not described`);
+    }
+  }
+  for (const c of data.frameworks.MITRE_ATLAS.controls) {
+    const kind = ATLAS_KINDS.find(([form]) => form.test(c.id))?.[1];
+    if (kind === undefined) problems.push(`MITRE_ATLAS ${c.id}: not an ATLAS technique or mitigation id`);
+    else if (c.kind !== kind) problems.push(`MITRE_ATLAS ${c.id}: kind ${c.kind}, but the id is a ${kind}`);
+  }
+  const latest = new Map<string, CatalogueChange>();
+  for (const change of CATALOGUE_CHANGES) {
+    const subject = change.source ?? `${change.framework} ${change.control}`;
+    if (!change.basis.trim()) problems.push(`change ${change.version} ${subject}: no basis`);
+    latest.set(`${subject} ${change.field}`, change);
+  }
+  for (const change of latest.values()) {
+    const subject = change.source ?? `${change.framework} ${change.control}`;
+    const now = change.source
+      ? CATALOGUE_SOURCES[change.source]
+      : change.framework && change.control
+        ? (findControl(change.framework, change.control) as unknown as Record<string, unknown> | undefined)?.[
+            change.field
+          ]
+        : undefined;
+    if (now !== change.to) problems.push(`change ${change.version} ${subject}: ${change.field} is not "${change.to}"`);
+  }
+  return problems;
 }
 
 /** Canonical id of a control if the catalogue knows it under any accepted spelling, else undefined. */

@@ -1,6 +1,7 @@
 import {
   BASIS_KINDS,
   CROSSWALK_BASIS,
+  CROSSWALK_CHANGES,
   CROSSWALK_GROUPS,
   CROSSWALK_VERSION,
   LINK_TYPES,
@@ -12,7 +13,7 @@ import {
   normaliseCategory,
   type CrosswalkGroup,
 } from '../../src/domain/crosswalk';
-import type { FrameworkSlug } from '../../src/domain/frameworks';
+import { findControl, getFramework, type FrameworkSlug } from '../../src/domain/frameworks';
 
 const links = CROSSWALK_GROUPS.flatMap((g) => g.links.map((l) => ({ group: g.id, ...l })));
 const group = (id: string): CrosswalkGroup => CROSSWALK_GROUPS.find((g) => g.id === id)!;
@@ -32,7 +33,7 @@ const CBRN_OR_CSAM = ['NIST_AI_600_1 600-1 §2.1', 'NIST_AI_600_1 GV-1.4-001', '
 describe('crosswalk link types', () => {
   it('the crosswalk data has no problems: known controls, types, bases and kinds, one type per control', () => {
     expect(crosswalkProblems()).toEqual([]);
-    expect(CROSSWALK_VERSION).toBe('2026.12.1');
+    expect(CROSSWALK_VERSION).toBe('2026.12.2');
     expect(CROSSWALK_GROUPS).toHaveLength(22);
   });
 
@@ -171,5 +172,164 @@ describe('basis kinds', () => {
   it('an unknown basis counts as judgement', () => {
     expect(isJudgementBasis('NO-SUCH-BASIS')).toBe(true);
     expect(isJudgementBasis('EU-TEXT')).toBe(false);
+  });
+});
+
+/** A link as `group framework control`. */
+const linkKey = (l: { group: string; framework: string; control: string }): string =>
+  `${l.group} ${l.framework} ${l.control}`;
+const linked = new Set(links.map(linkKey));
+
+describe('the corrections of crosswalk 2026.12.2', () => {
+  const added: [string, FrameworkSlug, string][] = [
+    ['X04', 'NIST_AI_600_1', '600-1 §2.9'],
+    ['X05', 'NIST_AI_600_1', '600-1 §2.9'],
+    ['X08', 'NIST_AI_600_1', '600-1 §2.9'],
+    ['X13', 'NIST_AI_600_1', '600-1 §2.9'],
+    ['X10', 'NIST_AI_600_1', '600-1 §2.7'],
+    ['X14', 'OWASP_LLM', 'LLM08:2025'],
+    ['X18', 'OWASP_AGENTIC', 'T9'],
+    ['X21', 'MITRE_ATLAS', 'AML.T0025'],
+    ['X12', 'NIST_AI_600_1', '600-1 §2.3'],
+    ['X05', 'MITRE_ATLAS', 'AML.T0010.002'],
+    ['X08', 'MITRE_ATLAS', 'AML.T0010.002'],
+    ['X08', 'MITRE_ATLAS', 'AML.T0110'],
+    ['X08', 'MITRE_ATLAS', 'AML.T0011.002'],
+    ['X08', 'MITRE_ATLAS', 'AML.T0060'],
+    ['X07', 'OWASP_AGENTIC', 'ASI01'],
+    ['X07', 'OWASP_AGENTIC', 'ASI03'],
+    ['X02', 'ISO_42001', 'A.9.4'],
+  ];
+  const narrowed: [string, FrameworkSlug, string, string][] = [
+    ['X01', 'EU_AI_ACT', 'Art. 15', 'Art. 15(5)'],
+    ['X05', 'EU_AI_ACT', 'Art. 15', 'Art. 15(5)'],
+    ['X14', 'EU_AI_ACT', 'Art. 15', 'Art. 15(5)'],
+    ['X21', 'EU_AI_ACT', 'Art. 15', 'Art. 15(5)'],
+    ['X16', 'EU_AI_ACT', 'Art. 50', 'Art. 50(1)'],
+    ['X18', 'EU_AI_ACT', 'Art. 72', 'Art. 72(2)'],
+  ];
+  const removed: [string, FrameworkSlug, string][] = [
+    ['X02', 'OWASP_AGENTIC', 'T7'],
+    ['X04', 'EU_AI_ACT', 'Art. 10'],
+    ['X13', 'EU_AI_ACT', 'Art. 10'],
+    ['X06', 'MITRE_ATLAS', 'AML.T0067'],
+    ['X07', 'OWASP_AGENTIC', 'T4'],
+    ['X09', 'MITRE_ATLAS', 'AML.T0046'],
+    ['X16', 'OWASP_AGENTIC', 'ASI03'],
+    ['X16', 'OWASP_AGENTIC', 'ASI07'],
+    ['X18', 'MITRE_ATLAS', 'AML.T0108'],
+    ['X20', 'MITRE_ATLAS', 'AML.T0094'],
+    ['X20', 'NIST_AI_600_1', 'MS-4.2-004'],
+    ['X22', 'ISO_42001', 'A.5.5'],
+  ];
+  const logged = (group: string, framework: string, control: string) =>
+    CROSSWALK_CHANGES.filter(
+      (c) => c.version === '2026.12.2' && c.group === group && c.framework === framework && c.control === control,
+    );
+
+  it.each(added)('%s links %s %s, a control of the catalogue, and the change log says why', (group, fw, control) => {
+    expect(findControl(fw, control)).toBeDefined();
+    expect(linked.has(`${group} ${fw} ${control}`)).toBe(true);
+    expect(logged(group, fw, control).map((c) => c.change)).toEqual(['added']);
+  });
+
+  it.each(narrowed)(
+    '%s links %s %s as its paragraph %s, with the reason it rests on',
+    (group, fw, article, paragraph) => {
+      expect(findControl(fw, paragraph)).toBeDefined();
+      expect(linked.has(`${group} ${fw} ${article}`)).toBe(false);
+      expect(linked.has(`${group} ${fw} ${paragraph}`)).toBe(true);
+      const [change] = logged(group, fw, paragraph);
+      expect([change.change, change.replaces]).toEqual(['replaced', article]);
+    },
+  );
+
+  it.each(removed)('%s no longer links %s %s, and the change log says why', (group, fw, control) => {
+    expect(linked.has(`${group} ${fw} ${control}`)).toBe(false);
+    const [change] = logged(group, fw, control);
+    expect(change.change).toBe('removed');
+    expect(change.basis.length).toBeGreaterThan(40);
+  });
+
+  it('inter-agent communication rests on the monitoring paragraph 72(2) as judgement, no longer on the EU text', () => {
+    const art72 = links.filter((l) => l.framework === 'EU_AI_ACT' && l.control.startsWith('Art. 72'));
+    expect(art72.map((l) => [l.group, l.control, l.basis])).toEqual([['X18', 'Art. 72(2)', 'J']]);
+  });
+
+  it('every EU AI Act paragraph the audit found unlinked is linked by at least one group', () => {
+    for (const paragraph of [
+      'Art. 15(5)',
+      'Art. 55(1)(a)',
+      'Art. 55(1)(d)',
+      'Art. 72(2)',
+      'Art. 53(1)(c)',
+      'Art. 50(1)',
+    ]) {
+      expect([paragraph, links.some((l) => l.framework === 'EU_AI_ACT' && l.control === paragraph)]).toEqual([
+        paragraph,
+        true,
+      ]);
+    }
+  });
+
+  it('every finding category the importers use falls in a group: off_policy is in the guardrail group X02', () => {
+    expect(groupsFor('off_policy', []).map((g) => g.id)).toEqual(['X02']);
+    expect(groupsFor('Off Policy', []).map((g) => g.id)).toEqual(['X02']);
+  });
+
+  it('an off-policy answer derives the guardrail and intended-use controls, none of the security or safety ones', () => {
+    const controls = derivedFor('off_policy');
+    expect(controls).toEqual(
+      expect.arrayContaining([
+        'ISO_42001 A.9.4',
+        'NIST_AI_600_1 MG-3.2-005',
+        'NIST_AI_600_1 MS-2.5-006',
+        'ISO_42001 A.6.2.4',
+      ]),
+    );
+    for (const c of ['OWASP_LLM LLM01:2025', 'MITRE_ATLAS AML.T0054', 'EU_AI_ACT Art. 15', 'EU_AI_ACT Art. 55(1)(a)']) {
+      expect(controls).not.toContain(c);
+    }
+  });
+
+  it('a jailbreak still derives the security links of X02, and not the off-policy intended-use link', () => {
+    const controls = derivedFor('jailbreak');
+    expect(controls).toEqual(
+      expect.arrayContaining(['OWASP_LLM LLM01:2025', 'MITRE_ATLAS AML.T0054', 'EU_AI_ACT Art. 15']),
+    );
+    expect(controls).not.toContain('ISO_42001 A.9.4');
+  });
+
+  it('the change log records every change of the version with a basis, and agrees with the groups', () => {
+    const changes = CROSSWALK_CHANGES.filter((c) => c.version === '2026.12.2');
+    expect(changes.filter((c) => c.basis.trim().length < 20)).toEqual([]);
+    const counts = Object.fromEntries(
+      ['added', 'removed', 'replaced', 'scoped', 'category', 'reviewed'].map((k) => [
+        k,
+        changes.filter((c) => c.change === k).length,
+      ]),
+    );
+    expect(counts).toEqual({
+      added: added.length,
+      removed: removed.length,
+      replaced: narrowed.length,
+      scoped: 12,
+      category: 1,
+      reviewed: 5,
+    });
+    // The groups hold what the log says (crosswalkProblems checks each logged link against them).
+    expect(crosswalkProblems()).toEqual([]);
+  });
+
+  it('the audit items found already done are logged as reviewed: MEASURE 2.7 in X15 is judgement', () => {
+    expect(links.find((l) => linkKey(l) === 'X15 NIST_AI_600_1 MEASURE 2.7')?.basis).toBe('J');
+    expect(logged('X15', 'NIST_AI_600_1', 'MEASURE 2.7').map((c) => c.change)).toEqual(['reviewed']);
+  });
+
+  it('every linked ATLAS mitigation is a mitigation of the catalogue', () => {
+    const mitigations = links.filter((l) => l.framework === 'MITRE_ATLAS' && l.control.startsWith('AML.M'));
+    expect(mitigations.length).toBeGreaterThan(0);
+    for (const l of mitigations) expect(findControl('MITRE_ATLAS', l.control)?.kind).toBe('mitigation');
+    expect(getFramework('MITRE_ATLAS').controls.filter((c) => c.kind === 'mitigation')).toHaveLength(5);
   });
 });

@@ -1,8 +1,14 @@
 import {
+  CATALOGUE_CHANGES,
   CATALOGUE_SOURCES,
+  CATALOGUE_VERSION,
   FRAMEWORK_SLUGS,
   canonicalControlId,
+  catalogueProblems,
+  coverageKey,
+  findControl,
   getFramework,
+  isBaselineControl,
   normaliseControlId,
   type FrameworkSlug,
 } from '../../src/domain/frameworks';
@@ -24,6 +30,8 @@ describe('control id normalisation', () => {
     ['NIST_AI_600_1', 'ms-2.7-007', 'MS-2.7-007'],
     ['NIST_AI_600_1', '600-1 §2.4', '600-1 §2.4'],
     ['MITRE_ATLAS', 'aml.t0051.000', 'AML.T0051.000'],
+    ['MITRE_ATLAS', 'aml.m0024', 'AML.M0024'],
+    ['MITRE_ATLAS', 'AML.M0029', 'AML.M0029'],
     ['EU_AI_ACT', 'Article 10', 'Art. 10'],
     ['EU_AI_ACT', 'Art. 10', 'Art. 10'],
     ['EU_AI_ACT', 'Art.10', 'Art. 10'],
@@ -64,5 +72,43 @@ describe('control id normalisation', () => {
       }
     }
     expect([...used].sort()).toEqual([...FRAMEWORK_SLUGS].sort());
+  });
+});
+
+describe('catalogue 2026.12.1', () => {
+  const MITIGATIONS = ['AML.M0020', 'AML.M0024', 'AML.M0026', 'AML.M0029', 'AML.M0033'];
+
+  it('the catalogue data has no problems, and every change it logs holds', () => {
+    expect(CATALOGUE_VERSION).toBe('2026.12.1');
+    expect(catalogueProblems()).toEqual([]);
+  });
+
+  it.each(MITIGATIONS)('%s is a mitigation, not a technique, and the change log says why', (id) => {
+    const control = findControl('MITRE_ATLAS', id)!;
+    expect(control.kind).toBe('mitigation');
+    // A mitigation is never a baseline technique of the ATLAS matrix, and stands for itself there.
+    expect(isBaselineControl('MITRE_ATLAS', control)).toBe(false);
+    expect(coverageKey('MITRE_ATLAS', id)).toBe(id);
+    const changes = CATALOGUE_CHANGES.filter((c) => c.control === id);
+    expect(changes.map((c) => [c.version, c.field, c.from, c.to])).toEqual([
+      ['2026.12.1', 'kind', 'technique', 'mitigation'],
+    ]);
+    expect(changes[0].basis).toMatch(/mitigation/);
+  });
+
+  it('no ATLAS technique id is catalogued as anything but a technique or sub-technique', () => {
+    for (const c of getFramework('MITRE_ATLAS').controls) {
+      const expected = c.id.startsWith('AML.M') ? 'mitigation' : c.id.includes('.', 4) ? 'sub-technique' : 'technique';
+      expect([c.id, c.kind]).toEqual([c.id, expected]);
+    }
+  });
+
+  it('the OWASP LLM 2026 entries name the text they were checked against, and the log says why they stay verified', () => {
+    const edition2026 = getFramework('OWASP_LLM').controls.filter((c) => c.edition === '2026');
+    expect(edition2026).toHaveLength(10);
+    for (const c of edition2026) expect([c.id, c.source, c.status]).toEqual([c.id, 'S-OWASP-LLM26', 'verified']);
+    expect(CATALOGUE_SOURCES['S-OWASP-LLM26']).toMatch(/published 4 August 2026/);
+    const [change] = CATALOGUE_CHANGES.filter((c) => c.source === 'S-OWASP-LLM26');
+    expect(change.basis).toMatch(/draft/);
   });
 });

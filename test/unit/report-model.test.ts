@@ -150,7 +150,8 @@ describe('buildReportModel', () => {
     expect(model.rows[0].groups).toEqual(['X01']);
     expect(controlsOf(model, 0, 'OWASP_LLM')).toEqual(['LLM01:2025+<X01>']);
     // Art. 55(1)(a) binds providers of GPAI models with systemic risk only: not this tenant.
-    expect(controlsOf(model, 0, 'EU_AI_ACT')).toEqual(['Art. 9<X01>', 'Art. 15<X01>']);
+    // X01 links the paragraph its reason rests on, 15(5); the control status matrix counts it under Art. 15.
+    expect(controlsOf(model, 0, 'EU_AI_ACT')).toEqual(['Art. 9<X01>', 'Art. 15(5)<X01>']);
     const gpai: ApplicabilityProfile = {
       euAiAct: { role: 'provider', systems: [], defaultRiskClass: 'gpai_systemic' },
     };
@@ -163,8 +164,12 @@ describe('buildReportModel', () => {
       'MP-5.1-005<X01>',
       'MS-2.7-007<X01>',
     ]);
-    const art15 = model.rows[0].frameworks[2].controls.find((c) => c.id === 'Art. 15')!;
+    const art15 = model.rows[0].frameworks[2].controls.find((c) => c.id === 'Art. 15(5)')!;
     expect(art15.via).toEqual([{ group: 'X01', basis: 'EU-TEXT', reason: expect.stringMatching(/\S/) }]);
+    const euMatrix = model.coverage.find((c) => c.framework === 'EU_AI_ACT')!.controls;
+    expect(euMatrix.filter((c) => c.id.startsWith('Art. 15')).map((c) => [c.id, c.status, c.rows.length])).toEqual([
+      ['Art. 15', 'exception', 1],
+    ]);
     expect(model.crosswalk.groups).toEqual([{ id: 'X01', name: 'Prompt injection (direct / indirect)' }]);
     expect(model.crosswalk.basis.J).toMatch(/judgement/);
   });

@@ -648,14 +648,14 @@ describe('garak probe mapping', () => {
     expect(garakProbeWeaknessId(probe)).toBe(id);
   });
 
-  it('every weakness a probe maps to exists and has a crosswalk category, except off-policy content', () => {
+  it('every weakness a probe maps to exists and has a crosswalk category', () => {
     const ids = [
       ...Object.values(GARAK_PROBE_MODULE_WEAKNESSES).filter((id): id is string => id !== null),
       ...Object.values(GARAK_PROBE_CLASS_WEAKNESSES),
     ];
     const grouped = new Set(CROSSWALK_GROUPS.flatMap((g) => g.categories));
     const outside = [...new Set(ids.map((id) => weakness(id).category).filter((c) => !grouped.has(c)))];
-    expect(outside).toEqual(['off_policy']);
+    expect(outside).toEqual([]);
   });
 
   it('every framework ref the fixtures and the mapping produce is a control of the catalogue', () => {

@@ -360,14 +360,14 @@ describe('promptfoo plugin mapping', () => {
     },
   );
 
-  it('every weakness the mapping uses exists, and its category is a crosswalk category (off_policy aside)', () => {
+  it('every weakness the mapping uses exists, and its category is a crosswalk category', () => {
     const used = [...Object.values(PROMPTFOO_PLUGIN_WEAKNESSES), 'pii-disclosure', 'hate-and-bias', 'harmful-content'];
     for (const id of used) {
       const { category, refs } = weakness(id);
-      if (category !== 'off_policy') expect([id, crosswalkCategories.has(category)]).toEqual([id, true]);
+      expect([id, crosswalkCategories.has(category)]).toEqual([id, true]);
       for (const ref of refs) expect(normaliseControlId(ref.framework, ref.control)).toBe(ref.control);
     }
-    expect(crosswalkCategories.has('off_policy')).toBe(false);
+    expect(crosswalkCategories.has('off_policy')).toBe(true);
   });
 
   it('a plugin this importer does not know keeps its own category and fingerprint, at medium unless promptfoo says', () => {
