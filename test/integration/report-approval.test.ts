@@ -6,6 +6,7 @@
  * apart from generate, bad bodies are refused naming the field, and a second approval of the same version at once is
  * refused.
  */
+import type { Scope } from '../../src/domain/tokens';
 import { weaknessKey } from '../../src/domain/treatment';
 import { verifyPdfSignature } from '../../src/infra/signing/pdf-signer';
 import { createTenant, mintToken } from '../../src/infra/mongo/tenant-admin';
@@ -82,7 +83,7 @@ let report: ApiResponse;
 beforeAll(async () => {
   h = await startHarness({ label: 'approval', workers: true });
   tenantId = await createTenant(h.db, { name: 'Approved Co', auditRetentionDays: 365 });
-  const scopes = ['findings:write', 'findings:read', 'findings:triage', 'reports:generate', 'reports:read'];
+  const scopes: Scope[] = ['findings:write', 'findings:read', 'findings:triage', 'reports:generate', 'reports:read'];
   token = (await mintToken(h.db, { tenantId, scopes: [...scopes, 'reports:approve', 'audit:read'] })).secret;
   generateOnly = (await mintToken(h.db, { tenantId, scopes })).secret;
   endpoint = (await h.request('POST', '/api/v2/endpoints', { token, body: { name: 'Approved bot' } })).body
