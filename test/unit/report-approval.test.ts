@@ -134,7 +134,9 @@ describe('a release in print', () => {
 
   it('when a version is a draft, then the running header says so and the approval page says nobody approved it', () => {
     expect(renderer.headerTemplate(draft)).toContain('DRAFT &middot; NOT APPROVED');
-    expect(renderer.renderReportHtml(draft, INTEGRITY)).toContain('Draft: nobody has approved this version.');
+    const html = renderer.renderReportHtml(draft, INTEGRITY);
+    expect(html).toContain('Draft: nobody has approved this version.');
+    expect(html).toContain('1: draft, not approved');
   });
 
   it('when a version is approved, then the header has no draft mark and the approver prints escaped', () => {
@@ -145,6 +147,9 @@ describe('a release in print', () => {
     expect(html).toContain('the treatment of 2 weaknesses had changed since the version before');
     expect(html).toContain('a'.repeat(64));
     expect(html).not.toContain('Draft: nobody has approved');
+    expect(html).toContain(
+      '2: approved by Dana &lt;b&gt;Okafor&lt;/b&gt; (Chief Information Security Officer) on 2026-07-03',
+    );
   });
 
   it('when a model was staged before versions existed, then it prints as a draft', () => {
