@@ -69,7 +69,9 @@ export TEST_DATA_DIR="$STACK_DIR/app"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 mkdir -p "$TEST_DATA_DIR"
 
-log "recording ${*:-every scenario}"
+what="${*:-every scenario}"
+[[ -n $suffix || -n $replace ]] || what+=", where a history is missing"
+log "recording $what"
 RECORD_SCENARIOS="$*" RECORD_SUFFIX="$suffix" RECORD_REPLACE="$replace" \
   node_modules/.bin/jest --config test/support/histories/jest.config.js --runInBand
-log "recorded in $(elapsed); replay them with: npx jest --selectProjects unit -- workflow-replay"
+log "done in $(elapsed); replay the histories with: npx jest --selectProjects unit -- workflow-replay"
