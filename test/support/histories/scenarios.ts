@@ -44,7 +44,7 @@ const RETENTION_SECONDS = 6;
 const seconds = (s: number) => s / 86_400;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function expectStatus(what: string, actual: { status: number; text: string }, expected: number): Promise<void> {
+function expectStatus(what: string, actual: { status: number; text: string }, expected: number): void {
   if (actual.status !== expected) throw new Error(`${what} answered ${actual.status}, not ${expected}: ${actual.text}`);
 }
 
@@ -101,7 +101,7 @@ export const SCENARIOS: readonly Scenario[] = [
         () => undefined,
       );
       await tenants.insertOne(saved!);
-      await expectStatus(
+      expectStatus(
         'POST /retry',
         await h.request('POST', `/api/v2/reports/${record.id}/retry`, { token: t.token }),
         202,
@@ -149,11 +149,11 @@ export const SCENARIOS: readonly Scenario[] = [
       const t = await ctx.tenant(seconds(RETENTION_SECONDS));
       const id = await readyReport(ctx, t, 'json');
       const hold = { token: t.token, body: { reason: 'Matter 12' } };
-      await expectStatus('PUT /legal-hold', await h.request('PUT', `/api/v2/reports/${id}/legal-hold`, hold), 200);
+      expectStatus('PUT /legal-hold', await h.request('PUT', `/api/v2/reports/${id}/legal-hold`, hold), 200);
       await pause((RETENTION_SECONDS + 2) * 1000);
       const kept = await h.reports.get(t.tenantId, id);
       if (kept?.status !== 'ready') throw new Error(`report ${id} is ${kept?.status} under a legal hold`);
-      await expectStatus(
+      expectStatus(
         'DELETE /legal-hold',
         await h.request('DELETE', `/api/v2/reports/${id}/legal-hold`, { token: t.token }),
         200,
@@ -202,7 +202,7 @@ export const SCENARIOS: readonly Scenario[] = [
           raw: await fs.readFile(path.join(scanners, fixture), 'utf8'),
           headers: { 'content-type': 'application/octet-stream' },
         });
-        await expectStatus(`POST /findings/imports (${fixture})`, started, 202);
+        expectStatus(`POST /findings/imports (${fixture})`, started, 202);
         runs[file] = await ctx.closed(importWorkflowId(started.body.id));
       }
       return runs;
@@ -263,7 +263,7 @@ export const SCENARIOS: readonly Scenario[] = [
         const t = await ctx.tenant();
         const id = await readyReport(ctx, t, 'json');
         const asked = await h.request('DELETE', `/api/v2/admin/tenants/${t.tenantId}`, { token: operator });
-        await expectStatus('DELETE /admin/tenants/:id', asked, 202);
+        expectStatus('DELETE /admin/tenants/:id', asked, 202);
         // Placed directly: the tenant's own tokens are refused once it is offboarding.
         if (held)
           await h.reports.setLegalHold(t.tenantId, id, {
