@@ -21,6 +21,9 @@
 #   FERRETDB_GOGC     Go's GOGC for FerretDB (default 400)
 #   STACK_FAIRNESS    whether Temporal hands tasks out in turn between tenants (default true)
 #   STACK_TASKQUEUE_PARTITIONS  partitions of every task queue (default 1; Temporal's own default is 4)
+#   STACK_SUGGEST_CONTINUE_AS_NEW  history length at which Temporal suggests continue-as-new (default Temporal's
+#                     own, 4,096 events); scripts/record-histories.sh lowers it so a retention workflow continues
+#                     as new while it is recorded
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -119,6 +122,8 @@ start_temporal() {
   # on the other partitions, as long as with fairness off (scripts/bench-fairness.sh). One matching service serves
   # every partition here, and a local stack's tens of tasks a second need no more than one. STACK_TASKQUEUE_PARTITIONS
   # sets it, to compare.
+  # Continue-as-new: a long-lived workflow continues as new once Temporal suggests it, which takes thousands of
+  # events; STACK_SUGGEST_CONTINUE_AS_NEW brings that within reach of a recording.
   local -a args=(
     server start-dev
     --disable-config-file
@@ -137,6 +142,9 @@ start_temporal() {
     --ui-disable-news-fetch
     --log-level warn
   )
+  if [[ -n ${STACK_SUGGEST_CONTINUE_AS_NEW:-} ]]; then
+    args+=(--dynamic-config-value "limit.historyCount.suggestContinueAsNew=$STACK_SUGGEST_CONTINUE_AS_NEW")
+  fi
   local name
   for name in "${SEARCH_ATTRIBUTES[@]}"; do
     args+=(--search-attribute "$name=Keyword")
