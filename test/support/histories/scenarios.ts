@@ -10,6 +10,7 @@ import { weaknessTreatmentOf } from '../../../src/main/weakness-treatment';
 import {
   acceptanceStateQuery,
   acceptanceWorkflowId,
+  approvalWorkflowId,
   importWorkflowId,
   reportWorkflowId,
   retentionWorkflowId,
@@ -111,6 +112,34 @@ export const SCENARIOS: readonly Scenario[] = [
         'report-failed': { workflowId: first.workflowId, runId: first.firstExecutionRunId },
         'report-retried': retried,
       };
+    },
+  },
+  {
+    name: 'report-approval',
+    what: 'a ready PDF report approved through the API after a weakness of it was treated: version 2, built again',
+    files: ['report-approved'],
+    async run(ctx) {
+      const { h } = ctx;
+      const t = await ctx.tenant();
+      const id = await readyReport(ctx, t, 'pdf');
+      const key = weaknessKey(t.tenantId, t.finding);
+      const treated = await h.request('PATCH', `/api/v2/weaknesses/${key}`, {
+        token: t.token,
+        body: { owner: 'Sam Okafor' },
+      });
+      expectStatus('PATCH /weaknesses', treated, 200);
+      const approval = {
+        approver_name: 'Dana Reyes',
+        approver_role: 'CISO',
+        assertion: 'The register fairly presents the testing of the period.',
+        limitations: 'None identified.',
+      };
+      expectStatus(
+        'POST /approve',
+        await h.request('POST', `/api/v2/reports/${id}/approve`, { token: t.token, body: approval }),
+        202,
+      );
+      return { 'report-approved': await ctx.closed(approvalWorkflowId(id, 2)) };
     },
   },
   {
