@@ -33,13 +33,20 @@ export interface ReportsRepo {
   /** failed → queued for another attempt from `at`; the error stays until the new attempt starts. Returns false
    * unless the report was failed. */
   requeueFailed(tenantId: string, reportId: string, at: Date): Promise<boolean>;
-  /** ready → expired once retention purged the artifact; the artifact facts stay as a record of what existed.
-   * Returns false if the report was not ready (already expired, or gone): a repeat changes nothing. */
+  /** ready → purging, the first step of a purge; true also when the report is purging already (a repeat). */
+  beginPurge(tenantId: string, reportId: string): Promise<boolean>;
+  /** purging → ready: a legal hold placed as the purge began keeps the report. */
+  abandonPurge(tenantId: string, reportId: string): Promise<void>;
+  /** purging → expired once retention purged the artifact; the artifact facts stay as a record of what existed.
+   * Returns false if the report was not purging (already expired, or gone): a repeat changes nothing. */
   markExpired(tenantId: string, reportId: string, purgedAt: Date): Promise<boolean>;
   /** Moves the purge deadline of a ready report. */
   setExpiry(tenantId: string, reportId: string, expiresAt: Date): Promise<void>;
-  /** Places (hold) or releases (undefined) a legal hold; answers the report as it now is. */
+  /** Places (hold) or releases (undefined) a legal hold; answers the report as it now is. A hold is placed only while
+   * the report's purge has not begun (not purging, not expired). */
   setLegalHold(tenantId: string, reportId: string, hold: LegalHold | undefined): Promise<ReportRecord | undefined>;
+  /** Takes back the hold placed, if it is still the one in place (same time and token): a hold that came too late. */
+  withdrawLegalHold(tenantId: string, reportId: string, hold: LegalHold): Promise<void>;
   /** How many reports of all tenants are in each status (operations metrics). */
   countByStatus(): Promise<Record<ReportStatus, number>>;
   /** A tenant's ready reports in id order, a page at a time: those whose retention can still move. */

@@ -32,17 +32,29 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
 
   return withFailureTypes({
     /** Purges every object under the report's prefix if, as of `asOf` (the workflow's clock), its deadline has
-     * passed and no legal hold is in place; then marks it expired and records the purge. Idempotent: a repeat
-     * finds the prefix empty and the report already expired, and the audit event keyed to the report. */
+     * passed and no legal hold is in place; then marks it expired and records the purge. The report turns `purging`
+     * first, and is read again after: a hold placed before that read keeps the report (the purge is abandoned), and
+     * the legal-hold call refuses one placed after it (see app/legal-holds.ts), so a hold and a purge never both
+     * succeed. Idempotent: a repeat finds the report purging or expired, the prefix empty, and the audit event keyed
+     * to the report. */
     async purgeIfDue(ref: { tenantId: string; reportId: string; asOf: string }): Promise<PurgeOutcome> {
       const report = await reports.get(ref.tenantId, ref.reportId);
-      if (!report || (report.status !== 'ready' && report.status !== 'expired')) return { outcome: 'gone' };
+      if (!report || !['ready', 'purging', 'expired'].includes(report.status)) return { outcome: 'gone' };
       const expiresAt = report.expiresAt?.toISOString();
       if (report.status === 'ready') {
         if (report.legalHold) return { outcome: 'held', expiresAt };
         if (!report.expiresAt) return { outcome: 'gone' };
         if (report.expiresAt.getTime() > Date.parse(ref.asOf)) {
           return { outcome: 'not_due', expiresAt };
+        }
+      }
+      if (report.status !== 'expired') {
+        // Moved back to ready, or changed, since it was read: the next look decides.
+        if (!(await reports.beginPurge(ref.tenantId, ref.reportId))) return { outcome: 'not_due', expiresAt };
+        const now = await reports.get(ref.tenantId, ref.reportId);
+        if (now?.legalHold) {
+          await reports.abandonPurge(ref.tenantId, ref.reportId);
+          return { outcome: 'held', expiresAt };
         }
       }
       const prefix = reportPrefix(ref.tenantId, ref.reportId);

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'report_expired'
   | 'report_not_retryable'
   | 'approval_in_progress'
+  | 'report_purging'
   | 'transition_refused'
   | 'idempotency_key_reused'
   | 'payload_too_large'
@@ -63,6 +64,8 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   report_not_retryable: { status: 409, retryable: false, expose: true },
   // An approval of the report is being made: its version is being built, and a second approval waits for it.
   approval_in_progress: { status: 409, retryable: false, expose: true },
+  // The report's retention deadline passed and its purge has begun: a legal hold comes too late to keep it.
+  report_purging: { status: 409, retryable: false, expose: true },
   // A weakness asked for a treatment state it cannot take from where it stands: the details name the states it can.
   transition_refused: { status: 409, retryable: false, expose: true },
   idempotency_key_reused: { status: 422, retryable: false, expose: true },

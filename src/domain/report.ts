@@ -9,8 +9,9 @@ export const REPORT_FORMATS = ['pdf', 'json'] as const;
 /** An artifact format. */
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** Report lifecycle. `expired` follows `ready` once retention purges the artifact. */
-export const REPORT_STATUSES = ['queued', 'running', 'ready', 'failed', 'expired'] as const;
+/** Report lifecycle. At its retention deadline a `ready` report turns `purging` (only while no legal hold is in place;
+ * none can be placed then) and `expired` once its objects are gone. */
+export const REPORT_STATUSES = ['queued', 'running', 'ready', 'failed', 'purging', 'expired'] as const;
 
 /** A report status. */
 export type ReportStatus = (typeof REPORT_STATUSES)[number];

@@ -53,7 +53,7 @@ export function artifactsRouter(deps: ArtifactsRouterDeps): Router {
     // A link that verifies is not a failed attempt.
     deps.unauthLimits.refund(client);
     if (!report || !artifact) throw new AppError('download_link_invalid', 'This download link is not valid.');
-    if (report.status === 'expired') {
+    if (report.status === 'expired' || report.status === 'purging') {
       throw new AppError(
         'report_expired',
         'The artifact was purged under the retention policy; regenerate the report.',

@@ -12,6 +12,7 @@ import { isDuplicateKey } from '../infra/mongo/idempotency-repo';
 import type { Logger } from '../infra/logger';
 import type { ReportWorkflows } from '../infra/temporal/report-workflows';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
+import { createLegalHolds } from '../app/legal-holds';
 import type { TenantQuotas } from '../app/tenant-quotas';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import { jsonBody } from './json-body';
@@ -61,6 +62,7 @@ function parseVersion(value: unknown, latest: number): number {
 export function reportsRouter(deps: ReportsRouterDeps): Router {
   const router = Router();
   router.use(authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
+  const holds = createLegalHolds(deps);
 
   async function findReport(req: Request, tenantId: string): Promise<ReportRecord> {
     const id = req.params.id;
@@ -251,44 +253,14 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
       const principal = principalOf(res);
       const report = await findReport(req, principal.tenantId);
       const { reason } = parseLegalHoldRequest(req.body);
-      if (report.status === 'expired') {
-        throw new AppError('report_expired', `report ${report.id} was already purged; there is nothing left to hold`);
-      }
-      const now = deps.clock.now();
-      const held = await deps.reports.setLegalHold(principal.tenantId, report.id, {
-        reason,
-        placedAt: now,
-        placedBy: principal.tokenId,
-      });
-      await deps.audit.record({
-        tenant_id: principal.tenantId,
-        report_id: report.id,
-        action: 'report.legal_hold_placed',
-        actor: principal.tokenId,
-        at: now,
-        details: { reason },
-      });
-      await deps.retention.holdChanged({ tenantId: principal.tenantId, reportId: report.id }, true);
-      res.json(presentReport(held ?? report));
+      res.json(presentReport(await holds.place(report, reason, principal.tokenId)));
     },
   );
 
   router.delete('/reports/:id/legal-hold', requireScope('reports:legal_hold'), async (req, res) => {
     const principal = principalOf(res);
     const report = await findReport(req, principal.tenantId);
-    const released = await deps.reports.setLegalHold(principal.tenantId, report.id, undefined);
-    if (report.legalHold) {
-      await deps.audit.record({
-        tenant_id: principal.tenantId,
-        report_id: report.id,
-        action: 'report.legal_hold_released',
-        actor: principal.tokenId,
-        at: deps.clock.now(),
-        details: { reason: report.legalHold.reason },
-      });
-    }
-    await deps.retention.holdChanged({ tenantId: principal.tenantId, reportId: report.id }, false);
-    res.json(presentReport(released ?? report));
+    res.json(presentReport(await holds.release(report, principal.tokenId)));
   });
 
   // Sign-off: the next version of a ready report, with the approver's statement printed in it and signed again.
@@ -300,7 +272,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
       const principal = principalOf(res);
       const report = await findReport(req, principal.tenantId);
       const request = parseApprovalRequest(req.body);
-      if (report.status === 'expired') {
+      if (report.status === 'expired' || report.status === 'purging') {
         throw new AppError('report_expired', `report ${report.id} was purged; there is nothing left to approve`);
       }
       if (report.status !== 'ready') {
@@ -362,7 +334,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
   router.get('/reports/:id/download', requireScope('reports:read'), async (req, res) => {
     const principal = principalOf(res);
     const report = await findReport(req, principal.tenantId);
-    if (report.status === 'expired') {
+    if (report.status === 'expired' || report.status === 'purging') {
       throw new AppError(
         'report_expired',
         'The artifact was purged under the retention policy; regenerate the report.',

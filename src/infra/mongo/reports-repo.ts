@@ -429,8 +429,19 @@ export class MongoReportsRepo implements ReportsRepo {
     });
   }
 
+  async beginPurge(tenantId: string, reportId: string): Promise<boolean> {
+    return (
+      (await this.updateIf(tenantId, reportId, ['ready'], { $set: { status: 'purging' } })) ||
+      (await this.holds(tenantId, reportId, ['purging']))
+    );
+  }
+
+  async abandonPurge(tenantId: string, reportId: string): Promise<void> {
+    await this.updateIf(tenantId, reportId, ['purging'], { $set: { status: 'ready' } });
+  }
+
   async markExpired(tenantId: string, reportId: string, purgedAt: Date): Promise<boolean> {
-    return this.updateIf(tenantId, reportId, ['ready'], { $set: { status: 'expired', purged_at: purgedAt } });
+    return this.updateIf(tenantId, reportId, ['purging'], { $set: { status: 'expired', purged_at: purgedAt } });
   }
 
   async setExpiry(tenantId: string, reportId: string, expiresAt: Date): Promise<void> {
@@ -442,15 +453,23 @@ export class MongoReportsRepo implements ReportsRepo {
     reportId: string,
     hold: LegalHold | undefined,
   ): Promise<ReportRecord | undefined> {
+    // A hold is placed only on a report whose purge has not begun; a release applies whatever the status.
     await this.updateIf(
       tenantId,
       reportId,
-      REPORT_STATUSES,
+      hold ? REPORT_STATUSES.filter((s) => s !== 'purging' && s !== 'expired') : REPORT_STATUSES,
       hold
         ? { $set: { legal_hold: { reason: hold.reason, placed_at: hold.placedAt, placed_by: hold.placedBy } } }
         : { $unset: { legal_hold: '' } },
     );
     return this.get(tenantId, reportId);
+  }
+
+  async withdrawLegalHold(tenantId: string, reportId: string, hold: LegalHold): Promise<void> {
+    const report = await this.get(tenantId, reportId);
+    const held = report?.legalHold;
+    if (!held || held.placedAt.getTime() !== hold.placedAt.getTime() || held.placedBy !== hold.placedBy) return;
+    await this.updateIf(tenantId, reportId, REPORT_STATUSES, { $unset: { legal_hold: '' } });
   }
 
   async beginApproval(tenantId: string, reportId: string, pending: PendingApproval): Promise<boolean> {

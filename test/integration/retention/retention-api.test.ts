@@ -54,12 +54,12 @@ async function readyJsonReport(t: { endpoint: string; token: string }): Promise<
   return ready;
 }
 
-/** Polls until the report leaves `ready`, or fails after `timeoutMs`. */
+/** Polls until the report is past `ready` and the `purging` that follows it, or fails after `timeoutMs`. */
 async function waitWhileReady(id: string, token: string, timeoutMs: number): Promise<ApiResponse> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await h.request('GET', `/api/v2/reports/${id}`, { token });
-    if (res.body.status !== 'ready') return res;
+    if (res.body.status !== 'ready' && res.body.status !== 'purging') return res;
     if (Date.now() > deadline) throw new Error(`report ${id} still ready after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 500));
   }
