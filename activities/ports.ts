@@ -25,7 +25,16 @@ export interface ReportsRepo {
     reportId: string,
     facts: { artifact: ArtifactFacts; counts: { rows: number; findings: number }; at: Date; expiresAt: Date },
   ): Promise<void>;
-  markFailed(tenantId: string, reportId: string, error: { code: string; message: string }, at: Date): Promise<void>;
+  /** queued/running → failed at `at`; what it staged is kept until `keepUntil`, for a retry. */
+  markFailed(
+    tenantId: string,
+    reportId: string,
+    error: { code: string; message: string },
+    at: Date,
+    keepUntil?: Date,
+  ): Promise<void>;
+  /** Records that a failed report's staged objects were purged at `at` (it stays failed). */
+  markStagingPurged(tenantId: string, reportId: string, at: Date): Promise<boolean>;
   /** Reports of any tenant still queued since before `before` (created, or requeued at), oldest first:
    * candidates whose workflow may never have started (the API crashed between its two writes). The one query
    * not scoped to a tenant: operations only. */

@@ -57,7 +57,13 @@ export interface ReportActivityDeps {
   clock: Clock;
   /** The tenant's quota of reports queued or running (TenantQuotas): a report that ends gives its slot back. */
   quotas: { releaseReport(tenantId: string, reportId: string): Promise<void> };
+  /** How long a report that failed keeps what it staged (its findings snapshot, its render), in milliseconds: the
+   * time `/retry` has before its retention workflow purges them (FAILED_REPORT_RETENTION_HOURS). */
+  failedRetentionMs?: number;
 }
+
+/** {@link ReportActivityDeps.failedRetentionMs} unless configured: three days. */
+export const DEFAULT_FAILED_RETENTION_MS = 72 * 3_600_000;
 
 /** Names a report: every activity takes at least this. */
 export interface ReportRef {
@@ -191,6 +197,7 @@ async function writeJson(store: ArtifactStore, key: string, value: unknown): Pro
  * or artifact bytes, because workflow history keeps every payload forever. */
 export function createReportActivities(deps: ReportActivityDeps) {
   const { reports, findings, runs, tenants, weaknesses, store, staging, clock, quotas } = deps;
+  const failedRetentionMs = deps.failedRetentionMs ?? DEFAULT_FAILED_RETENTION_MS;
 
   async function loadReport(ref: ReportRef): Promise<ReportRecord> {
     const report = await reports.get(ref.tenantId, ref.reportId);
@@ -386,18 +393,25 @@ export function createReportActivities(deps: ReportActivityDeps) {
     },
 
     /** Marks the report failed with an error a user can read (internal details stay in the workflow history). */
-    async markFailed(ref: ReportRef & { code: string; message: string }): Promise<void> {
+    async markFailed(ref: ReportRef & { code: string; message: string }): Promise<{ expiresAt: string } | undefined> {
       const code = isErrorCode(ref.code) ? ref.code : 'internal';
+      const at = clock.now();
       await reports.markFailed(
         ref.tenantId,
         ref.reportId,
         { code, message: publicMessage(code, ref.message) },
-        clock.now(),
+        at,
+        new Date(at.getTime() + failedRetentionMs),
       );
       await quotas.releaseReport(ref.tenantId, ref.reportId);
       // A retry of the report stages everything again.
       await staging.deletePrefix(stagingPrefix(ref.tenantId, ref.reportId));
       metricMeter.createCounter('reports_failed', '1', 'Reports that ended failed, by error code.').add(1, { code });
+      // A retry of this step reads back the deadline the first attempt stored, so the retention workflow gets one.
+      const failed = await reports.get(ref.tenantId, ref.reportId);
+      return failed?.status === 'failed' && failed.expiresAt
+        ? { expiresAt: failed.expiresAt.toISOString() }
+        : undefined;
     },
   });
 }

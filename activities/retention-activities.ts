@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { retentionDeadline } from '../src/domain/retention';
+import type { ReportRecord } from '../src/domain/report';
 import { reportPrefix } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
 import type { ArtifactStore, AuditLog, Clock, ReportsRepo, RetentionSignals, TenantsRepo } from './ports';
@@ -30,6 +31,32 @@ const RETARGET_PAGE = 200;
 export function createRetentionActivities(deps: RetentionActivityDeps) {
   const { reports, tenants, store, staging, audit, signals, clock } = deps;
 
+  /** A failed report keeps what it staged (its findings snapshot, its render, an artifact stored before the step that
+   * failed) until its deadline, for a retry; then those objects go, and the report stays failed, recording when. A
+   * retry later collects everything again. A legal hold keeps them, as it keeps an artifact. */
+  async function purgeFailed(report: ReportRecord, asOf: string): Promise<PurgeOutcome> {
+    const expiresAt = report.expiresAt?.toISOString();
+    if (report.purgedAt) return { outcome: 'purged', expiresAt, purgedAt: report.purgedAt.toISOString() };
+    if (!report.expiresAt) return { outcome: 'gone' };
+    if (report.legalHold) return { outcome: 'held', expiresAt };
+    if (report.expiresAt.getTime() > Date.parse(asOf)) return { outcome: 'not_due', expiresAt };
+    const prefix = reportPrefix(report.tenantId, report.id);
+    const removed = (await store.deletePrefix(prefix)) + (await staging.deletePrefix(prefix));
+    const purgedAt = new Date(Math.max(Date.parse(asOf), clock.now().getTime()));
+    // Retried meanwhile: the new attempt stages its own objects, and its own end decides what becomes of them.
+    if (!(await reports.markStagingPurged(report.tenantId, report.id, purgedAt))) return { outcome: 'gone' };
+    await audit.record({
+      event_id: `report.staging_purged:${report.id}:${report.attempts}`,
+      tenant_id: report.tenantId,
+      report_id: report.id,
+      action: 'report.staging_purged',
+      actor: 'retention',
+      at: purgedAt,
+      details: { objects_removed: removed, attempt: report.attempts, expires_at: expiresAt ?? '' },
+    });
+    return { outcome: 'purged', expiresAt, purgedAt: purgedAt.toISOString() };
+  }
+
   return withFailureTypes({
     /** Purges every object under the report's prefix if, as of `asOf` (the workflow's clock), its deadline has
      * passed and no legal hold is in place; then marks it expired and records the purge. The report turns `purging`
@@ -39,6 +66,7 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
      * to the report. */
     async purgeIfDue(ref: { tenantId: string; reportId: string; asOf: string }): Promise<PurgeOutcome> {
       const report = await reports.get(ref.tenantId, ref.reportId);
+      if (report?.status === 'failed') return purgeFailed(report, ref.asOf);
       if (!report || !['ready', 'purging', 'expired'].includes(report.status)) return { outcome: 'gone' };
       const expiresAt = report.expiresAt?.toISOString();
       if (report.status === 'ready') {

@@ -11,6 +11,9 @@ export type Role = 'api' | 'worker' | 'render-worker';
 /** The worker's configuration, validated once at start-up: everything, signing keys included. */
 export interface Config extends ApiConfig {
   staging: StagingConfig;
+  /** FAILED_REPORT_RETENTION_HOURS: how long a failed report keeps what it staged, for `/retry`, before its retention
+   * workflow purges it. */
+  failedReportRetentionHours: number;
   signing: {
     /** PDF signing key as PKCS#12; without a path (development only), a self-signed key is generated into
      * `dataDir`. */
@@ -341,6 +344,7 @@ export function loadConfig(given: Env, role: Role): ApiConfig | Config | RenderW
             jwsKeysDir: path.resolve(env.JWS_KEYS_DIR?.trim() || path.join(dataDir, 'keys', 'jws')),
           },
           staging: stagingConfig(env, p, base.artifacts.store, stagingBucket(env, p, base.artifacts.s3)),
+          failedReportRetentionHours: p.int(env, 'FAILED_REPORT_RETENTION_HOURS', 72, 1, 8_760),
         }
       : base;
   if (config.ops.port !== 0 && config.ops.port === config.http.port) {

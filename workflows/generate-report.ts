@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -27,6 +28,10 @@ import { artifactRetentionWorkflow } from './retention';
 import { describeFailure } from './describe-failure';
 import { activityRetry } from './retry';
 
+/** The patch that gives a failed report a retention workflow, which purges what it staged once `/retry` has had its
+ * time (FAILED_REPORT_RETENTION_HOURS). */
+export const FAILED_REPORT_RETENTION = 'failed-report-retention';
+
 const steps = proxyActivities<ReportActivities & SignActivities>({
   startToCloseTimeout: '1 minute',
   retry: activityRetry,
@@ -50,7 +55,8 @@ async function startRetention(input: RetentionInput): Promise<void> {
 
 /** Generates one report: collect the findings in scope, build the model, render, sign, store, mark ready.
  * Activities pass storage keys between them, never findings or bytes. When a step gives up, the report is
- * marked failed with an error code and the workflow fails too, so operators see it in the Web UI. */
+ * marked failed with an error code, its retention workflow is started to purge what it staged when the time for a
+ * retry has passed, and the workflow fails too, so operators see it in the Web UI. */
 export async function generateReportWorkflow(input: GenerateReportInput): Promise<GenerateReportResult> {
   const ref = { tenantId: input.tenantId, reportId: input.reportId };
   const progress: ReportProgress = { status: 'queued', stage: 'queued' };
@@ -108,8 +114,10 @@ export async function generateReportWorkflow(input: GenerateReportInput): Promis
     const failure = { code, message };
     progress.stage = 'failed';
     progress.error = failure;
-    await steps.markFailed({ ...ref, ...failure });
+    const kept = await steps.markFailed({ ...ref, ...failure });
     setStatus('failed');
+    // Added after reports were already failing without it: histories recorded before it replay as they ran.
+    if (patched(FAILED_REPORT_RETENTION) && kept) await startRetention({ ...ref, expiresAt: kept.expiresAt });
     throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true });
   }
 }

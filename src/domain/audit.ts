@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   'report.legal_hold_placed',
   'report.legal_hold_released',
   'report.purged',
+  'report.staging_purged',
   'report.approval_requested',
   'report.approved',
   'report.approval_failed',

@@ -226,7 +226,13 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
     } catch (err) {
       // Back to how it was, so the caller's 503 means nothing changed.
       const previous = report.error ?? { code: 'internal', message: 'the report failed' };
-      await deps.reports.markFailed(principal.tenantId, report.id, previous, report.failedAt ?? deps.clock.now());
+      await deps.reports.markFailed(
+        principal.tenantId,
+        report.id,
+        previous,
+        report.failedAt ?? deps.clock.now(),
+        report.expiresAt,
+      );
       await deps.quotas.releaseReport(principal.tenantId, report.id);
       throw err;
     }

@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     weaknesses: new MongoWeaknessRegister(db, audit),
     treatment: weaknessTreatmentOf(db, audit, client, config.temporal.taskQueue, clock),
     clock,
+    failedRetentionMs: config.failedReportRetentionHours * 3_600_000,
     signers: { pdf: new PdfSigner(signing.identity), json: jwsSigner(jws.keys) },
     quotas,
     imports: {

@@ -165,6 +165,8 @@ export async function startHarness(
     wrapReports?: (reports: MongoReportsRepo) => MongoReportsRepo;
     /** OFFBOARD_GRACE_DAYS of the API; 0 (purge at once) unless a test is about the grace period. */
     offboardGraceDays?: number;
+    /** How long a failed report keeps what it staged (FAILED_REPORT_RETENTION_HOURS), in milliseconds. */
+    failedRetentionMs?: number;
   } = {},
 ): Promise<Harness> {
   const env = stackEnv();
@@ -243,6 +245,7 @@ export async function startHarness(
       weaknesses: new MongoWeaknessRegister(db, audit),
       treatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
       clock,
+      failedRetentionMs: opts.failedRetentionMs,
       signers: { pdf: new PdfSigner(identity), json: jwsSigner(jwsKeys) },
       quotas,
       imports: {

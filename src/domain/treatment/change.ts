@@ -139,7 +139,11 @@ export function parseTreatmentChange(body: unknown, today: string): TreatmentCha
       break;
     }
     case 'false_positive':
-      change.to = { state, reason: requiredText(body, 'reason', MAX_TEXT), reviewer: requiredText(body, 'reviewer', MAX_NAME) };
+      change.to = {
+        state,
+        reason: requiredText(body, 'reason', MAX_TEXT),
+        reviewer: requiredText(body, 'reviewer', MAX_NAME),
+      };
       break;
   }
   return change;

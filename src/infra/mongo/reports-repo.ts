@@ -414,10 +414,21 @@ export class MongoReportsRepo implements ReportsRepo {
     reportId: string,
     error: { code: string; message: string },
     at: Date,
+    keepUntil?: Date,
   ): Promise<void> {
     await this.updateIf(tenantId, reportId, ['queued', 'running'], {
-      $set: { status: 'failed', failed_at: at, error, progress: { stage: 'failed', percent: 100 } },
+      $set: {
+        status: 'failed',
+        failed_at: at,
+        error,
+        progress: { stage: 'failed', percent: 100 },
+        ...(keepUntil ? { expires_at: keepUntil } : {}),
+      },
     });
+  }
+
+  async markStagingPurged(tenantId: string, reportId: string, at: Date): Promise<boolean> {
+    return this.updateIf(tenantId, reportId, ['failed'], { $set: { purged_at: at } });
   }
 
   async requeueFailed(tenantId: string, reportId: string, at: Date): Promise<boolean> {
@@ -425,7 +436,7 @@ export class MongoReportsRepo implements ReportsRepo {
     await this.markQueued(tenantId, reportId, at);
     return this.updateIf(tenantId, reportId, ['failed'], {
       $set: { status: 'queued', progress: { stage: 'queued', percent: 0 } },
-      $unset: { failed_at: '' },
+      $unset: { failed_at: '', expires_at: '', purged_at: '' },
     });
   }
 

@@ -44,6 +44,8 @@ export interface ReportWorkerDeps {
   /** Lets weaknesses' risk acceptances lapse when their timers say. */
   treatment: TreatmentActivityDeps['treatment'];
   clock: Clock;
+  /** How long a failed report keeps what it staged, in milliseconds (ReportActivityDeps). */
+  failedRetentionMs?: number;
   signers: { pdf: PdfSigning; json: DetachedSigning };
   /** The tenants' quotas: report and import slots given back, stored findings checked. */
   quotas: ReportActivityDeps['quotas'] & ImportActivityDeps['quotas'];

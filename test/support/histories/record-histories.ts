@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { startHarness, type Harness } from '../harness';
 import { historyFile, writeHistory } from './history-files';
 import { recordingContext } from './recording-context';
-import { OFFBOARD_GRACE_SECONDS, SCENARIOS, type Scenario } from './scenarios';
+import { FAILED_RETENTION_SECONDS, OFFBOARD_GRACE_SECONDS, SCENARIOS, type Scenario } from './scenarios';
 
 jest.setTimeout(300_000);
 
@@ -38,7 +38,12 @@ const toRecord = selected().filter(
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ workers: true, label: 'histories', offboardGraceDays: OFFBOARD_GRACE_SECONDS / 86_400 });
+  h = await startHarness({
+    workers: true,
+    label: 'histories',
+    offboardGraceDays: OFFBOARD_GRACE_SECONDS / 86_400,
+    failedRetentionMs: FAILED_RETENTION_SECONDS * 1000,
+  });
 });
 
 afterAll(async () => {

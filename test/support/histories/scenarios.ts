@@ -40,6 +40,8 @@ export interface Scenario {
 /** Grace period of the recording's offboardings, and the short retentions below, in seconds: long enough for the
  * scenario's next step to come first, short enough to wait out. */
 export const OFFBOARD_GRACE_SECONDS = 3;
+/** How long a failed report of the recording keeps what it staged (FAILED_REPORT_RETENTION_HOURS), in seconds. */
+export const FAILED_RETENTION_SECONDS = 4;
 const RETENTION_SECONDS = 6;
 
 const seconds = (s: number) => s / 86_400;
@@ -111,6 +113,35 @@ export const SCENARIOS: readonly Scenario[] = [
       return {
         'report-failed': { workflowId: first.workflowId, runId: first.firstExecutionRunId },
         'report-retried': retried,
+      };
+    },
+  },
+  {
+    name: 'failed-report-staging-purged',
+    what: 'a report that fails starts its retention workflow, which purges what it staged once the time for a retry passes',
+    files: ['report-failed-with-retention', 'retention-failed-staging-purged'],
+    async run(ctx) {
+      const { h } = ctx;
+      const t = await ctx.tenant();
+      const tenants = h.db.collection<{ _id: string }>('tenants');
+      const saved = await tenants.findOne({ _id: t.tenantId });
+      await tenants.deleteOne({ _id: t.tenantId });
+      const record = queuedRecord(
+        t.tenantId,
+        parseReportRequest(documentedRequest([t.endpointId], 'json')),
+        new Date(),
+      );
+      await h.reports.insert(record);
+      await h.temporal.workflow.start('generateReportWorkflow', {
+        workflowId: reportWorkflowId(record.id),
+        taskQueue: h.taskQueue,
+        args: [{ reportId: record.id, tenantId: t.tenantId, format: 'json' }],
+      });
+      const failed = await ctx.closed(reportWorkflowId(record.id));
+      await tenants.insertOne(saved!);
+      return {
+        'report-failed-with-retention': failed,
+        'retention-failed-staging-purged': await ctx.closed(retentionWorkflowId(record.id)),
       };
     },
   },
