@@ -48,7 +48,9 @@ export function isRedactedKey(key: string): boolean {
 /** Credentials that travel inside text (a message, a URL, an error's stack): the key is unknown there, so the shape
  * gives them away. Each pattern is linear: a prefix, then one bounded character class. */
 const SECRET_TEXT: readonly [RegExp, string][] = [
-  [/\b(Bearer|Basic)\s+[\w.~+/=-]+/gi, '$1 [redacted]'],
+  // Long enough to be a credential rather than prose ("the bearer token is not valid").
+  [/\b(Bearer)\s+[\w.~+/=-]{16,}/gi, '$1 [redacted]'],
+  [/\b(Basic)\s+[A-Za-z0-9+/=]{8,}/gi, '$1 [redacted]'],
   // The API's own tokens, should one be quoted without its scheme.
   [/\baer_[\w-]{16,}/g, REDACTED],
   // A signed download link's or a presigned S3 URL's signature and credentials.
