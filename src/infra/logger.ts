@@ -11,6 +11,8 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** Whether an entry at `level` is written, so that a caller can skip gathering one that would not be. */
+  enabled(level: LogLevel): boolean;
 }
 
 function wrap(log: pino.Logger<never>): Logger {
@@ -21,6 +23,7 @@ function wrap(log: pino.Logger<never>): Logger {
     error: (message, fields) => log.error(fields ?? {}, message),
     // pino writes a child's fields as they are given, once: they are redacted here, as the base is below.
     child: (fields) => wrap(log.child(redactLogFields(fields))),
+    enabled: (level) => log.isLevelEnabled(level),
   };
 }
 
@@ -77,4 +80,5 @@ export const silentLogger: Logger = {
   warn: drop,
   error: drop,
   child: () => silentLogger,
+  enabled: () => false,
 };
