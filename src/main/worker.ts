@@ -60,8 +60,7 @@ function stepsConfig(role: WorkerRole): Config {
   return config;
 }
 
-async function main(): Promise<void> {
-  const role = parseWorkerArgs(process.argv.slice(2));
+async function main(role: WorkerRole): Promise<void> {
   if (role === 'render') return runRenderWorker();
   const config = stepsConfig(role);
   const logger = createLogger(config.logLevel, { service: 'worker', role });
@@ -194,7 +193,16 @@ async function main(): Promise<void> {
   logger.info('worker stopped');
 }
 
-main().catch((err: unknown) => {
+let role: WorkerRole;
+try {
+  role = parseWorkerArgs(process.argv.slice(2));
+} catch (err) {
+  // A usage error exits 2, as the CLI's do, apart from a worker that started and failed (1).
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
+
+main(role).catch((err: unknown) => {
   // A configuration error is a list for the operator; a stack would only bury it.
   const reason =
     err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
