@@ -37,6 +37,7 @@ const EVIDENCE_KEYS = new Set([
   'excerpt',
   'goal',
   'graderreason',
+  'check',
 ]);
 
 /** Whether a field of this name is never written to a log. */
