@@ -13,6 +13,7 @@ import { ApiMetrics, opsRouter, type OpsRouterDeps } from './ops-router';
 import { publicRouter, type PublicRouterDeps } from './public-router';
 import { answerReportPolls, type ReportPollDeps } from './report-polls';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
+import { logWhenAnswered } from './request-log';
 import { runsRouter, type RunsRouterDeps } from './runs-router';
 import { tenantRouter, type TenantRouterDeps } from './tenant-router';
 import { tokensRouter } from './tokens-router';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const listener = answerReportPolls(app, deps);
   return (req, res) => {
     noteClientAddress(req, trust);
+    logWhenAnswered(deps.logger, req, res);
     listener(req, res);
   };
 }

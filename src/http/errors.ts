@@ -48,7 +48,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     };
     if (status >= 500) {
       const cause = appError.cause ?? (appError === err ? undefined : err);
-      logger.error(appError.message, { ...fields, cause: cause instanceof Error ? cause.stack : String(cause) });
+      // The logger writes an error cause as an object (type, message, stack, code and its own cause), redacted.
+      logger.error(appError.message, { ...fields, cause });
     } else {
       logger.warn(appError.message, fields);
     }

@@ -14,20 +14,37 @@ export interface OpsRouterDeps {
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-/** The API's metrics: requests by route and status, their latency, and reports by status. */
+/** The API's metrics: requests by route and status, their latency, and reports by status, beside the process's
+ * own (CPU, memory, event-loop lag, garbage collection). */
 export class ApiMetrics {
-  readonly registry = new MetricsRegistry();
-  readonly requests = this.registry.register(
-    new Counter('http_requests_total', 'HTTP requests answered, by method, route and status.'),
-  );
-  readonly latency = this.registry.register(
-    new Histogram(
-      'http_request_duration_seconds',
-      'Time to answer an HTTP request, by method and route.',
-      [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    ),
-  );
-  readonly reports = this.registry.register(new Gauge('reports', 'Reports by status, all tenants.'));
+  readonly registry: MetricsRegistry;
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly latency: Histogram<'method' | 'route'>;
+  readonly reports: Gauge<'status'>;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    this.registry = new MetricsRegistry(options);
+    const registers = [this.registry.registry];
+    this.requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method and route.',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.reports = new Gauge({
+      name: 'reports',
+      help: 'Reports by status, all tenants.',
+      labelNames: ['status'],
+      registers,
+    });
+  }
 
   /** Remembers where the routers that follow are mounted, for {@link middleware}'s route labels. */
   static mountedAt(mount: string): RequestHandler {
@@ -73,7 +90,7 @@ export function opsRouter(deps: OpsRouterDeps): Router {
   const router = Router();
   deps.metrics.registry.onCollect(async () => {
     const counts = await deps.reportCounts();
-    deps.metrics.reports.set(REPORT_STATUSES.map((status) => ({ labels: { status }, value: counts[status] })));
+    for (const status of REPORT_STATUSES) deps.metrics.reports.set({ status }, counts[status]);
   });
 
   router.get('/healthz', (_req, res) => {
@@ -94,7 +111,8 @@ export function opsRouter(deps: OpsRouterDeps): Router {
   });
 
   router.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8').send(await deps.metrics.registry.text());
+    const text = await deps.metrics.registry.text();
+    res.set('Content-Type', deps.metrics.registry.contentType).send(text);
   });
 
   return router;

@@ -5,7 +5,6 @@ import { Client, Connection } from '@temporalio/client';
 import { ImportJobs } from '../app/import-jobs';
 import { presentImportJob } from '../http/present';
 import { loadConfig, type ApiConfig } from '../config';
-import { isoTime } from '../domain/finding-input';
 import { importEnded, type ImportRecord } from '../domain/imports';
 import { newId } from '../infra/ids';
 import { createLogger } from '../infra/logger';
@@ -15,42 +14,18 @@ import { tenantQuotasOf } from './tenant-quotas';
 import { MongoTenantsRepo } from '../infra/mongo/tenants-repo';
 import { DEMO_APPLICABILITY, DEMO_ENDPOINTS, DEMO_TENANT_ID, demoFindings, demoRuns } from '../demo/demo-data';
 import { MongoRunsRepo } from '../infra/mongo/runs-repo';
-import { isScannerFormat, SCANNER_FORMATS } from '../domain/importers/types';
 import { fileSource } from '../infra/import/byte-source';
 import { connectDatabase } from '../infra/mongo/database';
 import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
 import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { createEndpoint, createTenant, insertFindings, mintToken } from '../infra/mongo/tenant-admin';
-import { DEFAULT_SCOPES, SCOPES, type Scope } from '../infra/mongo/tokens-repo';
+import { DEFAULT_SCOPES, type Scope } from '../infra/mongo/tokens-repo';
 import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-artifact';
 import { loadJwsKeys } from '../infra/signing/jwks';
 import { MongoAuditLog } from '../infra/mongo/audit-repo';
 import { presentMinted, presentTenant, presentToken } from '../http/admin-router';
-import { isAdminCommand, parseAdminCommand, type AdminCommand } from './cli-args';
+import { parseCommandLine, USAGE, type AdminCommand, type CliCommand } from './cli-args';
 import { tenantAdminOf } from './tenant-admin';
-
-const USAGE = `usage:
-  cli seed-demo                         load the demo tenant (once) and print a fresh token as JSON
-  cli mint-token <tenant-id> [scopes]   mint a token; scopes comma-separated, any of ${SCOPES.join(',')}
-                                        (default: all but evidence:read, which reads evidence unmasked)
-  cli import <file> --tenant <id> --endpoint <id> [--format garak-report|garak-hitlog|promptfoo]
-             [--run-started-at <ISO time>] [--include-evals true]
-                                        import a garak report/hitlog or promptfoo results into an endpoint as a
-                                        job a worker runs, waiting for it with a progress bar (a hitlog records
-                                        no time: its hits are dated at the import)
-  cli verify <file> --jwks <url|file> [--signature <jws> | --signature-file <file>]
-                                        check a downloaded PDF or JSON against the published keys only
-  cli operator-token create --name <name>
-                                        mint an operator token (scope admin, no tenant) for /api/v2/admin
-  cli operator-token list               the operator tokens, without secrets (revoke with cli token revoke)
-  cli tenant create --name <name> [--audit-retention-days <days>]
-  cli tenant list
-  cli tenant suspend|resume --tenant <id>
-  cli token mint --tenant <id> --scopes <a,b> [--name <name>] [--expires-in-days <days>]
-  cli token list --tenant <id>
-  cli token revoke --id <token-id>      the operator API's answers, as JSON; changes are audited as by "cli"
-  cli new-jws-key <folder>              add a JSON signing key to <folder> (the JWS_KEYS_DIR production needs),
-                                        making it the one that signs; earlier keys stay published`;
 
 async function seedDemo(db: Db): Promise<void> {
   const exists = await db.collection('tenants').findOne({ _id: DEMO_TENANT_ID as never });
@@ -75,29 +50,12 @@ async function seedDemo(db: Db): Promise<void> {
   );
 }
 
-async function mint(db: Db, tenantId: string | undefined, scopesArg: string | undefined): Promise<void> {
-  if (!tenantId) throw new Error(USAGE);
-  const scopes = (scopesArg ?? DEFAULT_SCOPES.join(',')).split(',').map((s) => s.trim());
-  const bad = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));
-  if (bad) throw new Error(`scope "${bad}" is unknown; use any of ${SCOPES.join(', ')}`);
+async function mint(db: Db, tenantId: string, scopes: readonly string[] = DEFAULT_SCOPES): Promise<void> {
   if (!(await db.collection('tenants').findOne({ _id: tenantId as never }))) {
     throw new Error(`tenant ${tenantId} does not exist`);
   }
   const token = await mintToken(db, { tenantId, scopes: scopes as Scope[] });
   process.stdout.write(`${JSON.stringify({ token: token.secret, token_id: token.id, tenant_id: tenantId, scopes })}\n`);
-}
-
-/** Reads `--name value` options; anything else is positional. */
-function options(args: string[]): { positional: string[]; named: Record<string, string> } {
-  const positional: string[] = [];
-  const named: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    if (args[i].startsWith('--')) {
-      if (i + 1 >= args.length) throw new Error(`${args[i]} needs a value\n${USAGE}`);
-      named[args[i].slice(2)] = args[++i];
-    } else positional.push(args[i]);
-  }
-  return { positional, named };
 }
 
 async function readJwks(source: string): Promise<PublishedJwks> {
@@ -113,17 +71,15 @@ async function readJwks(source: string): Promise<PublishedJwks> {
 }
 
 /** What an auditor runs: checks a downloaded artifact with nothing but the published keys. Exit 0 = valid. */
-async function verify(args: string[]): Promise<number> {
-  const { positional, named } = options(args);
-  if (positional.length !== 1 || !named.jwks) throw new Error(USAGE);
-  const bytes = await fs.readFile(positional[0]);
+async function verify(command: Extract<CliCommand, { kind: 'verify' }>): Promise<number> {
+  const bytes = await fs.readFile(command.file);
   const jws =
-    named.signature ??
-    (named['signature-file'] ? (await fs.readFile(named['signature-file'], 'utf8')).trim() : undefined);
-  const verdict = await verifyArtifact(bytes, await readJwks(named.jwks), jws);
+    command.signature ??
+    (command.signatureFile ? (await fs.readFile(command.signatureFile, 'utf8')).trim() : undefined);
+  const verdict = await verifyArtifact(bytes, await readJwks(command.jwks), jws);
   const key = verdict.keyId ? ` (key ${verdict.keyId})` : '';
   process.stdout.write(
-    `${verdict.valid ? 'VALID' : 'INVALID'}: ${positional[0]} [${verdict.kind}]${key}: ${verdict.detail}\n`,
+    `${verdict.valid ? 'VALID' : 'INVALID'}: ${command.file} [${verdict.kind}]${key}: ${verdict.detail}\n`,
   );
   return verdict.valid ? 0 : 1;
 }
@@ -152,20 +108,14 @@ function progressPrinter(): (p: ImportRecord['progress']) => void {
 
 /** Imports a scanner file as the API does: staged in the tenant's storage, read and stored by a worker's import
  * job. Waits for the job with a progress bar, then prints it as the API shows it; exits 1 when it failed. */
-async function importFile(db: Db, config: ApiConfig, args: string[]): Promise<number> {
-  const { positional, named } = options(args);
-  if (positional.length !== 1 || !named.tenant || !named.endpoint) throw new Error(USAGE);
-  const format = named.format;
-  if (format !== undefined && !isScannerFormat(format)) {
-    throw new Error(`--format "${format}" is not one of ${SCANNER_FORMATS.join(', ')}`);
-  }
-  const runStartedAt = named['run-started-at'];
-  if (runStartedAt !== undefined && !isoTime(runStartedAt)) {
-    throw new Error(`--run-started-at "${runStartedAt}" is not an ISO 8601 time with a zone`);
-  }
+async function importFile(
+  db: Db,
+  config: ApiConfig,
+  command: Extract<CliCommand, { kind: 'import' }>,
+): Promise<number> {
   const endpoints = new MongoEndpointsRepo(db);
-  if (!(await endpoints.get(named.tenant, named.endpoint))) {
-    throw new Error(`endpoint ${named.endpoint} is not an endpoint of tenant ${named.tenant}`);
+  if (!(await endpoints.get(command.tenantId, command.endpointId))) {
+    throw new Error(`endpoint ${command.endpointId} is not an endpoint of tenant ${command.tenantId}`);
   }
   const logger = createLogger(config.logLevel, { service: 'cli' });
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -183,14 +133,14 @@ async function importFile(db: Db, config: ApiConfig, args: string[]): Promise<nu
       newImportId: () => newId('imp'),
       maxBytes: config.imports.maxBytes,
     });
-    const source = await fileSource(positional[0]);
+    const source = await fileSource(command.file);
     const started = await jobs.start(
       {
-        tenantId: named.tenant,
-        endpointId: named.endpoint,
-        ...(format ? { format } : {}),
-        ...(runStartedAt ? { runStartedAt: isoTime(runStartedAt)!.toISOString() } : {}),
-        includeEvals: named['include-evals'] === 'true',
+        tenantId: command.tenantId,
+        endpointId: command.endpointId,
+        ...(command.format ? { format: command.format } : {}),
+        ...(command.runStartedAt ? { runStartedAt: command.runStartedAt } : {}),
+        includeEvals: command.includeEvals,
       },
       source.chunks(),
     );
@@ -198,7 +148,7 @@ async function importFile(db: Db, config: ApiConfig, args: string[]): Promise<nu
     const print = progressPrinter();
     let record = started;
     while (!importEnded(record.status)) {
-      record = (await jobs.waitFor(named.tenant, started.id, 1)) ?? record;
+      record = (await jobs.waitFor(command.tenantId, started.id, 1)) ?? record;
       print(record.progress);
     }
     if (process.stderr.isTTY) process.stderr.write('\n');
@@ -247,46 +197,66 @@ async function admin(db: Db, command: AdminCommand): Promise<void> {
   }
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...args] = argv;
-  if (isAdminCommand(argv)) {
-    // Flags are checked before anything connects, so a misspelt one fails fast and changes nothing.
-    const parsed = parseAdminCommand(argv);
-    const config = loadConfig(process.env, 'api');
-    const { client, db } = await connectDatabase(config.mongo.url, config.mongo.db);
-    try {
-      await admin(db, parsed);
-    } finally {
-      await client.close();
-    }
-    return;
-  }
-  if (command === 'verify') {
-    process.exitCode = await verify(args);
-    return;
-  }
-  if (command === 'new-jws-key') {
-    if (args.length !== 1) throw new Error(USAGE);
-    // An operator's deliberate act, run where the folder will be mounted from: production never generates a key.
-    const folder = path.resolve(args[0]);
-    const { keys, created } = await loadJwsKeys(folder, { create: true });
-    const kid = created ? keys.current.kid : await keys.rotate();
-    process.stdout.write(`${JSON.stringify({ folder, kid })}\n`);
-    return;
-  }
-  if (command !== 'seed-demo' && command !== 'mint-token' && command !== 'import') throw new Error(USAGE);
+/** Connects to the database for a command, and closes the connection once it is done. */
+async function withDatabase<T>(run: (db: Db, config: ApiConfig) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env, 'api');
   const { client, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   try {
-    if (command === 'seed-demo') await seedDemo(db);
-    else if (command === 'import') process.exitCode = await importFile(db, config, args);
-    else await mint(db, args[0], args[1]);
+    return await run(db, config);
   } finally {
     await client.close();
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+async function run(command: CliCommand): Promise<number> {
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    case 'verify':
+      return verify(command);
+    case 'new-jws-key': {
+      // An operator's deliberate act, run where the folder will be mounted from: production never generates a key.
+      const folder = path.resolve(command.folder);
+      const { keys, created } = await loadJwsKeys(folder, { create: true });
+      const kid = created ? keys.current.kid : await keys.rotate();
+      process.stdout.write(`${JSON.stringify({ folder, kid })}\n`);
+      return 0;
+    }
+    case 'admin':
+      await withDatabase((db) => admin(db, command.command));
+      return 0;
+    case 'seed-demo':
+      await withDatabase((db) => seedDemo(db));
+      return 0;
+    case 'mint-token':
+      await withDatabase((db) => mint(db, command.tenantId, command.scopes));
+      return 0;
+    case 'import':
+      return withDatabase((db, config) => importFile(db, config, command));
+  }
+}
+
+function main(argv: string[]): void {
+  let command: CliCommand;
+  try {
+    // Read whole before anything connects, so that a misspelt flag fails fast and changes nothing.
+    command = parseCommandLine(argv);
+  } catch (err) {
+    // A usage error exits 2, as is usual, apart from a command that ran and failed (1); see USAGE.
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n(cli help lists every command)\n`);
+    process.exitCode = 2;
+    return;
+  }
+  run(command).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+main(process.argv.slice(2));

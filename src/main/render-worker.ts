@@ -1,4 +1,4 @@
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import type { ArtifactStore } from '../../activities/ports';
 import type { SignerFacts } from '../../activities/render-activities';
@@ -12,6 +12,7 @@ import { createHtmlRenderer } from '../infra/render/html-renderer';
 import { PUBLISHED_KEYS_REFRESH_MS, cachedPublishedKeys, publishedPdfSigner } from '../infra/signing/published-keys';
 import { createStagingStore } from '../infra/storage/staging-store';
 import { stagedModelsMoved } from '../infra/storage/staging-upgrade';
+import { installTemporalRuntime } from '../infra/temporal/runtime';
 import { createRenderWorker } from '../infra/temporal/workers';
 import { renderQueueFor } from '../../workflows/contracts';
 
@@ -76,9 +77,7 @@ export async function startRenderRole(
 export async function runRenderWorker(): Promise<void> {
   const config = loadConfig(process.env, 'render-worker');
   const logger = createLogger(config.logLevel, { service: 'worker', role: 'render' });
-  if (config.workerMetricsAddress) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } });
-  }
+  installTemporalRuntime(logger, config.workerMetricsAddress);
   if (
     config.staging.store === 's3' &&
     config.staging.s3?.credentials &&

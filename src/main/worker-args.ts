@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { readFlags } from './flags';
 
 /** What one worker process runs. `steps`: the workflows, the pipeline's steps, signing and imports (the main and
  * import queues), with the signing keys and the artifact master key, and no browser. `render`: the render queue
@@ -8,15 +8,10 @@ export type WorkerRole = 'steps' | 'render' | 'both';
 
 const ROLES = ['steps', 'render'] as const;
 
-/** Reads the worker's arguments strictly (`node:util` parseArgs): `--role steps|render`, or nothing for both. An
+/** Reads the worker's arguments strictly (see {@link readFlags}): `--role steps|render`, or nothing for both. An
  * unknown flag, a stray argument or another role is an error naming it. */
 export function parseWorkerArgs(argv: readonly string[]): WorkerRole {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { role: { type: 'string' } },
-    strict: true,
-    allowPositionals: false,
-  });
+  const { values } = readFlags('worker', argv, { role: { type: 'string' } });
   if (values.role === undefined) return 'both';
   if (!(ROLES as readonly string[]).includes(values.role)) {
     throw new Error(`--role "${values.role}" is not a role; use one of ${ROLES.join(', ')}`);

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { createLogger } from '../infra/logger';
 import { MongoAuditLog } from '../infra/mongo/audit-repo';
@@ -21,6 +21,7 @@ import { createArtifactStore } from '../infra/storage';
 import { createStagingStore, withArtifactStoreFallback } from '../infra/storage/staging-store';
 import { moveEarlierStagedModels } from '../infra/storage/staging-upgrade';
 import { reconcileQueuedReports } from '../infra/temporal/reconciler';
+import { installTemporalRuntime } from '../infra/temporal/runtime';
 import { TemporalReportWorkflows } from '../infra/temporal/report-workflows';
 import { TemporalRetention } from '../infra/temporal/retention-workflows';
 import { createReportWorkers } from '../infra/temporal/workers';
@@ -59,15 +60,11 @@ function stepsConfig(role: WorkerRole): Config {
   return config;
 }
 
-async function main(): Promise<void> {
-  const role = parseWorkerArgs(process.argv.slice(2));
+async function main(role: WorkerRole): Promise<void> {
   if (role === 'render') return runRenderWorker();
   const config = stepsConfig(role);
   const logger = createLogger(config.logLevel, { service: 'worker', role });
-  // Before any connection: the runtime's exporter serves activity and queue latencies and our own metrics.
-  if (config.workerMetricsAddress) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } });
-  }
+  installTemporalRuntime(logger, config.workerMetricsAddress);
   const { client: mongo, db } = await connectDatabase(config.mongo.url, config.mongo.db);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const signing = await loadOrCreateSigningIdentity({
@@ -97,7 +94,7 @@ async function main(): Promise<void> {
     publishedKeys.publish(await signingKeySet(config.signing.jwsKeysDir, signing.identity), new Date());
   await publishKeys();
   const keyPublisher = setInterval(() => {
-    publishKeys().catch((err: unknown) => logger.warn('publishing the signing keys failed', { error: String(err) }));
+    publishKeys().catch((err: unknown) => logger.warn('publishing the signing keys failed', { error: err }));
   }, PUBLISHED_KEYS_REFRESH_MS);
   const reports = new MongoReportsRepo(db);
   const findings = new MongoFindingsRepo(db);
@@ -174,7 +171,7 @@ async function main(): Promise<void> {
   };
   const reconciler = setInterval(() => {
     reconcileQueuedReports(reconcile).catch((err: unknown) =>
-      logger.warn('reconciling queued reports failed', { error: String(err) }),
+      logger.warn('reconciling queued reports failed', { error: err }),
     );
     reconcileImports({
       imports,
@@ -182,11 +179,11 @@ async function main(): Promise<void> {
       store,
       quotas,
       clock,
-    }).catch((err: unknown) => logger.warn('reconciling waiting imports failed', { error: String(err) }));
+    }).catch((err: unknown) => logger.warn('reconciling waiting imports failed', { error: err }));
     findings
       .releaseAbandonedWrites(new Date(clock.now().getTime() - ABANDONED_WRITE_MS))
       .then((n) => n > 0 && logger.warn('released the claims of abandoned writes of findings', { writes: n }))
-      .catch((err: unknown) => logger.warn('releasing abandoned writes of findings failed', { error: String(err) }));
+      .catch((err: unknown) => logger.warn('releasing abandoned writes of findings failed', { error: err }));
   }, RECONCILE_EVERY_MS);
   // Worker.run() resolves once shutdown completes; the SDK handles SIGINT/SIGTERM by draining in-flight tasks.
   await Promise.all(workers.map((w) => w.run()));
@@ -197,7 +194,16 @@ async function main(): Promise<void> {
   logger.info('worker stopped');
 }
 
-main().catch((err: unknown) => {
+let role: WorkerRole;
+try {
+  role = parseWorkerArgs(process.argv.slice(2));
+} catch (err) {
+  // A usage error exits 2, as the CLI's do, apart from a worker that started and failed (1).
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
+
+main(role).catch((err: unknown) => {
   // A configuration error is a list for the operator; a stack would only bury it.
   const reason =
     err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);

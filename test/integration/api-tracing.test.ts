@@ -49,7 +49,7 @@ const countedReports = (reports: MongoReportsRepo): MongoReportsRepo =>
 beforeAll(async () => {
   h = await startHarness({
     label: 'tracing',
-    logger: createLogger('debug', {}, (line) => logged.push(JSON.parse(line) as Record<string, unknown>)),
+    logger: createLogger('info', {}, (line) => logged.push(JSON.parse(line) as Record<string, unknown>)),
     wrapTokens: countedTokens,
     wrapReports: countedReports,
   });

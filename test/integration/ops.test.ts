@@ -91,4 +91,31 @@ describe('health, readiness and metrics', () => {
     expect(res.text).toContain(`reports{status="queued"} ${queued}`);
     expect(res.text).toContain('reports{status="expired"} 0');
   });
+
+  it('when /metrics is scraped, then the process metrics are there too: CPU, memory, heap, event-loop lag and GC', async () => {
+    const text = await (await fetch(`${h.opsUrl}/metrics`)).text();
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_heap_space_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_gc_duration_seconds',
+      'nodejs_active_handles_total',
+    ]) {
+      expect([name, text.includes(`# TYPE ${name} `)]).toEqual([name, true]);
+    }
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d*$/m);
+  });
+
+  it('when two apps run in one process, then each has its own registry and neither sees the other’s requests', async () => {
+    const other = new ApiMetrics();
+    other.answered('GET', '/elsewhere', 200, process.hrtime.bigint());
+    expect(await other.registry.text()).toContain(
+      'http_requests_total{method="GET",route="/elsewhere",status="200"} 1',
+    );
+    expect(await (await fetch(`${h.opsUrl}/metrics`)).text()).not.toContain('/elsewhere');
+  });
 });

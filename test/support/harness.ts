@@ -26,6 +26,7 @@ import { DownloadLinks } from '../../src/infra/download-links';
 import { newId } from '../../src/infra/ids';
 import { silentLogger, type Logger } from '../../src/infra/logger';
 import type { TokenAuthenticator } from '../../src/http/auth';
+import type { FindingsStore } from '../../src/http/findings-router';
 import { MongoAuditLog } from '../../src/infra/mongo/audit-repo';
 import { MongoIdempotencyKeys } from '../../src/infra/mongo/idempotency-repo';
 import { ensureIndexes } from '../../src/infra/mongo/database';
@@ -160,9 +161,11 @@ export async function startHarness(
     quotas?: Partial<QuotaLimits>;
     /** Where the API logs; silent unless a test reads the logs. */
     logger?: Logger;
-    /** Wrap what the API (not the test) sees of the tokens and the reports, to count its calls. */
+    /** Wrap what the API (not the test) sees of the tokens, the reports and the findings store, to count its calls
+     * or make it fail. */
     wrapTokens?: (tokens: TokenAuthenticator) => TokenAuthenticator;
     wrapReports?: (reports: MongoReportsRepo) => MongoReportsRepo;
+    wrapFindingsStore?: (findings: FindingsStore) => FindingsStore;
     /** OFFBOARD_GRACE_DAYS of the API; 0 (purge at once) unless a test is about the grace period. */
     offboardGraceDays?: number;
     /** How long a failed report keeps what it staged (FAILED_REPORT_RETENTION_HOURS), in milliseconds. */
@@ -308,7 +311,7 @@ export async function startHarness(
     trustProxy: opts.trustProxy ?? [],
     reports: opts.wrapReports ? opts.wrapReports(reports) : reports,
     findings,
-    findingsStore: findings,
+    findingsStore: opts.wrapFindingsStore ? opts.wrapFindingsStore(findings) : findings,
     importJobs: new ImportJobs({
       imports,
       workflows: new TemporalImportWorkflows(temporal, taskQueue),

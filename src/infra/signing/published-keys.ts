@@ -54,7 +54,7 @@ export function cachedPublishedKeys(
         (err: unknown) => {
           if (!cached) throw err;
           opts.logger.warn('reading the published signing keys failed; serving the last ones read', {
-            error: String(err),
+            error: err,
           });
           return cached.jwks;
         },
