@@ -44,7 +44,8 @@ install_debian_packages() {
   [[ -x $CHROMIUM ]] || missing+=(chromium)
   { command -v pdftotext && command -v pdfsig; } >/dev/null 2>&1 || missing+=(poppler-utils)
   dpkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
-  # The operator quick start in the README (and its test) is curl and jq; the tests make keys with openssl.
+  # The operator quick start in docs/production.md (and its test) and the README's example use curl and jq; the tests
+  # make keys with openssl.
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v jq >/dev/null 2>&1 || missing+=(jq)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
