@@ -4,8 +4,8 @@
 # workers run the same image with `node dist/src/main/worker.js` and a role:
 # `--role steps` (every activity but rendering; the one that signs) or
 # `--role render` (Chromium; no signing key, no master key). The render
-# worker's Chromium sandbox needs user namespaces (see the README's production
-# section), or CHROMIUM_SANDBOX=off.
+# worker's Chromium sandbox needs user namespaces (see "The render worker" in
+# docs/production.md), or CHROMIUM_SANDBOX=off.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 

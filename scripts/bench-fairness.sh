@@ -14,13 +14,14 @@
 #   orders tasks only within a partition; with Temporal's default of 4 it did not shorten B's wait.
 #   BENCH_FAIRNESS_TEMPORAL_PORT (default 26233), BENCH_FAIRNESS_TEMPORAL_UI_PORT (26234),
 #   BENCH_FAIRNESS_MONGO_PORT (26017), BENCH_FAIRNESS_S3_PORT (26333; SeaweedFS also takes the seven ports after
-#   it). The API server needs the database and Temporal (its readiness asks both); stack.sh always starts all three.
+#   it, when SeaweedFS runs). The API server needs the database and Temporal (its readiness asks both); its
+#   artifacts are files, so the stack runs no SeaweedFS.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$REPO_ROOT"
-"$REPO_ROOT/scripts/install.sh"
+"$REPO_ROOT/scripts/install.sh" --without-seaweedfs
 npm run build --silent
 
 export STACK_DIR="$REPO_ROOT/.data/bench-fairness-stack"
@@ -29,6 +30,7 @@ export TEMPORAL_PORT="${BENCH_FAIRNESS_TEMPORAL_PORT:-26233}"
 export TEMPORAL_UI_PORT="${BENCH_FAIRNESS_TEMPORAL_UI_PORT:-26234}"
 export MONGO_PORT="${BENCH_FAIRNESS_MONGO_PORT:-26017}"
 export S3_PORT="${BENCH_FAIRNESS_S3_PORT:-26333}"
+export STACK_S3=false
 RESULTS_DIR="$REPO_ROOT/.data/bench-fairness-results"
 
 cleanup() { "$REPO_ROOT/scripts/stack.sh" down || true; }

@@ -12,13 +12,14 @@
 #   BENCH_FINDINGS_REQUESTS         requests in the mix (default 300); BENCH_FINDINGS_SEED (default 2026)
 #   BENCH_FINDINGS_TEMPORAL_PORT (default 27833), BENCH_FINDINGS_TEMPORAL_UI_PORT (28833),
 #   BENCH_FINDINGS_MONGO_PORT (27817), BENCH_FINDINGS_S3_PORT (29833; SeaweedFS also takes the seven ports after
-#   it). The API server needs the database and Temporal (its readiness asks both); stack.sh always starts all three.
+#   it, when SeaweedFS runs). The API server needs the database and Temporal (its readiness asks both); its
+#   artifacts are files, so the stack runs no SeaweedFS.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$REPO_ROOT"
-"$REPO_ROOT/scripts/install.sh"
+"$REPO_ROOT/scripts/install.sh" --without-seaweedfs
 npm run build --silent
 
 export STACK_DIR="$REPO_ROOT/.data/bench-findings-stack"
@@ -27,6 +28,7 @@ export TEMPORAL_PORT="${BENCH_FINDINGS_TEMPORAL_PORT:-27833}"
 export TEMPORAL_UI_PORT="${BENCH_FINDINGS_TEMPORAL_UI_PORT:-28833}"
 export MONGO_PORT="${BENCH_FINDINGS_MONGO_PORT:-27817}"
 export S3_PORT="${BENCH_FINDINGS_S3_PORT:-29833}"
+export STACK_S3=false
 
 cleanup() {
   "$REPO_ROOT/scripts/stack.sh" down || true

@@ -16,14 +16,14 @@
 #                            (e.g. --cpu-prof)
 #   BENCH_IMPORT_TEMPORAL_PORT (default 27433), BENCH_IMPORT_TEMPORAL_UI_PORT (28433),
 #   BENCH_IMPORT_MONGO_PORT (27417), BENCH_IMPORT_S3_PORT (29433; SeaweedFS also takes the seven ports after
-#   it). The job path needs the database and Temporal; its artifact store is the fs one (ARTIFACT_STORE and S3_*
-#   pass through), so SeaweedFS is started only because stack.sh always starts all three services.
+#   it, when it runs). The job path needs the database and Temporal; its artifact store is the fs one
+#   (ARTIFACT_STORE and S3_* pass through, to a bucket of the caller's), so the stack runs no SeaweedFS.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$REPO_ROOT"
-"$REPO_ROOT/scripts/install.sh"
+"$REPO_ROOT/scripts/install.sh" --without-seaweedfs
 npm run build --silent
 
 export STACK_DIR="$REPO_ROOT/.data/bench-import-stack"
@@ -32,6 +32,7 @@ export TEMPORAL_PORT="${BENCH_IMPORT_TEMPORAL_PORT:-27433}"
 export TEMPORAL_UI_PORT="${BENCH_IMPORT_TEMPORAL_UI_PORT:-28433}"
 export MONGO_PORT="${BENCH_IMPORT_MONGO_PORT:-27417}"
 export S3_PORT="${BENCH_IMPORT_S3_PORT:-29433}"
+export STACK_S3=false
 WORK_DIR="$REPO_ROOT/.data/bench-import"
 
 cleanup() {

@@ -15,7 +15,18 @@ set -euo pipefail
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$REPO_ROOT"
-"$REPO_ROOT/scripts/install.sh"
+# The stack runs SeaweedFS only for the s3 store, and only then is it built.
+case "${BENCH_LOAD_ARTIFACT_STORE:-s3}" in
+  s3) STACK_S3=true ;;
+  fs) STACK_S3=false ;;
+  *) die "BENCH_LOAD_ARTIFACT_STORE must be s3 or fs" ;;
+esac
+export STACK_S3
+if [[ $STACK_S3 == true ]]; then
+  "$REPO_ROOT/scripts/install.sh"
+else
+  "$REPO_ROOT/scripts/install.sh" --without-seaweedfs
+fi
 npm run build --silent
 
 export STACK_DIR="$REPO_ROOT/.data/bench-load"
@@ -50,7 +61,6 @@ case "${BENCH_LOAD_ARTIFACT_STORE:-s3}" in
     export S3_FORCE_PATH_STYLE=true
     ;;
   fs) export ARTIFACT_STORE=fs ;;
-  *) die "BENCH_LOAD_ARTIFACT_STORE must be s3 or fs" ;;
 esac
 
 top_log="$LOG_DIR/top.log"

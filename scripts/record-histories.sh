@@ -16,8 +16,8 @@
 #   RECORD_TEMPORAL_PORT     (default 19233)
 #   RECORD_TEMPORAL_UI_PORT  (default 19234)
 #   RECORD_MONGO_PORT        (default 19017)
-#   RECORD_S3_PORT           (default 19333; SeaweedFS also takes the seven ports after it)
-# The stack's data is in .data/histories. Its Temporal suggests continue-as-new after a few events, so the
+#   RECORD_S3_PORT           (default 19333; SeaweedFS would take the seven ports after it)
+# The stack's data is in .data/histories; the scenarios keep artifacts in files, so it runs no SeaweedFS. Its Temporal suggests continue-as-new after a few events, so the
 # retention workflow's continue-as-new is within reach of a recording. Needs the tools scripts/up.sh or
 # scripts/test.sh installed, and Chromium for the PDF report.
 set -euo pipefail
@@ -52,6 +52,7 @@ export TEMPORAL_PORT="${RECORD_TEMPORAL_PORT:-19233}"
 export TEMPORAL_UI_PORT="${RECORD_TEMPORAL_UI_PORT:-19234}"
 export MONGO_PORT="${RECORD_MONGO_PORT:-19017}"
 export S3_PORT="${RECORD_S3_PORT:-19333}"
+export STACK_S3=false
 # Past ten events, which the retention workflow reaches at its first look at a report not yet due.
 export STACK_SUGGEST_CONTINUE_AS_NEW=10
 

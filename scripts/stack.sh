@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts, stops and reports on the local infrastructure: a Temporal dev server (SQLite file, Web UI),
-# FerretDB on SQLite as the MongoDB-compatible database and SeaweedFS as the S3-compatible object store (one
-# bucket, credentials generated for this stack). Several stacks can live side by side (the dev stack and the
+# FerretDB on SQLite as the MongoDB-compatible database and, unless STACK_S3=false, SeaweedFS as the S3-compatible
+# object store (one bucket, credentials generated for this stack). Several stacks can live side by side (the dev stack and the
 # test stack), each with its own STACK_DIR and ports.
 #
 # Usage: scripts/stack.sh up|down|status
@@ -16,6 +16,9 @@
 #   MONGO_PORT        FerretDB's MongoDB wire protocol (default 27017)
 #   S3_PORT           SeaweedFS's S3 gateway (default 8333); its master, volume and filer servers take the
 #                     seven ports after it (HTTP S3_PORT+1..+3, gRPC S3_PORT+4..+7)
+#   STACK_S3          whether the stack runs SeaweedFS (default true); false leaves it out, for a stack whose
+#                     service keeps its artifacts in files. Changing it needs no `down`: the next `up` starts or
+#                     stops SeaweedFS alone
 #   HTTP_PORT         only read by status, to name the API server's address (default 3000)
 #   OPS_PORT          only read by status, to check the API server's /readyz (default 9400)
 #   FERRETDB_GOGC     Go's GOGC for FerretDB (default 400)
@@ -32,7 +35,10 @@ stack_env
 
 # Registered when the dev server starts, because workflows set them and operators search by them.
 SEARCH_ATTRIBUTES=(TenantId ReportStatus ReportFormat)
-INFRA_SERVICES=(temporal ferretdb seaweedfs)
+# Every service this script knows, and those this stack runs: SeaweedFS only with STACK_S3=true.
+ALL_INFRA_SERVICES=(temporal ferretdb seaweedfs)
+INFRA_SERVICES=(temporal ferretdb)
+[[ $STACK_S3 == false ]] || INFRA_SERVICES+=(seaweedfs)
 
 TEMPORAL="$TOOLS_BIN/temporal"
 FERRETDB="$TOOLS_BIN/ferretdb"
@@ -88,8 +94,10 @@ server_ready() {
 }
 
 require_tools() {
-  [[ -x $TEMPORAL && -x $FERRETDB && -x $WEED && -d $REPO_ROOT/node_modules/mongodb ]] ||
+  [[ -x $TEMPORAL && -x $FERRETDB && -d $REPO_ROOT/node_modules/mongodb ]] ||
     die "tools are missing; run scripts/install.sh first"
+  [[ $STACK_S3 == false || -x $WEED ]] ||
+    die "SeaweedFS is missing; run scripts/install.sh first (or STACK_S3=false for a stack without it)"
 }
 
 # Another program on one of our ports would make the new service fail to bind, or worse, make the
@@ -241,12 +249,13 @@ start_seaweedfs() {
 }
 
 # Asking a running stack for other ports cannot be honoured without a restart; say so instead.
-# (HTTP_PORT belongs to the API server, which up.sh restarts anyway, so it may change freely.)
+# (HTTP_PORT belongs to the API server, which up.sh restarts anyway, so it may change freely; so may STACK_S3, which
+# starts or stops SeaweedFS alone.)
 refuse_other_settings() {
-  local name
+  local name free='^(HTTP_PORT|STACK_S3)='
   if [[ -f $STACK_SETTINGS_FILE &&
-    "$(grep -v '^HTTP_PORT=' "$STACK_SETTINGS_FILE")" != "$(stack_settings | grep -v '^HTTP_PORT=')" ]]; then
-    for name in "${INFRA_SERVICES[@]}"; do
+    "$(grep -Ev "$free" "$STACK_SETTINGS_FILE")" != "$(stack_settings | grep -Ev "$free")" ]]; then
+    for name in "${ALL_INFRA_SERVICES[@]}"; do
       svc_pid "$name" >/dev/null || continue
       die "this stack ($STACK_DIR) is running with other settings ($(tr '\n' ' ' <"$STACK_SETTINGS_FILE")); run scripts/stack.sh down first"
     done
@@ -285,6 +294,12 @@ stack_up() {
 
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   refuse_other_settings
+  # A stack asked to run without SeaweedFS stops the one an earlier start left running (the dev stack before
+  # up.sh stopped needing it, or one started with ARTIFACT_STORE=s3).
+  if [[ $STACK_S3 == false ]] && svc_pid seaweedfs >/dev/null 2>&1; then
+    log "seaweedfs: not wanted with STACK_S3=false"
+    svc_stop seaweedfs
+  fi
 
   # Ports are checked for everything about to start before anything starts, so a conflict leaves no
   # half-started stack behind. All then boot in parallel before any is waited for.
@@ -308,23 +323,27 @@ stack_up() {
   if ((${#to_start[@]} == 0)); then
     log "already running and healthy ($STACK_DIR)"
   else
-    log "up in $(elapsed): temporal $TEMPORAL_ADDR (UI http://$STACK_HOST:$TEMPORAL_UI_PORT), ferretdb $MONGO_URL, seaweedfs $S3_URL/$STACK_S3_BUCKET"
+    local s3="seaweedfs $S3_URL/$STACK_S3_BUCKET"
+    [[ $STACK_S3 == true ]] || s3="no seaweedfs (STACK_S3=false)"
+    log "up in $(elapsed): temporal $TEMPORAL_ADDR (UI http://$STACK_HOST:$TEMPORAL_UI_PORT), ferretdb $MONGO_URL, $s3"
   fi
 }
 
 # The name given to start or stop, checked against the stack's services.
 infra_service() {
   local name IFS='|'
-  for name in "${INFRA_SERVICES[@]}"; do
+  for name in "${ALL_INFRA_SERVICES[@]}"; do
     [[ ${1:-} != "$name" ]] || return 0
   done
-  die "usage: $0 start|stop ${INFRA_SERVICES[*]} (got \"${1:-}\")"
+  die "usage: $0 start|stop ${ALL_INFRA_SERVICES[*]} (got \"${1:-}\")"
 }
 
 # Starts one service of the stack (if it is not running) and waits until it answers: with stop, what tests use
 # to take one service away and bring it back. The others are neither started nor touched.
 stack_start_service() {
   local name=$1
+  [[ $name != seaweedfs || $STACK_S3 == true ]] ||
+    die "seaweedfs: this stack runs without it (STACK_S3=false); bring it up with STACK_S3=true"
   require_tools
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   refuse_other_settings
@@ -356,7 +375,7 @@ stack_down() {
   local name
   # Application processes go first, while the services they talk to are still there to finish with.
   while read -r name; do
-    if [[ " ${INFRA_SERVICES[*]} " != *" $name "* ]]; then svc_stop "$name"; fi
+    if [[ " ${ALL_INFRA_SERVICES[*]} " != *" $name "* ]]; then svc_stop "$name"; fi
   done < <(svc_names)
   svc_stop seaweedfs
   svc_stop ferretdb

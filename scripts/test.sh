@@ -7,7 +7,9 @@
 #   TEST_TEMPORAL_UI_PORT  (default 18233)
 #   TEST_MONGO_PORT        (default 17017)
 #   TEST_S3_PORT           (default 18333; SeaweedFS also takes the seven ports after it)
-# The test stack has ports of its own, so it runs beside a dev stack started by scripts/up.sh.
+# The test stack has ports of its own, so it runs beside a dev stack started by scripts/up.sh and every other
+# script's stack (test/unit/stack-ports.test.ts checks that no two share a port). It always runs SeaweedFS: the S3
+# store's tests need it.
 # Every default port of every stack lies below the kernel's range for outgoing connections (32768 and up), so
 # no client connection of the moment can hold one when a service starts and binds it.
 set -euo pipefail
@@ -31,6 +33,7 @@ export TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-17233}"
 export TEMPORAL_UI_PORT="${TEST_TEMPORAL_UI_PORT:-18233}"
 export MONGO_PORT="${TEST_MONGO_PORT:-17017}"
 export S3_PORT="${TEST_S3_PORT:-18333}"
+export STACK_S3=true
 
 stop_test_stack() {
   "$REPO_ROOT/scripts/stack.sh" down || log "warning: the test stack did not stop cleanly"

@@ -4,18 +4,31 @@
 # loads the demo tenant, and prints a token with the commands to create, poll and download a report. Safe to
 # re-run at any time.
 #
+#   ARTIFACT_STORE    fs (default): artifacts are encrypted files under the stack's folder, and SeaweedFS is neither
+#                     built nor started; s3: SeaweedFS is built (6-7 minutes the first time) and started, and the
+#                     service keeps its artifacts in the stack's bucket
 #   HTTP_PORT         API port (default 3000)
 #   OPS_PORT          the API's /healthz, /readyz and /metrics, on 127.0.0.1 (default 9400)
-#   TEMPORAL_PORT, TEMPORAL_UI_PORT, MONGO_PORT, STACK_DIR   as for scripts/stack.sh (default .data/dev)
+#   TEMPORAL_PORT, TEMPORAL_UI_PORT, MONGO_PORT, S3_PORT, STACK_DIR   as for scripts/stack.sh (default .data/dev)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$REPO_ROOT"
+# The store decides whether the stack needs SeaweedFS, so STACK_S3 follows it rather than what the stack ran before.
+case "${ARTIFACT_STORE:=fs}" in
+  fs) STACK_S3=false ;;
+  s3) STACK_S3=true ;;
+  *) die "ARTIFACT_STORE must be fs or s3, got \"$ARTIFACT_STORE\"" ;;
+esac
 stack_env
-export STACK_DIR STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT HTTP_PORT OPS_PORT
+export STACK_DIR STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT S3_PORT STACK_S3 HTTP_PORT OPS_PORT
 
-"$REPO_ROOT/scripts/install.sh"
+if [[ $STACK_S3 == true ]]; then
+  "$REPO_ROOT/scripts/install.sh"
+else
+  "$REPO_ROOT/scripts/install.sh" --without-seaweedfs
+fi
 
 log "building"
 npm run build --silent
@@ -32,6 +45,12 @@ export TEMPORAL_ADDRESS="$STACK_HOST:$TEMPORAL_PORT"
 export DATA_DIR="$STACK_DIR/app"
 export PUBLIC_BASE_URL="http://127.0.0.1:$HTTP_PORT"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+export ARTIFACT_STORE
+if [[ $ARTIFACT_STORE == s3 ]]; then
+  s3_credentials || die "seaweedfs: no credentials in $(s3_credentials_file)"
+  export S3_ENDPOINT="http://$STACK_HOST:$S3_PORT" S3_BUCKET="$STACK_S3_BUCKET" S3_REGION="$STACK_S3_REGION"
+  export S3_ACCESS_KEY_ID="$S3_KEY_ID" S3_SECRET_ACCESS_KEY="$S3_SECRET" S3_FORCE_PATH_STYLE=true
+fi
 TASK_QUEUE="${TEMPORAL_TASK_QUEUE:-reports}"
 mkdir -p "$DATA_DIR"
 
@@ -119,7 +138,8 @@ curl -sS "\$API/reports/\$REPORT_ID" -H "Authorization: Bearer \$TOKEN"; echo
 curl -fOJL -H "Authorization: Bearer \$TOKEN" "\$API/reports/\$REPORT_ID/download"
 
 Temporal Web UI: http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/default/workflows
-Logs:            $LOG_DIR/{server,worker-steps,worker-render,temporal,ferretdb}.log
+Artifacts:       $ARTIFACT_STORE store$([[ $ARTIFACT_STORE == s3 ]] && printf ', bucket %s at %s' "$STACK_S3_BUCKET" "$S3_ENDPOINT")
+Logs:            $LOG_DIR/{server,worker-steps,worker-render,temporal,ferretdb$([[ $STACK_S3 == true ]] && printf ',seaweedfs')}.log
 Status / stop:   $stack_cmd status   /   $stack_cmd down
 
 Up in $(elapsed).

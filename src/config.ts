@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
+import type { Variable } from './config-variables';
 import { MAX_OFFBOARD_GRACE_DAYS } from './domain/offboarding';
 
 /** Which process reads the configuration: each is given, and checked for, only the secrets its job needs. `worker`
@@ -99,7 +100,7 @@ export interface RenderConfig {
   recycleAfter: number;
   templatesDir: string;
   /** Chromium's own sandbox: `auto` turns it on when the process does not run as root (Chromium refuses it as
-   * root). It needs user namespaces; see the README's production section. */
+   * root). It needs user namespaces; see docs/production.md, "The render worker". */
   sandbox: 'auto' | 'on' | 'off';
 }
 
@@ -142,7 +143,12 @@ export interface ArtifactsConfig {
   };
 }
 
-type Env = Record<string, string | undefined>;
+/** The environment as the caller has it (`process.env`, or a test's own). */
+type GivenEnv = Record<string, string | undefined>;
+
+/** The environment as `loadConfig` reads it: only the variables declared, with their documentation, in
+ * config-variables.ts, so reading an undocumented one does not compile. */
+type Env = { [K in Variable]?: string };
 
 /** The secrets that may come from a file instead: `<NAME>_FILE` names a file holding the value (a container
  * platform's secret mount, e.g. `/run/secrets/<name>`), so the value never sits in the process's environment, where
@@ -157,11 +163,17 @@ export const FILE_SECRETS = [
   'S3_STAGING_SECRET_ACCESS_KEY',
   'MONGO_URL',
 ] as const;
+type FileSecret = (typeof FILE_SECRETS)[number];
+
+/** The variable naming the file that holds `name`'s value. */
+function fileVariable<N extends FileSecret>(name: N): `${N}_FILE` {
+  return `${name}_FILE`;
+}
 
 /** The secret files each process opens: those its job needs, so that a process handed another's path never reads
  * it. The API signs download links and stages uploads in the artifact store; the steps worker signs artifacts and
  * hands the render worker its input under the staging key; the render worker holds nothing else. */
-const SECRETS_OF: Record<Role, readonly (typeof FILE_SECRETS)[number][]> = {
+const SECRETS_OF: Record<Role, readonly FileSecret[]> = {
   api: ['DOWNLOAD_URL_SECRET', 'ARTIFACT_MASTER_KEY', 'S3_SECRET_ACCESS_KEY', 'MONGO_URL'],
   worker: [
     'SIGNING_P12_PASSWORD',
@@ -217,7 +229,7 @@ function trustedProxies(env: Env, p: Problems): string[] {
 class Problems {
   readonly list: string[] = [];
 
-  string(env: Env, name: string, fallback?: string): string {
+  string(env: Env, name: Variable, fallback?: string): string {
     const value = env[name]?.trim();
     if (value) return value;
     if (fallback !== undefined) return fallback;
@@ -225,7 +237,7 @@ class Problems {
     return '';
   }
 
-  int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  int(env: Env, name: Variable, fallback: number, min: number, max: number): number {
     const raw = env[name]?.trim();
     if (!raw) return fallback;
     const value = Number(raw);
@@ -236,7 +248,7 @@ class Problems {
     return value;
   }
 
-  oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  oneOf<T extends string>(env: Env, name: Variable, allowed: readonly T[], fallback: T): T {
     const raw = env[name]?.trim();
     if (!raw) return fallback;
     if ((allowed as readonly string[]).includes(raw)) return raw as T;
@@ -244,7 +256,7 @@ class Problems {
     return fallback;
   }
 
-  bool(env: Env, name: string, fallback: boolean): boolean {
+  bool(env: Env, name: Variable, fallback: boolean): boolean {
     const raw = env[name]?.trim().toLowerCase();
     if (!raw) return fallback;
     if (raw === 'true' || raw === '1') return true;
@@ -253,7 +265,7 @@ class Problems {
     return fallback;
   }
 
-  url(env: Env, name: string, fallback: string): string {
+  url(env: Env, name: Variable, fallback: string): string {
     const value = this.string(env, name, fallback);
     try {
       const url = new URL(value);
@@ -269,11 +281,11 @@ class Problems {
 /** Reads and validates the environment for `role`, returning a frozen config or throwing one error that names every
  * bad variable. The signing keys are read, and in production required, for the worker only; the render worker reads
  * no key but the staging key. Only the composition roots call this. */
-export function loadConfig(env: Env, role: 'api'): ApiConfig;
-export function loadConfig(env: Env, role: 'worker'): Config;
-export function loadConfig(env: Env, role: 'render-worker'): RenderWorkerConfig;
-export function loadConfig(env: Env, role: Role): ApiConfig | Config | RenderWorkerConfig;
-export function loadConfig(given: Env, role: Role): ApiConfig | Config | RenderWorkerConfig {
+export function loadConfig(env: GivenEnv, role: 'api'): ApiConfig;
+export function loadConfig(env: GivenEnv, role: 'worker'): Config;
+export function loadConfig(env: GivenEnv, role: 'render-worker'): RenderWorkerConfig;
+export function loadConfig(env: GivenEnv, role: Role): ApiConfig | Config | RenderWorkerConfig;
+export function loadConfig(given: GivenEnv, role: Role): ApiConfig | Config | RenderWorkerConfig {
   const p = new Problems();
   const env = withSecretFiles(given, p, SECRETS_OF[role]);
   // Anything but these three is refused rather than read as development: a misspelt "production" must not quietly
@@ -519,10 +531,10 @@ function signingProblems(env: Env, config: Config, p: Problems): void {
 /** Reads each `<NAME>_FILE` of {@link FILE_SECRETS} once, returning the environment with `<NAME>` set to the file's
  * content (without its final line break, which `openssl rand -hex 32 > file` adds). Setting both is refused: which
  * one wins would be a guess. A file that cannot be read or is empty is named, its content never. */
-function withSecretFiles(env: Env, p: Problems, names: readonly string[]): Env {
+function withSecretFiles(env: Env, p: Problems, names: readonly FileSecret[]): Env {
   const resolved: Env = { ...env };
   for (const name of names) {
-    const file = env[`${name}_FILE`]?.trim();
+    const file = env[fileVariable(name)]?.trim();
     if (!file) continue;
     if (env[name]?.trim()) {
       p.list.push(`${name} and ${name}_FILE are both set; set one of them`);
@@ -547,7 +559,7 @@ function withSecretFiles(env: Env, p: Problems, names: readonly string[]): Env {
 /** What production adds for secret files: none inside `DATA_DIR`, for the same reason as the key files. */
 function secretFileProblems(env: Env, dataDir: string, p: Problems): void {
   for (const name of FILE_SECRETS) {
-    const file = env[`${name}_FILE`]?.trim();
+    const file = env[fileVariable(name)]?.trim();
     if (file && isInside(path.resolve(file), dataDir)) {
       p.list.push(
         `${name}_FILE must lie outside DATA_DIR (${dataDir}), so a copy of the data volume does not carry the secret; got "${file}"`,
@@ -613,8 +625,8 @@ function stagingBucket(env: Env, p: Problems, artifacts: ArtifactsConfig['s3']):
 function credentialPair(
   env: Env,
   p: Problems,
-  idVar: string,
-  secretVar: string,
+  idVar: Variable,
+  secretVar: Variable,
 ): { accessKeyId: string; secretAccessKey: string } | undefined {
   const accessKeyId = env[idVar]?.trim();
   const secretAccessKey = env[secretVar]?.trim();
@@ -626,7 +638,7 @@ function credentialPair(
 
 /** A key given as base64 of 32 bytes, or undefined when the variable is unset. The key's value never appears in a
  * message: only what is wrong with it. */
-function base64Key(env: Env, name: string, p: Problems): string | undefined {
+function base64Key(env: Env, name: Variable, p: Problems): string | undefined {
   const value = env[name]?.trim() || undefined;
   if (value !== undefined) {
     const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? Buffer.from(value, 'base64').length : -1;

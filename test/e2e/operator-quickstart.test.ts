@@ -11,7 +11,7 @@ import { makeSigningKeys, productionEnv } from '../support/production';
 import { stackEnv, uniqueSuffix } from '../support/stack';
 
 /**
- * The README's operator quick start, run as written: the shell block between its markers, in bash, against the
+ * The operator quick start of docs/production.md, run as written: the shell block between its markers, in bash, against the
  * built API and the two workers in production mode (every secret configured, the keys outside DATA_DIR) on the test
  * stack, behind a TLS-terminating proxy as production requires (`PUBLIC_BASE_URL` is its https:// address, which
  * the signed download links point at). Only the two settings before the block (where the API answers, how the CLI
@@ -56,13 +56,13 @@ async function startTlsProxy(target: string, tls: { key: Buffer; cert: Buffer })
   return server;
 }
 
-/** The shell commands of the README between the quick start's markers, without their fences. */
+/** The shell commands of docs/production.md between the quick start's markers, without their fences. */
 async function quickStart(): Promise<string> {
-  const readme = await fs.readFile(path.join(ROOT, 'README.md'), 'utf8');
+  const page = await fs.readFile(path.join(ROOT, 'docs', 'production.md'), 'utf8');
   const block = /<!-- operator-quickstart:begin -->\s*```sh\n([\s\S]*?)```\s*<!-- operator-quickstart:end -->/.exec(
-    readme,
+    page,
   );
-  if (!block) throw new Error('README.md has no operator quick start between its markers');
+  if (!block) throw new Error('docs/production.md has no operator quick start between its markers');
   return block[1]!;
 }
 
@@ -101,7 +101,7 @@ afterAll(async () => {
   await Promise.all([dataDir, keysDir, workDir].map((d) => fs.rm(d, { recursive: true, force: true })));
 });
 
-it('when an operator runs the README quick start, then a new tenant gets a signed report that verifies against the published keys', async () => {
+it('when an operator runs the quick start of docs/production.md, then a new tenant gets a signed report that verifies against the published keys', async () => {
   const script = await quickStart();
   const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
     cwd: workDir,
