@@ -217,6 +217,11 @@ export const VARIABLES = {
     default: '`30`',
     doc: "Days between `DELETE /admin/tenants/:id` and the purge of the tenant's data (0–3650; 0 purges at once), read by the API, which stamps each offboarding with its `purge_after`.",
   },
+  FAILED_REPORT_RETENTION_HOURS: {
+    group: 'limits',
+    default: '`72`',
+    doc: 'Hours a failed report keeps what it staged (its findings snapshot, its render) for `/retry` before its retention workflow purges them (1–8760), read by the steps worker.',
+  },
 
   DOWNLOAD_URL_SECRET_FILE: {
     group: 'files',
