@@ -16,6 +16,7 @@ stack_env
 export STACK_DIR STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT HTTP_PORT OPS_PORT
 
 "$REPO_ROOT/scripts/install.sh"
+require_node
 
 log "building"
 npm run build --silent
