@@ -94,6 +94,10 @@ install_node() {
       return
     fi
   fi
+  # A cached release of another version (the pin changed), or one that no longer runs, goes first: npm below then
+  # runs on the machine's Node, not on it.
+  rm -rf "$NODE_DIR"
+  hash -r
   command -v npm >/dev/null 2>&1 ||
     die "npm is needed to fetch Node.js $NODE_VERSION and was not found on PATH; install Node.js and npm (any version npm runs on), or Node.js $NODE_MAJOR or newer"
   case "$(uname -s)-$(uname -m)" in
@@ -117,7 +121,6 @@ install_node() {
   tar -xzf "$tmp/${got#* }" -C "$tmp/node" --strip-components=1 --no-same-owner
   [[ "$("$tmp/node/bin/node" --version 2>/dev/null)" == "v$NODE_VERSION" ]] ||
     die "the node in $package@$NODE_VERSION does not run here or does not report v$NODE_VERSION"
-  rm -rf "$NODE_DIR"
   mv "$tmp/node" "$NODE_DIR"
   rm -rf "$tmp"
 }
