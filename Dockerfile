@@ -7,7 +7,9 @@
 # worker's Chromium sandbox needs user namespaces (see "The render worker" in
 # docs/production.md), or CHROMIUM_SANDBOX=off.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The same Node.js line the scripts install and the tests run on (NODE_VERSION in
+# scripts/lib.sh, `engines` in package.json). Bookworm, for its chromium package.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------
 # build: compile TypeScript, then drop dev dependencies so the runtime stage

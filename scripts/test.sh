@@ -19,6 +19,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
 "$REPO_ROOT/scripts/install.sh"
+require_node
 
 log "typecheck"
 npm run typecheck --silent

@@ -29,6 +29,7 @@ if [[ $STACK_S3 == true ]]; then
 else
   "$REPO_ROOT/scripts/install.sh" --without-seaweedfs
 fi
+require_node
 
 log "building"
 npm run build --silent
