@@ -1,10 +1,10 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { ApprovalActivities } from '../activities/approval-activities';
-import type { RenderActivities } from '../activities/render-activities';
 import type { ReportActivities } from '../activities/report-activities';
 import type { SignActivities } from '../activities/sign-activities';
-import { renderQueueFor, type ApproveReportInput, type ApproveReportResult } from './contracts';
+import { type ApproveReportInput, type ApproveReportResult } from './contracts';
 import { describeFailure } from './describe-failure';
+import { renderSteps } from './render-steps';
 import { activityRetry } from './retry';
 
 const steps = proxyActivities<ApprovalActivities & ReportActivities & SignActivities>({
@@ -19,13 +19,7 @@ const steps = proxyActivities<ApprovalActivities & ReportActivities & SignActivi
  * unchanged) and the workflow fails too, so operators see it in the Web UI. */
 export async function approveReportWorkflow(input: ApproveReportInput): Promise<ApproveReportResult> {
   const ref = { tenantId: input.tenantId, reportId: input.reportId };
-  const render = proxyActivities<RenderActivities>({
-    taskQueue: renderQueueFor(workflowInfo().taskQueue),
-    startToCloseTimeout: '5 minutes',
-    scheduleToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '30 seconds',
-    retry: { ...activityRetry, maximumAttempts: 5 },
-  });
+  const render = renderSteps();
   try {
     const prepared = await steps.prepareApproval(input);
     const model = await steps.buildReportModel({

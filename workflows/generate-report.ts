@@ -7,16 +7,13 @@ import {
   setHandler,
   startChild,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
-import type { RenderActivities } from '../activities/render-activities';
 import type { ReportActivities } from '../activities/report-activities';
 import type { SignActivities } from '../activities/sign-activities';
 import type { ReportStatus } from '../src/domain/report';
 import {
   ReportStatusAttribute,
   TenantIdAttribute,
-  renderQueueFor,
   reportProgressQuery,
   retentionWorkflowId,
   type RetentionInput,
@@ -26,6 +23,7 @@ import {
 } from './contracts';
 import { artifactRetentionWorkflow } from './retention';
 import { describeFailure } from './describe-failure';
+import { renderSteps } from './render-steps';
 import { activityRetry } from './retry';
 
 /** The patch that gives a failed report a retention workflow, which purges what it staged once `/retry` has had its
@@ -67,15 +65,7 @@ export async function generateReportWorkflow(input: GenerateReportInput): Promis
     // TenantId and ReportFormat never change: they are set when the workflow is started.
     upsertSearchAttributes([{ key: ReportStatusAttribute, value: status }]);
   };
-  const render = proxyActivities<RenderActivities>({
-    taskQueue: renderQueueFor(workflowInfo().taskQueue),
-    // A 2,000-row report takes over a minute to print on two cores; leave room for a loaded machine.
-    startToCloseTimeout: '5 minutes',
-    scheduleToCloseTimeout: '30 minutes',
-    // The render heartbeats every few seconds: a worker that died mid-render is noticed in half a minute.
-    heartbeatTimeout: '30 seconds',
-    retry: { ...activityRetry, maximumAttempts: 5 },
-  });
+  const render = renderSteps();
 
   try {
     await steps.markRunning(ref);

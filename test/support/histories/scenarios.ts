@@ -61,6 +61,31 @@ async function readyReport(ctx: RecordingContext, t: RecordingTenant, format: 'p
   return id;
 }
 
+/** A JSON report of `t` started as the API starts it, which fails at its last step: the tenant's settings vanish
+ * first (a botched migration, say), so marking it ready cannot find its retention; the tenant's own token no longer
+ * authenticates meanwhile. Answers its id, its first run, and what puts the settings back. */
+async function failingReport(
+  ctx: RecordingContext,
+  t: RecordingTenant,
+): Promise<{ id: string; run: WorkflowRun; restore: () => Promise<void> }> {
+  const { h } = ctx;
+  const tenants = h.db.collection<{ _id: string }>('tenants');
+  const saved = await tenants.findOne({ _id: t.tenantId });
+  await tenants.deleteOne({ _id: t.tenantId });
+  const record = queuedRecord(t.tenantId, parseReportRequest(documentedRequest([t.endpointId], 'json')), new Date());
+  await h.reports.insert(record);
+  const started = await h.temporal.workflow.start('generateReportWorkflow', {
+    workflowId: reportWorkflowId(record.id),
+    taskQueue: h.taskQueue,
+    args: [{ reportId: record.id, tenantId: t.tenantId, format: 'json' }],
+  });
+  return {
+    id: record.id,
+    run: { workflowId: started.workflowId, runId: started.firstExecutionRunId },
+    restore: async () => void (await tenants.insertOne(saved!)),
+  };
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'report-ready',
@@ -84,36 +109,18 @@ export const SCENARIOS: readonly Scenario[] = [
     async run(ctx) {
       const { h } = ctx;
       const t = await ctx.tenant();
-      // Started as the API starts it: the tenant's own token no longer authenticates while its settings are gone.
-      const tenants = h.db.collection<{ _id: string }>('tenants');
-      const saved = await tenants.findOne({ _id: t.tenantId });
-      await tenants.deleteOne({ _id: t.tenantId });
-      const record = queuedRecord(
-        t.tenantId,
-        parseReportRequest(documentedRequest([t.endpointId], 'json')),
-        new Date(),
-      );
-      await h.reports.insert(record);
-      const first = await h.temporal.workflow.start('generateReportWorkflow', {
-        workflowId: reportWorkflowId(record.id),
-        taskQueue: h.taskQueue,
-        args: [{ reportId: record.id, tenantId: t.tenantId, format: 'json' }],
-      });
-      await first.result().then(
-        () => Promise.reject(new Error(`report ${record.id} was meant to fail`)),
-        () => undefined,
-      );
-      await tenants.insertOne(saved!);
-      expectStatus(
-        'POST /retry',
-        await h.request('POST', `/api/v2/reports/${record.id}/retry`, { token: t.token }),
-        202,
-      );
-      const retried = await ctx.closed(reportWorkflowId(record.id));
-      return {
-        'report-failed': { workflowId: first.workflowId, runId: first.firstExecutionRunId },
-        'report-retried': retried,
-      };
+      const { id, run, restore } = await failingReport(ctx, t);
+      await h.temporal.workflow
+        .getHandle(reportWorkflowId(id))
+        .result()
+        .then(
+          () => Promise.reject(new Error(`report ${id} was meant to fail`)),
+          () => undefined,
+        );
+      await restore();
+      expectStatus('POST /retry', await h.request('POST', `/api/v2/reports/${id}/retry`, { token: t.token }), 202);
+      const retried = await ctx.closed(reportWorkflowId(id));
+      return { 'report-failed': run, 'report-retried': retried };
     },
   },
   {
@@ -121,27 +128,13 @@ export const SCENARIOS: readonly Scenario[] = [
     what: 'a report that fails starts its retention workflow, which purges what it staged once the time for a retry passes',
     files: ['report-failed-with-retention', 'retention-failed-staging-purged'],
     async run(ctx) {
-      const { h } = ctx;
       const t = await ctx.tenant();
-      const tenants = h.db.collection<{ _id: string }>('tenants');
-      const saved = await tenants.findOne({ _id: t.tenantId });
-      await tenants.deleteOne({ _id: t.tenantId });
-      const record = queuedRecord(
-        t.tenantId,
-        parseReportRequest(documentedRequest([t.endpointId], 'json')),
-        new Date(),
-      );
-      await h.reports.insert(record);
-      await h.temporal.workflow.start('generateReportWorkflow', {
-        workflowId: reportWorkflowId(record.id),
-        taskQueue: h.taskQueue,
-        args: [{ reportId: record.id, tenantId: t.tenantId, format: 'json' }],
-      });
-      const failed = await ctx.closed(reportWorkflowId(record.id));
-      await tenants.insertOne(saved!);
+      const { id, restore } = await failingReport(ctx, t);
+      const failed = await ctx.closed(reportWorkflowId(id));
+      await restore();
       return {
         'report-failed-with-retention': failed,
-        'retention-failed-staging-purged': await ctx.closed(retentionWorkflowId(record.id)),
+        'retention-failed-staging-purged': await ctx.closed(retentionWorkflowId(id)),
       };
     },
   },
