@@ -47,7 +47,7 @@ it('knows which kind of server it talks to', async () => {
 describe.each(['filtered', 'checked'] as const)('guarded writes made %s', (writes) => {
   const repo = () => new MongoReportsRepo(db, { writes });
 
-  it('moves a report queued → running → ready → expired, and refuses every step out of turn', async () => {
+  it('moves a report queued → running → ready → purging → expired, and refuses every step out of turn', async () => {
     const r = repo();
     const id = await queued(r);
     expect(await r.requeueFailed(TENANT, id, at)).toBe(false);
@@ -67,10 +67,21 @@ describe.each(['filtered', 'checked'] as const)('guarded writes made %s', (write
     expect(ready).toMatchObject({ status: 'ready', attempts: 1, progress: { stage: 'done', percent: 100 } });
     expect(ready?.error).toBeUndefined();
     expect(await r.markRunning(TENANT, id, at)).toBe(false);
+    // Expired only by way of purging, which a legal hold cannot join and which may step back to ready.
+    expect(await r.markExpired(TENANT, id, at)).toBe(false);
+    expect(await r.beginPurge(OTHER, id)).toBe(false);
+    expect(await r.beginPurge(TENANT, id)).toBe(true);
+    expect(await r.beginPurge(TENANT, id)).toBe(true);
+    const hold = { reason: 'late', placedAt: at, placedBy: 'tok_1' };
+    expect((await r.setLegalHold(TENANT, id, hold))?.legalHold).toBeUndefined();
+    await r.abandonPurge(TENANT, id);
+    expect((await r.get(TENANT, id))?.status).toBe('ready');
+    expect(await r.beginPurge(TENANT, id)).toBe(true);
     expect(await r.markExpired(OTHER, id, at)).toBe(false);
     expect(await r.markExpired(TENANT, id, at)).toBe(true);
     expect((await r.get(TENANT, id))?.status).toBe('expired');
     expect(await r.markExpired(TENANT, id, at)).toBe(false);
+    expect(await r.beginPurge(TENANT, id)).toBe(false);
   });
 
   it('fails a running report, requeues it once, and holds or releases it only for its tenant', async () => {

@@ -9,6 +9,9 @@ import { loadOrCreateSigningIdentity } from '../../../src/infra/signing/signing-
 import { verifyArtifact } from '../../../src/infra/signing/verify-artifact';
 import { freshDatabase, stackEnv, uniqueSuffix } from '../../support/stack';
 
+// Each test makes a PDF signing identity (an RSA key), which takes seconds on a loaded two-core machine.
+jest.setTimeout(60_000);
+
 // Counted, not changed: serving the JWKS must never open a key file.
 jest.mock('../../../src/infra/signing/jwks', () => {
   const actual = jest.requireActual<typeof import('../../../src/infra/signing/jwks')>(
