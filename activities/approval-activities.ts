@@ -2,6 +2,7 @@ import { AppError, isErrorCode, publicMessage } from '../src/domain/errors';
 import { versionsOf, type ApprovalRequest, type ReportVersion } from '../src/domain/approval';
 import type { ArtifactFacts, ReportFormat, ReportRecord } from '../src/domain/report';
 import type { ReleaseHistoryEntry, ReportRelease, TreatmentSnapshot } from '../src/domain/report-model';
+import type { Treatment } from '../src/domain/treatment';
 import { stagingKey, stagingPrefix, versionedName } from '../src/domain/storage-keys';
 import { withFailureTypes } from './failures';
 import type { ArtifactStore, AuditLog, Clock, ReportsRepo, WeaknessTreatments } from './ports';
@@ -34,11 +35,13 @@ function snapshotKeyOf(ref: ReportRef, version: number): string {
   return stagingKey(ref.tenantId, ref.reportId, versionedName('findings.json', version));
 }
 
-/** How many weaknesses' treatment differs between two snapshots (a weakness absent from one had none recorded). */
+/** How many weaknesses' treatment differs between two snapshots. A weakness absent from one, or whose treatment was
+ * never changed by anyone (a record its detections made), had none recorded: open, with nothing said of it. */
 export function changedWeaknesses(before: TreatmentSnapshot['weaknesses'], after: TreatmentSnapshot['weaknesses']) {
+  const recorded = (t: Treatment | undefined) => JSON.stringify(t?.changedAt ? t : null);
   let changed = 0;
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null)) changed += 1;
+    if (recorded(before[key]) !== recorded(after[key])) changed += 1;
   }
   return changed;
 }

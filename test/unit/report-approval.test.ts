@@ -116,15 +116,21 @@ describe("a report's versions", () => {
 });
 
 describe('changed weaknesses', () => {
-  const open = { state: 'open', owner: null } as unknown as Treatment;
-  const owned = { state: 'open', owner: 'Sam' } as unknown as Treatment;
-  const fixed = { state: 'mitigated', owner: 'Sam' } as unknown as Treatment;
+  const untouched = { state: 'open', owner: null, changedAt: null } as unknown as Treatment;
+  const open = { state: 'open', owner: null, changedAt: '2026-05-01T00:00:00.000Z' } as unknown as Treatment;
+  const owned = { state: 'open', owner: 'Sam', changedAt: '2026-05-02T00:00:00.000Z' } as unknown as Treatment;
+  const fixed = { state: 'mitigated', owner: 'Sam', changedAt: '2026-05-03T00:00:00.000Z' } as unknown as Treatment;
 
   it('when treatments differ, appear or disappear, then each counts once; the same treatment counts none', () => {
     expect(changedWeaknesses({ a: open, b: owned }, { a: open, b: owned })).toBe(0);
     expect(changedWeaknesses({ a: open, b: owned }, { a: owned, b: fixed })).toBe(2);
     expect(changedWeaknesses({}, { c: fixed })).toBe(1);
     expect(changedWeaknesses({ c: fixed }, {})).toBe(1);
+  });
+
+  it('when a weakness only gained a record from its detections, nobody treated it: it counts as unchanged', () => {
+    expect(changedWeaknesses({}, { a: untouched })).toBe(0);
+    expect(changedWeaknesses({ a: untouched }, { a: owned })).toBe(1);
   });
 });
 
