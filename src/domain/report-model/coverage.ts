@@ -3,6 +3,7 @@ import { SEVERITIES, type Severity } from '../severity';
 import { byCodeUnit } from './order';
 import { controlStatuses, tallyKey } from './statuses';
 import type { ProbeSummary } from './testing';
+import type { TreatmentSummary } from './treatment';
 import type { ApplicabilityView, FrameworkCoverage, Population, ReportRow, ReportSummary } from './types';
 
 /** What a framework's coverage matrix and summary figures are counted from. */
@@ -142,13 +143,15 @@ export function summarise(
 }
 
 /** {@link summarise} from tallies already made, one per framework; with the population, each severity says whether
- * the scope requested it and how many findings of it were left out (without it, every severity counts as requested). */
+ * the scope requested it and how many findings of it were left out (without it, every severity counts as requested);
+ * with the rows' treatment, its counts. */
 export function summary(
   rows: readonly ReportRow[],
   findings: number,
   frameworks: readonly FrameworkSlug[],
   tallies: readonly FrameworkTally[],
   population?: Pick<Population, 'excluded'> & { requested: ReadonlySet<Severity> },
+  treatment?: TreatmentSummary,
 ): ReportSummary {
   const bySeverity = new Map<Severity, number>();
   const byEndpoint = new Map<string, { endpointId: string; endpointName: string; rows: number }>();
@@ -158,7 +161,7 @@ export function summary(
     e.rows++;
     byEndpoint.set(r.endpointId, e);
   }
-  return {
+  const totals: ReportSummary = {
     rows: rows.length,
     findings,
     bySeverity: SEVERITIES.map((severity) => ({
@@ -175,4 +178,6 @@ export function summary(
     })),
     byEndpoint: [...byEndpoint.values()].sort((a, b) => byCodeUnit(a.endpointId, b.endpointId)),
   };
+  if (treatment) totals.treatment = treatment;
+  return totals;
 }

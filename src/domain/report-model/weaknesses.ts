@@ -1,8 +1,9 @@
 import type { Finding } from '../finding';
 import { severityRank, type Severity } from '../severity';
-import type { KnownRef, ModelMemo } from './controls';
+import type { KnownRef, ModelMemo } from './memo';
 import { byCodeUnit, byNaturalOrder } from './order';
 import type { UnknownRef } from './types';
+import { normaliseFingerprint, type WeaknessKey } from './weakness-index';
 
 /** Detection time, then id: the order of a row's findings. */
 const byDetection = (a: Finding, b: Finding): number =>
@@ -87,9 +88,48 @@ export class Weakness {
   }
 }
 
+/** A report's weaknesses in report order, each knowing its row ({@link Weakness.rowIndex}). */
+export interface OrderedWeaknesses {
+  weaknesses: Weakness[];
+  /** Each row's weakness as treatment and the front page key it: endpoint, and category and fingerprint normalised. */
+  keys: WeaknessKey[];
+  /** The row of a finding's weakness, by index, or -1 when no row has its weakness. */
+  rowOf: (f: WeaknessKey) => number;
+  /** The findings behind the rows, each counted once. */
+  findings: number;
+  /** References the catalogue does not know, each once. */
+  unknownRefs: UnknownRef[];
+}
+
+/** The findings merged into weaknesses (same endpoint, category and normalised fingerprint; a finding delivered
+ * twice counts once), each with its repeats in detection order, the weaknesses in report order ({@link byRowOrder}). */
+export function weaknessesInReportOrder(findings: readonly Finding[], memo: ModelMemo<Weakness>): OrderedWeaknesses {
+  const unknownRefs: UnknownRef[] = [];
+  const ordered = inDetectionOrder(findings);
+  const weaknesses = gatherWeaknesses(findings, ordered, memo, unknownRefs);
+  for (const w of weaknesses) w.settle(ordered);
+  weaknesses.sort(byRowOrder);
+  let count = 0;
+  weaknesses.forEach((w, i) => {
+    w.rowIndex = i;
+    count += w.repeats.length;
+  });
+  return {
+    weaknesses,
+    keys: weaknesses.map(({ latest }) => ({
+      endpointId: latest.endpointId,
+      category: memo.category(latest.category),
+      fingerprint: normaliseFingerprint(latest.fingerprint),
+    })),
+    rowOf: (f) => memo.weaknesses.find(f)?.rowIndex ?? -1,
+    findings: count,
+    unknownRefs: withoutRepeats(unknownRefs),
+  };
+}
+
 /** Whether findings are in detection order ({@link byDetection}), as the repository returns them. Looked at
  * once for all, neighbour by neighbour in the order they lie in memory, rather than weakness by weakness. */
-export function inDetectionOrder(findings: readonly Finding[]): boolean {
+function inDetectionOrder(findings: readonly Finding[]): boolean {
   for (let i = 1; i < findings.length; i++) if (byDetection(findings[i - 1], findings[i]) > 0) return false;
   return true;
 }
@@ -98,7 +138,7 @@ export function inDetectionOrder(findings: readonly Finding[]): boolean {
  * references resolved; references the catalogue does not know go to `unknownRefs`. Findings in detection order
  * have any copies side by side, and the copies are dropped here; otherwise {@link Weakness.settle} sorts and
  * drops them. */
-export function gatherWeaknesses(
+function gatherWeaknesses(
   findings: readonly Finding[],
   ordered: boolean,
   memo: ModelMemo<Weakness>,
@@ -127,7 +167,7 @@ export function gatherWeaknesses(
 
 /** Report order: most severe first, then most recent, then title, then first finding. Times compare as numbers
  * first, which is cheaper than comparing their text; as text too, should two spellings name one millisecond. */
-export const byRowOrder = (a: Weakness, b: Weakness): number =>
+const byRowOrder = (a: Weakness, b: Weakness): number =>
   a.rank - b.rank ||
   b.lastSeenMs - a.lastSeenMs ||
   byCodeUnit(b.latest.detectedAt, a.latest.detectedAt) ||
@@ -135,7 +175,7 @@ export const byRowOrder = (a: Weakness, b: Weakness): number =>
   byCodeUnit(a.ids[0], b.ids[0]);
 
 /** The same unknown reference twice over (a finding delivered twice, or naming a reference twice) once. */
-export function withoutRepeats(unknownRefs: UnknownRef[]): UnknownRef[] {
+function withoutRepeats(unknownRefs: UnknownRef[]): UnknownRef[] {
   unknownRefs.sort(
     (a, b) =>
       byCodeUnit(a.findingId, b.findingId) || byCodeUnit(a.control, b.control) || byCodeUnit(a.framework, b.framework),
