@@ -1,7 +1,7 @@
 import { CROSSWALK_GROUPS, normaliseCategory } from '../../src/domain/crosswalk';
 import type { Finding } from '../../src/domain/finding';
 import { findControl, normaliseControlId, type FrameworkSlug } from '../../src/domain/frameworks';
-import { applicabilityView, type ReportModelInput } from '../../src/domain/report-model';
+import { applicabilityView, type ReportModelInput, type UnknownRef } from '../../src/domain/report-model';
 import { SEVERITIES, severityRank, type Severity } from '../../src/domain/severity';
 
 /**
@@ -46,7 +46,7 @@ export interface ReferenceModel {
     byFramework: { framework: FrameworkSlug; rows: number; controlsListed: number }[];
     byEndpoint: { endpointId: string; endpointName: string; rows: number }[];
   };
-  unknownRefs: { findingId: string; framework: FrameworkSlug; control: string }[];
+  unknownRefs: UnknownRef[];
 }
 
 const natural = new Intl.Collator('en', { numeric: true });

@@ -22,8 +22,8 @@ export interface ControlSlot {
   gate?: (endpointId: string) => boolean;
 }
 
-/** The controls of one framework that the row being listed bears on, in the order they came; reused from row
- * to row so that listing a row allocates only the lists it keeps. */
+/** The controls of one framework that the row being listed bears on, in the order they came; one list serves
+ * every row, in turn (why: bench/report-model-tuning.md). */
 export class ControlList {
   private readonly listed: SharedControl[] = [];
   private readonly places: number[] = [];
@@ -42,8 +42,7 @@ export class ControlList {
     this.rowIndex = rowIndex;
   }
 
-  /** Adds a control that the row does not list yet, and counts the row under the control's coverage entry:
-   * tallied here, as rows are listed, rather than in a pass over the 1.6M controls that 100k findings list. */
+  /** Adds a control that the row does not list yet, and counts the row under the control's coverage entry. */
   add(slot: ControlSlot, control: SharedControl, row: number): void {
     slot.row = row;
     slot.index = this.count;
@@ -67,9 +66,8 @@ export class ControlList {
     this.listed[slot.index] = this.listed[slot.index].then(link);
   }
 
-  /** The controls in natural order; among controls of the same place, in the order they came, as when a map of
-   * them was sorted with the collator. A row lists a dozen or so per framework, few enough that an insertion
-   * sort beats `Array.prototype.sort`. */
+  /** The controls in natural order; among controls of the same place, in the order they came, as a stable sort
+   * with the collator gives them. */
   sorted(): RowControl[] {
     const { listed, places, count } = this;
     for (let i = 1; i < count; i++) {
@@ -83,7 +81,6 @@ export class ControlList {
       listed[j] = control;
       places[j] = place;
     }
-    // Sized up front: grown by pushes, a list leaves its outgrown backing stores to the collector.
     const controls = new Array<RowControl>(count);
     for (let i = 0; i < count; i++) controls[i] = listed[i].row;
     return controls;

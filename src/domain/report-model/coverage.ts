@@ -19,9 +19,7 @@ export interface FrameworkTally {
 /**
  * Counts rows under coverage keys, rows coming in report order; a row counts once under a key however many of
  * its controls count there. Each (key, row) pair goes on the end of two typed arrays, and the pairs are dealt
- * into one list per key once at the end, by a counting sort. Appending to a list per key as rows came meant a
- * cache miss for each control a row lists, some 1.3M at 100k findings, and storing the row refs in those
- * long-lived lists a remembered-set entry each for the collector: together a fifth of the build.
+ * into one list per key once at the end, by a counting sort (why: bench/report-model-tuning.md).
  */
 export class CoverageTally {
   rowsWithControls = 0;
@@ -119,7 +117,6 @@ export function coverageMatrix(
   const rowsOf = (key: string): string[] => {
     const indexes = rowsByKey.get(key);
     if (!indexes) return [];
-    // Sized up front, as ControlList.sorted does: these lists are long.
     const refs = new Array<string>(indexes.length);
     for (let i = 0; i < indexes.length; i++) refs[i] = rows[indexes[i]].ref;
     return refs;

@@ -126,8 +126,6 @@ export class ModelMemo<W> {
     return links;
   }
 
-  // Kept out of links(), which runs for every group of every row: a closure there would make each call
-  // allocate a context for it, whether or not the cache missed.
   private slotLinks(group: CrosswalkGroup): SlotLink[] {
     return GROUP_LINKS.get(group)!
       .filter((link) => this.listOf.has(link.framework))

@@ -43,9 +43,8 @@ export function severityOrigin(f: FindingSummary): SeverityOrigin {
  * severities not requested are counted as excluded, each severity apart; earlier and later detections of a row's
  * weakness move its first and last seen to the true times (the period's stay on the row as
  * `periodFirstSeen`/`periodLastSeen`); detections after the period up to the report's date, of the requested
- * severities, become subsequent events, one per weakness. Returns the rows' true times beside what it adds. A context finding is put
- * with a row by the build's own weakness index, so it is grouped exactly as the rows are; the build's findings are
- * not indexed again (at 100k findings that, and a map of their ids, was most of this step).
+ * severities, become subsequent events, one per weakness. Returns the rows' true times beside what it adds. A
+ * context finding is put with a row by the build's own weakness index, so it is grouped exactly as the rows are.
  */
 export function completeness(
   input: ReportModelInput,

@@ -5,8 +5,7 @@ import type { RowFramework } from './types';
 
 /** A row's controls in each requested framework: its findings' explicit refs, plus every link of the overlap
  * groups they fall in, in natural order. Refs and links are dealt to their framework's list as they come,
- * explicit refs first, then links group by group, so each is looked at once for the row rather than once per
- * framework; this runs for every row, and the rows of 100k findings list some 1.6M controls. */
+ * explicit refs first, then links group by group. */
 export function rowFrameworks(
   memo: ModelMemo<unknown>,
   frameworks: readonly { slug: FrameworkSlug; label: string }[],

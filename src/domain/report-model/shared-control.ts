@@ -16,8 +16,7 @@ function naturalPlaces(ids: readonly string[]): Map<string, number> {
   return places;
 }
 
-/** The natural-order place of every catalogue control, per framework. Worked out once: calling the collator
- * per comparison, per framework of every row, was most of the model build's time. Row controls are catalogue
+/** The natural-order place of every catalogue control, per framework, worked out once. Row controls are catalogue
  * controls (explicit refs are checked against it, crosswalk links by `crosswalkProblems`), so each has one. */
 export const CONTROL_PLACES: ReadonlyMap<FrameworkSlug, ReadonlyMap<string, number>> = new Map(
   FRAMEWORK_SLUGS.map((slug) => [slug, naturalPlaces(getFramework(slug).controls.map((c) => c.id))]),
@@ -57,12 +56,10 @@ for (const group of CROSSWALK_GROUPS) {
 export const NO_DERIVATIONS: readonly Derivation[] = Object.freeze([]);
 
 /**
- * One control of one framework as a row lists it: explicit or not, with one list of derivations. Rows at 100k
- * findings list about 1.6M controls but only some 14k distinct ones, so each distinct one is made once and
- * shared by every row listing it (frozen, so that no consumer can change one row through another): a copy per
- * row made the model several times larger than the findings it was built from. The derivation lists of a
- * control form a tree, one derivation per step, so a row reaches its shared control by following references
- * instead of building and hashing a key per control.
+ * One control of one framework as a row lists it: explicit or not, with one list of derivations. Each distinct
+ * one is made once and shared by every row listing it, frozen, so that no consumer can change one row through
+ * another (why shared: bench/report-model-tuning.md). The derivation lists of a control form a tree, one
+ * derivation per step, so a row reaches its shared control by following references.
  */
 export class SharedControl {
   readonly row: RowControl;

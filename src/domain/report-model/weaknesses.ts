@@ -13,9 +13,8 @@ const byDetection = (a: Finding, b: Finding): number =>
 const INSERTION_SORT_MAX = 32;
 
 /** Sorts the repeats of one weakness {@link byDetection} and drops the copies of a finding delivered more than
- * once, which the sort puts side by side. A handful of repeats take an insertion sort, which allocates nothing
- * where `Array.prototype.sort` copies every array it sorts; a weakness repeated thousands of times takes the
- * library sort, whose time does not grow with the square of the repeats. */
+ * once, which the sort puts side by side. A handful of repeats take an insertion sort, many the library sort
+ * (why: bench/report-model-tuning.md). */
 function sortByDetection(repeats: Finding[]): Finding[] {
   if (repeats.length > INSERTION_SORT_MAX) repeats.sort(byDetection);
   else {
@@ -37,9 +36,7 @@ function sortByDetection(repeats: Finding[]): Finding[] {
 /**
  * One weakness as its findings come in: the repeats, their ids, their explicit references resolved, and the
  * worst severity among them. Everything a row needs of each finding is taken as the finding comes, in one pass
- * over the findings in the order they are laid out in memory; gathering it row by row instead, from findings
- * scattered across the input, cost a cache miss or more per finding touched, and at 100k findings it was a
- * quarter of the build.
+ * over the findings.
  */
 export class Weakness {
   readonly repeats: Finding[];
@@ -166,7 +163,7 @@ function gatherWeaknesses(
 }
 
 /** Report order: most severe first, then most recent, then title, then first finding. Times compare as numbers
- * first, which is cheaper than comparing their text; as text too, should two spellings name one millisecond. */
+ * first, then as text, should two spellings name one millisecond. */
 const byRowOrder = (a: Weakness, b: Weakness): number =>
   a.rank - b.rank ||
   b.lastSeenMs - a.lastSeenMs ||
