@@ -57,7 +57,7 @@ import {
   stopServices,
   waitUntil,
   type Service,
-} from './services';
+} from './lib/services';
 
 const QUARTER_START = Date.parse('2026-04-01T00:00:00Z');
 const QUARTER_DAYS = 91;

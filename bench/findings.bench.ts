@@ -37,7 +37,7 @@ import { connectDatabase } from '../src/infra/mongo/database';
 import { refKey } from '../src/infra/mongo/finding-store/reader';
 import { MongoFindingsRepo } from '../src/infra/mongo/findings-repo';
 import { createEndpoint, createTenant, mintToken } from '../src/infra/mongo/tenant-admin';
-import { prng } from './prng';
+import { prng } from '../test/fixtures/generators/prng';
 import {
   freePort,
   intEnv,
@@ -49,7 +49,7 @@ import {
   waitUntil,
   type Percentiles,
   type Service,
-} from './services';
+} from './lib/services';
 
 const TARGET_GET_P99_MS = 300;
 const TARGET_COLLECTION_MS = 1_000;

@@ -40,7 +40,7 @@ import { Client, Connection } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { MongoClient } from 'mongodb';
 import { DEMO_ENDPOINTS, DEMO_TENANT_ID } from '../src/demo/demo-data';
-import { LeanHttpClient } from './lean-http';
+import { LeanHttpClient } from './lib/lean-http';
 import {
   REPO_ROOT,
   assertAlive,
@@ -56,7 +56,7 @@ import {
   waitUntil,
   type Percentiles,
   type Service,
-} from './services';
+} from './lib/services';
 
 const run = promisify(execFile);
 

@@ -22,6 +22,7 @@ import { createHtmlRenderer } from '../src/infra/render/html-renderer';
 import { PdfSigner, verifyPdfSignature, type PdfSignatureFacts } from '../src/infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../src/infra/signing/signing-identity';
 import { buildReportModelFixture } from '../test/fixtures/report-model';
+import { elapsedMs, stats } from './lib/measure';
 
 /** Rows per report and timed runs of each side at that size. */
 const SIZES: { rows: number; runs: number }[] = [
@@ -63,14 +64,7 @@ interface Stats {
   max: number;
 }
 
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
-}
-
-const ms = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
+const ms = elapsedMs;
 const fmt = (s: Stats): string => `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 

@@ -184,7 +184,7 @@ export function groupsFor(
     const groups = groupsByControl.get(ref.framework)?.get(ref.control);
     if (groups?.length === 1 && !found.includes(groups[0])) found.push(groups[0]);
   }
-  // A handful at most: an insertion sort (stable, as `Array.prototype.sort` is) allocates nothing.
+  // A handful at most, sorted in place and stably (why: bench/report-model-tuning.md).
   for (let i = 1; i < found.length; i++) {
     const group = found[i];
     let j = i;

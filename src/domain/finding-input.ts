@@ -1,3 +1,4 @@
+import { parseIsoTime } from './iso-time';
 import { AppError } from './errors';
 import type { Evidence, FindingSource, FrameworkRef } from './finding';
 import { FRAMEWORK_SLUGS, isFrameworkSlug, normaliseControlId, type FrameworkSlug } from './frameworks';
@@ -66,11 +67,9 @@ function text(value: unknown, field: string, max: number, required = true): stri
   return trimmed;
 }
 
-/** A time written as ISO 8601 with a zone (`2026-05-02T10:00:00Z`), or undefined. */
+/** A time written as ISO 8601 with a zone (`2026-05-02T10:00:00Z`; see iso-time.ts), or undefined. */
 export function isoTime(value: unknown): Date | undefined {
-  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-  const at = typeof value === 'string' && iso.test(value) ? new Date(value) : undefined;
-  return at && !Number.isNaN(at.getTime()) ? at : undefined;
+  return typeof value === 'string' ? parseIsoTime(value) : undefined;
 }
 
 /** A detection time: ISO 8601 with a zone, not in the future; returned as a normalised ISO string. */

@@ -29,9 +29,8 @@ export function populationDigest(records: readonly PopulationRecord[]): string {
   let inOrder = true;
   for (let i = 1; i < records.length && inOrder; i++) inOrder = records[i - 1].id <= records[i].id;
   const sorted = inOrder ? records : [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  // Written out directly rather than through canonicalJson: a report of 100k findings digests 100k records, and
-  // the general canonicaliser took 0.4 s of its build. For two string members in key order the canonical form is
-  // exactly this: RFC 8785 escapes strings as JSON.stringify does, and a checked hex digest needs no escaping
+  // Written out directly rather than through canonicalJson (why: bench/report-model-tuning.md). For two string
+  // members in key order the canonical form is exactly this: RFC 8785 escapes strings as JSON.stringify does, and a checked hex digest needs no escaping
   // (test/unit/evidence/population.test.ts holds the two to the same bytes). Hashed in chunks, never one string.
   const hash = createHash('sha256');
   let chunk = '[';

@@ -1,3 +1,4 @@
+import { parseIsoTime } from '../iso-time';
 import { isPlainObject } from '../validation';
 import { importError } from './types';
 
@@ -88,26 +89,10 @@ export function messageText(message: unknown, field: string, lineNo: number): st
   throw importError(lineNo, `${field} must be a string or a message object, found ${describe(message)}`);
 }
 
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-/** An ISO 8601 date-time as a UTC `toISOString()` string; one without an offset is read as UTC. */
+/** An ISO 8601 date-time (iso-time.ts) as a UTC `toISOString()` string; garak writes its clock without a zone,
+ * so a time without one is read as UTC. */
 export function isoTime(raw: string): string | undefined {
-  const m = ISO_TIME.exec(raw.trim());
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
-  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls 31 April over into May; a time that rolls over is not a real date.
-  if (new Date(local).getUTCDate() !== day) return undefined;
-  let t = local;
-  const zone = m[8];
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone[0] === '-' ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
-  }
-  return new Date(t).toISOString();
+  return parseIsoTime(raw.trim(), { withoutZone: 'utc' })?.toISOString();
 }
 
 export function describe(value: unknown): string {

@@ -1,14 +1,13 @@
-import type { DetectorScore, FrameworkRef, ScanEvidence } from '../finding';
-import type { Severity } from '../severity';
+import type { DetectorScore, ScanEvidence } from '../finding';
 import { isPlainObject } from '../validation';
-import {
-  DETECTOR_PREFIXES,
-  PROBE_PREFIXES,
-  garakProbeWeaknessId,
-  moduleOf,
-  owaspRefFromTag,
-  stripPrefix,
-} from './garak-probes';
+import { isPendingAttempt, lineText, withoutConversations } from './garak-lines';
+import { GarakProbeFacts } from './garak-probe-facts';
+import { DETECTOR_PREFIXES, stripPrefix } from './garak-probes';
+export { MAX_LISTED_MODULES } from './garak-probe-facts';
+
+/** Longest goal kept with a finding: it names what the attack was after, a sentence, not evidence. */
+const MAX_GOAL = 500;
+import { GarakRunRecorder } from './garak-run';
 import {
   aggregated,
   bestScore,
@@ -21,10 +20,7 @@ import {
   quote,
 } from './garak-values';
 import type { RunDraft } from '../runs';
-import { GarakRunRecorder, garakProbeCategory } from './garak-run';
 import { importError, type ImportedFinding, type RunFacts } from './types';
-import { weakness, weaknessFingerprint } from './weaknesses';
-
 export {
   GARAK_PROBE_CLASS_WEAKNESSES,
   GARAK_PROBE_MODULE_WEAKNESSES,
@@ -64,42 +60,6 @@ export const GARAK_HIT_THRESHOLD = 0.5;
 /** How many detectors an attempt may be scored by unless the caller says otherwise. garak runs a probe's primary
  * detector and, with extended detectors on, a handful more; dozens would already be unusual. */
 export const GARAK_MAX_DETECTORS = 64;
-
-/** The start of a status-1 attempt line as garak writes it (keys in this order); anything else is parsed. */
-const PENDING_ATTEMPT = /^\{"entry_type": ?"attempt", ?"uuid": ?"[0-9a-f-]{1,64}", ?"seq": ?\d{1,9}, ?"status": ?1,/;
-
-const CONVERSATIONS = ', "conversations": ';
-const AFTER_CONVERSATIONS = ', "reverse_translation_outputs": ';
-
-/** An attempt line without its `conversations` value, which garak 0.14+ writes after `prompt` and `outputs` as a
- * second copy of them, and which this reader does not use: it is about half of each line, and parsing is most of
- * an import's time. Cut only where garak's own key order puts it, between `goal` and
- * `reverse_translation_outputs`; the two markers cannot occur inside a JSON string (their quotes would be
- * escaped there). Any other line is returned whole. */
-function withoutConversations(line: string): string {
-  const from = line.lastIndexOf(CONVERSATIONS);
-  if (from < 0) return line;
-  const to = line.indexOf(AFTER_CONVERSATIONS, from);
-  return to < 0 ? line : line.slice(0, from) + line.slice(to);
-}
-
-/** How many unmapped probe modules {@link GarakRunFacts} lists: a hostile file could name a new module on
- * every line, and the reader keeps no state that grows with the file. */
-export const MAX_LISTED_MODULES = 64;
-
-const MAX_CACHED_PROBES = 1024;
-/** Longest goal kept with a finding: it names what the attack was after, a sentence, not evidence. */
-const MAX_GOAL = 500;
-
-const PROBE_NAME = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+$/;
-/** What every finding of one probe shares. */
-interface ProbeFacts {
-  title: string;
-  category: string;
-  severity: Severity;
-  fingerprint: string;
-  refs: readonly FrameworkRef[];
-}
 
 /**
  * Reads a garak `report.jsonl` or `hitlog.jsonl` one line at a time and turns its hits into findings. Pure: it
@@ -149,9 +109,7 @@ export class GarakReader {
   private itemsRead = 0;
   private findings = 0;
   private ended = false;
-  private readonly probes = new Map<string, ProbeFacts>();
-  private readonly taggedRefs = new Map<string, FrameworkRef[]>();
-  private readonly unmapped = new Set<string>();
+  private readonly probes = new GarakProbeFacts();
   private readonly recorder = new GarakRunRecorder();
 
   /** Throws an `import_invalid` error when `runStartedAt` is given but is not an ISO 8601 time. */
@@ -168,21 +126,16 @@ export class GarakReader {
   /** Whether a raw line is a status-1 attempt that {@link line} would pass over, judged from its first 200
    * characters (ASCII is enough for the keys tested) and its last: lets a caller skip decoding it at all. */
   static passesOver(head: string, last: string): boolean {
-    return last === '}' && PENDING_ATTEMPT.test(head);
+    return isPendingAttempt(head, last);
   }
 
   /** Reads one line (1-based `lineNo`, without its newline) and returns the findings it yields, often none.
    * Throws an `import_invalid` error naming the line when it is not what the format allows. */
   line(text: string, lineNo: number): ImportedFinding[] {
     if (this.ended) throw new Error('GarakReader.line called after end()');
-    let t = text;
-    if (t.charCodeAt(t.length - 1) === 13) t = t.slice(0, -1);
-    if (lineNo === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
-    if (t.length === 0 || (t.charCodeAt(0) <= 32 && t.trim() === '')) return [];
-    if (this.format === 'garak-report' && PENDING_ATTEMPT.test(t.slice(0, 200)) && t.endsWith('}')) {
-      // garak writes each attempt twice: at status 1 when its outputs arrive, at status 2 once detectors scored
-      // it. Only the second is read, so the first (half the file's bytes) is checked for being one whole line
-      // rather than parsed: parsing is most of an import's time.
+    const t = lineText(text, lineNo);
+    if (t === undefined) return [];
+    if (this.format === 'garak-report' && isPendingAttempt(t.slice(0, 200), t[t.length - 1])) {
       this.entries++;
       return [];
     }
@@ -218,7 +171,7 @@ export class GarakReader {
       tool: 'garak',
       itemsRead: this.itemsRead,
       findings: this.findings,
-      unmappedProbeModules: [...this.unmapped].sort(),
+      unmappedProbeModules: this.probes.unmappedModules(),
     };
     if (this.toolVersion !== undefined) facts.toolVersion = this.toolVersion;
     if (this.runId !== undefined) facts.runId = this.runId;
@@ -232,7 +185,7 @@ export class GarakReader {
     return this.recorder.draft(
       this.format,
       this.runTime ?? this.fallbackTime,
-      (probe) => this.taggedRefs.get(probe) ?? [],
+      (probe) => this.probes.tagged(probe) ?? [],
     );
   }
 
@@ -272,7 +225,7 @@ export class GarakReader {
         this.pluginCache(entry);
         return [];
       case 'eval':
-        this.recorder.evalEntry(entry, this.probeName(entry.probe, 'eval: probe', lineNo), lineNo);
+        this.recorder.evalEntry(entry, this.probes.name(entry.probe, 'eval: probe', lineNo), lineNo);
         return [];
       case 'completion':
         this.recorder.completion(entry);
@@ -287,7 +240,7 @@ export class GarakReader {
     if (typeof uuid !== 'string' || uuid === '') {
       throw importError(lineNo, `attempt: uuid must be a non-empty string, found ${describe(uuid)}`);
     }
-    const probe = this.probeName(a.probe_classname, 'attempt: probe_classname', lineNo);
+    const probe = this.probes.name(a.probe_classname, 'attempt: probe_classname', lineNo);
     const results = a.detector_results;
     if (!isPlainObject(results)) {
       throw importError(
@@ -345,7 +298,7 @@ export class GarakReader {
     if (typeof attemptId !== 'string' || attemptId === '') {
       throw importError(lineNo, `hit: attempt_id must be a non-empty string, found ${describe(attemptId)}`);
     }
-    const probe = this.probeName(hit.probe, 'hit: probe', lineNo);
+    const probe = this.probes.name(hit.probe, 'hit: probe', lineNo);
     const rawDetector = hit.detector;
     if (typeof rawDetector !== 'string' || rawDetector === '') {
       throw importError(lineNo, `hit: detector must be a non-empty string, found ${describe(rawDetector)}`);
@@ -396,7 +349,7 @@ export class GarakReader {
           : 'a hit needs the run’s start time, and no start_run setup or init entry came before it; give runStartedAt',
       );
     }
-    const facts = this.probeFacts(hit.probe);
+    const facts = this.probes.facts(hit.probe);
     const scan: ScanEvidence = { probe: hit.probe, detectors: hit.detectors };
     if (hit.threshold !== undefined) scan.threshold = hit.threshold;
     if (typeof line.goal === 'string' && line.goal.trim() !== '') scan.goal = clipText(line.goal.trim(), MAX_GOAL);
@@ -410,72 +363,10 @@ export class GarakReader {
       severity: facts.severity,
       detectedAt,
       fingerprint: facts.fingerprint,
-      frameworkRefs: this.refs(facts.refs, hit.probe, line),
+      frameworkRefs: this.probes.refs(facts.refs, hit.probe, line),
       evidence: { prompt: hit.prompt, response: hit.response },
       source,
     };
-  }
-
-  /** The weakness refs, then OWASP refs from the probe's digest tags and the line's own tags, without repeats. */
-  private refs(base: readonly FrameworkRef[], probe: string, line: Record<string, unknown>): FrameworkRef[] {
-    const refs = base.map((r) => ({ framework: r.framework, control: r.control }));
-    const add = (ref: FrameworkRef): void => {
-      if (!refs.some((r) => r.framework === ref.framework && r.control === ref.control)) refs.push(ref);
-    };
-    const tagged = this.taggedRefs.get(probe);
-    if (tagged) for (const ref of tagged) add({ ...ref });
-    const notes = line.notes;
-    for (const tags of [line.tags, isPlainObject(notes) ? notes.tags : undefined]) {
-      if (!Array.isArray(tags)) continue;
-      for (const tag of tags) {
-        const ref = typeof tag === 'string' ? owaspRefFromTag(tag) : undefined;
-        if (ref) add(ref);
-      }
-    }
-    return refs;
-  }
-
-  private probeFacts(probe: string): ProbeFacts {
-    const known = this.probes.get(probe);
-    if (known) return known;
-    const module = moduleOf(probe).toLowerCase();
-    const id = garakProbeWeaknessId(probe);
-    const { category, refs } = garakProbeCategory(probe);
-    let facts: ProbeFacts;
-    if (id !== undefined) {
-      const w = weakness(id);
-      facts = {
-        title: `${w.title} (garak ${probe})`,
-        category,
-        severity: w.severity,
-        fingerprint: weaknessFingerprint(id),
-        refs,
-      };
-    } else {
-      facts = {
-        title: `Weakness tested by garak’s ${module} probes (garak ${probe})`,
-        category,
-        severity: 'medium',
-        fingerprint: `garak:${module}`,
-        refs: [],
-      };
-      if (this.unmapped.size < MAX_LISTED_MODULES) this.unmapped.add(module);
-    }
-    if (this.probes.size >= MAX_CACHED_PROBES) this.probes.clear();
-    this.probes.set(probe, facts);
-    return facts;
-  }
-
-  /** A probe name without garak's package prefixes, checked to be `module.Class`. */
-  private probeName(value: unknown, field: string, lineNo: number): string {
-    if (typeof value !== 'string') {
-      throw importError(lineNo, `${field} must be a "module.Class" string, found ${describe(value)}`);
-    }
-    const name = stripPrefix(value, PROBE_PREFIXES);
-    if (!this.probes.has(name) && !PROBE_NAME.test(name)) {
-      throw importError(lineNo, `${field} must be a "module.Class" name such as "dan.Dan_11_0", found ${quote(value)}`);
-    }
-    return name;
   }
 
   private digest(entry: Record<string, unknown>, lineNo: number): void {
@@ -491,7 +382,7 @@ export class GarakReader {
       if (!isPlainObject(group)) continue;
       for (const [probe, result] of Object.entries(group)) {
         if (probe === '_summary' || !isPlainObject(result) || !isPlainObject(result._summary)) continue;
-        this.noteTags(probe, result._summary.probe_tags);
+        this.probes.noteTags(probe, result._summary.probe_tags);
       }
     }
   }
@@ -502,19 +393,8 @@ export class GarakReader {
     const probes = isPlainObject(cache) ? cache.probes : undefined;
     if (!isPlainObject(probes)) return;
     for (const [probe, meta] of Object.entries(probes)) {
-      if (isPlainObject(meta)) this.noteTags(probe, meta.tags);
+      if (isPlainObject(meta)) this.probes.noteTags(probe, meta.tags);
     }
-  }
-
-  /** Remembers the OWASP refs a probe's tags give, for findings of that probe read later. */
-  private noteTags(probe: string, tags: unknown): void {
-    if (!Array.isArray(tags) || this.taggedRefs.size >= MAX_CACHED_PROBES) return;
-    const refs: FrameworkRef[] = [];
-    for (const tag of tags) {
-      const ref = typeof tag === 'string' ? owaspRefFromTag(tag) : undefined;
-      if (ref && !refs.some((r) => r.control === ref.control)) refs.push(ref);
-    }
-    if (refs.length > 0) this.taggedRefs.set(stripPrefix(probe, PROBE_PREFIXES), refs);
   }
 
   private noteVersion(value: unknown): void {

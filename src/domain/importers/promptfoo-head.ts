@@ -1,5 +1,6 @@
 import { isPlainObject } from '../validation';
 import { importError } from './types';
+import { parseIsoTime } from '../iso-time';
 
 /** What kind of JSON value stood somewhere, and the value itself when it is a scalar. */
 export interface Seen {
@@ -237,21 +238,9 @@ function readTimestamp(seen: Seen, path: string): string {
     throw importError(0, `${path}: missing; expected the ISO 8601 time of the run`);
   }
   const value = seen.value;
-  const iso = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-  const m = typeof value === 'string' ? iso.exec(value.trim()) : null;
-  // Date rolls 30 February over into March; a time the calendar does not have is a corrupt file, not a date.
-  const [year, month, day, hour, minute, second] = m ? [1, 2, 3, 4, 5, 7].map((i) => Number(m[i] ?? 0)) : [];
-  const real =
-    m !== null &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= new Date(Date.UTC(year, month, 0)).getUTCDate() &&
-    hour < 24 &&
-    minute < 60 &&
-    second < 60;
-  const at = real ? new Date(m[0]) : undefined;
-  if (!at || Number.isNaN(at.getTime())) {
+  // A time the calendar does not have (30 February) is a corrupt file, not a date: the parser refuses it.
+  const at = typeof value === 'string' ? parseIsoTime(value.trim()) : undefined;
+  if (!at) {
     const shown = seen.kind === 'object' || seen.kind === 'array' ? describeSeen(seen) : short(value);
     throw importError(0, `${path}: ${shown} is not an ISO 8601 time such as "2026-03-04T09:12:44.512Z"`);
   }

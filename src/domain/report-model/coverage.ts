@@ -3,6 +3,7 @@ import { SEVERITIES, type Severity } from '../severity';
 import { byCodeUnit } from './order';
 import { controlStatuses, tallyKey } from './statuses';
 import type { ProbeSummary } from './testing';
+import type { TreatmentSummary } from './treatment';
 import type { ApplicabilityView, FrameworkCoverage, Population, ReportRow, ReportSummary } from './types';
 
 /** What a framework's coverage matrix and summary figures are counted from. */
@@ -18,9 +19,7 @@ export interface FrameworkTally {
 /**
  * Counts rows under coverage keys, rows coming in report order; a row counts once under a key however many of
  * its controls count there. Each (key, row) pair goes on the end of two typed arrays, and the pairs are dealt
- * into one list per key once at the end, by a counting sort. Appending to a list per key as rows came meant a
- * cache miss for each control a row lists, some 1.3M at 100k findings, and storing the row refs in those
- * long-lived lists a remembered-set entry each for the collector: together a fifth of the build.
+ * into one list per key once at the end, by a counting sort (why: bench/report-model-tuning.md).
  */
 export class CoverageTally {
   rowsWithControls = 0;
@@ -118,7 +117,6 @@ export function coverageMatrix(
   const rowsOf = (key: string): string[] => {
     const indexes = rowsByKey.get(key);
     if (!indexes) return [];
-    // Sized up front, as ControlList.sorted does: these lists are long.
     const refs = new Array<string>(indexes.length);
     for (let i = 0; i < indexes.length; i++) refs[i] = rows[indexes[i]].ref;
     return refs;
@@ -142,13 +140,15 @@ export function summarise(
 }
 
 /** {@link summarise} from tallies already made, one per framework; with the population, each severity says whether
- * the scope requested it and how many findings of it were left out (without it, every severity counts as requested). */
+ * the scope requested it and how many findings of it were left out (without it, every severity counts as requested);
+ * with the rows' treatment, its counts. */
 export function summary(
   rows: readonly ReportRow[],
   findings: number,
   frameworks: readonly FrameworkSlug[],
   tallies: readonly FrameworkTally[],
   population?: Pick<Population, 'excluded'> & { requested: ReadonlySet<Severity> },
+  treatment?: TreatmentSummary,
 ): ReportSummary {
   const bySeverity = new Map<Severity, number>();
   const byEndpoint = new Map<string, { endpointId: string; endpointName: string; rows: number }>();
@@ -158,7 +158,7 @@ export function summary(
     e.rows++;
     byEndpoint.set(r.endpointId, e);
   }
-  return {
+  const totals: ReportSummary = {
     rows: rows.length,
     findings,
     bySeverity: SEVERITIES.map((severity) => ({
@@ -175,4 +175,6 @@ export function summary(
     })),
     byEndpoint: [...byEndpoint.values()].sort((a, b) => byCodeUnit(a.endpointId, b.endpointId)),
   };
+  if (treatment) totals.treatment = treatment;
+  return totals;
 }

@@ -2,7 +2,7 @@ import { evidenceDigest, populationDigest } from '../evidence/population';
 import type { Finding, FindingSummary } from '../finding';
 import { SEVERITIES, severityRank, type Severity } from '../severity';
 import { byCodeUnit } from './order';
-import type { FindingRecord, Population, ReportModelInput, ReportRow, SeverityOrigin, SubsequentEvent } from './types';
+import type { FindingRecord, Population, ReportModelInput, SeverityOrigin, SubsequentEvent } from './types';
 import { WeaknessIndex } from './weakness-index';
 
 /** What completeness adds to a model: its population, the records behind it and the events after the period. */
@@ -12,13 +12,20 @@ export interface Completeness {
   subsequentEvents: SubsequentEvent[];
 }
 
-/** The rows of a model build as completeness needs them: each row with its findings (each once, in detection
- * order), the row a finding's weakness has (its index, or -1), and how categories are normalised. */
+/** The rows of a model build as completeness needs them: each row's reference and findings (each once, in
+ * detection order), the row a finding's weakness has (its index, or -1), and how categories are normalised. */
 export interface BuiltRows {
-  rows: readonly ReportRow[];
+  refs: readonly string[];
   repeats: readonly (readonly Finding[])[];
   rowOf: (f: FindingSummary) => number;
   category: (raw: string) => string;
+}
+
+/** Each row's first and last detection, by row index: the period's, moved out to the true times by detections of
+ * its weakness before and after the period. */
+export interface RowTimes {
+  firstSeen: string[];
+  lastSeen: string[];
 }
 
 /** The UTC day of a stored time (stored times are `toISOString()`'s). */
@@ -36,20 +43,23 @@ export function severityOrigin(f: FindingSummary): SeverityOrigin {
  * severities not requested are counted as excluded, each severity apart; earlier and later detections of a row's
  * weakness move its first and last seen to the true times (the period's stay on the row as
  * `periodFirstSeen`/`periodLastSeen`); detections after the period up to the report's date, of the requested
- * severities, become subsequent events, one per weakness. Sets each row's times in place. A context finding is put
- * with a row by the build's own weakness index, so it is grouped exactly as the rows are; the build's findings are
- * not indexed again (at 100k findings that, and a map of their ids, was most of this step).
+ * severities, become subsequent events, one per weakness. Returns the rows' true times beside what it adds. A
+ * context finding is put with a row by the build's own weakness index, so it is grouped exactly as the rows are.
  */
 export function completeness(
   input: ReportModelInput,
   built: BuiltRows,
   endpointName: (id: string) => string,
-): Completeness {
-  const { rows, repeats, rowOf, category } = built;
+): Completeness & { times: RowTimes } {
+  const { refs, repeats, rowOf, category } = built;
+  const times: RowTimes = {
+    firstSeen: repeats.map((r) => r[0].detectedAt),
+    lastSeen: repeats.map((r) => r[r.length - 1].detectedAt),
+  };
   const { from, to, includeSeverities } = input.report.scope;
   const requested = new Set<Severity>(includeSeverities);
   const digests = input.evidenceDigests ?? {};
-  const record = (f: FindingSummary, evidence: string, row?: ReportRow): FindingRecord => {
+  const record = (f: FindingSummary, evidence: string, row?: string): FindingRecord => {
     const r: FindingRecord = {
       id: f.id,
       endpointId: f.endpointId,
@@ -63,14 +73,14 @@ export function completeness(
     };
     if (f.source?.toolVersion !== undefined) r.toolVersion = f.source.toolVersion;
     if (f.source?.runId !== undefined) r.runId = f.source.runId;
-    if (row) r.row = row.ref;
+    if (row !== undefined) r.row = row;
     else r.excludedReason = 'severity_filter';
     return r;
   };
 
   const records: FindingRecord[] = [];
-  rows.forEach((row, i) => {
-    for (const f of repeats[i]) records.push(record(f, digests[f.id] ?? evidenceDigest(f.evidence), row));
+  refs.forEach((ref, i) => {
+    for (const f of repeats[i]) records.push(record(f, digests[f.id] ?? evidenceDigest(f.evidence), ref));
   });
 
   const excluded = new Map<Severity, number>();
@@ -78,7 +88,7 @@ export function completeness(
   /** Subsequent events by the row of their weakness, and for weaknesses the period has no row for, by weakness. */
   const afterOfRow = new Map<number, SubsequentEvent>();
   const afterOfNew = new WeaknessIndex<SubsequentEvent>();
-  const newEvent = (f: FindingSummary, row?: ReportRow): SubsequentEvent => {
+  const newEvent = (f: FindingSummary, row?: string): SubsequentEvent => {
     const event: SubsequentEvent = {
       title: f.title,
       category: category(f.category),
@@ -89,7 +99,7 @@ export function completeness(
       firstDetectedAt: f.detectedAt,
       lastDetectedAt: f.detectedAt,
     };
-    if (row) event.row = row.ref;
+    if (row !== undefined) event.row = row;
     after.push(event);
     return event;
   };
@@ -98,10 +108,10 @@ export function completeness(
   for (const f of input.context ?? []) {
     if (f.detectedAt > input.generatedAt) continue;
     const i = rowOf(f);
-    const row = i >= 0 ? rows[i] : undefined;
-    if (row) {
-      if (f.detectedAt < row.firstSeen) row.firstSeen = f.detectedAt;
-      if (f.detectedAt > row.lastSeen) row.lastSeen = f.detectedAt;
+    const row = i >= 0 ? refs[i] : undefined;
+    if (row !== undefined) {
+      if (f.detectedAt < times.firstSeen[i]) times.firstSeen[i] = f.detectedAt;
+      if (f.detectedAt > times.lastSeen[i]) times.lastSeen[i] = f.detectedAt;
     }
     const day = dayOf(f.detectedAt);
     if (day < from) before++;
@@ -113,7 +123,7 @@ export function completeness(
       records.push(record(f, digest));
       excluded.set(f.severity, (excluded.get(f.severity) ?? 0) + 1);
     } else if (requested.has(f.severity)) {
-      let event = row ? afterOfRow.get(i) : afterOfNew.upsert(f, (x) => newEvent(x), noRepeat);
+      let event = row !== undefined ? afterOfRow.get(i) : afterOfNew.upsert(f, (x) => newEvent(x), noRepeat);
       if (!event) {
         event = newEvent(f, row);
         afterOfRow.set(i, event);
@@ -131,6 +141,7 @@ export function completeness(
   const list = records.sort((a, b) => byCodeUnit(a.id, b.id));
   const inScope = list.length - [...excluded.values()].reduce((n, k) => n + k, 0);
   return {
+    times,
     population: {
       from,
       to,

@@ -14,9 +14,8 @@ function sameSource(a: FindingSource, b: FindingSource): boolean {
 
 /** The sources of a report's findings, counted, in a stable order (tool, run, file). */
 export function sourcesOf(findings: Iterable<Finding>): ReportSource[] {
-  // Sources by run (or file, or tool), each run's few versions side by side. Found by a string the finding
-  // already holds rather than a key made per finding, which at 100k findings was a sixth of the model build;
-  // and a finding from the same source as the one before is counted straight away.
+  // Sources by run (or file, or tool), each run's few versions side by side; a finding from the same source as
+  // the one before is counted straight away.
   const byRun = new Map<string, { source: FindingSource; entry: ReportSource }[]>();
   let last: FindingSource | undefined;
   let entry: ReportSource | undefined;

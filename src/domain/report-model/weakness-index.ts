@@ -6,8 +6,7 @@ export function normaliseFingerprint(fingerprint: string): string {
 }
 
 /** Whether a fingerprint is folded already: printable ASCII with no capitals, single spaces only between
- * words. Most are (scanners and importers write them so), and this look at each character costs a tenth of
- * folding it. Anything else, non-ASCII included, takes the full fold. */
+ * words, as scanners and importers mostly write them. Anything else, non-ASCII included, takes the full fold. */
 function isFolded(s: string): boolean {
   const last = s.length - 1;
   for (let i = 0; i <= last; i++) {
@@ -28,8 +27,7 @@ export interface WeaknessKey {
 
 /**
  * One value per weakness ({@link WeaknessKey}), for the model's rows and for whatever must group findings as the
- * model does. Nested maps rather than one map of composite keys: building and hashing a key string per finding
- * cost three times as much; categories are normalised once per spelling.
+ * model does, in nested maps by endpoint, category and fingerprint; categories are normalised once per spelling.
  */
 export class WeaknessIndex<V> {
   private readonly byEndpoint = new Map<string, Map<string, Map<string, V>>>();

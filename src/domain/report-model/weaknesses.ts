@@ -1,8 +1,9 @@
 import type { Finding } from '../finding';
 import { severityRank, type Severity } from '../severity';
-import type { KnownRef, ModelMemo } from './controls';
+import type { KnownRef, ModelMemo } from './memo';
 import { byCodeUnit, byNaturalOrder } from './order';
 import type { UnknownRef } from './types';
+import { normaliseFingerprint, type WeaknessKey } from './weakness-index';
 
 /** Detection time, then id: the order of a row's findings. */
 const byDetection = (a: Finding, b: Finding): number =>
@@ -12,9 +13,8 @@ const byDetection = (a: Finding, b: Finding): number =>
 const INSERTION_SORT_MAX = 32;
 
 /** Sorts the repeats of one weakness {@link byDetection} and drops the copies of a finding delivered more than
- * once, which the sort puts side by side. A handful of repeats take an insertion sort, which allocates nothing
- * where `Array.prototype.sort` copies every array it sorts; a weakness repeated thousands of times takes the
- * library sort, whose time does not grow with the square of the repeats. */
+ * once, which the sort puts side by side. A handful of repeats take an insertion sort, many the library sort
+ * (why: bench/report-model-tuning.md). */
 function sortByDetection(repeats: Finding[]): Finding[] {
   if (repeats.length > INSERTION_SORT_MAX) repeats.sort(byDetection);
   else {
@@ -36,9 +36,7 @@ function sortByDetection(repeats: Finding[]): Finding[] {
 /**
  * One weakness as its findings come in: the repeats, their ids, their explicit references resolved, and the
  * worst severity among them. Everything a row needs of each finding is taken as the finding comes, in one pass
- * over the findings in the order they are laid out in memory; gathering it row by row instead, from findings
- * scattered across the input, cost a cache miss or more per finding touched, and at 100k findings it was a
- * quarter of the build.
+ * over the findings.
  */
 export class Weakness {
   readonly repeats: Finding[];
@@ -87,9 +85,48 @@ export class Weakness {
   }
 }
 
+/** A report's weaknesses in report order, each knowing its row ({@link Weakness.rowIndex}). */
+export interface OrderedWeaknesses {
+  weaknesses: Weakness[];
+  /** Each row's weakness as treatment and the front page key it: endpoint, and category and fingerprint normalised. */
+  keys: WeaknessKey[];
+  /** The row of a finding's weakness, by index, or -1 when no row has its weakness. */
+  rowOf: (f: WeaknessKey) => number;
+  /** The findings behind the rows, each counted once. */
+  findings: number;
+  /** References the catalogue does not know, each once. */
+  unknownRefs: UnknownRef[];
+}
+
+/** The findings merged into weaknesses (same endpoint, category and normalised fingerprint; a finding delivered
+ * twice counts once), each with its repeats in detection order, the weaknesses in report order ({@link byRowOrder}). */
+export function weaknessesInReportOrder(findings: readonly Finding[], memo: ModelMemo<Weakness>): OrderedWeaknesses {
+  const unknownRefs: UnknownRef[] = [];
+  const ordered = inDetectionOrder(findings);
+  const weaknesses = gatherWeaknesses(findings, ordered, memo, unknownRefs);
+  for (const w of weaknesses) w.settle(ordered);
+  weaknesses.sort(byRowOrder);
+  let count = 0;
+  weaknesses.forEach((w, i) => {
+    w.rowIndex = i;
+    count += w.repeats.length;
+  });
+  return {
+    weaknesses,
+    keys: weaknesses.map(({ latest }) => ({
+      endpointId: latest.endpointId,
+      category: memo.category(latest.category),
+      fingerprint: normaliseFingerprint(latest.fingerprint),
+    })),
+    rowOf: (f) => memo.weaknesses.find(f)?.rowIndex ?? -1,
+    findings: count,
+    unknownRefs: withoutRepeats(unknownRefs),
+  };
+}
+
 /** Whether findings are in detection order ({@link byDetection}), as the repository returns them. Looked at
  * once for all, neighbour by neighbour in the order they lie in memory, rather than weakness by weakness. */
-export function inDetectionOrder(findings: readonly Finding[]): boolean {
+function inDetectionOrder(findings: readonly Finding[]): boolean {
   for (let i = 1; i < findings.length; i++) if (byDetection(findings[i - 1], findings[i]) > 0) return false;
   return true;
 }
@@ -98,7 +135,7 @@ export function inDetectionOrder(findings: readonly Finding[]): boolean {
  * references resolved; references the catalogue does not know go to `unknownRefs`. Findings in detection order
  * have any copies side by side, and the copies are dropped here; otherwise {@link Weakness.settle} sorts and
  * drops them. */
-export function gatherWeaknesses(
+function gatherWeaknesses(
   findings: readonly Finding[],
   ordered: boolean,
   memo: ModelMemo<Weakness>,
@@ -126,8 +163,8 @@ export function gatherWeaknesses(
 }
 
 /** Report order: most severe first, then most recent, then title, then first finding. Times compare as numbers
- * first, which is cheaper than comparing their text; as text too, should two spellings name one millisecond. */
-export const byRowOrder = (a: Weakness, b: Weakness): number =>
+ * first, then as text, should two spellings name one millisecond. */
+const byRowOrder = (a: Weakness, b: Weakness): number =>
   a.rank - b.rank ||
   b.lastSeenMs - a.lastSeenMs ||
   byCodeUnit(b.latest.detectedAt, a.latest.detectedAt) ||
@@ -135,7 +172,7 @@ export const byRowOrder = (a: Weakness, b: Weakness): number =>
   byCodeUnit(a.ids[0], b.ids[0]);
 
 /** The same unknown reference twice over (a finding delivered twice, or naming a reference twice) once. */
-export function withoutRepeats(unknownRefs: UnknownRef[]): UnknownRef[] {
+function withoutRepeats(unknownRefs: UnknownRef[]): UnknownRef[] {
   unknownRefs.sort(
     (a, b) =>
       byCodeUnit(a.findingId, b.findingId) || byCodeUnit(a.control, b.control) || byCodeUnit(a.framework, b.framework),

@@ -6,12 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
-import { freePort } from '../test/support/processes';
+import { freePort } from '../../test/support/processes';
 
 export { freePort };
 
-// Compiled to dist/bench, two levels below the repository root.
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+// Compiled to dist/bench/lib, three levels below the repository root.
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** A whole number from the environment, at least `min`; `fallback` when unset. */
 export function intEnv(name: string, fallback: number, min = 1): number {

@@ -23,10 +23,10 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { connectDatabase } from '../src/infra/mongo/database';
-import { MongoFindingsRepo } from '../src/infra/mongo/findings-repo';
-import { createEndpoint, createTenant, mintToken } from '../src/infra/mongo/tenant-admin';
-import { importQueueFor, importWorkflowId } from '../workflows/contracts';
+import { connectDatabase } from '../../src/infra/mongo/database';
+import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
+import { createEndpoint, createTenant, mintToken } from '../../src/infra/mongo/tenant-admin';
+import { importQueueFor, importWorkflowId } from '../../workflows/contracts';
 import { assertAlive, freePort, startService, stopServices, waitUntil, type Service } from './services';
 
 /** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY: the import queue has activity pollers only. */
