@@ -8,7 +8,6 @@ import { artifactFileName, type ReportRecord, type ReportRequest } from '../doma
 import { parseReportRequest } from '../domain/report-request';
 import { parseLegalHoldRequest } from '../domain/retention';
 import type { DownloadLinks } from '../infra/download-links';
-import { isDuplicateKey } from '../infra/mongo/idempotency-repo';
 import type { Logger } from '../infra/logger';
 import type { ReportWorkflows } from '../infra/temporal/report-workflows';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
@@ -113,7 +112,10 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
     } catch (err) {
       // A concurrent request with the same Idempotency-Key inserted it first: answer what it made (whose slot
       // this one shares, given back with it when the report ends).
-      const existing = opts.id && isDuplicateKey(err) ? await deps.reports.get(principal.tenantId, opts.id) : undefined;
+      const existing =
+        opts.id && err instanceof AppError && err.code === 'already_exists'
+          ? await deps.reports.get(principal.tenantId, opts.id)
+          : undefined;
       if (!existing) {
         await deps.quotas.releaseReport(report.tenantId, report.id);
         throw err;
