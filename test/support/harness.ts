@@ -205,16 +205,17 @@ export async function startHarness(
         perMinute: opts.unauthRateLimitPerMinute ?? 60_000,
         burst: opts.unauthRateLimitBurst ?? 10_000,
       },
-      // Tests revoke tokens and suspend tenants and read the effect at once; the cache itself is still in place.
+      // Tests revoke tokens and suspend tenants and read the effect at once, so a token is looked up on every request
+      // unless a test is about the cache (the server's default remembers it for AUTH_CACHE_TTL_MS).
       authCacheTtlMs: 0,
       authNegativeCacheTtlMs: opts.authNegativeCacheTtlMs ?? 0,
       findingsBodyLimitBytes: opts.findingsBodyLimitBytes,
       importMaxBytes: opts.importMaxBytes,
       quotas: opts.quotas,
-      trustProxy: opts.trustProxy ?? [],
+      trustProxy: opts.trustProxy,
       offboardGraceDays: opts.offboardGraceDays ?? 0,
       presignedDownloads: opts.store === 's3',
-      // Keys are published by the test as it goes; the API reads them at once.
+      // The keys are published below, after the API is built, and some tests publish more: the API reads them at once.
       jwksRefreshMs: 0,
       workflows: opts.workflows,
       wrapTokens: opts.wrapTokens,
