@@ -12,6 +12,7 @@ import type { HistoryEntry, WeaknessRecord } from '../src/domain/treatment';
 
 /** Reports as the pipeline and the API need them. Every call is scoped to one tenant. */
 export interface ReportsRepo {
+  /** Stores a new report. Throws `AppError('already_exists')` when a report of the same id is stored already. */
   insert(report: ReportRecord): Promise<void>;
   get(tenantId: string, reportId: string): Promise<ReportRecord | undefined>;
   /** Removes a report that never started (its workflow could not be scheduled). */

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'template_failed'
   | 'artifact_missing'
   | 'artifact_corrupt'
+  | 'already_exists'
   | 'internal';
 
 /** How a code behaves: HTTP status, whether an activity failing with it should be retried, and whether its
@@ -109,6 +110,10 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
     shown:
       'A stored part of this report failed its integrity check. Regenerate the report, or contact support with the report id.',
   },
+  // A repository refused a write because a record with the same identity is stored already, so that no driver's
+  // error leaves the repositories. A use case that can meet the race (two creates under one Idempotency-Key) reads
+  // what is stored instead; any other that meets it has a fault of its own, which reads to the caller as `internal`.
+  already_exists: { status: 500, retryable: true, expose: false },
   internal: { status: 500, retryable: true, expose: false },
 });
 

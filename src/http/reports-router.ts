@@ -1,19 +1,17 @@
-import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import type { AuditLog, Clock, FindingsRepo, IdempotencyKeys, ReportsRepo } from '../../activities/ports';
+import type { AuditLog, Clock, ReportsRepo } from '../../activities/ports';
 import { AppError } from '../domain/errors';
 import { isId } from '../domain/ids';
 import { parseApprovalRequest, versionsOf } from '../domain/approval';
-import { artifactFileName, type ReportRecord, type ReportRequest } from '../domain/report';
+import { artifactFileName, type ReportRecord } from '../domain/report';
 import { parseReportRequest } from '../domain/report-request';
 import { parseLegalHoldRequest } from '../domain/retention';
 import type { DownloadLinks } from '../infra/download-links';
-import { isDuplicateKey } from '../infra/mongo/idempotency-repo';
 import type { Logger } from '../infra/logger';
 import type { ReportWorkflows } from '../infra/temporal/report-workflows';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
 import { createLegalHolds } from '../app/legal-holds';
-import type { TenantQuotas } from '../app/tenant-quotas';
+import type { ReportRequests } from '../app/report-requests';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import { jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
@@ -23,26 +21,20 @@ import { presentReport } from './present';
 /** What the reports API needs. */
 export interface ReportsRouterDeps {
   reports: ReportsRepo;
-  findings: Pick<FindingsRepo, 'endpoints'>;
   tokens: TokenAuthenticator;
   audit: AuditLog;
   workflows: ReportWorkflows;
   retention: RetentionControl;
-  idempotency: IdempotencyKeys;
+  /** Create, regenerate and retry: the router parses and answers, these decide. */
+  reportRequests: ReportRequests;
   rateLimits: TokenBuckets;
   /** Per client address, requests without a live token (see takeAttempt). */
   unauthLimits: TokenBuckets;
   links: DownloadLinks;
   clock: Clock;
   logger: Logger;
-  newReportId: () => string;
   bodyLimitBytes: number;
-  /** The tenant's quota of reports queued or running: a report takes a slot as it is queued (429 when none is
-   * free) and gives it back when it ends. */
-  quotas: Pick<TenantQuotas, 'takeReport' | 'releaseReport'>;
 }
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** The version a download asks for (`?version=`), or the latest when it names none. */
 function parseVersion(value: unknown, latest: number): number {
@@ -63,6 +55,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
   const router = Router();
   router.use(authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
   const holds = createLegalHolds(deps);
+  const requests = deps.reportRequests;
 
   async function findReport(req: Request, tenantId: string): Promise<ReportRecord> {
     const id = req.params.id;
@@ -88,167 +81,28 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
       });
   }
 
-  /** Stores a new report and starts its workflow; answers 202 with where to poll. */
-  async function createReport(
-    res: Response,
-    request: ReportRequest,
-    opts: { id?: string; regeneratedFrom?: ReportRecord } = {},
-  ): Promise<void> {
-    const principal = principalOf(res);
-    const now = deps.clock.now();
-    const { regeneratedFrom } = opts;
-    const report: ReportRecord = {
-      id: opts.id ?? deps.newReportId(),
-      tenantId: principal.tenantId,
-      request,
-      status: 'queued',
-      createdAt: now,
-      progress: { stage: 'queued', percent: 0 },
-      attempts: 0,
-      ...(regeneratedFrom ? { regeneratedFrom: regeneratedFrom.id } : {}),
-    };
-    await deps.quotas.takeReport(report.tenantId, report.id);
-    try {
-      await deps.reports.insert(report);
-    } catch (err) {
-      // A concurrent request with the same Idempotency-Key inserted it first: answer what it made (whose slot
-      // this one shares, given back with it when the report ends).
-      const existing = opts.id && isDuplicateKey(err) ? await deps.reports.get(principal.tenantId, opts.id) : undefined;
-      if (!existing) {
-        await deps.quotas.releaseReport(report.tenantId, report.id);
-        throw err;
-      }
-      replyQueued(res, existing, true);
-      return;
-    }
-    try {
-      await deps.workflows.start({
-        reportId: report.id,
-        tenantId: report.tenantId,
-        format: request.format,
-        title: request.title,
-      });
-    } catch (err) {
-      // No orphan: a report nobody will ever generate must not be left behind, nor hold a slot.
-      await deps.reports.deleteQueued(report.tenantId, report.id);
-      await deps.quotas.releaseReport(report.tenantId, report.id);
-      throw err;
-    }
-    await deps.audit.record({
-      tenant_id: report.tenantId,
-      report_id: report.id,
-      action: regeneratedFrom ? 'report.regenerated' : 'report.created',
-      actor: principal.tokenId,
-      at: now,
-      ...(regeneratedFrom ? { details: { regenerated_from: regeneratedFrom.id } } : {}),
-    });
-    replyQueued(res, report);
-  }
-
   router.post('/reports', requireScope('reports:generate'), ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
-    const principal = principalOf(res);
     const request = parseReportRequest(req.body);
-    const known = new Set(
-      (await deps.findings.endpoints(principal.tenantId, request.scope.endpointIds)).map((e) => e.id),
-    );
-    const unknownIndex = request.scope.endpointIds.findIndex((id) => !known.has(id));
-    if (unknownIndex >= 0) {
-      const field = `scope.endpoint_ids[${unknownIndex}]`;
-      throw new AppError(
-        'invalid_request',
-        `${field}: "${request.scope.endpointIds[unknownIndex]}" is not an endpoint of this tenant`,
-        { field },
-      );
-    }
-    const key = req.get('idempotency-key');
-    if (key === undefined) {
-      await createReport(res, request);
-      return;
-    }
-    if (!IDEMPOTENCY_KEY.test(key)) {
-      throw new AppError('invalid_request', 'Idempotency-Key: must be 1 to 255 visible ASCII characters', {
-        field: 'Idempotency-Key',
-      });
-    }
-    const bodySha256 = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-    const claim = await deps.idempotency.claim(
-      principal.tenantId,
-      key,
-      bodySha256,
-      deps.newReportId(),
-      deps.clock.now(),
-    );
-    const existing = claim.replay ? await deps.reports.get(principal.tenantId, claim.reportId) : undefined;
-    if (existing) {
-      replyQueued(res, existing, true);
-      return;
-    }
-    // First use, or a repeat after an attempt that never stored its report (Temporal was down): create it now.
-    await createReport(res, request, { id: claim.reportId });
+    const { report, replayed } = await requests.create(principalOf(res), request, req.get('idempotency-key'));
+    replyQueued(res, report, replayed);
   });
 
   // The fix the 410 names: a new report over the same request, linked to the one it replaces.
   router.post('/reports/:id/regenerate', requireScope('reports:generate'), async (req, res) => {
-    const original = await findReport(req, principalOf(res).tenantId);
-    if (original.status === 'queued' || original.status === 'running') {
-      throw new AppError(
-        'report_not_ready',
-        `report ${original.id} is ${original.status}; regenerate it once it has finished`,
-        { status: original.status },
-      );
-    }
-    await createReport(res, original.request, { regeneratedFrom: original });
+    const principal = principalOf(res);
+    const { report, replayed } = await requests.regenerate(principal, await findReport(req, principal.tenantId));
+    replyQueued(res, report, replayed);
   });
 
   // Another attempt at a failed report: same id, same request, attempt n+1.
   router.post('/reports/:id/retry', requireScope('reports:generate'), async (req, res) => {
     const principal = principalOf(res);
     const report = await findReport(req, principal.tenantId);
-    if (report.status === 'failed') await deps.quotas.takeReport(principal.tenantId, report.id);
-    if (
-      report.status !== 'failed' ||
-      !(await deps.reports.requeueFailed(principal.tenantId, report.id, deps.clock.now()))
-    ) {
-      if (report.status === 'failed') await deps.quotas.releaseReport(principal.tenantId, report.id);
-      throw new AppError(
-        'report_not_retryable',
-        `report ${report.id} is ${report.status}; only a failed report can be retried (regenerate makes a new one)`,
-        { status: report.status },
-      );
-    }
-    try {
-      await deps.workflows.startAgain({
-        reportId: report.id,
-        tenantId: report.tenantId,
-        format: report.request.format,
-        title: report.request.title,
-      });
-    } catch (err) {
-      // Back to how it was, so the caller's 503 means nothing changed.
-      const previous = report.error ?? { code: 'internal', message: 'the report failed' };
-      await deps.reports.markFailed(
-        principal.tenantId,
-        report.id,
-        previous,
-        report.failedAt ?? deps.clock.now(),
-        report.expiresAt,
-      );
-      await deps.quotas.releaseReport(principal.tenantId, report.id);
-      throw err;
-    }
-    const now = deps.clock.now();
-    await deps.audit.record({
-      tenant_id: principal.tenantId,
-      report_id: report.id,
-      action: 'report.retried',
-      actor: principal.tokenId,
-      at: now,
-      details: { attempt: report.attempts + 1, previous_error: report.error?.code ?? '' },
-    });
+    const { attempt } = await requests.retry(principal, report);
     res
       .status(202)
       .location(`/api/v2/reports/${report.id}`)
-      .json({ id: report.id, status: 'queued', format: report.request.format, attempt: report.attempts + 1 });
+      .json({ id: report.id, status: 'queued', format: report.request.format, attempt });
   });
 
   router.put(

@@ -4,9 +4,9 @@
  * filter). Both must allow and refuse the same transitions.
  */
 import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
+import { AppError } from '../../src/domain/errors';
 import { parseReportRequest } from '../../src/domain/report-request';
 import { ensureIndexes, scansNonIdFilters } from '../../src/infra/mongo/database';
-import { isDuplicateKey } from '../../src/infra/mongo/idempotency-repo';
 import { migrate } from '../../src/infra/mongo/migrations';
 import { MongoReportsRepo, REPORT_KEYS, reportKey } from '../../src/infra/mongo/reports-repo';
 import { queuedRecord } from '../fixtures/reports';
@@ -224,13 +224,15 @@ describe('the same report created several times at once', () => {
     const repo = new MongoReportsRepo(db);
     for (let round = 0; round < 5; round++) {
       const record = queuedRecord(TENANT, parseReportRequest(documentedRequest()), at);
-      // What the reports router does with a failed insert: a duplicate key means the report is there to answer.
+      // What creating a report does with a failed insert: already_exists means the report is there to answer.
       const outcomes = await Promise.all(
         Array.from({ length: 5 }, () =>
           repo.insert(record).then(
             () => 'stored',
             async (err: unknown) =>
-              isDuplicateKey(err) && (await repo.get(TENANT, record.id)) !== undefined ? 'found' : String(err),
+              err instanceof AppError && err.code === 'already_exists' && (await repo.get(TENANT, record.id))
+                ? 'found'
+                : String(err),
           ),
         ),
       );

@@ -14,29 +14,18 @@ import {
 } from '@temporalio/worker';
 import type { Db, MongoClient } from 'mongodb';
 import type { ArtifactStore, PdfRenderer } from '../../activities/ports';
-import { createApp, createOpsApp } from '../../src/http/app';
-import { tenantAdminOf } from '../../src/main/tenant-admin';
-import { offboardingActivityDepsOf, tenantOffboardingOf } from '../../src/main/tenant-offboarding';
-import { rememberTokens } from '../../src/http/token-cache';
-import { PUBLISHED_SCHEMAS } from '../../src/http/published-schemas';
-import { ApiMetrics } from '../../src/http/ops-router';
-import { TokenBuckets } from '../../src/http/rate-limit';
-import { mongoReady, temporalReady } from '../../src/infra/readiness';
+import { offboardingActivityDepsOf } from '../../src/main/tenant-offboarding';
 import { DownloadLinks } from '../../src/infra/download-links';
-import { newId } from '../../src/infra/ids';
 import { silentLogger, type Logger } from '../../src/infra/logger';
 import type { TokenAuthenticator } from '../../src/http/auth';
 import type { FindingsStore } from '../../src/http/findings-router';
 import { MongoAuditLog } from '../../src/infra/mongo/audit-repo';
-import { MongoIdempotencyKeys } from '../../src/infra/mongo/idempotency-repo';
 import { ensureIndexes } from '../../src/infra/mongo/database';
-import { MongoEndpointsRepo } from '../../src/infra/mongo/endpoints-repo';
 import { MongoFindingsRepo } from '../../src/infra/mongo/findings-repo';
 import { MongoImportedRuns } from '../../src/infra/mongo/import-runs-repo';
 import { MongoRunsRepo } from '../../src/infra/mongo/runs-repo';
 import { MongoTenantsRepo } from '../../src/infra/mongo/tenants-repo';
 import { MongoReportsRepo } from '../../src/infra/mongo/reports-repo';
-import { MongoTokensRepo } from '../../src/infra/mongo/tokens-repo';
 import { MongoPublishedKeys } from '../../src/infra/mongo/published-keys-repo';
 import { MongoWeaknessRegister } from '../../src/infra/mongo/weakness-register';
 import { jwsSigner } from '../../src/infra/signing/artifact-signers';
@@ -53,15 +42,13 @@ import {
   SealedStore,
   withArtifactStoreFallback,
 } from '../../src/infra/storage/staging-store';
-import { TemporalReportWorkflows, type ReportWorkflows } from '../../src/infra/temporal/report-workflows';
-import { TemporalRetention } from '../../src/infra/temporal/retention-workflows';
+import type { ReportWorkflows } from '../../src/infra/temporal/report-workflows';
 import { createRenderWorker, createReportWorkers } from '../../src/infra/temporal/workers';
-import { TemporalImportWorkflows } from '../../src/infra/temporal/import-workflows';
 import { MongoImportsRepo } from '../../src/infra/mongo/imports-repo';
-import { ImportJobs } from '../../src/app/import-jobs';
 import type { QuotaLimits } from '../../src/app/tenant-quotas';
-import { tenantQuotasOf } from '../../src/main/tenant-quotas';
 import { weaknessTreatmentOf } from '../../src/main/weakness-treatment';
+import { composeApi } from '../../src/main/compose-api';
+import { loadConfig } from '../../src/config';
 import { freshDatabase, s3Env, stackEnv, uniqueSuffix } from './stack';
 
 /** A response as the tests look at it. */
@@ -192,25 +179,54 @@ export async function startHarness(
           stagingKey,
         )
       : new FsArtifactStore(`${artifactsDir}-${STAGING_DIR}`, stagingKey);
-  const reports = new MongoReportsRepo(db);
-  const findings = new MongoFindingsRepo(db);
-  const tenants = new MongoTenantsRepo(db);
-  const imports = new MongoImportsRepo(db);
-  const quotaLimits: QuotaLimits = {
-    importsInFlight: 2,
-    activeReports: 20,
-    storedFindings: 5_000_000,
-    ...opts.quotas,
-  };
-  const audit = new MongoAuditLog(db);
-  const retention = new TemporalRetention(temporal, taskQueue);
-  const clock = { now: () => new Date() };
-  const quotas = tenantQuotasOf(db, quotaLimits, clock, findings);
   // Listen first: signed links are minted against the real address, known only once the port is bound.
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const links = new DownloadLinks('test-secret-'.padEnd(40, 'x'), baseUrl, 120);
+  const logger = opts.logger ?? silentLogger;
+  const clock = { now: () => new Date() };
+  // The configuration as the server reads it, with its defaults (body limits, quotas, token cache...), at this
+  // harness's address; the options below set only what a test is about or what would slow every test down.
+  const settings = loadConfig({ NODE_ENV: 'test', DATA_DIR: env.dataDir, PUBLIC_BASE_URL: baseUrl }, 'api');
+  const composed = composeApi(
+    settings,
+    {
+      db,
+      temporal: { client: temporal, connection, taskQueue },
+      store,
+      downloadSecret: 'test-secret-'.padEnd(40, 'x'),
+      clock,
+      logger,
+    },
+    {
+      // Generous unless a test is about them: every test's requests come from one address and a few tokens.
+      rateLimit: { perMinute: opts.rateLimitPerMinute ?? 6_000, burst: opts.rateLimitBurst ?? 1_000 },
+      unauthRateLimit: {
+        perMinute: opts.unauthRateLimitPerMinute ?? 60_000,
+        burst: opts.unauthRateLimitBurst ?? 10_000,
+      },
+      // Tests revoke tokens and suspend tenants and read the effect at once, so a token is looked up on every request
+      // unless a test is about the cache (the server's default remembers it for AUTH_CACHE_TTL_MS).
+      authCacheTtlMs: 0,
+      authNegativeCacheTtlMs: opts.authNegativeCacheTtlMs ?? 0,
+      findingsBodyLimitBytes: opts.findingsBodyLimitBytes,
+      importMaxBytes: opts.importMaxBytes,
+      quotas: opts.quotas,
+      trustProxy: opts.trustProxy,
+      offboardGraceDays: opts.offboardGraceDays ?? 0,
+      presignedDownloads: opts.store === 's3',
+      // The keys are published below, after the API is built, and some tests publish more: the API reads them at once.
+      jwksRefreshMs: 0,
+      workflows: opts.workflows,
+      wrapTokens: opts.wrapTokens,
+      wrapReports: opts.wrapReports,
+      wrapFindingsStore: opts.wrapFindingsStore,
+    },
+  );
+  const { reports, audit, quotas, retention, links, workflows } = composed;
+  const findings = new MongoFindingsRepo(db);
+  const tenants = new MongoTenantsRepo(db);
+  const imports = new MongoImportsRepo(db);
 
   // One set of signing keys for the whole test run, in the test data folder: creating them is race-safe.
   const keysDir = path.join(env.dataDir, 'keys');
@@ -295,69 +311,10 @@ export async function startHarness(
     });
   }
 
-  const workflows = opts.workflows ?? new TemporalReportWorkflows(temporal, taskQueue);
-  const metrics = new ApiMetrics();
-  const opsServer = createServer(
-    createOpsApp({
-      readiness: { mongodb: mongoReady(db), temporal: temporalReady(connection) },
-      reportCounts: () => reports.countByStatus(),
-      metrics,
-      logger: opts.logger ?? silentLogger,
-    }),
-  );
+  const opsServer = createServer(composed.ops);
   await new Promise<void>((resolve) => opsServer.listen(0, '127.0.0.1', resolve));
   const opsUrl = `http://127.0.0.1:${(opsServer.address() as AddressInfo).port}`;
-  const app = createApp({
-    trustProxy: opts.trustProxy ?? [],
-    reports: opts.wrapReports ? opts.wrapReports(reports) : reports,
-    findings,
-    findingsStore: opts.wrapFindingsStore ? opts.wrapFindingsStore(findings) : findings,
-    importJobs: new ImportJobs({
-      imports,
-      workflows: new TemporalImportWorkflows(temporal, taskQueue),
-      store,
-      quotas,
-      clock,
-      newImportId: () => newId('imp'),
-      maxBytes: opts.importMaxBytes ?? 64 * 1024 * 1024,
-    }),
-    quotas,
-    endpointsStore: new MongoEndpointsRepo(db),
-    runsStore: new MongoRunsRepo(db),
-    newEndpointId: () => newId('ep'),
-    findingsBodyLimitBytes: opts.findingsBodyLimitBytes ?? 4 * 1024 * 1024,
-    tokens: rememberTokens(
-      opts.wrapTokens ? opts.wrapTokens(new MongoTokensRepo(db)) : new MongoTokensRepo(db),
-      0,
-      opts.authNegativeCacheTtlMs ?? 0,
-    ),
-    audit,
-    auditEvents: audit,
-    tenants,
-    tenantAdmin: tenantAdminOf(db, audit, clock),
-    weaknessTreatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
-    tenantOffboarding: tenantOffboardingOf(
-      db,
-      { client: temporal, taskQueue },
-      { audit, clock, graceDays: opts.offboardGraceDays ?? 0 },
-    ),
-    retention,
-    workflows,
-    idempotency: new MongoIdempotencyKeys(db),
-    metrics,
-    presignedDownloads: opts.store === 's3',
-    rateLimits: new TokenBuckets(opts.rateLimitPerMinute ?? 6_000, opts.rateLimitBurst ?? 1_000),
-    unauthLimits: new TokenBuckets(opts.unauthRateLimitPerMinute ?? 60_000, opts.unauthRateLimitBurst ?? 10_000),
-    store,
-    links,
-    clock,
-    logger: opts.logger ?? silentLogger,
-    newReportId: () => newId('rpt'),
-    bodyLimitBytes: 16 * 1024,
-    jwks: cachedPublishedKeys(publishedKeys, { refreshMs: 0, clock, logger: opts.logger ?? silentLogger }),
-    schemas: PUBLISHED_SCHEMAS,
-  });
-  server.on('request', app);
+  server.on('request', composed.api);
 
   return {
     baseUrl,

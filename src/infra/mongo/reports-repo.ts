@@ -17,6 +17,7 @@ import {
 import type { ScopeFacts } from '../../domain/report-model/front-page';
 import type { LegalHold } from '../../domain/retention';
 import { scansNonIdFilters } from './database';
+import { AppError } from '../../domain/errors';
 import { isDuplicateKey } from './idempotency-repo';
 
 /** A report as stored in MongoDB (snake_case, dates as BSON dates). */
@@ -338,7 +339,12 @@ export class MongoReportsRepo implements ReportsRepo {
     if (report.status === 'queued') await this.markQueued(report.tenantId, report.id, report.createdAt);
     // The key first: a key left by an insert cut short leads to no report, which reads as none.
     await upsertRacing(this.keys, reportKey(report.tenantId, report.id), { tenant_id: report.tenantId });
-    await this.reports.insertOne(toDoc(report));
+    try {
+      await this.reports.insertOne(toDoc(report));
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      throw new AppError('already_exists', `report ${report.id} is stored already`, { report_id: report.id }, err);
+    }
   }
 
   /** The report, or undefined when it does not exist or belongs to another tenant (the two look the same, and cost
