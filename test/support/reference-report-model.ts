@@ -1,7 +1,12 @@
 import { CROSSWALK_GROUPS, normaliseCategory } from '../../src/domain/crosswalk';
 import type { Finding } from '../../src/domain/finding';
 import { findControl, normaliseControlId, type FrameworkSlug } from '../../src/domain/frameworks';
-import { applicabilityView, type ReportModelInput, type UnknownRef } from '../../src/domain/report-model';
+import {
+  applicabilityView,
+  type ReportModelInput,
+  type ReportRow,
+  type UnknownRef,
+} from '../../src/domain/report-model';
 import { SEVERITIES, severityRank, type Severity } from '../../src/domain/severity';
 
 /**
@@ -18,23 +23,10 @@ export interface ReferenceControl {
   via: { group: string; basis: string; reason: string }[];
 }
 
-/** A row as the reference model computes it. */
-export interface ReferenceRow {
-  ref: string;
-  severity: Severity;
-  title: string;
-  category: string;
-  endpointId: string;
-  endpointName: string;
-  firstSeen: string;
-  lastSeen: string;
-  periodFirstSeen: string;
-  periodLastSeen: string;
-  occurrences: number;
-  findingIds: string[];
-  groups: string[];
+/** A row as the reference model computes it: the fields of a report row it works out, its controls as it lists them. */
+export type ReferenceRow = Omit<ReportRow, 'frameworks' | 'evidence' | 'treatment'> & {
   frameworks: { framework: FrameworkSlug; controls: ReferenceControl[] }[];
-}
+};
 
 /** The parts of a model the reference computes. */
 export interface ReferenceModel {
