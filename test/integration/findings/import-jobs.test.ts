@@ -9,6 +9,7 @@ import { importPartKey } from '../../../src/domain/storage-keys';
 import { createTenant, mintToken } from '../../../src/infra/mongo/tenant-admin';
 import { startHarness, waitForReport, type Harness } from '../../support/harness';
 import { countStored } from '../../support/stored-findings';
+import { reportWorkflowId } from '../../../workflows/contracts';
 
 jest.setTimeout(120_000);
 
@@ -88,6 +89,8 @@ describe('an import job, with workers', () => {
       },
     });
     expect((await waitForReport(h, created.body.id, a.token)).body.status).toBe('ready');
+    // The report reads ready a moment before the step that made it so gives the slot back: its workflow's end is after.
+    await h.temporal.workflow.getHandle(reportWorkflowId(created.body.id)).result();
     const slots = await h.db.collection('quota_slots').find({}).toArray();
     expect(slots.filter((s) => String(s._id).includes(a.tenantId))).toEqual([]);
   });
