@@ -204,11 +204,14 @@ describe('events recorded by retried activities and before the logs', () => {
     expect(second).toEqual(first);
     expect(first.outcome).toBe('purged');
 
-    // The list would hide a repeat (a set's reader skips them), so the log itself is counted: created and purged.
+    // The list would hide a repeat (a set's reader skips them), so the log itself is read: the purge is in it once.
+    // (Only the purge's entries are counted: another entry may be written twice when the driver retries an insert
+    // that had gone through, which is what readers skipping repeats is for, and not what this test is about.)
     const entries = await h.db
-      .collection('audit_logs')
-      .countDocuments({ _id: { $regex: `^audit/${c.tenantId}/.*#` } } as never);
-    expect(entries).toBe(2);
+      .collection<{ _id: string; v: { id: string } }>('audit_logs')
+      .find({ _id: { $regex: `^audit/${c.tenantId}/.*#` } } as never)
+      .toArray();
+    expect(entries.filter((e) => e.v.id === `report.purged:${id}`)).toHaveLength(1);
     const res = await list(c.token, '?action=report.purged');
     expect(res.body).toEqual({
       data: [
