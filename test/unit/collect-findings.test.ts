@@ -6,7 +6,13 @@ import type { Evidence, Finding } from '../../src/domain/finding';
 import type { ReportRecord, ReportScope } from '../../src/domain/report';
 import { validateBranding, type Branding } from '../../src/domain/branding';
 import { buildReportModel, type ReportModel } from '../../src/domain/report-model';
-import { weaknessKey, type HistoryEntry, type Treatment, type WeaknessRecord } from '../../src/domain/treatment';
+import {
+  initialTreatment,
+  weaknessKey,
+  type HistoryEntry,
+  type Treatment,
+  type WeaknessRecord,
+} from '../../src/domain/treatment';
 import { buildFinding } from '../fixtures/findings';
 
 const TENANT = 'tnt_2026_fixturetenant01';
@@ -211,18 +217,7 @@ describe('collectFindings freezes the treatment as of the report’s date', () =
       category: f.category,
       fingerprint: f.fingerprint,
       seen: { findings: 1, firstSeen: f.detectedAt, lastSeen: f.detectedAt, title: f.title, worst: f.severity },
-      treatment: {
-        state: 'open',
-        owner: null,
-        dueDate: null,
-        managementResponse: null,
-        mitigation: null,
-        acceptance: null,
-        falsePositive: null,
-        regression: null,
-        changedAt: null,
-        ...treatment,
-      },
+      treatment: { ...initialTreatment(), ...treatment },
       history,
       length: history.length + 1,
     };

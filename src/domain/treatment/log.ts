@@ -120,7 +120,8 @@ export interface WeaknessRecord {
   length: number;
 }
 
-function initialTreatment(): Treatment {
+/** The treatment of a weakness nobody has treated yet: open, with nothing said of it. */
+export function initialTreatment(): Treatment {
   return {
     state: 'open',
     owner: null,

@@ -4,7 +4,7 @@ import schema from '../../../schemas/report-1.6.0.schema.json';
 import type { Finding } from '../../../src/domain/finding';
 import { toJsonExport } from '../../../src/domain/json-export';
 import { buildReportModel, rowTreatment, type TreatmentSnapshot } from '../../../src/domain/report-model';
-import { weaknessKey, type Treatment } from '../../../src/domain/treatment';
+import { initialTreatment, weaknessKey, type Treatment } from '../../../src/domain/treatment';
 import { buildFinding } from '../../fixtures/findings';
 
 const TENANT = 'tnt_2026_fixturetenant01';
@@ -16,14 +16,7 @@ const validateExport = validate.compile(schema);
 
 function treatment(overrides: Partial<Treatment>): Treatment {
   return {
-    state: 'open',
-    owner: null,
-    dueDate: null,
-    managementResponse: null,
-    mitigation: null,
-    acceptance: null,
-    falsePositive: null,
-    regression: null,
+    ...initialTreatment(),
     changedAt: '2026-05-01T00:00:00.000Z',
     ...overrides,
   };
