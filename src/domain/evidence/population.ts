@@ -7,7 +7,16 @@ export interface PopulationRecord {
   evidenceSha256: string;
 }
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Whether a text is 64 lowercase hex digits: a loop rather than a pattern, as it runs once per record of a
+ * population (100k of them for a large report). */
+function isSha256Hex(text: string): boolean {
+  if (text.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
 
 /**
  * The digest of a report's whole population, so an auditor can check that the items they were given are all
@@ -36,7 +45,7 @@ export function populationDigest(records: readonly PopulationRecord[]): string {
   let chunk = '[';
   sorted.forEach((r, i) => {
     if (i > 0 && sorted[i - 1].id === r.id) throw new Error(`records: id "${r.id}" appears more than once`);
-    if (!SHA256_HEX.test(r.evidenceSha256)) {
+    if (!isSha256Hex(r.evidenceSha256)) {
       throw new Error(`records: evidenceSha256 of "${r.id}" must be 64 lowercase hex digits`);
     }
     chunk += `${i > 0 ? ',' : ''}{"evidence_sha256":"${r.evidenceSha256}","id":${JSON.stringify(r.id)}}`;
