@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, ERRORS, publicMessage } from '../domain/errors';
 import type { Logger } from '../infra/logger';
 import { knownPrincipal } from './auth';
+import { BODY_ENCODINGS } from './json-body';
 
 /** Errors raised by Express's body parser carry a `type`; these are the ones a client can cause. */
 function fromBodyParser(err: { type?: string; limit?: number }): AppError | undefined {
@@ -11,6 +12,10 @@ function fromBodyParser(err: { type?: string; limit?: number }): AppError | unde
     case 'entity.parse.failed':
       return new AppError('invalid_request', 'body: is not valid JSON', { field: 'body' });
     case 'encoding.unsupported':
+      return new AppError(
+        'unsupported_media_type',
+        `Content-Encoding: is not supported; use one of ${BODY_ENCODINGS.join(', ')}`,
+      );
     case 'charset.unsupported':
       return new AppError('unsupported_media_type', 'body: must be UTF-8 encoded JSON');
     default:

@@ -15,7 +15,7 @@ import type { ImportRecord } from '../domain/imports';
 import { stableId } from '../infra/ids';
 import type { Logger } from '../infra/logger';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
-import { jsonBody } from './json-body';
+import { acceptEncodings, jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
 import { parseBound } from './time-bounds';
 import { rateLimit, type TokenBuckets } from './rate-limit';
@@ -239,7 +239,9 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     res.json({ data: page.data.map((f) => presentFinding(f, evidence)), next_cursor: page.next });
   });
 
-  router.post('/findings/imports', requireScope('findings:write'), async (req, res) => {
+  // A scanner file is staged as sent and its digest is the file's own, so it is taken only as it is: a compressed
+  // upload is refused with 415 rather than stored as a file no importer can read.
+  router.post('/findings/imports', requireScope('findings:write'), acceptEncodings(['identity']), async (req, res) => {
     const tenantId = principalOf(res).tenantId;
     const endpoint = await ownEndpoint(tenantId, req.query.endpoint_id, 'endpoint_id');
     const format = parseFormat(req.query.format);

@@ -1,0 +1,194 @@
+/**
+ * Requests no well-behaved client sends, on the real stack: values nested thousands deep, bodies in content
+ * encodings that do not decode, paths with broken percent-encoding, methods a path does not serve, names that
+ * reach into JavaScript's object built-ins, repeated query parameters. Each is answered with a 4xx naming what was
+ * wrong, never `500 internal`, and changes nothing.
+ */
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { createTenant, mintToken } from '../../src/infra/mongo/tenant-admin';
+import { loadScenario, scenarioRequest, type Scenario } from '../fixtures/scenario';
+import { startHarness, type Harness } from '../support/harness';
+
+jest.setTimeout(120_000);
+
+let h: Harness;
+let s: Scenario;
+let writer: string;
+let endpoint: string;
+
+beforeAll(async () => {
+  h = await startHarness({ label: 'hostile', workers: true });
+  s = await loadScenario(h.db);
+  const tenant = await createTenant(h.db, { name: 'Hostile', auditRetentionDays: 365 });
+  writer = (await mintToken(h.db, { tenantId: tenant, scopes: ['findings:write', 'findings:read'] })).secret;
+  endpoint = (await h.request('POST', '/api/v2/endpoints', { token: writer, body: { name: 'Target' } })).body.id;
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** JSON text of an array nested `depth` levels around one string; written as text, as a client would send it. */
+const deep = (depth: number): string => `${'['.repeat(depth)}"x"${']'.repeat(depth)}`;
+
+/** Sends raw JSON text as a request body. */
+const postJson = (path: string, token: string, raw: string, headers: Record<string, string> = {}) =>
+  h.request('POST', path, { token, raw, headers: { 'content-type': 'application/json', ...headers } });
+
+/** Sends bytes as a request body (the harness sends text only). */
+async function postBytes(path: string, token: string, body: Buffer, headers: Record<string, string>) {
+  const res = await fetch(`${h.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined };
+}
+
+/** The report request as JSON text with one member's value replaced by raw JSON text. */
+function reportWith(field: 'frameworks' | 'format' | 'include_severities', raw: string): string {
+  const request = scenarioRequest(s) as unknown as Record<string, unknown> & { scope: Record<string, unknown> };
+  const marker = '"__value__"';
+  if (field === 'include_severities') request.scope.include_severities = '__value__';
+  else request[field] = '__value__';
+  return JSON.stringify(request).replace(marker, raw);
+}
+
+async function reportRows(): Promise<number> {
+  return h.db.collection('reports').countDocuments({ tenant_id: s.a.tenantId });
+}
+
+describe('values nested ten thousand deep', () => {
+  it.each(['frameworks', 'format', 'include_severities'] as const)(
+    'when %s holds one, then 400 invalid_request names the nesting limit and nothing is created',
+    async (field) => {
+      const res = await postJson('/api/v2/reports', s.a.token, reportWith(field, deep(10_000)));
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        error: {
+          code: 'invalid_request',
+          message: 'body: nests arrays and objects more than 32 levels deep',
+          field: 'body',
+        },
+      });
+      expect(await reportRows()).toBe(0);
+    },
+  );
+
+  it("when a finding's severity holds one, then 400 invalid_request names the nesting limit", async () => {
+    const raw = `{"findings":[{"endpoint_id":"${endpoint}","title":"t","category":"c","severity":${deep(10_000)},"detected_at":"2026-05-01T00:00:00Z","evidence":{"prompt":"","response":""}}]}`;
+    const res = await postJson('/api/v2/findings', writer, raw);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_request', field: 'body' });
+  });
+
+  it('when a value is nested within the limit, then the message quotes it cut short and names the field', async () => {
+    const res = await postJson('/api/v2/reports', s.a.token, reportWith('format', deep(30)));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      code: 'invalid_request',
+      message: 'format: [[[…]]] is not a format; use one of pdf, json',
+      field: 'format',
+    });
+  });
+
+  it('when a value is a long text, then the message quotes sixty characters of it', async () => {
+    const res = await postJson('/api/v2/reports', s.a.token, reportWith('format', JSON.stringify('x'.repeat(50_000))));
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(`format: "${'x'.repeat(58)}… is not a format; use one of pdf, json`);
+  });
+
+  it.each([
+    [200, /^results\.version: an array is not supported; only version 3/],
+    [10_000, /values are nested more than 256 deep/],
+  ])(
+    "when a promptfoo file's results.version is nested %i deep, then the import fails with 422 import_invalid",
+    async (depth, message) => {
+      const file = `{"evalId":"e","results":{"version":${deep(depth)},"timestamp":"2026-03-04T09:12:44.512Z","results":[]}}`;
+      const res = await h.request('POST', `/api/v2/findings/imports?endpoint_id=${endpoint}&wait=60&format=promptfoo`, {
+        token: writer,
+        raw: file,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('import_invalid');
+      expect(res.body.error.message).toMatch(message);
+    },
+  );
+});
+
+describe('compressed bodies', () => {
+  const endpointBody = Buffer.from(JSON.stringify({ name: 'Compressed bot' }));
+  const json = { 'content-type': 'application/json' };
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['br', brotliCompressSync],
+  ])('when a JSON body is sent as %s, then it is decoded and accepted', async (encoding, compress) => {
+    const body = compress(Buffer.from(JSON.stringify({ name: `Bot sent as ${encoding}` })));
+    const res = await postBytes('/api/v2/endpoints', writer, body, { ...json, 'content-encoding': encoding });
+    expect([res.status, res.body.name]).toEqual([201, `Bot sent as ${encoding}`]);
+  });
+
+  it.each(['gzip', 'deflate', 'br', 'GZIP'])(
+    'when a body sent as %s does not decode, then 400 invalid_request names the encoding',
+    async (encoding) => {
+      const res = await postBytes('/api/v2/endpoints', writer, Buffer.from('{"name": "not compressed at all"}'), {
+        ...json,
+        'content-encoding': encoding,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toEqual({
+        code: 'invalid_request',
+        message: `body: is not valid ${encoding.toLowerCase()} data, as its Content-Encoding says`,
+        field: 'body',
+      });
+    },
+  );
+
+  it.each(['zstd', 'x-foo', 'gzip, br'])(
+    'when the body is sent as %s, then 415 unsupported_media_type lists the encodings taken',
+    async (encoding) => {
+      const res = await postBytes('/api/v2/endpoints', writer, endpointBody, { ...json, 'content-encoding': encoding });
+      expect(res.status).toBe(415);
+      expect(res.body.error).toEqual({
+        code: 'unsupported_media_type',
+        message: `Content-Encoding: ${JSON.stringify(encoding)} is not supported; use one of identity, gzip, deflate, br`,
+        accepted: ['identity', 'gzip', 'deflate', 'br'],
+      });
+    },
+  );
+
+  it('when a small gzip body inflates to a gibibyte, then 413 payload_too_large once it passes the limit', async () => {
+    // Gzip members one after another are one valid stream: a thousand copies of a mebibyte of zeros, about a
+    // megabyte on the wire. The parser stops inflating at the limit, so the answer comes at once.
+    const member = gzipSync(Buffer.alloc(1024 * 1024));
+    const bomb = Buffer.concat(Array.from({ length: 1024 }, () => member));
+    const started = Date.now();
+    const res = await postBytes('/api/v2/endpoints', writer, bomb, { ...json, 'content-encoding': 'gzip' });
+    expect(res.status).toBe(413);
+    expect(res.body.error).toEqual({
+      code: 'payload_too_large',
+      message: 'request body is larger than 65536 bytes',
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('when a scanner file is sent compressed, then 415 unsupported_media_type and no import is made', async () => {
+    const imports = () => h.db.collection('imports').countDocuments({});
+    const before = await imports();
+    const res = await postBytes(`/api/v2/findings/imports?endpoint_id=${endpoint}`, writer, gzipSync('{}'), {
+      'content-type': 'application/octet-stream',
+      'content-encoding': 'gzip',
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.error).toEqual({
+      code: 'unsupported_media_type',
+      message: 'Content-Encoding: "gzip" is not accepted here; send the body as it is, without Content-Encoding',
+      accepted: ['identity'],
+    });
+    expect(await imports()).toBe(before);
+  });
+});
