@@ -6,6 +6,8 @@
  */
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { createTenant, mintToken } from '../../src/infra/mongo/tenant-admin';
+import { MongoAuditLog } from '../../src/infra/mongo/audit-repo';
+import { tenantAdminOf } from '../../src/main/tenant-admin';
 import { loadScenario, scenarioRequest, type Scenario } from '../fixtures/scenario';
 import { startHarness, type Harness } from '../support/harness';
 
@@ -15,6 +17,7 @@ let h: Harness;
 let s: Scenario;
 let writer: string;
 let endpoint: string;
+let operator: string;
 
 beforeAll(async () => {
   h = await startHarness({ label: 'hostile', workers: true });
@@ -22,6 +25,8 @@ beforeAll(async () => {
   const tenant = await createTenant(h.db, { name: 'Hostile', auditRetentionDays: 365 });
   writer = (await mintToken(h.db, { tenantId: tenant, scopes: ['findings:write', 'findings:read'] })).secret;
   endpoint = (await h.request('POST', '/api/v2/endpoints', { token: writer, body: { name: 'Target' } })).body.id;
+  operator = (await tenantAdminOf(h.db, new MongoAuditLog(h.db), { now: () => new Date() }).mintOperatorToken('ops'))
+    .secret;
 });
 
 afterAll(async () => {
@@ -190,5 +195,27 @@ describe('compressed bodies', () => {
       accepted: ['identity'],
     });
     expect(await imports()).toBe(before);
+  });
+});
+
+describe('the bearer scheme', () => {
+  const withScheme = (scheme: string, token: string, path: string) =>
+    fetch(`${h.baseUrl}${path}`, { headers: { authorization: `${scheme} ${token}` } });
+
+  it.each(['bearer', 'BEARER', 'Bearer', 'bEaReR'])(
+    "when a tenant's token is sent under %s, then it is accepted",
+    async (scheme) => {
+      expect((await withScheme(scheme, s.a.token, '/api/v2/reports')).status).toBe(200);
+    },
+  );
+
+  it.each(['bearer', 'BEARER'])('when an operator token is sent under %s, then it is accepted', async (scheme) => {
+    expect((await withScheme(scheme, operator, '/api/v2/admin/tenants')).status).toBe(200);
+  });
+
+  it('when another scheme is sent, then 401 unauthenticated', async () => {
+    const res = await withScheme('Basic', s.a.token, '/api/v2/reports');
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
   });
 });
