@@ -10,6 +10,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `table[key]` when `key` is one of the table's own entries; undefined for any other, `constructor`, `toString` and
+ * `__proto__` included, which a plain object would answer from its prototype. For lookups keyed by what a client
+ * or a file says. */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Refuses fields outside `allowed`, so a misspelt field is an error instead of a silent default. */
 export function rejectUnknownFields(value: Record<string, unknown>, allowed: readonly string[], where = ''): void {
   const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
