@@ -219,3 +219,112 @@ describe('the bearer scheme', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
   });
 });
+
+describe('paths with broken percent-encoding', () => {
+  it.each([
+    ['/api/v2/reports/%ff%fe', 'id', '"%ff%fe"'],
+    ['/api/v2/reports/%E0%A4%A/download', 'id', '"%E0%A4%A"'],
+    ['/api/v2/endpoints/%c3%28', 'id', '"%c3%28"'],
+    ['/api/v2/schemas/report/%ff', 'version', '"%ff"'],
+    ['/api/v2/artifacts/%ff/x.pdf', 'reportId', '"%ff"'],
+  ])('when %s is asked for, then 400 invalid_request names the parameter %s', async (path, field, segment) => {
+    const res = await h.request('GET', path, { token: path.includes('endpoints') ? writer : s.a.token });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      code: 'invalid_request',
+      message: `${field}: ${segment} is not valid percent-encoding of UTF-8 text in the path`,
+      field,
+    });
+  });
+
+  it('when a part of the path that is no parameter does not decode, then 404 not_found', async () => {
+    const res = await h.request('GET', '/api/v2/%ff/reports', { token: s.a.token });
+    expect([res.status, res.body.error.code]).toEqual([404, 'not_found']);
+  });
+});
+
+describe('methods a path does not take', () => {
+  it.each([
+    ['DELETE', '/api/v2/reports', 'GET, HEAD, POST'],
+    ['PUT', '/api/v2/reports/rpt_2026_0000000000000000', 'GET, HEAD'],
+    ['PATCH', '/api/v2/reports/rpt_2026_0000000000000000/legal-hold', 'PUT, DELETE'],
+    ['POST', '/api/v2/schemas/report/1.6.0', 'GET, HEAD'],
+    ['DELETE', '/.well-known/jwks.json', 'GET, HEAD'],
+  ])('when %s %s is sent, then 405 method_not_allowed with Allow: %s', async (method, path, allow) => {
+    const res = await h.request(method, path, { token: s.a.token });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(res.body.error).toEqual({
+      code: 'method_not_allowed',
+      message: `${method} is not served on this path; use ${allow}`,
+      allowed: allow.split(', '),
+    });
+  });
+
+  it("when an operator's token sends a method an admin path does not take, then 405 rather than a refusal", async () => {
+    const res = await h.request('PUT', '/api/v2/admin/tenants', { token: operator });
+    expect([res.status, res.headers.get('allow')]).toEqual([405, 'GET, HEAD, POST']);
+  });
+
+  it('when a path does not exist, then 404 not_found whatever the method', async () => {
+    for (const method of ['GET', 'DELETE', 'OPTIONS']) {
+      const res = await h.request(method, '/api/v2/nothing-here', { token: s.a.token });
+      expect([method, res.status, res.body.error.code]).toEqual([method, 404, 'not_found']);
+    }
+  });
+
+  it('when OPTIONS is sent, then 204 with every method the path takes, without a token', async () => {
+    const res = await h.request('OPTIONS', '/api/v2/reports/rpt_2026_0000000000000000/legal-hold');
+    expect([res.status, res.headers.get('allow'), res.text]).toEqual([204, 'PUT, DELETE, OPTIONS', '']);
+  });
+
+  it('when HEAD is sent where GET is served, then it is answered as GET is, without a body', async () => {
+    const res = await h.request('HEAD', '/api/v2/reports', { token: s.a.token });
+    expect([res.status, res.text]).toEqual([200, '']);
+  });
+});
+
+describe("names that reach into JavaScript's object built-ins", () => {
+  it.each([
+    '/api/v2/schemas/constructor/name',
+    '/api/v2/schemas/__proto__/toString',
+    '/api/v2/schemas/report/constructor',
+    '/api/v2/schemas/report/hasOwnProperty',
+    '/api/v2/schemas/toString/length',
+  ])('when %s is asked for, then 404 not_found lists the published schemas', async (path) => {
+    const res = await h.request('GET', path);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+    expect(res.body.error.message).toMatch(/available: report\/1\.1\.0, /);
+  });
+});
+
+describe('query parameters given twice or with brackets', () => {
+  it.each([
+    ['/api/v2/reports?limit=1&limit=2', 400],
+    ['/api/v2/reports?limit[]=1', 200],
+    ['/api/v2/reports?cursor=a&cursor=b', 400],
+    ['/api/v2/reports/rpt_2026_0000000000000000/download?version=1&version=2', 404],
+    ['/api/v2/audit-events?action=a&action=b', 403],
+  ])('when %s is asked for, then %i and never 500', async (path, status) => {
+    const res = await h.request('GET', path, { token: s.a.token });
+    expect([path, res.status]).toEqual([path, status]);
+  });
+
+  it('when a list filter is given twice, then both values are taken as a comma list is', async () => {
+    const res = await h.request('GET', '/api/v2/weaknesses?state=open&state=mitigated', { token: writer });
+    expect([res.status, res.body.data]).toEqual([200, []]);
+  });
+
+  it.each([
+    '/api/v2/findings?limit=1&limit=2',
+    '/api/v2/findings?from=2026-01-01&from=2026-02-01',
+    '/api/v2/findings?endpoint_id=a&endpoint_id=b',
+    '/api/v2/findings?ref=OWASP_LLM:LLM01&ref=OWASP_LLM:LLM02',
+    '/api/v2/endpoints?cursor=a&cursor=b',
+    '/api/v2/runs?endpoint_id=a&endpoint_id=b',
+  ])('when %s is asked for, then 400 invalid_request', async (path) => {
+    const res = await h.request('GET', path, { token: writer });
+    expect([path, res.status, res.body.error.code]).toEqual([path, 400, 'invalid_request']);
+  });
+});
