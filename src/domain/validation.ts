@@ -21,7 +21,9 @@ export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T 
 export function rejectUnknownFields(value: Record<string, unknown>, allowed: readonly string[], where = ''): void {
   const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
-    const field = where ? `${where}.${unknown[0]}` : unknown[0];
+    // The name is the client's, so it is cut short like any value quoted back.
+    const name = unknown[0].length > SHOWN_CHARS ? `${unknown[0].slice(0, SHOWN_CHARS - 1)}…` : unknown[0];
+    const field = where ? `${where}.${name}` : name;
     throw invalid(field, `is not a recognised field; allowed: ${allowed.join(', ')}`);
   }
 }

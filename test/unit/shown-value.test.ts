@@ -1,6 +1,6 @@
 import { parseReportRequest } from '../../src/domain/report-request';
 import { AppError } from '../../src/domain/errors';
-import { shown } from '../../src/domain/validation';
+import { rejectUnknownFields, shown } from '../../src/domain/validation';
 
 /** An array nested `depth` levels around one string, built without recursion (as a parser would). */
 function nested(depth: number): unknown {
@@ -67,5 +67,18 @@ describe('a value quoted back in an error message', () => {
     expect((caught as AppError).message).toMatch(
       new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: \\[\\[\\[…\\]\\]\\] is not`),
     );
+  });
+});
+
+describe('a field name a client made up', () => {
+  it('when it is a thousand characters long, then the error names sixty of them', () => {
+    let caught: AppError | undefined;
+    try {
+      rejectUnknownFields({ title: 'x', ['k'.repeat(1_000)]: 1 }, ['title'], 'scope');
+    } catch (err) {
+      caught = err as AppError;
+    }
+    expect(caught?.details?.field).toBe(`scope.${'k'.repeat(59)}…`);
+    expect(caught?.message).toBe(`scope.${'k'.repeat(59)}…: is not a recognised field; allowed: title`);
   });
 });
