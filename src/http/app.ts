@@ -82,6 +82,7 @@ export function createOpsApp(deps: OpsRouterDeps & { logger: Logger }): RequestL
     res.set(BASE_HEADERS);
     next();
   });
+  app.use(answerOptions);
   app.use(opsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
