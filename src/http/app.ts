@@ -14,6 +14,7 @@ import { publicRouter, type PublicRouterDeps } from './public-router';
 import { answerReportPolls, type ReportPollDeps } from './report-polls';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
 import { logWhenAnswered } from './request-log';
+import { answerOptions } from './route-table';
 import { runsRouter, type RunsRouterDeps } from './runs-router';
 import { tenantRouter, type TenantRouterDeps } from './tenant-router';
 import { tokensRouter } from './tokens-router';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): RequestListener {
     next();
   });
   app.use(deps.metrics.middleware());
+  app.use(answerOptions);
   app.use(publicRouter(deps));
   app.use('/api/v2', ApiMetrics.mountedAt('/api/v2'));
   app.use('/api/v2', artifactsRouter(deps));
@@ -80,6 +82,7 @@ export function createOpsApp(deps: OpsRouterDeps & { logger: Logger }): RequestL
     res.set(BASE_HEADERS);
     next();
   });
+  app.use(answerOptions);
   app.use(opsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
