@@ -6,7 +6,10 @@ import { MAX_RUN_RESULTS } from '../../domain/runs';
 import { Framework, Severity } from './reports';
 import { EndpointId, Enum, ImportId, Instant, IsoTime, Nullable, RunId, Sha256, Text } from './types';
 
-export const ScannerFormat = Enum(SCANNER_FORMATS, { description: `one of ${SCANNER_FORMATS.join(', ')}` });
+export const ScannerFormat = Enum(SCANNER_FORMATS, {
+  title: 'format the importer reads',
+  description: `one of ${SCANNER_FORMATS.join(', ')}`,
+});
 
 /** The body of `POST /endpoints`. */
 export const EndpointInput = Type.Object(

@@ -56,6 +56,9 @@ export interface Operation {
    * describes the body either way.
    */
   validateBody?: boolean;
+  /** An array property of the body whose items the domain code checks one by one (with {@link schemaCheck}), so
+   * that a refused batch lists every bad item, the schema's problems and the domain's together. */
+  itemsChecked?: string;
   responses: Record<number, Answer>;
   /** Error codes this operation may answer besides those every operation of its kind may. */
   errors?: ErrorCode[];
@@ -284,6 +287,7 @@ export const OPERATIONS: readonly Operation[] = [
     scope: 'findings:write',
     body: { schema: f.FindingsBatch },
     validateBody: true,
+    itemsChecked: 'findings',
     responses: {
       201: ok('Stored; at least one was new.', f.FindingsStored),
       200: ok('Every finding was stored before.', f.FindingsStored),

@@ -6,8 +6,11 @@ import { MAX_APPROVER, MAX_STATEMENT } from '../../domain/approval';
 import { Day, EndpointId, Enum, Instant, Nullable, ReportId, Sha256, Text } from './types';
 
 export const Framework = Enum(FRAMEWORK_SLUGS, { description: `any of ${FRAMEWORK_SLUGS.join(', ')}` });
-export const Severity = Enum(SEVERITIES, { description: `one of ${SEVERITIES.join(', ')}` });
-export const ReportFormat = Enum(REPORT_FORMATS, { description: `one of ${REPORT_FORMATS.join(', ')}` });
+export const Severity = Enum(SEVERITIES, { title: 'severity', description: `one of ${SEVERITIES.join(', ')}` });
+export const ReportFormat = Enum(REPORT_FORMATS, {
+  title: 'format',
+  description: `one of ${REPORT_FORMATS.join(', ')}`,
+});
 const ReportStatus = Enum(REPORT_STATUSES);
 const STAGES = ['queued', 'collecting', 'modelling', 'rendering', 'signing', 'storing', 'done', 'failed'] as const;
 

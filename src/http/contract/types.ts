@@ -55,7 +55,7 @@ export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), next_cursor: Nullable(Type.String()) }, { additionalProperties: false });
 
 /** A string enum written as JSON Schema's `enum` (TypeBox's union of literals would be an `anyOf`). */
-export const Enum = <T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
+export const Enum = <T extends readonly string[]>(values: T, options: { title?: string; description?: string } = {}) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 
 /** An object whose known properties are listed and which may carry others (a free-form details map). */
