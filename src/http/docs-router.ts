@@ -24,9 +24,15 @@ const PAGE = `<!doctype html>
 const START = `Redoc.init('/api/v2/openapi.json', { disableSearch: false, hideDownloadButton: false }, document.getElementById('reference'));
 `;
 
-/** Where the renderer's standalone bundle lies in its npm package. */
-function rendererPath(): string {
-  return require.resolve('redoc/bundles/redoc.standalone.js');
+/** The renderer's credit in its side menu shows its maker's logo from their CDN. The page asks nothing of any other
+ * server, so the logo's address is replaced by an empty inline image when the bundle is first served. */
+const CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+const EMPTY_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E";
+
+/** The renderer's standalone bundle, from its npm package, with nothing in it that loads from elsewhere. */
+function rendererBundle(): Buffer {
+  const source = fs.readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'), 'utf8');
+  return Buffer.from(source.split(CDN_LOGO).join(EMPTY_IMAGE), 'utf8');
 }
 
 /**
@@ -52,7 +58,7 @@ export function docsRouter(): Router {
   });
 
   router.get('/api/v2/docs/redoc.standalone.js', (_req, res) => {
-    renderer ??= fs.readFileSync(rendererPath());
+    renderer ??= rendererBundle();
     res.set('Cache-Control', 'public, max-age=86400').type('text/javascript').send(renderer);
   });
 
