@@ -9,7 +9,7 @@ import {
   type FrameworkSlug,
 } from './frameworks';
 import { isId } from './ids';
-import { invalid, isPlainObject, rejectUnknownFields } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, shown } from './validation';
 
 /** The class a tenant gives one of its systems (an endpoint) under the EU AI Act. */
 export interface EuSystemClass {
@@ -75,10 +75,6 @@ export function catalogueEditions(slug: FrameworkSlug): string[] {
   return [...found].sort();
 }
 
-function shown(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : (JSON.stringify(value) ?? String(value));
-}
-
 function parseRiskClass(value: unknown, field: string): EuRiskClass {
   if (typeof value !== 'string' || !(EU_RISK_CLASSES as readonly string[]).includes(value)) {
     throw invalid(field, `${shown(value)} is not an EU AI Act risk class; use one of ${EU_RISK_CLASSES.join(', ')}`);
@@ -128,13 +124,13 @@ function parseSoaEntry(value: unknown, field: string): SoaEntry {
   if (isIsoClause(control)) {
     throw invalid(
       `${field}.control`,
-      `"${value.control}" is a clause of ISO/IEC 42001 (4–10), required of every AI management system; only Annex A controls are Statement of Applicability entries`,
+      `${shown(value.control)} is a clause of ISO/IEC 42001 (4–10), required of every AI management system; only Annex A controls are Statement of Applicability entries`,
     );
   }
   if (!isIsoAnnexA(control)) {
     throw invalid(
       `${field}.control`,
-      `"${value.control}" is not an ISO/IEC 42001 Annex A control; use one such as "A.6.2.4"`,
+      `${shown(value.control)} is not an ISO/IEC 42001 Annex A control; use one such as "A.6.2.4"`,
     );
   }
   if (typeof value.applicable !== 'boolean') throw invalid(`${field}.applicable`, 'must be true or false');
@@ -178,7 +174,7 @@ function parseEditions(value: unknown): Partial<Record<FrameworkSlug, string>> {
     if (!isFrameworkSlug(slug)) {
       throw new AppError(
         'framework_unknown',
-        `${field}: "${slug}" is not a recognised framework; use any of ${FRAMEWORK_SLUGS.join(', ')}`,
+        `${field}: ${shown(slug)} is not a recognised framework; use any of ${FRAMEWORK_SLUGS.join(', ')}`,
         { field, allowed: [...FRAMEWORK_SLUGS] },
       );
     }

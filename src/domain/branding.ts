@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LOGO_CONTENT_TYPES, NotAnImage, readImageHeader, type LogoContentType } from './image-header';
-import { invalid, isPlainObject, rejectUnknownFields } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, shown } from './validation';
 
 /** The tenant's logo: bytes that were read as a PNG or JPEG of the declared type, with what reading them found. */
 export interface BrandingLogo {
@@ -58,10 +58,6 @@ const FORBIDDEN_CHARACTERS =
 const COVER_TEXT_FORBIDDEN = new RegExp(
   FORBIDDEN_CHARACTERS.source.replace('\\u0000-\\u001f', '\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f'),
 );
-
-function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-}
 
 /** Whether a colour is one the templates may insert into a style: `#RRGGBB` and nothing else. The templates' helper
  * checks again before printing, so a stored value that went wrong cannot become CSS. */

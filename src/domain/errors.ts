@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'legal_hold_active'
   | 'receipt_not_found'
   | 'not_found'
+  | 'method_not_allowed'
   | 'report_not_found'
   | 'download_link_invalid'
   | 'download_link_expired'
@@ -59,6 +60,8 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
   download_link_invalid: { status: 403, retryable: false, expose: true },
   download_link_expired: { status: 403, retryable: false, expose: true },
   not_found: { status: 404, retryable: false, expose: true },
+  // The path exists but does not take the method: the details (and the `Allow` header) name the methods it takes.
+  method_not_allowed: { status: 405, retryable: false, expose: true },
   report_not_found: { status: 404, retryable: false, expose: true },
   report_not_ready: { status: 409, retryable: false, expose: true },
   report_expired: { status: 410, retryable: false, expose: true },

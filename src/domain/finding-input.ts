@@ -4,7 +4,7 @@ import type { Evidence, FindingSource, FrameworkRef } from './finding';
 import { FRAMEWORK_SLUGS, isFrameworkSlug, normaliseControlId, type FrameworkSlug } from './frameworks';
 import { isId } from './ids';
 import { isSeverity, SEVERITIES, type Severity } from './severity';
-import { invalid, isPlainObject, rejectUnknownFields } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, shown } from './validation';
 
 /** Most findings one request may carry; larger sets go in several requests (or through an import). */
 export const MAX_FINDINGS_PER_BATCH = 1_000;
@@ -89,13 +89,13 @@ export function parseFrameworkRef(value: unknown, field: string): FrameworkRef {
   if (!isFrameworkSlug(framework)) {
     throw new AppError(
       'framework_unknown',
-      `${field}.framework: ${JSON.stringify(framework)} is not a recognised framework; use any of ${FRAMEWORK_SLUGS.join(', ')}`,
+      `${field}.framework: ${shown(framework)} is not a recognised framework; use any of ${FRAMEWORK_SLUGS.join(', ')}`,
       { field: `${field}.framework`, allowed: [...FRAMEWORK_SLUGS] },
     );
   }
   if (typeof control !== 'string' || control.trim() === '') throw invalid(`${field}.control`, 'must be a control id');
   const id = normaliseControlId(framework, control);
-  if (!id) throw invalid(`${field}.control`, `"${control}" is not a control of ${framework} in the catalogue`);
+  if (!id) throw invalid(`${field}.control`, `${shown(control)} is not a control of ${framework} in the catalogue`);
   return { framework, control: id };
 }
 
@@ -154,10 +154,7 @@ export function parseFindingInput(value: unknown, at: string, now: Date): Findin
   if (!isId(value.endpoint_id, 'ep'))
     throw invalid(`${at}.endpoint_id`, 'must be an endpoint id such as "ep_2026_abc123"');
   if (!isSeverity(value.severity)) {
-    throw invalid(
-      `${at}.severity`,
-      `${JSON.stringify(value.severity)} is not a severity; use one of ${SEVERITIES.join(', ')}`,
-    );
+    throw invalid(`${at}.severity`, `${shown(value.severity)} is not a severity; use one of ${SEVERITIES.join(', ')}`);
   }
   const title = text(value.title, `${at}.title`, MAX_TITLE)!;
   const input: FindingInput = {

@@ -3,7 +3,7 @@ import { FRAMEWORK_SLUGS, isFrameworkSlug, type FrameworkSlug } from './framewor
 import { isId } from './ids';
 import { REPORT_FORMATS, type ReportFormat, type ReportRequest } from './report';
 import { SEVERITIES, isSeverity, type Severity } from './severity';
-import { invalid, isPlainObject, rejectUnknownFields } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, shown } from './validation';
 
 const MAX_TITLE = 200;
 const MAX_ENDPOINTS = 100;
@@ -33,10 +33,9 @@ function parseFrameworks(value: unknown): FrameworkSlug[] {
   const slugs = new Set<FrameworkSlug>();
   value.forEach((v, i) => {
     if (!isFrameworkSlug(v)) {
-      const shown = typeof v === 'string' ? `"${v}"` : (JSON.stringify(v) ?? String(v));
       throw new AppError(
         'framework_unknown',
-        `frameworks[${i}]: ${shown} is not a recognised framework; use any of ${FRAMEWORK_SLUGS.join(', ')}`,
+        `frameworks[${i}]: ${shown(v)} is not a recognised framework; use any of ${FRAMEWORK_SLUGS.join(', ')}`,
         { field: `frameworks[${i}]`, allowed: [...FRAMEWORK_SLUGS] },
       );
     }
@@ -63,7 +62,7 @@ function parseSeverities(value: unknown): Severity[] {
   }
   value.forEach((v, i) => {
     if (!isSeverity(v)) {
-      throw invalid(`${field}[${i}]`, `${JSON.stringify(v)} is not a severity; use any of ${SEVERITIES.join(', ')}`);
+      throw invalid(`${field}[${i}]`, `${shown(v)} is not a severity; use any of ${SEVERITIES.join(', ')}`);
     }
   });
   const chosen = new Set(value as Severity[]);
@@ -73,7 +72,7 @@ function parseSeverities(value: unknown): Severity[] {
 function parseFormat(value: unknown): ReportFormat {
   if (value === undefined) return 'pdf';
   if (typeof value !== 'string' || !(REPORT_FORMATS as readonly string[]).includes(value)) {
-    throw invalid('format', `${JSON.stringify(value)} is not a format; use one of ${REPORT_FORMATS.join(', ')}`);
+    throw invalid('format', `${shown(value)} is not a format; use one of ${REPORT_FORMATS.join(', ')}`);
   }
   return value as ReportFormat;
 }

@@ -3,7 +3,7 @@ import type { FrameworkRef } from './finding';
 import { isoTime, parseFrameworkRef } from './finding-input';
 import { isId } from './ids';
 import { MAX_RUN_RESULTS, type ProbeResult } from './runs';
-import { isPlainObject } from './validation';
+import { isPlainObject, shown } from './validation';
 
 /** Longest tool, version, target, probe, detector, strategy, category and external id, in characters. */
 const MAX_KEY = 200;
@@ -57,7 +57,7 @@ function text(value: unknown, field: string, required: boolean): string | undefi
 
 function whole(value: unknown, field: string, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw refused(field, `${JSON.stringify(value ?? null)} is not a whole number from 0 to ${max}`);
+    throw refused(field, `${shown(value ?? null)} is not a whole number from 0 to ${max}`);
   }
   return value;
 }

@@ -1,5 +1,5 @@
 import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from './retention';
-import { invalid, isPlainObject, rejectUnknownFields } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, shown } from './validation';
 
 /** The API scopes a tenant's token can carry. */
 export const SCOPES = [
@@ -83,12 +83,11 @@ export function parseTokenMint(body: unknown, grantable: readonly string[] = SCO
   }
   const seen = new Set<Scope>();
   scopes.forEach((s, i) => {
-    if (!isScope(s))
-      throw invalid(`scopes[${i}]`, `${JSON.stringify(s)} is not a scope; use any of ${SCOPES.join(', ')}`);
+    if (!isScope(s)) throw invalid(`scopes[${i}]`, `${shown(s)} is not a scope; use any of ${SCOPES.join(', ')}`);
     if (!grantable.includes(s)) {
       throw invalid(
         `scopes[${i}]`,
-        `"${s}" is not a scope of the calling token, which can grant only ${grantable.join(', ')}`,
+        `${shown(s)} is not a scope of the calling token, which can grant only ${grantable.join(', ')}`,
       );
     }
     seen.add(s);

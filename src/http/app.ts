@@ -15,6 +15,7 @@ import { publicRouter, type PublicRouterDeps } from './public-router';
 import { answerReportPolls, type ReportPollDeps } from './report-polls';
 import { reportsRouter, type ReportsRouterDeps } from './reports-router';
 import { logWhenAnswered } from './request-log';
+import { answerOptions } from './route-table';
 import { runsRouter, type RunsRouterDeps } from './runs-router';
 import { tenantRouter, type TenantRouterDeps } from './tenant-router';
 import { tokensRouter } from './tokens-router';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): RequestListener {
     next();
   });
   app.use(deps.metrics.middleware());
+  app.use(answerOptions);
   app.use(publicRouter(deps));
   app.use(docsRouter());
   app.use('/api/v2', ApiMetrics.mountedAt('/api/v2'));

@@ -1,6 +1,6 @@
 import { AUDIT_ACTIONS, isAuditAction, type AuditAction } from '../domain/audit';
 import { isId } from '../domain/ids';
-import { invalid, rejectUnknownFields } from '../domain/validation';
+import { invalid, rejectUnknownFields, shown } from '../domain/validation';
 import type { AuditEventQuery } from '../infra/mongo/audit-repo';
 import { decodeCursor, parseLimit } from './paging';
 import { parseBound } from './time-bounds';
@@ -19,7 +19,7 @@ function parseActions(raw: unknown): AuditAction[] | undefined {
   const values = typeof raw === 'string' ? raw.split(',') : [raw];
   const bad = values.find((v) => !isAuditAction(v));
   if (bad !== undefined) {
-    throw invalid('action', `${JSON.stringify(bad)} is not an audit action; use any of ${AUDIT_ACTIONS.join(', ')}`);
+    throw invalid('action', `${shown(bad)} is not an audit action; use any of ${AUDIT_ACTIONS.join(', ')}`);
   }
   return values as AuditAction[];
 }
@@ -43,7 +43,7 @@ export function parseAuditQuery(query: Record<string, unknown>, now: Date): Audi
   const actions = parseActions(query.action);
   const reportId = query.report_id;
   if (reportId !== undefined && !isId(reportId, 'rpt')) {
-    throw invalid('report_id', `${JSON.stringify(reportId)} is not a report id (rpt_…)`);
+    throw invalid('report_id', `${shown(reportId)} is not a report id (rpt_…)`);
   }
   const to = parseBound(query.to, 'to');
   const end = to ?? now;

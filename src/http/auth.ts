@@ -12,7 +12,8 @@ export interface TokenAuthenticator {
   remembered?(token: string, now: Date): Principal | undefined;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{16,512})$/;
+// The scheme's name is case-insensitive (RFC 9110, section 11.1): `bearer`, `BEARER` and `Bearer` are one scheme.
+const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{16,512})$/i;
 
 /** The token an `Authorization` header presents, if it has the bearer form. */
 export function bearerToken(header: string): string | undefined {

@@ -2,6 +2,8 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, ERRORS, publicMessage } from '../domain/errors';
 import type { Logger } from '../infra/logger';
 import { knownPrincipal } from './auth';
+import { BODY_ENCODINGS } from './json-body';
+import { undecodablePath, unrouted } from './route-table';
 
 /** Errors raised by Express's body parser carry a `type`; these are the ones a client can cause. */
 function fromBodyParser(err: { type?: string; limit?: number }): AppError | undefined {
@@ -11,6 +13,10 @@ function fromBodyParser(err: { type?: string; limit?: number }): AppError | unde
     case 'entity.parse.failed':
       return new AppError('invalid_request', 'body: is not valid JSON', { field: 'body' });
     case 'encoding.unsupported':
+      return new AppError(
+        'unsupported_media_type',
+        `Content-Encoding: is not supported; use one of ${BODY_ENCODINGS.join(', ')}`,
+      );
     case 'charset.unsupported':
       return new AppError('unsupported_media_type', 'body: must be UTF-8 encoded JSON');
     default:
@@ -18,10 +24,15 @@ function fromBodyParser(err: { type?: string; limit?: number }): AppError | unde
   }
 }
 
-/** Answers any route nobody handled. */
+/** Answers any request no route handled: `405` when its path takes other methods, else `404`. */
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new AppError('not_found', `no route for ${req.method} ${req.path}`));
+  next(unrouted(req));
 };
+
+/** The router's own error for a path parameter that does not decode: a URIError it marks with status 400. */
+function isUndecodableParam(err: unknown): boolean {
+  return err instanceof URIError && (err as { status?: unknown }).status === 400;
+}
 
 /** The one error middleware, registered last: writes `{error: {code, message, ...details}}` with the status
  * from the error table, logs 4xx as warn and 5xx as error, and never leaks a stack or a query. A log names the
@@ -36,7 +47,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const appError =
       err instanceof AppError
         ? err
-        : (fromBodyParser(err as { type?: string }) ?? new AppError('internal', 'unexpected error', undefined, err));
+        : isUndecodableParam(err)
+          ? undecodablePath(req)
+          : (fromBodyParser(err as { type?: string }) ?? new AppError('internal', 'unexpected error', undefined, err));
     const { status } = ERRORS[appError.code];
     const principal = knownPrincipal(res);
     const fields = {
@@ -54,6 +67,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn(appError.message, fields);
     }
     if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="reports"');
+    const allowed = appError.details?.allowed;
+    if (appError.code === 'method_not_allowed' && Array.isArray(allowed)) res.set('Allow', allowed.join(', '));
     const after = appError.details?.retry_after_seconds;
     if (appError.code === 'rate_limited' || appError.code === 'unavailable') {
       res.set('Retry-After', typeof after === 'number' ? String(after) : '5');

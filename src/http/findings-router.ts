@@ -7,7 +7,7 @@ import { isoTime, parseEndpointInput, parseFindingsBatch, parseRefFilter } from 
 import { isId } from '../domain/ids';
 import { isScannerFormat, SCANNER_FORMATS, type ScannerFormat } from '../domain/importers/types';
 import { isSeverity, SEVERITIES, type Severity } from '../domain/severity';
-import { invalid } from '../domain/validation';
+import { invalid, shown } from '../domain/validation';
 import type { FindingFilter, StoreResult } from '../infra/mongo/findings-repo';
 import type { ImportJobs } from '../app/import-jobs';
 import type { TenantQuotas } from '../app/tenant-quotas';
@@ -17,7 +17,7 @@ import type { Logger } from '../infra/logger';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import { FindingInput } from './contract/findings';
 import { schemaCheck, validateRequest } from './contract/validate';
-import { jsonBody } from './json-body';
+import { acceptEncodings, jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
 import { parseBound } from './time-bounds';
 import { rateLimit, type TokenBuckets } from './rate-limit';
@@ -66,7 +66,8 @@ function parseSeverities(raw: unknown): Severity[] | undefined {
   if (raw === undefined) return undefined;
   const values = String(raw).split(',');
   const bad = values.find((v) => !isSeverity(v));
-  if (bad !== undefined) throw invalid('severity', `"${bad}" is not a severity; use any of ${SEVERITIES.join(', ')}`);
+  if (bad !== undefined)
+    throw invalid('severity', `${shown(bad)} is not a severity; use any of ${SEVERITIES.join(', ')}`);
   return values as Severity[];
 }
 
@@ -75,7 +76,7 @@ function parseFormat(raw: unknown): ScannerFormat | undefined {
   if (!isScannerFormat(raw)) {
     throw invalid(
       'format',
-      `"${String(raw)}" is not a format the importer reads; use one of ${SCANNER_FORMATS.join(', ')}`,
+      `${shown(raw)} is not a format the importer reads; use one of ${SCANNER_FORMATS.join(', ')}`,
     );
   }
   return raw;
@@ -107,7 +108,7 @@ function replyImport(res: Response, r: ImportRecord, started: boolean): void {
 function parseFlag(raw: unknown, field: string): boolean {
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
-  throw invalid(field, `must be true or false, found ${JSON.stringify(raw)}`);
+  throw invalid(field, `must be true or false, found ${shown(raw)}`);
 }
 
 /**
@@ -121,7 +122,7 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
 
   async function ownEndpoint(tenantId: string, id: unknown, field: string): Promise<Endpoint> {
     const endpoint = isId(id, 'ep') ? await deps.endpointsStore.get(tenantId, id) : undefined;
-    if (!endpoint) throw invalid(field, `${JSON.stringify(id ?? null)} is not an endpoint of this tenant`);
+    if (!endpoint) throw invalid(field, `${shown(id ?? null)} is not an endpoint of this tenant`);
     return endpoint;
   }
 
@@ -138,7 +139,7 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
       if (!runs.has(f.runRef)) runs.set(f.runRef, await deps.runsStore.get(tenantId, f.runRef));
       const run = runs.get(f.runRef);
       const field = `findings[${index}].run_id`;
-      if (!run) throw invalid(field, `${JSON.stringify(f.runRef)} is not a run of this tenant`);
+      if (!run) throw invalid(field, `${shown(f.runRef)} is not a run of this tenant`);
       if (run.endpointId !== f.endpointId) {
         throw invalid(field, `run ${run.id} is a run of endpoint ${run.endpointId}, not of ${f.endpointId}`);
       }
@@ -249,9 +250,12 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     res.json({ data: page.data.map((f) => presentFinding(f, evidence)), next_cursor: page.next });
   });
 
+  // A scanner file is staged as sent and its digest is the file's own, so it is taken only as it is: a compressed
+  // upload is refused with 415 rather than stored as a file no importer can read.
   router.post(
     '/findings/imports',
     requireScope('findings:write'),
+    acceptEncodings(['identity']),
     validateRequest('importFindings'),
     async (req, res) => {
       const tenantId = principalOf(res).tenantId;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { AppError } from '../domain/errors';
+import { ownEntry } from '../domain/validation';
 
 /** What the unauthenticated public documents are served from. */
 export interface PublicRouterDeps {
@@ -18,7 +19,9 @@ export function publicRouter(deps: PublicRouterDeps): Router {
   });
 
   router.get('/api/v2/schemas/:name/:version', (req, res) => {
-    const schema = deps.schemas[req.params.name]?.[req.params.version];
+    // Own entries only: `constructor/name` must not reach Object's built-ins.
+    const versions = ownEntry(deps.schemas, req.params.name);
+    const schema = versions ? ownEntry(versions, req.params.version) : undefined;
     if (!schema) {
       const known = Object.entries(deps.schemas).flatMap(([name, versions]) =>
         Object.keys(versions).map((v) => `${name}/${v}`),

@@ -54,7 +54,9 @@ function parseVersion(value: unknown, latest: number): number {
 /** The reports API: create, read, list, approve, and the download redirect. */
 export function reportsRouter(deps: ReportsRouterDeps): Router {
   const router = Router();
-  router.use(authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
+  // Its own paths only, as every router: a path no router has is 404 and a method its path does not take 405, for
+  // an operator's token on an admin path too, rather than this router's refusal of a token it does not take.
+  router.use('/reports', authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
   const holds = createLegalHolds(deps);
   const requests = deps.reportRequests;
 

@@ -11,7 +11,7 @@ import {
 } from '../domain/evidence/rating';
 import { BRANDING_BODY_LIMIT_BYTES, presentBranding, validateBranding, type Branding } from '../domain/branding';
 import { parseTenantSettingsChange } from '../domain/retention';
-import { invalid } from '../domain/validation';
+import { invalid, shown } from '../domain/validation';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import type { EndpointsStore } from './findings-router';
@@ -99,7 +99,7 @@ export function tenantRouter(deps: TenantRouterDeps): Router {
     for (const [i, system] of systems.entries()) {
       if (!(await deps.endpointsStore.get(principal.tenantId, system.endpointId))) {
         const field = `eu_ai_act.systems[${i}].endpoint_id`;
-        throw invalid(field, `${JSON.stringify(system.endpointId)} is not an endpoint of this tenant`);
+        throw invalid(field, `${shown(system.endpointId)} is not an endpoint of this tenant`);
       }
     }
     await current(principal.tenantId);

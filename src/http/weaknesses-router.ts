@@ -13,7 +13,7 @@ import {
   type HistoryEntry,
   type TreatmentState,
 } from '../domain/treatment';
-import { invalid } from '../domain/validation';
+import { invalid, shown } from '../domain/validation';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import type { EndpointsStore } from './findings-router';
 import { jsonBody } from './json-body';
@@ -38,7 +38,7 @@ function parseStates(raw: unknown): TreatmentState[] | undefined {
   const states = new Set<TreatmentState>();
   for (const value of String(raw).split(',')) {
     if (!isTreatmentState(value)) {
-      throw invalid('state', `${JSON.stringify(value)} is not a state; use any of ${TREATMENT_STATES.join(', ')}`);
+      throw invalid('state', `${shown(value)} is not a state; use any of ${TREATMENT_STATES.join(', ')}`);
     }
     states.add(value);
     if (value === 'open') states.add('regressed');
@@ -119,7 +119,7 @@ export function weaknessesRouter(deps: WeaknessesRouterDeps): Router {
     const endpointId = req.query.endpoint_id;
     if (endpointId !== undefined) {
       const endpoint = isId(endpointId, 'ep') ? await deps.endpointsStore.get(tenantId, endpointId) : undefined;
-      if (!endpoint) throw invalid('endpoint_id', `${JSON.stringify(endpointId)} is not an endpoint of this tenant`);
+      if (!endpoint) throw invalid('endpoint_id', `${shown(endpointId)} is not an endpoint of this tenant`);
       filter.endpointId = endpoint.id;
     }
     const states = parseStates(req.query.state);

@@ -77,3 +77,61 @@ describe.each([
     expect([method, route, res.status, res.body?.error?.code]).toEqual([method, route, 403, 'missing_scope']);
   });
 });
+
+/** Every path of `list` with the methods the sources register for it, HEAD wherever GET is, in the order the
+ * `Allow` header lists them. */
+function methodsByPath(list: [string, string][]): [string, string][] {
+  const order = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+  const byPath = new Map<string, Set<string>>();
+  for (const [method, route] of list) {
+    const methods = byPath.get(route) ?? new Set<string>();
+    methods.add(method);
+    if (method === 'GET') methods.add('HEAD');
+    byPath.set(route, methods);
+  }
+  return [...byPath].map(([route, methods]) => [route, order.filter((m) => methods.has(m)).join(', ')]);
+}
+
+/** A path with its first parameter written as a percent-encoding that does not decode, and the parameter's name. */
+function undecodable(route: string): [string, string] {
+  const name = /:([A-Za-z]+)/.exec(route)![1]!;
+  return [concrete(route.replace(`:${name}`, '%ff%fe')), name];
+}
+
+describe.each([
+  ['an operator token', 'admin', () => operator] as const,
+  ['a tenant token with every tenant scope', 'tenant', () => tenantToken] as const,
+])('%s on its own routes', (_who, kind, token) => {
+  const list = kind === 'admin' ? admin : tenant;
+
+  it.each(methodsByPath(list))(
+    'when %s is sent a method it does not take, then 405 method_not_allowed with Allow: %s',
+    async (route, allow) => {
+      const method = ['DELETE', 'PATCH', 'PUT', 'POST'].find((m) => !allow.split(', ').includes(m))!;
+      const res = await h.request(method, concrete(route), { token: token() });
+      expect([method, route, res.status, res.body?.error?.code, res.headers.get('allow')]).toEqual([
+        method,
+        route,
+        405,
+        'method_not_allowed',
+        allow,
+      ]);
+    },
+  );
+
+  it.each(list.filter(([, route]) => route.includes(':')))(
+    'when %s %s has a parameter that does not decode, then 400 invalid_request names it',
+    async (method, route) => {
+      const [path, name] = undecodable(route);
+      const body = method === 'GET' || method === 'DELETE' ? {} : { body: {} };
+      const res = await h.request(method, path, { token: token(), ...body });
+      expect([method, route, res.status, res.body?.error?.code, res.body?.error?.field]).toEqual([
+        method,
+        route,
+        400,
+        'invalid_request',
+        name,
+      ]);
+    },
+  );
+});

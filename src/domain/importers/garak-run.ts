@@ -61,9 +61,8 @@ export class GarakRunRecorder {
    * configuration (`transient.*`: run id, start time, file names), and its target. */
   setup(entry: Record<string, unknown>): void {
     if (this.config !== undefined) return;
-    const config: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(entry)) if (!key.startsWith('transient.')) config[key] = value;
-    this.config = config;
+    // Built with fromEntries, which defines every key: an assigned "__proto__" would replace the prototype instead.
+    this.config = Object.fromEntries(Object.entries(entry).filter(([key]) => !key.startsWith('transient.')));
     this.noteTarget(entry['plugins.target_type'], entry['plugins.target_name']);
     this.noteTarget(entry['plugins.model_type'], entry['plugins.model_name']);
   }

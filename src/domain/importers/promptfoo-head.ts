@@ -1,4 +1,4 @@
-import { isPlainObject } from '../validation';
+import { isPlainObject, shown } from '../validation';
 import { importError } from './types';
 import { parseIsoTime } from '../iso-time';
 
@@ -141,10 +141,10 @@ export function describeSeen(seen: Seen): string {
   }
 }
 
-/** A value quoted for a message, cut short. */
+/** A value quoted for a message, cut short (see {@link shown}): a file's value may be as large and as deep as a
+ * request's. */
 export function short(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length <= 60 ? text : `${text.slice(0, 59)}…`;
+  return shown(value);
 }
 
 /**
@@ -228,7 +228,7 @@ export function checkVersion(version: Seen, prefix: string): void {
   if (version.value !== 3) {
     throw importError(
       0,
-      `${prefix}version: ${version.kind === 'object' || version.kind === 'array' ? describeSeen(version) : JSON.stringify(version.value)} is not supported; only version 3 (written by current promptfoo) is imported: run the eval again, or export it again, with a current promptfoo`,
+      `${prefix}version: ${version.kind === 'object' || version.kind === 'array' ? describeSeen(version) : shown(version.value)} is not supported; only version 3 (written by current promptfoo) is imported: run the eval again, or export it again, with a current promptfoo`,
     );
   }
 }
@@ -241,8 +241,8 @@ function readTimestamp(seen: Seen, path: string): string {
   // A time the calendar does not have (30 February) is a corrupt file, not a date: the parser refuses it.
   const at = typeof value === 'string' ? parseIsoTime(value.trim()) : undefined;
   if (!at) {
-    const shown = seen.kind === 'object' || seen.kind === 'array' ? describeSeen(seen) : short(value);
-    throw importError(0, `${path}: ${shown} is not an ISO 8601 time such as "2026-03-04T09:12:44.512Z"`);
+    const found = seen.kind === 'object' || seen.kind === 'array' ? describeSeen(seen) : short(value);
+    throw importError(0, `${path}: ${found} is not an ISO 8601 time such as "2026-03-04T09:12:44.512Z"`);
   }
   return at.toISOString();
 }

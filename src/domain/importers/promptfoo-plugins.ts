@@ -3,6 +3,8 @@
  * labels its harmful plugins write, and the strategies that say how an attack was delivered.
  */
 
+import { ownEntry } from '../validation';
+
 /** promptfoo red-team plugin ids and the weakness each tests for. Strategies (jailbreak, base64, crescendo,
  * jailbreak-templates, …) say how an attack was delivered, not what it attacked, so they are not here. Prefix
  * rules in {@link promptfooPluginWeakness} cover the `pii:*`, `bias:*` and remaining `harmful:*` families. */
@@ -122,7 +124,7 @@ export const INJECTION_STRATEGIES = new Set(['prompt-injection', 'jailbreak-temp
  */
 export function promptfooPluginWeakness(pluginId: string): string | undefined {
   const id = pluginId.trim().toLowerCase();
-  const exact = PROMPTFOO_PLUGIN_WEAKNESSES[id];
+  const exact = ownEntry(PROMPTFOO_PLUGIN_WEAKNESSES, id);
   if (exact) return exact;
   if (id.startsWith('pii:')) return 'pii-disclosure';
   if (id.startsWith('bias:')) return 'hate-and-bias';

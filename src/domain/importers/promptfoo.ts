@@ -1,7 +1,7 @@
 import { normaliseCategory } from '../crosswalk';
 import type { FrameworkRef, ScanEvidence } from '../finding';
 import type { Severity } from '../severity';
-import { isPlainObject } from '../validation';
+import { isPlainObject, ownEntry } from '../validation';
 import { PromptfooHead, checkVersion, headOfDocument, short, summaryOf, type PromptfooSummary } from './promptfoo-head';
 import {
   HARM_CATEGORY_LABELS,
@@ -387,7 +387,7 @@ function targetOf(r: Result): Target {
       plugin = clipId(
         promptfooPluginWeakness(key)
           ? key
-          : (HARM_CATEGORY_LABELS[key] ?? `harmful:${key.replace(/[^a-z0-9]+/g, '-')}`),
+          : (ownEntry(HARM_CATEGORY_LABELS, key) ?? `harmful:${key.replace(/[^a-z0-9]+/g, '-')}`),
       );
     }
   }

@@ -1,4 +1,4 @@
-import { invalid, isPlainObject, requiredText } from '../validation';
+import { invalid, isPlainObject, requiredText, shown } from '../validation';
 import { addDays, isCalendarDay } from './dates';
 import { isSettableState, isTreatmentState, SETTABLE_STATES, type SettableState } from './states';
 
@@ -43,7 +43,7 @@ const REQUIRED: Readonly<Record<SettableState, readonly string[]>> = {
 function day(body: Record<string, unknown>, field: string): string {
   const value = body[field];
   if (!isCalendarDay(value)) {
-    throw invalid(field, `must be a calendar day written YYYY-MM-DD, found ${JSON.stringify(value ?? null)}`);
+    throw invalid(field, `must be a calendar day written YYYY-MM-DD, found ${shown(value ?? null)}`);
   }
   return value;
 }
@@ -96,8 +96,8 @@ export function parseTreatmentChange(body: unknown, today: string): TreatmentCha
   const state = body.state;
   if (state !== undefined && !isSettableState(state)) {
     const why = isTreatmentState(state)
-      ? `"${state}" is set by the service when a mitigated weakness is detected again`
-      : `${JSON.stringify(state)} is not a state`;
+      ? `${shown(state)} is set by the service when a mitigated weakness is detected again`
+      : `${shown(state)} is not a state`;
     throw invalid('state', `${why}; use one of ${SETTABLE_STATES.join(', ')}`);
   }
   const allowed = ['state', ...(state ? REQUIRED[state] : []), ...ANNOTATION_FIELDS];
