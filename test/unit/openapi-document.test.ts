@@ -23,6 +23,53 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('when an import is refused as it arrives (an empty file), then its 422 is documented as the error alone, with no Location', () => {
+    const answer = copy().paths['/api/v2/findings/imports'].post.responses['422'];
+    expect(answer.content['application/json'].schema.anyOf).toEqual([
+      { $ref: '#/components/schemas/ImportJob' },
+      { $ref: '#/components/schemas/Error' },
+    ]);
+    expect(answer.headers.Location.required).toBe(false);
+  });
+
+  it('when a report is created, then links lead to reading and downloading it, and from the read to the download', () => {
+    const paths = copy().paths;
+    const created = paths['/api/v2/reports'].post.responses['202'].links;
+    expect(created.GetReport).toEqual({
+      operationId: 'getReport',
+      parameters: { id: '$response.body#/id' },
+      description: expect.any(String),
+    });
+    expect(created.DownloadReport.operationId).toBe('downloadReport');
+    expect(paths['/api/v2/reports/{id}'].get.responses['200'].links.DownloadReport.parameters).toEqual({
+      id: '$response.body#/id',
+    });
+  });
+
+  it('when a link names an operation and its parameters, then the operation exists and takes them', () => {
+    const doc = copy();
+    const ops = new Map<string, Json>();
+    for (const item of Object.values(doc.paths) as Json[])
+      for (const op of Object.values(item)) ops.set(op.operationId, op);
+    let links = 0;
+    for (const op of ops.values()) {
+      for (const answer of Object.values(op.responses) as Json[]) {
+        for (const link of Object.values(answer.links ?? {}) as Json[]) {
+          links += 1;
+          const target = ops.get(link.operationId);
+          expect(target).toBeDefined();
+          for (const name of Object.keys(link.parameters)) {
+            const [where, param] = name.includes('.') ? name.split('.') : ['path', name];
+            expect(target!.parameters).toEqual(
+              expect.arrayContaining([expect.objectContaining({ in: where, name: param })]),
+            );
+          }
+        }
+      }
+    }
+    expect(links).toBeGreaterThan(20);
+  });
+
   it('when nothing changed, then no breaking change is found', () => {
     expect(breakingChanges(copy(), copy())).toEqual([]);
   });

@@ -134,9 +134,14 @@ function operationObject(op: Operation, names: Map<object, string>): Json {
   for (const [status, answer] of Object.entries(op.responses)) {
     responses[status] = {
       description: answer.description,
-      ...(answer.headers
+      ...(answer.headers || answer.optionalHeaders
         ? {
-            headers: Object.fromEntries(answer.headers.map((h) => [h, { $ref: `#/components/headers/${h}` }])),
+            headers: Object.fromEntries([
+              ...(answer.headers ?? []).map((h) => [h, { $ref: `#/components/headers/${h}` }]),
+              // The shared component says whether a header is always there; one that only sometimes is gets a copy
+              // that says so.
+              ...(answer.optionalHeaders ?? []).map((h) => [h, { ...HEADERS[h], required: false }]),
+            ]),
           }
         : {}),
       ...(answer.content
@@ -146,6 +151,7 @@ function operationObject(op: Operation, names: Map<object, string>): Json {
             ),
           }
         : {}),
+      ...(answer.links ? { links: answer.links } : {}),
     };
   }
   Object.assign(responses, errorResponses(op, documented));

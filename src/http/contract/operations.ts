@@ -1,7 +1,9 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { ErrorCode } from '../../domain/errors';
 import { AUDIT_ACTIONS } from '../../domain/audit';
+import { REPORT_SCHEMA_VERSION } from '../../domain/report-model/types';
 import { TREATMENT_STATES } from '../../domain/treatment';
+import { ErrorBody } from './errors';
 import * as f from './findings';
 import * as r from './reports';
 import * as t from './tenant';
@@ -21,11 +23,22 @@ export type HeaderName =
   | 'Content-Disposition'
   | 'Repr-Digest';
 
-/** One answer of an operation: its body by content type (none for a redirect or 204) and its headers. */
+/** A way from an answer to a next call: the operation, and where its parameters come from in the answer (OpenAPI
+ * runtime expressions, e.g. `$response.body#/id`). Clients and fuzzers follow these, e.g. create → read → download. */
+export interface Link {
+  operationId: string;
+  parameters: Record<string, string>;
+  description: string;
+}
+
+/** One answer of an operation: its body by content type (none for a redirect or 204), the headers it always
+ * carries, those it carries only sometimes, and the links to calls that may follow it. */
 export interface Answer {
   description: string;
   content?: Record<string, TSchema>;
   headers?: HeaderName[];
+  optionalHeaders?: HeaderName[];
+  links?: Record<string, Link>;
 }
 
 /** A query or path parameter. */
@@ -65,10 +78,62 @@ export interface Operation {
 }
 
 const json = (schema: TSchema) => ({ 'application/json': schema });
-const ok = (description: string, schema: TSchema, headers?: HeaderName[]): Answer => ({
+const ok = (description: string, schema: TSchema, headers?: HeaderName[], links?: Record<string, Link>): Answer => ({
   description,
   content: json(schema),
   ...(headers ? { headers } : {}),
+  ...(links ? { links } : {}),
+});
+
+/** Links that pass the answer's `id` on as the `id` (path) parameter of each operation named. */
+const idLinks = (targets: Record<string, [operationId: string, description: string]>): Record<string, Link> =>
+  Object.fromEntries(
+    Object.entries(targets).map(([name, [operationId, description]]) => [
+      name,
+      { operationId, parameters: { id: '$response.body#/id' }, description },
+    ]),
+  );
+
+/** Where a report's id leads: what a client does with a report it has created or read. */
+const REPORT_LINKS = idLinks({
+  GetReport: ['getReport', 'Poll the report until it is ready or failed.'],
+  DownloadReport: ['downloadReport', 'Download it once ready.'],
+  RetryReport: ['retryReport', 'Try again if it failed.'],
+  RegenerateReport: ['regenerateReport', 'Make a new report over the same request.'],
+  ApproveReport: ['approveReport', 'Sign it off once ready.'],
+  PlaceLegalHold: ['placeLegalHold', 'Keep it from retention.'],
+  ReleaseLegalHold: ['releaseLegalHold', 'Let retention have it again.'],
+});
+const REPORT_AUDIT_LINK: Record<string, Link> = {
+  ListAuditEvents: {
+    operationId: 'listAuditEvents',
+    parameters: { 'query.report_id': '$response.body#/id' },
+    description: "The report's audit events.",
+  },
+};
+const ENDPOINT_LINKS: Record<string, Link> = {
+  ...idLinks({ GetEndpoint: ['getEndpoint', 'Read the endpoint.'] }),
+  ListFindings: {
+    operationId: 'listFindings',
+    parameters: { 'query.endpoint_id': '$response.body#/id' },
+    description: "The endpoint's findings.",
+  },
+  ListWeaknesses: {
+    operationId: 'listWeaknesses',
+    parameters: { 'query.endpoint_id': '$response.body#/id' },
+    description: "The endpoint's weaknesses.",
+  },
+};
+const IMPORT_LINKS = idLinks({ GetImport: ['getImport', 'Follow the import job.'] });
+const RUN_LINKS = idLinks({ GetRun: ['getRun', 'Read the run with its results.'] });
+const TENANT_LINKS = idLinks({
+  GetTenant: ['getTenant', 'Read the tenant.'],
+  SuspendTenant: ['suspendTenant', 'Suspend it.'],
+  ResumeTenant: ['resumeTenant', 'Resume it.'],
+  MintTenantToken: ['mintTenantToken', 'Mint a token of it.'],
+  ListTenantTokens: ['listTenantTokens', 'List its tokens.'],
+  ListTenantEvents: ['listTenantEvents', "Read the operator's log of it."],
+  OffboardTenant: ['offboardTenant', 'Offboard it.'],
 });
 
 const Limit = (max = 100): Parameter => ({
@@ -114,10 +179,12 @@ export const OPERATIONS: readonly Operation[] = [
     body: { schema: r.ReportRequest },
     validateBody: true,
     responses: {
-      202: ok('Queued; poll `Location` until `status` is `ready` or `failed`.', r.ReportQueued, [
-        'Location',
-        'Idempotent-Replayed',
-      ]),
+      202: ok(
+        'Queued; poll `Location` until `status` is `ready` or `failed`.',
+        r.ReportQueued,
+        ['Location', 'Idempotent-Replayed'],
+        { ...REPORT_LINKS, ...REPORT_AUDIT_LINK },
+      ),
     },
     errors: ['framework_unknown', 'idempotency_key_reused', 'quota_exceeded'],
   },
@@ -143,7 +210,10 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'reports:read',
     params: reportParam,
-    responses: { 200: ok('The report.', r.Report, ['ETag']), 304: { description: 'Not modified (`If-None-Match`).' } },
+    responses: {
+      200: ok('The report.', r.Report, ['ETag'], REPORT_LINKS),
+      304: { description: 'Not modified (`If-None-Match`).' },
+    },
     errors: REPORT_ERRORS,
   },
   {
@@ -176,7 +246,7 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'reports:generate',
     params: reportParam,
-    responses: { 202: ok('Queued.', r.ReportQueued, ['Location', 'Idempotent-Replayed']) },
+    responses: { 202: ok('Queued.', r.ReportQueued, ['Location', 'Idempotent-Replayed'], REPORT_LINKS) },
     errors: [...REPORT_ERRORS, 'report_not_retryable', 'quota_exceeded'],
   },
   {
@@ -189,7 +259,7 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'reports:generate',
     params: reportParam,
-    responses: { 202: ok('Queued again.', r.ReportQueued, ['Location']) },
+    responses: { 202: ok('Queued again.', r.ReportQueued, ['Location'], REPORT_LINKS) },
     errors: [...REPORT_ERRORS, 'report_not_retryable', 'quota_exceeded'],
   },
   {
@@ -248,8 +318,8 @@ export const OPERATIONS: readonly Operation[] = [
     body: { schema: f.EndpointInput },
     validateBody: true,
     responses: {
-      201: ok('Registered.', f.Endpoint, ['Location']),
-      200: ok('Registered before under this name.', f.Endpoint, ['Location']),
+      201: ok('Registered.', f.Endpoint, ['Location'], ENDPOINT_LINKS),
+      200: ok('Registered before under this name.', f.Endpoint, ['Location'], ENDPOINT_LINKS),
     },
   },
   {
@@ -350,10 +420,18 @@ export const OPERATIONS: readonly Operation[] = [
     },
     body: { upload: true },
     responses: {
-      202: ok('Accepted: the job runs; follow `Location`.', f.ImportJob, ['Location']),
-      201: ok('Imported, with new findings.', f.ImportJob, ['Location']),
-      200: ok('Imported; nothing was new.', f.ImportJob, ['Location']),
-      422: ok('The file cannot be imported; the job with its error.', f.ImportJob, ['Location']),
+      202: ok('Accepted: the job runs; follow `Location`.', f.ImportJob, ['Location'], IMPORT_LINKS),
+      201: ok('Imported, with new findings.', f.ImportJob, ['Location'], IMPORT_LINKS),
+      200: ok('Imported; nothing was new.', f.ImportJob, ['Location'], IMPORT_LINKS),
+      // A file refused while it is received (an empty one) leaves no job behind: the answer is then the error alone,
+      // without a job to follow.
+      422: {
+        description:
+          'The file cannot be imported: the failed job with its error, or, for a file refused as it arrived (an ' +
+          'empty one), the error alone, with no job and no `Location`.',
+        content: json(Type.Union([f.ImportJob, ErrorBody])),
+        optionalHeaders: ['Location'],
+      },
     },
     errors: ['import_invalid', 'quota_exceeded'],
   },
@@ -383,8 +461,8 @@ export const OPERATIONS: readonly Operation[] = [
     body: { schema: f.RunInput },
     validateBody: true,
     responses: {
-      201: ok('Recorded.', f.Run, ['Location']),
-      200: ok('Recorded before (or replaced by this one).', f.Run, ['Location']),
+      201: ok('Recorded.', f.Run, ['Location'], RUN_LINKS),
+      200: ok('Recorded before (or replaced by this one).', f.Run, ['Location'], RUN_LINKS),
     },
     errors: ['framework_unknown'],
   },
@@ -580,7 +658,14 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'tokens:manage',
     body: { schema: t.TokenMint },
-    responses: { 201: ok('Minted: the secret appears this once.', t.MintedToken) },
+    responses: {
+      201: ok(
+        'Minted: the secret appears this once.',
+        t.MintedToken,
+        undefined,
+        idLinks({ RevokeToken: ['revokeToken', 'Revoke it.'] }),
+      ),
+    },
     errors: ['tenant_offboarded'],
   },
   {
@@ -638,7 +723,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Operator',
     security: 'operator',
     body: { schema: t.TenantCreate },
-    responses: { 201: ok('Created.', t.Tenant) },
+    responses: { 201: ok('Created.', t.Tenant, undefined, TENANT_LINKS) },
   },
   {
     id: 'listTenants',
@@ -707,7 +792,14 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'operator',
     params: idParam('The tenant id (`tnt_…`).'),
     body: { schema: t.TokenMint },
-    responses: { 201: ok('Minted: the secret appears this once.', t.MintedToken) },
+    responses: {
+      201: ok(
+        'Minted: the secret appears this once.',
+        t.MintedToken,
+        undefined,
+        idLinks({ RevokeAnyToken: ['revokeAnyToken', 'Revoke it.'] }),
+      ),
+    },
     errors: ['tenant_offboarded'],
   },
   {
@@ -825,8 +917,11 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Public',
     security: 'none',
     params: {
-      name: { schema: Type.String(), description: 'The schema name, e.g. `report`.' },
-      version: { schema: Type.String(), description: 'The version, e.g. `1.6.0`.' },
+      name: { schema: Type.String({ examples: ['report'] }), description: 'The schema name, e.g. `report`.' },
+      version: {
+        schema: Type.String({ examples: [REPORT_SCHEMA_VERSION] }),
+        description: `The version, e.g. \`${REPORT_SCHEMA_VERSION}\`.`,
+      },
     },
     responses: {
       200: { description: 'The schema.', content: { 'application/schema+json': OpenObject('a JSON Schema') } },
