@@ -32,6 +32,15 @@ describe('the OpenAPI document', () => {
     expect(answer.headers.Location.required).toBe(false);
   });
 
+  it('when an import fails on a quota while the request waits, then its 429 is documented as the failed job too', () => {
+    const answer = copy().paths['/api/v2/findings/imports'].post.responses['429'];
+    expect(answer.content['application/json'].schema.anyOf).toEqual([
+      { $ref: '#/components/schemas/ImportJob' },
+      { $ref: '#/components/schemas/Error' },
+    ]);
+    expect(answer.headers.Location.required).toBe(false);
+  });
+
   it('when a report is created, then links lead to reading and downloading it, and from the read to the download', () => {
     const paths = copy().paths;
     const created = paths['/api/v2/reports'].post.responses['202'].links;

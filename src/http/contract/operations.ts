@@ -432,6 +432,15 @@ export const OPERATIONS: readonly Operation[] = [
         content: json(Type.Union([f.ImportJob, ErrorBody])),
         optionalHeaders: ['Location'],
       },
+      // A quota is checked before the job starts (the error alone) and again before its findings are stored (the job,
+      // failed with the quota's error, when the request waits for it).
+      429: {
+        description:
+          '`rate_limited`, or `quota_exceeded`: the error alone when the import could not start, or the failed job ' +
+          'with its error when storing its findings would pass the quota.',
+        content: json(Type.Union([f.ImportJob, ErrorBody])),
+        optionalHeaders: ['Location', 'Retry-After'],
+      },
     },
     errors: ['import_invalid', 'quota_exceeded'],
   },
