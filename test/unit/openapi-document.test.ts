@@ -74,3 +74,12 @@ describe('the OpenAPI document', () => {
     expect(breakingChanges(copy(), after)).toEqual([]);
   });
 });
+
+describe('the breaking-change check with choices', () => {
+  it('when a schema becomes a choice that still takes the old one, then nothing is breaking', () => {
+    const after = copy();
+    const report = after.components.schemas.Report;
+    after.components.schemas.Report = { anyOf: [report, { type: 'string' }] };
+    expect(breakingChanges(copy(), after)).toEqual([]);
+  });
+});

@@ -70,7 +70,9 @@ function baseCodes(op: Operation): ErrorCode[] {
   return codes;
 }
 
-function errorResponses(op: Operation, documented: Set<number>): Json {
+function errorResponses(op: Operation, documented: Set<number>, names: Map<object, string>): Json {
+  const error = { $ref: '#/components/schemas/Error' };
+  const body = op.errorAlternative ? { anyOf: [error, toJson(op.errorAlternative, names, false)] } : error;
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set([...baseCodes(op), ...(op.errors ?? [])])) {
     const status = ERRORS[code].status;
@@ -80,11 +82,13 @@ function errorResponses(op: Operation, documented: Set<number>): Json {
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     if (documented.has(status)) continue;
     out[String(status)] = {
-      description: `An error: ${codes.map((c) => `\`${c}\``).join(', ')}.`,
+      description:
+        `An error: ${codes.map((c) => `\`${c}\``).join(', ')}.` +
+        (op.errorAlternative ? ' A job that failed with it answers with the job and its error.' : ''),
       ...(status === 429 || status === 503
         ? { headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } }
         : {}),
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      content: { 'application/json': { schema: body } },
     };
   }
   return out;
@@ -148,7 +152,7 @@ function operationObject(op: Operation, names: Map<object, string>): Json {
         : {}),
     };
   }
-  Object.assign(responses, errorResponses(op, documented));
+  Object.assign(responses, errorResponses(op, documented, names));
   const scope = op.scope ? `Requires a token with the \`${op.scope}\` scope.` : undefined;
   const description = [op.description, scope].filter(Boolean).join('\n\n');
   return {

@@ -62,6 +62,8 @@ export interface Operation {
   responses: Record<number, Answer>;
   /** Error codes this operation may answer besides those every operation of its kind may. */
   errors?: ErrorCode[];
+  /** What an error status may carry besides the error body: an import job that failed answers with the job. */
+  errorAlternative?: TSchema;
 }
 
 const json = (schema: TSchema) => ({ 'application/json': schema });
@@ -353,9 +355,9 @@ export const OPERATIONS: readonly Operation[] = [
       202: ok('Accepted: the job runs; follow `Location`.', f.ImportJob, ['Location']),
       201: ok('Imported, with new findings.', f.ImportJob, ['Location']),
       200: ok('Imported; nothing was new.', f.ImportJob, ['Location']),
-      422: ok('The file cannot be imported; the job with its error.', f.ImportJob, ['Location']),
     },
     errors: ['import_invalid', 'quota_exceeded'],
+    errorAlternative: f.ImportJob,
   },
   {
     id: 'getImport',
