@@ -83,3 +83,24 @@ describe('the breaking-change check with choices', () => {
     expect(breakingChanges(copy(), after)).toEqual([]);
   });
 });
+
+describe('the links between operations', () => {
+  it("when an answer links to an operation, then that operation exists and takes the answer's id as its id", () => {
+    const doc = copy();
+    const operations = new Map<string, Json>();
+    for (const item of Object.values(doc.paths) as Json[]) {
+      for (const op of Object.values(item) as Json[]) operations.set(op.operationId, op);
+    }
+    const links = [...operations.values()].flatMap((op) =>
+      Object.values(op.responses as Json).flatMap((answer: Json) => Object.values(answer.links ?? {})),
+    ) as Json[];
+    expect(links.length).toBeGreaterThan(5);
+    for (const link of links) {
+      const target = operations.get(link.operationId);
+      expect([link.operationId, target?.parameters?.some((p: Json) => p.in === 'path' && p.name === 'id')]).toEqual([
+        link.operationId,
+        true,
+      ]);
+    }
+  });
+});

@@ -143,6 +143,16 @@ function operationObject(op: Operation, names: Map<object, string>): Json {
             headers: Object.fromEntries(answer.headers.map((h) => [h, { $ref: `#/components/headers/${h}` }])),
           }
         : {}),
+      ...(answer.links
+        ? {
+            links: Object.fromEntries(
+              Object.entries(answer.links).map(([name, operationId]) => [
+                name,
+                { operationId, parameters: { id: '$response.body#/id' } },
+              ]),
+            ),
+          }
+        : {}),
       ...(answer.content
         ? {
             content: Object.fromEntries(

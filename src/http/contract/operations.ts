@@ -26,6 +26,9 @@ export interface Answer {
   description: string;
   content?: Record<string, TSchema>;
   headers?: HeaderName[];
+  /** Operations the answer leads to, by link name: each takes the answer's `id` as its own `id` (OpenAPI links, which
+   * a client or a stateful fuzzer follows from a create to the reads and actions on what it created). */
+  links?: Record<string, string>;
 }
 
 /** A query or path parameter. */
@@ -97,6 +100,14 @@ const Bound = (name: string): Parameter => ({
 
 const REPORT_ERRORS: ErrorCode[] = ['report_not_found'];
 
+/** Where a queued report leads: reading it, and once it is ready (or failed) downloading, retrying, regenerating. */
+const REPORT_LINKS = {
+  GetReport: 'getReport',
+  DownloadReport: 'downloadReport',
+  RetryReport: 'retryReport',
+  RegenerateReport: 'regenerateReport',
+};
+
 /** Every public operation of the API, in the order the document lists them. */
 export const OPERATIONS: readonly Operation[] = [
   // Reports
@@ -116,10 +127,13 @@ export const OPERATIONS: readonly Operation[] = [
     body: { schema: r.ReportRequest },
     validateBody: true,
     responses: {
-      202: ok('Queued; poll `Location` until `status` is `ready` or `failed`.', r.ReportQueued, [
-        'Location',
-        'Idempotent-Replayed',
-      ]),
+      202: {
+        ...ok('Queued; poll `Location` until `status` is `ready` or `failed`.', r.ReportQueued, [
+          'Location',
+          'Idempotent-Replayed',
+        ]),
+        links: REPORT_LINKS,
+      },
     },
     errors: ['framework_unknown', 'idempotency_key_reused', 'quota_exceeded'],
   },
@@ -178,7 +192,7 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'reports:generate',
     params: reportParam,
-    responses: { 202: ok('Queued.', r.ReportQueued, ['Location', 'Idempotent-Replayed']) },
+    responses: { 202: { ...ok('Queued.', r.ReportQueued, ['Location', 'Idempotent-Replayed']), links: REPORT_LINKS } },
     errors: [...REPORT_ERRORS, 'report_not_retryable', 'quota_exceeded'],
   },
   {
@@ -250,7 +264,7 @@ export const OPERATIONS: readonly Operation[] = [
     body: { schema: f.EndpointInput },
     validateBody: true,
     responses: {
-      201: ok('Registered.', f.Endpoint, ['Location']),
+      201: { ...ok('Registered.', f.Endpoint, ['Location']), links: { GetEndpoint: 'getEndpoint' } },
       200: ok('Registered before under this name.', f.Endpoint, ['Location']),
     },
   },
@@ -352,7 +366,10 @@ export const OPERATIONS: readonly Operation[] = [
     },
     body: { upload: true },
     responses: {
-      202: ok('Accepted: the job runs; follow `Location`.', f.ImportJob, ['Location']),
+      202: {
+        ...ok('Accepted: the job runs; follow `Location`.', f.ImportJob, ['Location']),
+        links: { GetImport: 'getImport' },
+      },
       201: ok('Imported, with new findings.', f.ImportJob, ['Location']),
       200: ok('Imported; nothing was new.', f.ImportJob, ['Location']),
     },
@@ -385,7 +402,7 @@ export const OPERATIONS: readonly Operation[] = [
     body: { schema: f.RunInput },
     validateBody: true,
     responses: {
-      201: ok('Recorded.', f.Run, ['Location']),
+      201: { ...ok('Recorded.', f.Run, ['Location']), links: { GetRun: 'getRun' } },
       200: ok('Recorded before (or replaced by this one).', f.Run, ['Location']),
     },
     errors: ['framework_unknown'],
@@ -582,7 +599,9 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'tokens:manage',
     body: { schema: t.TokenMint },
-    responses: { 201: ok('Minted: the secret appears this once.', t.MintedToken) },
+    responses: {
+      201: { ...ok('Minted: the secret appears this once.', t.MintedToken), links: { RevokeToken: 'revokeToken' } },
+    },
     errors: ['tenant_offboarded'],
   },
   {
@@ -640,7 +659,12 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Operator',
     security: 'operator',
     body: { schema: t.TenantCreate },
-    responses: { 201: ok('Created.', t.Tenant) },
+    responses: {
+      201: {
+        ...ok('Created.', t.Tenant),
+        links: { GetTenant: 'getTenant', MintTenantToken: 'mintTenantToken', ListTenantTokens: 'listTenantTokens' },
+      },
+    },
   },
   {
     id: 'listTenants',
