@@ -53,6 +53,18 @@ function compareSchemas(w: Walk, oldRaw: unknown, newRaw: unknown, at: string): 
   const o = resolve(w.before, oldRaw);
   const n = resolve(w.after, newRaw);
   if (!isObject(o) || !isObject(n)) return;
+  // A schema that became a choice (`anyOf`, `oneOf`) widened where one of its members still takes the old one.
+  const choices = Array.isArray(n.anyOf) ? n.anyOf : Array.isArray(n.oneOf) ? n.oneOf : undefined;
+  if (choices && !Array.isArray(o.anyOf) && !Array.isArray(o.oneOf)) {
+    const tried = choices.map((member) => {
+      const problems: string[] = [];
+      compareSchemas({ ...w, problems, depth: w.depth + 1 }, o, member, at);
+      return problems;
+    });
+    const best = tried.reduce((a, b) => (b.length < a.length ? b : a));
+    w.problems.push(...best);
+    return;
+  }
   const oldTypes = typesOf(w.before, o);
   const newTypes = typesOf(w.after, n);
   if (newTypes.size > 0) {

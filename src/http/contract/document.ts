@@ -70,7 +70,9 @@ function baseCodes(op: Operation): ErrorCode[] {
   return codes;
 }
 
-function errorResponses(op: Operation, documented: Set<number>): Json {
+function errorResponses(op: Operation, documented: Set<number>, names: Map<object, string>): Json {
+  const error = { $ref: '#/components/schemas/Error' };
+  const body = op.errorAlternative ? { anyOf: [error, toJson(op.errorAlternative, names, false)] } : error;
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set([...baseCodes(op), ...(op.errors ?? [])])) {
     const status = ERRORS[code].status;
@@ -80,11 +82,13 @@ function errorResponses(op: Operation, documented: Set<number>): Json {
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     if (documented.has(status)) continue;
     out[String(status)] = {
-      description: `An error: ${codes.map((c) => `\`${c}\``).join(', ')}.`,
+      description:
+        `An error: ${codes.map((c) => `\`${c}\``).join(', ')}.` +
+        (op.errorAlternative ? ' A job that failed with it answers with the job and its error.' : ''),
       ...(status === 429 || status === 503
         ? { headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } }
         : {}),
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      content: { 'application/json': { schema: body } },
     };
   }
   return out;
@@ -134,14 +138,19 @@ function operationObject(op: Operation, names: Map<object, string>): Json {
   for (const [status, answer] of Object.entries(op.responses)) {
     responses[status] = {
       description: answer.description,
-      ...(answer.headers || answer.optionalHeaders
+      ...(answer.headers
         ? {
-            headers: Object.fromEntries([
-              ...(answer.headers ?? []).map((h) => [h, { $ref: `#/components/headers/${h}` }]),
-              // The shared component says whether a header is always there; one that only sometimes is gets a copy
-              // that says so.
-              ...(answer.optionalHeaders ?? []).map((h) => [h, { ...HEADERS[h], required: false }]),
-            ]),
+            headers: Object.fromEntries(answer.headers.map((h) => [h, { $ref: `#/components/headers/${h}` }])),
+          }
+        : {}),
+      ...(answer.links
+        ? {
+            links: Object.fromEntries(
+              Object.entries(answer.links).map(([name, operationId]) => [
+                name,
+                { operationId, parameters: { id: '$response.body#/id' } },
+              ]),
+            ),
           }
         : {}),
       ...(answer.content
@@ -151,10 +160,9 @@ function operationObject(op: Operation, names: Map<object, string>): Json {
             ),
           }
         : {}),
-      ...(answer.links ? { links: answer.links } : {}),
     };
   }
-  Object.assign(responses, errorResponses(op, documented));
+  Object.assign(responses, errorResponses(op, documented, names));
   const scope = op.scope ? `Requires a token with the \`${op.scope}\` scope.` : undefined;
   const description = [op.description, scope].filter(Boolean).join('\n\n');
   return {

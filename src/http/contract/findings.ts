@@ -46,7 +46,7 @@ export const FindingInput = Type.Object(
     title: Text(500),
     category: Text(200),
     severity: Severity,
-    detected_at: IsoTime('an ISO 8601 time with a zone, such as "2026-05-02T10:00:00Z", not in the future'),
+    detected_at: IsoTime(),
     fingerprint: Type.Optional(Text(200)),
     framework_refs: Type.Optional(RefsInput),
     evidence: Type.Object(
@@ -233,7 +233,7 @@ export const RunInput = Type.Object(
     endpoint_id: EndpointId,
     tool: Text(200),
     tool_version: Type.Optional(Text(200)),
-    started_at: IsoTime('an ISO 8601 time with a zone, such as "2026-05-02T10:00:00Z", not in the future'),
+    started_at: IsoTime(),
     finished_at: Type.Optional(IsoTime('an ISO 8601 time with a zone, not before started_at')),
     config_sha256: Type.Optional(
       Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'a sha256 digest: 64 hexadecimal characters' }),
@@ -260,7 +260,8 @@ export const RunInput = Type.Object(
   {
     additionalProperties: false,
     description:
-      "The endpoint must be the tenant's; `failures` may not exceed `attempts`; each probe, detector and strategy " +
+      "The endpoint must be the tenant's; `started_at` may lie at most five minutes in the future and " +
+      '`finished_at` not before it; `failures` may not exceed `attempts`; each probe, detector and strategy ' +
       'appears once; the same run posted again (by `external_id`, or else by its content) is the same run.',
     examples: [
       {

@@ -3,7 +3,6 @@ import type { ErrorCode } from '../../domain/errors';
 import { AUDIT_ACTIONS } from '../../domain/audit';
 import { REPORT_SCHEMA_VERSION } from '../../domain/report-model/types';
 import { TREATMENT_STATES } from '../../domain/treatment';
-import { ErrorBody } from './errors';
 import * as f from './findings';
 import * as r from './reports';
 import * as t from './tenant';
@@ -23,22 +22,14 @@ export type HeaderName =
   | 'Content-Disposition'
   | 'Repr-Digest';
 
-/** A way from an answer to a next call: the operation, and where its parameters come from in the answer (OpenAPI
- * runtime expressions, e.g. `$response.body#/id`). Clients and fuzzers follow these, e.g. create → read → download. */
-export interface Link {
-  operationId: string;
-  parameters: Record<string, string>;
-  description: string;
-}
-
-/** One answer of an operation: its body by content type (none for a redirect or 204), the headers it always
- * carries, those it carries only sometimes, and the links to calls that may follow it. */
+/** One answer of an operation: its body by content type (none for a redirect or 204) and its headers. */
 export interface Answer {
   description: string;
   content?: Record<string, TSchema>;
   headers?: HeaderName[];
-  optionalHeaders?: HeaderName[];
-  links?: Record<string, Link>;
+  /** Operations the answer leads to, by link name: each takes the answer's `id` as its own `id` (OpenAPI links, which
+   * a client or a stateful fuzzer follows from a create to the reads and actions on what it created). */
+  links?: Record<string, string>;
 }
 
 /** A query or path parameter. */
@@ -75,65 +66,15 @@ export interface Operation {
   responses: Record<number, Answer>;
   /** Error codes this operation may answer besides those every operation of its kind may. */
   errors?: ErrorCode[];
+  /** What an error status may carry besides the error body: an import job that failed answers with the job. */
+  errorAlternative?: TSchema;
 }
 
 const json = (schema: TSchema) => ({ 'application/json': schema });
-const ok = (description: string, schema: TSchema, headers?: HeaderName[], links?: Record<string, Link>): Answer => ({
+const ok = (description: string, schema: TSchema, headers?: HeaderName[]): Answer => ({
   description,
   content: json(schema),
   ...(headers ? { headers } : {}),
-  ...(links ? { links } : {}),
-});
-
-/** Links that pass the answer's `id` on as the `id` (path) parameter of each operation named. */
-const idLinks = (targets: Record<string, [operationId: string, description: string]>): Record<string, Link> =>
-  Object.fromEntries(
-    Object.entries(targets).map(([name, [operationId, description]]) => [
-      name,
-      { operationId, parameters: { id: '$response.body#/id' }, description },
-    ]),
-  );
-
-/** Where a report's id leads: what a client does with a report it has created or read. */
-const REPORT_LINKS = idLinks({
-  GetReport: ['getReport', 'Poll the report until it is ready or failed.'],
-  DownloadReport: ['downloadReport', 'Download it once ready.'],
-  RetryReport: ['retryReport', 'Try again if it failed.'],
-  RegenerateReport: ['regenerateReport', 'Make a new report over the same request.'],
-  ApproveReport: ['approveReport', 'Sign it off once ready.'],
-  PlaceLegalHold: ['placeLegalHold', 'Keep it from retention.'],
-  ReleaseLegalHold: ['releaseLegalHold', 'Let retention have it again.'],
-});
-const REPORT_AUDIT_LINK: Record<string, Link> = {
-  ListAuditEvents: {
-    operationId: 'listAuditEvents',
-    parameters: { 'query.report_id': '$response.body#/id' },
-    description: "The report's audit events.",
-  },
-};
-const ENDPOINT_LINKS: Record<string, Link> = {
-  ...idLinks({ GetEndpoint: ['getEndpoint', 'Read the endpoint.'] }),
-  ListFindings: {
-    operationId: 'listFindings',
-    parameters: { 'query.endpoint_id': '$response.body#/id' },
-    description: "The endpoint's findings.",
-  },
-  ListWeaknesses: {
-    operationId: 'listWeaknesses',
-    parameters: { 'query.endpoint_id': '$response.body#/id' },
-    description: "The endpoint's weaknesses.",
-  },
-};
-const IMPORT_LINKS = idLinks({ GetImport: ['getImport', 'Follow the import job.'] });
-const RUN_LINKS = idLinks({ GetRun: ['getRun', 'Read the run with its results.'] });
-const TENANT_LINKS = idLinks({
-  GetTenant: ['getTenant', 'Read the tenant.'],
-  SuspendTenant: ['suspendTenant', 'Suspend it.'],
-  ResumeTenant: ['resumeTenant', 'Resume it.'],
-  MintTenantToken: ['mintTenantToken', 'Mint a token of it.'],
-  ListTenantTokens: ['listTenantTokens', 'List its tokens.'],
-  ListTenantEvents: ['listTenantEvents', "Read the operator's log of it."],
-  OffboardTenant: ['offboardTenant', 'Offboard it.'],
 });
 
 const Limit = (max = 100): Parameter => ({
@@ -160,6 +101,14 @@ const Bound = (name: string): Parameter => ({
 
 const REPORT_ERRORS: ErrorCode[] = ['report_not_found'];
 
+/** Where a queued report leads: reading it, and once it is ready (or failed) downloading, retrying, regenerating. */
+const REPORT_LINKS = {
+  GetReport: 'getReport',
+  DownloadReport: 'downloadReport',
+  RetryReport: 'retryReport',
+  RegenerateReport: 'regenerateReport',
+};
+
 /** Every public operation of the API, in the order the document lists them. */
 export const OPERATIONS: readonly Operation[] = [
   // Reports
@@ -179,12 +128,13 @@ export const OPERATIONS: readonly Operation[] = [
     body: { schema: r.ReportRequest },
     validateBody: true,
     responses: {
-      202: ok(
-        'Queued; poll `Location` until `status` is `ready` or `failed`.',
-        r.ReportQueued,
-        ['Location', 'Idempotent-Replayed'],
-        { ...REPORT_LINKS, ...REPORT_AUDIT_LINK },
-      ),
+      202: {
+        ...ok('Queued; poll `Location` until `status` is `ready` or `failed`.', r.ReportQueued, [
+          'Location',
+          'Idempotent-Replayed',
+        ]),
+        links: REPORT_LINKS,
+      },
     },
     errors: ['framework_unknown', 'idempotency_key_reused', 'quota_exceeded'],
   },
@@ -211,7 +161,8 @@ export const OPERATIONS: readonly Operation[] = [
     scope: 'reports:read',
     params: reportParam,
     responses: {
-      200: ok('The report.', r.Report, ['ETag'], REPORT_LINKS),
+      // From a read, the download: create → read (until ready) → download is the path every client takes.
+      200: { ...ok('The report.', r.Report, ['ETag']), links: { DownloadReport: 'downloadReport' } },
       304: { description: 'Not modified (`If-None-Match`).' },
     },
     errors: REPORT_ERRORS,
@@ -246,7 +197,7 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'reports:generate',
     params: reportParam,
-    responses: { 202: ok('Queued.', r.ReportQueued, ['Location', 'Idempotent-Replayed'], REPORT_LINKS) },
+    responses: { 202: { ...ok('Queued.', r.ReportQueued, ['Location', 'Idempotent-Replayed']), links: REPORT_LINKS } },
     errors: [...REPORT_ERRORS, 'report_not_retryable', 'quota_exceeded'],
   },
   {
@@ -259,7 +210,7 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'reports:generate',
     params: reportParam,
-    responses: { 202: ok('Queued again.', r.ReportQueued, ['Location'], REPORT_LINKS) },
+    responses: { 202: ok('Queued again.', r.ReportQueued, ['Location']) },
     errors: [...REPORT_ERRORS, 'report_not_retryable', 'quota_exceeded'],
   },
   {
@@ -318,8 +269,8 @@ export const OPERATIONS: readonly Operation[] = [
     body: { schema: f.EndpointInput },
     validateBody: true,
     responses: {
-      201: ok('Registered.', f.Endpoint, ['Location'], ENDPOINT_LINKS),
-      200: ok('Registered before under this name.', f.Endpoint, ['Location'], ENDPOINT_LINKS),
+      201: { ...ok('Registered.', f.Endpoint, ['Location']), links: { GetEndpoint: 'getEndpoint' } },
+      200: ok('Registered before under this name.', f.Endpoint, ['Location']),
     },
   },
   {
@@ -420,29 +371,15 @@ export const OPERATIONS: readonly Operation[] = [
     },
     body: { upload: true },
     responses: {
-      202: ok('Accepted: the job runs; follow `Location`.', f.ImportJob, ['Location'], IMPORT_LINKS),
-      201: ok('Imported, with new findings.', f.ImportJob, ['Location'], IMPORT_LINKS),
-      200: ok('Imported; nothing was new.', f.ImportJob, ['Location'], IMPORT_LINKS),
-      // A file refused while it is received (an empty one) leaves no job behind: the answer is then the error alone,
-      // without a job to follow.
-      422: {
-        description:
-          'The file cannot be imported: the failed job with its error, or, for a file refused as it arrived (an ' +
-          'empty one), the error alone, with no job and no `Location`.',
-        content: json(Type.Union([f.ImportJob, ErrorBody])),
-        optionalHeaders: ['Location'],
+      202: {
+        ...ok('Accepted: the job runs; follow `Location`.', f.ImportJob, ['Location']),
+        links: { GetImport: 'getImport' },
       },
-      // A quota is checked before the job starts (the error alone) and again before its findings are stored (the job,
-      // failed with the quota's error, when the request waits for it).
-      429: {
-        description:
-          '`rate_limited`, or `quota_exceeded`: the error alone when the import could not start, or the failed job ' +
-          'with its error when storing its findings would pass the quota.',
-        content: json(Type.Union([f.ImportJob, ErrorBody])),
-        optionalHeaders: ['Location', 'Retry-After'],
-      },
+      201: ok('Imported, with new findings.', f.ImportJob, ['Location']),
+      200: ok('Imported; nothing was new.', f.ImportJob, ['Location']),
     },
     errors: ['import_invalid', 'quota_exceeded'],
+    errorAlternative: f.ImportJob,
   },
   {
     id: 'getImport',
@@ -470,8 +407,8 @@ export const OPERATIONS: readonly Operation[] = [
     body: { schema: f.RunInput },
     validateBody: true,
     responses: {
-      201: ok('Recorded.', f.Run, ['Location'], RUN_LINKS),
-      200: ok('Recorded before (or replaced by this one).', f.Run, ['Location'], RUN_LINKS),
+      201: { ...ok('Recorded.', f.Run, ['Location']), links: { GetRun: 'getRun' } },
+      200: ok('Recorded before (or replaced by this one).', f.Run, ['Location']),
     },
     errors: ['framework_unknown'],
   },
@@ -668,12 +605,7 @@ export const OPERATIONS: readonly Operation[] = [
     scope: 'tokens:manage',
     body: { schema: t.TokenMint },
     responses: {
-      201: ok(
-        'Minted: the secret appears this once.',
-        t.MintedToken,
-        undefined,
-        idLinks({ RevokeToken: ['revokeToken', 'Revoke it.'] }),
-      ),
+      201: { ...ok('Minted: the secret appears this once.', t.MintedToken), links: { RevokeToken: 'revokeToken' } },
     },
     errors: ['tenant_offboarded'],
   },
@@ -732,7 +664,12 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Operator',
     security: 'operator',
     body: { schema: t.TenantCreate },
-    responses: { 201: ok('Created.', t.Tenant, undefined, TENANT_LINKS) },
+    responses: {
+      201: {
+        ...ok('Created.', t.Tenant),
+        links: { GetTenant: 'getTenant', MintTenantToken: 'mintTenantToken', ListTenantTokens: 'listTenantTokens' },
+      },
+    },
   },
   {
     id: 'listTenants',
@@ -801,14 +738,7 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'operator',
     params: idParam('The tenant id (`tnt_…`).'),
     body: { schema: t.TokenMint },
-    responses: {
-      201: ok(
-        'Minted: the secret appears this once.',
-        t.MintedToken,
-        undefined,
-        idLinks({ RevokeAnyToken: ['revokeAnyToken', 'Revoke it.'] }),
-      ),
-    },
+    responses: { 201: ok('Minted: the secret appears this once.', t.MintedToken) },
     errors: ['tenant_offboarded'],
   },
   {

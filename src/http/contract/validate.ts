@@ -110,10 +110,14 @@ export function refusal(error: ErrorObject, prefix = ''): AppError {
       const noun = typeof parent?.title === 'string' ? `a ${parent.title}` : 'allowed';
       return refuse(field, `${shown(error.data)} is not ${noun}; use ${allowed({ enum: parent?.enum })}`);
     }
-    case 'type':
-      if (!at && error.schemaPath === '#/type') return refuse('body', 'must be a JSON object');
-      return refuse(field, `must be ${allowed(parent)}`);
     default:
+      if (error.keyword === 'type' && !at && error.schemaPath === '#/type') {
+        return refuse('body', 'must be a JSON object');
+      }
+      // A number is echoed with what it missed, as the API always wrote it: `-1 is not a whole number from 0 to …`.
+      if (parent?.type === 'integer' || parent?.type === 'number') {
+        return refuse(field, `${shown(error.data)} is not ${allowed(parent)}`);
+      }
       return refuse(field, `must be ${allowed(parent)}`);
   }
 }
