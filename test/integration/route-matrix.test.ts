@@ -14,8 +14,9 @@ import { startHarness, type Harness } from '../support/harness';
 
 jest.setTimeout(120_000);
 
-/** Routers whose routes take no bearer token: the public keys and schemas, signed links, and the ops listener. */
-const WITHOUT_TOKEN = new Set(['public-router.ts', 'artifacts-router.ts', 'ops-router.ts']);
+/** Routers whose routes take no bearer token: the public keys and schemas, the API's own description, signed links,
+ * and the ops listener. */
+const WITHOUT_TOKEN = new Set(['public-router.ts', 'docs-router.ts', 'artifacts-router.ts', 'ops-router.ts']);
 
 /** Every `router.<method>('<path>'` of the API's routers, as `[METHOD, /api/v2 path]`. */
 function routes(): { admin: [string, string][]; tenant: [string, string][] } {

@@ -49,6 +49,7 @@ import type { QuotaLimits } from '../../src/app/tenant-quotas';
 import { weaknessTreatmentOf } from '../../src/main/weakness-treatment';
 import { composeApi } from '../../src/main/compose-api';
 import { loadConfig } from '../../src/config';
+import { CHECK_ID_HEADER, ContractCheck } from './contract-check';
 import { freshDatabase, s3Env, stackEnv, uniqueSuffix } from './stack';
 
 /** A response as the tests look at it. */
@@ -314,7 +315,10 @@ export async function startHarness(
   const opsServer = createServer(composed.ops);
   await new Promise<void>((resolve) => opsServer.listen(0, '127.0.0.1', resolve));
   const opsUrl = `http://127.0.0.1:${(opsServer.address() as AddressInfo).port}`;
-  server.on('request', composed.api);
+  // Every answer is checked against the OpenAPI document, so the document stays true of what the API answers.
+  const contract = new ContractCheck();
+  server.on('request', contract.wrap(composed.api));
+  let checked = 0;
 
   return {
     baseUrl,
@@ -329,7 +333,8 @@ export async function startHarness(
     staging,
     workflows,
     async request(method, urlPath, o = {}) {
-      const headers: Record<string, string> = { ...o.headers };
+      const checkId = String(++checked);
+      const headers: Record<string, string> = { ...o.headers, [CHECK_ID_HEADER]: checkId };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
       let body: string | undefined = o.raw;
       if (o.body !== undefined) {
@@ -344,6 +349,10 @@ export async function startHarness(
       } catch {
         parsed = undefined;
       }
+      const mismatches = contract.take(checkId);
+      if (mismatches.length > 0) {
+        throw new Error(`the answer does not match the OpenAPI document:\n  ${mismatches.join('\n  ')}`);
+      }
       return { status: res.status, headers: res.headers, body: parsed, text };
     },
     async close() {
@@ -355,6 +364,10 @@ export async function startHarness(
       await (mongo as MongoClient).close();
       await fs.rm(artifactsDir, { recursive: true, force: true });
       await fs.rm(`${artifactsDir}-${STAGING_DIR}`, { recursive: true, force: true });
+      // Answers to requests made without `request` (a fetch of its own, a poll) are checked too.
+      if (contract.unclaimed.length > 0) {
+        throw new Error(`answers did not match the OpenAPI document:\n  ${contract.unclaimed.join('\n  ')}`);
+      }
     },
   };
 }

@@ -160,6 +160,19 @@ describe('importing scanner files', () => {
     expect(await countOn(ep)).toBe(0);
   });
 
+  it('when the file is empty, then 422 import_invalid is the error alone, with no job to follow and nothing stored', async () => {
+    const ep = await endpoint(token, 'Empty file');
+    const res = await upload(ep, '');
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual({
+      error: { code: 'import_invalid', message: 'the file is empty', line: 0, problem: 'the file is empty' },
+    });
+    // The document says so too (the harness checks the body against it); no job was kept, so nothing to follow.
+    expect(res.headers.get('location')).toBeNull();
+    expect(await h.db.collection('imports').countDocuments({ endpoint_id: ep })).toBe(0);
+    expect(await countOn(ep)).toBe(0);
+  });
+
   it('when the format named does not match the file, then 422 and nothing is stored', async () => {
     const ep = await endpoint(token, 'Wrong format');
     const res = await upload(ep, await fixture('promptfoo-redteam.json'), '&format=garak-report');
