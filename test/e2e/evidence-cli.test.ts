@@ -209,7 +209,8 @@ describe('the evidence CLI against the running service', () => {
     expect(refused).toEqual({
       code: 1,
       stdout: '',
-      stderr: expect.stringMatching(/^error: framework_unknown: frameworks\[0\]: "OWASP_LLM_2023" is not a framework/),
+      stderr:
+        'error: framework_unknown: frameworks[0]: "OWASP_LLM_2023" is not a recognised framework; use any of OWASP_LLM, OWASP_AGENTIC, NIST_AI_600_1, MITRE_ATLAS, EU_AI_ACT, ISO_42001\n',
     });
     const asJson = await evidence([...args, '--json']);
     expect(asJson.code).toBe(1);
