@@ -1,17 +1,21 @@
-import type { components } from './api-types';
+import type { components, operations } from './api-types';
 import { ApiError, errorFromResponse } from './api-error';
 
+// The types are the API's document's own (src/client/api-types.ts is generated from it), named for callers.
 type Schemas = components['schemas'];
+type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never;
 export type Report = Schemas['Report'];
 export type ReportRequest = Schemas['ReportRequest'];
+/** The answer to a create, a regenerate (with `regenerated_from`) or a retry (with `attempt`). */
 export type ReportQueued = Schemas['ReportQueued'];
-export type ReportRetried = Schemas['ReportRetried'];
-export type ReportPage = Schemas['ReportPage'];
+export type ReportPage = JsonOf<operations['listReports']['responses'][200]>;
 export type Endpoint = Schemas['Endpoint'];
 export type EndpointInput = Schemas['EndpointInput'];
-export type EndpointPage = Schemas['EndpointPage'];
+export type EndpointPage = JsonOf<operations['listEndpoints']['responses'][200]>;
 export type ImportJob = Schemas['ImportJob'];
-export type Jwks = Schemas['Jwks'];
+export type Jwks = JsonOf<operations['getJwks']['responses'][200]>;
+/** The body of every error answer. */
+export type ErrorBody = Schemas['Error'];
 
 /** Where the client sends its requests, and as whom. */
 export interface ClientOptions {
@@ -112,7 +116,7 @@ export class EvidenceClient {
   }
 
   /** Another attempt at a failed report, under the same id. */
-  retryReport(id: string): Promise<ReportRetried> {
+  retryReport(id: string): Promise<ReportQueued> {
     return this.json('POST', `/reports/${encodeURIComponent(id)}/retry`);
   }
 

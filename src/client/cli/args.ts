@@ -89,6 +89,9 @@ report or import failed, the API refused, the artifact is not valid, a wait time
 cannot read.`;
 
 const FORMATS = ['pdf', 'json'] as const;
+// The slugs and severities are left for the API to judge, as the other values are: its answer names the field and
+// what it allows, and the CLI never disagrees with it.
+type Frameworks = ReportRequest['frameworks'];
 type Severities = NonNullable<ReportRequest['scope']['include_severities']>;
 const DEFAULT_TIMEOUT_SECONDS = 1_800;
 
@@ -163,18 +166,16 @@ function parseCreate(args: readonly string[]): EvidenceCommand {
   if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`evidence ${command}: --format "${format}" is not one of ${FORMATS.join(', ')}`, command);
   }
-  // The values themselves (framework slugs, dates, severities) are the API's to check: its answer names the field.
   return {
     kind: command,
     json: values.json === true,
     request: {
       title: required(command, values.title, 'title'),
-      frameworks: required(command, values.framework, 'framework'),
+      frameworks: required(command, values.framework, 'framework') as Frameworks,
       scope: {
         endpoint_ids: required(command, values.endpoint, 'endpoint'),
         from: required(command, values.from, 'from'),
         to: required(command, values.to, 'to'),
-        // Left for the API to judge, as the other values are.
         ...(values.severity ? { include_severities: values.severity as Severities } : {}),
       },
       ...(format ? { format: format as 'pdf' | 'json' } : {}),
