@@ -1418,6 +1418,7 @@ export interface components {
             };
         };
         /**
+         * format
          * @description one of pdf, json
          * @enum {string}
          */
@@ -1490,6 +1491,7 @@ export interface components {
                 include_severities?: components["schemas"]["Severity"][];
             };
             /**
+             * format
              * @description one of pdf, json
              * @enum {string}
              */
@@ -1599,11 +1601,13 @@ export interface components {
             }[];
         };
         /**
+         * format the importer reads
          * @description one of garak-report, garak-hitlog, promptfoo
          * @enum {string}
          */
         ScannerFormat: "garak-report" | "garak-hitlog" | "promptfoo";
         /**
+         * severity
          * @description one of critical, high, medium, low, info
          * @enum {string}
          */
@@ -3357,88 +3361,87 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJob"];
                 };
             };
-            /** @description An error: `invalid_request`. */
+            /** @description An error: `invalid_request`. A job that failed with it answers with the job and its error. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["ImportJob"];
                 };
             };
-            /** @description An error: `unauthenticated`. */
+            /** @description An error: `unauthenticated`. A job that failed with it answers with the job and its error. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["ImportJob"];
                 };
             };
-            /** @description An error: `missing_scope`, `tenant_suspended`. */
+            /** @description An error: `missing_scope`, `tenant_suspended`. A job that failed with it answers with the job and its error. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["ImportJob"];
                 };
             };
-            /** @description An error: `not_found`. */
+            /** @description An error: `not_found`. A job that failed with it answers with the job and its error. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["ImportJob"];
                 };
             };
-            /** @description An error: `payload_too_large`. */
+            /** @description An error: `payload_too_large`. A job that failed with it answers with the job and its error. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["ImportJob"];
                 };
             };
-            /** @description The file cannot be imported; the job with its error. */
+            /** @description An error: `import_invalid`. A job that failed with it answers with the job and its error. */
             422: {
                 headers: {
-                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportJob"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["ImportJob"];
                 };
             };
-            /** @description An error: `rate_limited`, `quota_exceeded`. */
+            /** @description An error: `rate_limited`, `quota_exceeded`. A job that failed with it answers with the job and its error. */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["ImportJob"];
                 };
             };
-            /** @description An error: `internal`, `already_exists`. */
+            /** @description An error: `internal`, `already_exists`. A job that failed with it answers with the job and its error. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["ImportJob"];
                 };
             };
-            /** @description An error: `unavailable`. */
+            /** @description An error: `unavailable`. A job that failed with it answers with the job and its error. */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["ImportJob"];
                 };
             };
         };
