@@ -63,4 +63,27 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The client and the user's CLI are a package of their own in the making: the runtime's built-ins and their
+    // own files only, so that they can be published without the service. What they need of the service (the
+    // artifact check) is handed to them by src/main/evidence.ts.
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/infra/**', '**/http/**', '**/app/**', '**/main/**', '**/activities/**', '**/workflows/**'],
+              message: 'The client depends on nothing of the service.',
+            },
+            {
+              group: ['mongodb', 'express', 'playwright-core', '@temporalio/*', 'node-forge', 'jose', 'pdf-lib'],
+              message: 'The client uses the runtime only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

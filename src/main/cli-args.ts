@@ -2,7 +2,7 @@ import { isoTime } from '../domain/finding-input';
 import { isScannerFormat, SCANNER_FORMATS, type ScannerFormat } from '../domain/importers/types';
 import { parseTenantCreate, parseTokenMint, type TenantCreateRequest, type TokenMintRequest } from '../domain/tokens';
 import { SCOPES } from '../infra/mongo/tokens-repo';
-import { readFlags, type Flags } from './flags';
+import { readFlags, type StringFlags } from '../client/cli/flags';
 
 /** A tenant or token command of the CLI, its flags checked. */
 export type AdminCommand =
@@ -15,7 +15,7 @@ export type AdminCommand =
   | { kind: 'token list'; tenantId: string }
   | { kind: 'token revoke'; tokenId: string };
 
-const FLAGS: Record<string, Flags> = {
+const FLAGS: Record<string, StringFlags> = {
   'operator-token create': { name: { type: 'string' } },
   'operator-token list': {},
   'tenant create': { name: { type: 'string' }, 'audit-retention-days': { type: 'string' } },

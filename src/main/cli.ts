@@ -20,7 +20,8 @@ import { MongoEndpointsRepo } from '../infra/mongo/endpoints-repo';
 import { MongoImportsRepo } from '../infra/mongo/imports-repo';
 import { createEndpoint, createTenant, insertFindings, mintToken } from '../infra/mongo/tenant-admin';
 import { DEFAULT_SCOPES, type Scope } from '../infra/mongo/tokens-repo';
-import { verifyArtifact, type PublishedJwks } from '../infra/signing/verify-artifact';
+import { verifyArtifact } from '../infra/signing/verify-artifact';
+import { readJwks, verdictLine } from '../client/cli/verify';
 import { loadJwsKeys } from '../infra/signing/jwks';
 import { MongoAuditLog } from '../infra/mongo/audit-repo';
 import { presentMinted, presentTenant, presentToken } from '../http/admin-router';
@@ -58,18 +59,6 @@ async function mint(db: Db, tenantId: string, scopes: readonly string[] = DEFAUL
   process.stdout.write(`${JSON.stringify({ token: token.secret, token_id: token.id, tenant_id: tenantId, scopes })}\n`);
 }
 
-async function readJwks(source: string): Promise<PublishedJwks> {
-  const text = /^https?:\/\//.test(source)
-    ? await fetch(source).then((r) => {
-        if (!r.ok) throw new Error(`${source} answered ${r.status}`);
-        return r.text();
-      })
-    : await fs.readFile(source, 'utf8');
-  const jwks = JSON.parse(text) as PublishedJwks;
-  if (!Array.isArray(jwks.keys)) throw new Error(`${source} is not a JWKS (no "keys" array)`);
-  return jwks;
-}
-
 /** What an auditor runs: checks a downloaded artifact with nothing but the published keys. Exit 0 = valid. */
 async function verify(command: Extract<CliCommand, { kind: 'verify' }>): Promise<number> {
   const bytes = await fs.readFile(command.file);
@@ -77,10 +66,7 @@ async function verify(command: Extract<CliCommand, { kind: 'verify' }>): Promise
     command.signature ??
     (command.signatureFile ? (await fs.readFile(command.signatureFile, 'utf8')).trim() : undefined);
   const verdict = await verifyArtifact(bytes, await readJwks(command.jwks), jws);
-  const key = verdict.keyId ? ` (key ${verdict.keyId})` : '';
-  process.stdout.write(
-    `${verdict.valid ? 'VALID' : 'INVALID'}: ${command.file} [${verdict.kind}]${key}: ${verdict.detail}\n`,
-  );
+  process.stdout.write(`${verdictLine(command.file, verdict)}\n`);
   return verdict.valid ? 0 : 1;
 }
 

@@ -1,4 +1,4 @@
-import { readFlags } from './flags';
+import { readFlags } from '../client/cli/flags';
 
 /** What one worker process runs. `steps`: the workflows, the pipeline's steps, signing and imports (the main and
  * import queues), with the signing keys and the artifact master key, and no browser. `render`: the render queue
