@@ -5,6 +5,7 @@ import type { LoggedAuditEvent } from '../domain/audit';
 import type { Listed, OffboardingState, TenantRecord, TokenRecord } from '../domain/tokens';
 import { parseTenantCreate, parseTokenMint } from '../domain/tokens';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
+import { validateRequest } from './contract/validate';
 import { jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
 import { rateLimit, type TokenBuckets } from './rate-limit';
@@ -109,7 +110,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.status(201).json(presentTenant(await admin.createTenant(parseTenantCreate(req.body))));
   });
 
-  router.get('/admin/tenants', async (req, res) => {
+  router.get('/admin/tenants', validateRequest('listTenants'), async (req, res) => {
     const { limit, after } = listPosition(req);
     res.json(listPage(await admin.listTenants(after, limit + 1), limit, presentTenant));
   });
@@ -131,9 +132,9 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.status(201).json(presentMinted(minted));
   });
 
-  router.get('/admin/tenants/:id/tokens', async (req, res) => {
+  router.get('/admin/tenants/:id/tokens', validateRequest('listTenantTokens'), async (req, res) => {
     const { limit, after } = listPosition(req);
-    res.json(listPage(await admin.listTokens(req.params.id, after, limit + 1), limit, presentToken));
+    res.json(listPage(await admin.listTokens(String(req.params.id), after, limit + 1), limit, presentToken));
   });
 
   router.delete('/admin/tenants/:id', async (req, res) => {
@@ -159,7 +160,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json({ data: (await deps.tenantOffboarding.events(req.params.id)).map(presentEvent) });
   });
 
-  router.get('/admin/operator-tokens', async (req, res) => {
+  router.get('/admin/operator-tokens', validateRequest('listOperatorTokens'), async (req, res) => {
     const { limit, after } = listPosition(req);
     res.json(listPage(await admin.listOperatorTokens(after, limit + 1), limit, presentToken));
   });

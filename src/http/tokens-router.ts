@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { parseTokenMint } from '../domain/tokens';
 import { listPage, listPosition, presentMinted, presentToken, type AdminRouterDeps } from './admin-router';
 import { authenticate, principalOf, requireScope } from './auth';
+import { validateRequest } from './contract/validate';
 import { jsonBody } from './json-body';
 import { rateLimit } from './rate-limit';
 
@@ -27,7 +28,7 @@ export function tokensRouter(deps: AdminRouterDeps): Router {
     res.status(201).json(presentMinted(minted));
   });
 
-  router.get('/tokens', async (req, res) => {
+  router.get('/tokens', validateRequest('listTokens'), async (req, res) => {
     const { limit, after } = listPosition(req);
     res.json(listPage(await admin.listTokens(principalOf(res).tenantId, after, limit + 1), limit, presentToken));
   });

@@ -16,6 +16,7 @@ import {
 import { invalid, shown } from '../domain/validation';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import type { EndpointsStore } from './findings-router';
+import { validateRequest } from './contract/validate';
 import { jsonBody } from './json-body';
 import { decodeCursor, pageOf, parseLimit } from './paging';
 import { rateLimit, type TokenBuckets } from './rate-limit';
@@ -112,7 +113,7 @@ export function weaknessesRouter(deps: WeaknessesRouterDeps): Router {
     return raw;
   }
 
-  router.get('/weaknesses', requireScope('findings:read'), async (req, res) => {
+  router.get('/weaknesses', requireScope('findings:read'), validateRequest('listWeaknesses'), async (req, res) => {
     const tenantId = principalOf(res).tenantId;
     const limit = parseLimit(req.query.limit);
     const filter: { endpointId?: string; states?: TreatmentState[] } = {};

@@ -65,10 +65,8 @@ function baseCodes(op: Operation): ErrorCode[] {
   if (op.security === 'tenant') codes.push('unauthenticated', 'missing_scope', 'tenant_suspended', 'rate_limited');
   if (op.security === 'operator') codes.push('unauthenticated', 'missing_scope', 'rate_limited');
   if (op.security === 'signedUrl') codes.push('rate_limited');
-  if (op.body) codes.push('payload_too_large');
-  // A JSON body in another type is refused, and so is any body in an encoding the operation does not take (a scanner
-  // upload is taken uncompressed only).
-  if (op.body) codes.push('unsupported_media_type');
+  // A JSON body of another type, or any body in an encoding the server does not decode, is refused with 415.
+  if (op.body) codes.push('payload_too_large', 'unsupported_media_type');
   return codes;
 }
 

@@ -81,7 +81,7 @@ const isFrameworkEnum = (schema: Schema | undefined): boolean =>
  * field (`frameworks[2]`, `findings[0].severity`) and what it allows, or `framework_unknown` for a framework slug
  * the catalogue does not hold. `prefix` names where the value sits (a query parameter, an item of a batch).
  */
-export function refusal(error: ErrorObject, prefix = ''): AppError {
+export function refusal(error: ErrorObject, prefix = '', echoNumbers = true): AppError {
   const parent = error.parentSchema as Schema | undefined;
   const params = error.params as Record<string, unknown>;
   const at = fieldName(error.instancePath, prefix);
@@ -115,7 +115,8 @@ export function refusal(error: ErrorObject, prefix = ''): AppError {
         return refuse('body', 'must be a JSON object');
       }
       // A number is echoed with what it missed, as the API always wrote it: `-1 is not a whole number from 0 to …`.
-      if (parent?.type === 'integer' || parent?.type === 'number') {
+      // A query parameter is not echoed, as the lists' `limit` never was.
+      if (echoNumbers && (parent?.type === 'integer' || parent?.type === 'number')) {
         return refuse(field, `${shown(error.data)} is not ${allowed(parent)}`);
       }
       return refuse(field, `must be ${allowed(parent)}`);
@@ -164,7 +165,7 @@ export function validateRequest(operationId: string): RequestHandler {
     if (query && !query({ ...(req.query as object) })) {
       const error = query.errors![0];
       // The query's own pointer starts at the parameter: `/limit` names `limit`.
-      throw refusal(error);
+      throw refusal(error, '', false);
     }
     if (body && !body(req.body)) throw refusal(body.errors![0]);
     next();
