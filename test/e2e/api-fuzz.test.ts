@@ -153,6 +153,8 @@ describe('the API under an outside fuzzer', () => {
           FUZZ_OPERATOR_TOKEN: kept.operatorToken,
           FUZZ_KEPT_TOKEN_IDS: kept.tokens.join(','),
           FUZZ_KEPT_TENANT_IDS: DEMO_TENANT_ID,
+          // Hypothesis (Schemathesis's generator) keeps caches in the working directory otherwise.
+          HYPOTHESIS_STORAGE_DIRECTORY: path.join(reportDir, 'hypothesis'),
         },
         timeout: RUN_TIMEOUT_MS,
         maxBuffer: 256 * 1024 * 1024,

@@ -25,6 +25,13 @@ function routes(): Route[] {
 /** The content type an answer gave through writeHead. */
 const written = new WeakMap<ServerResponse, string>();
 
+/** The URL the client asked for. Express rewrites `req.url` while a router mounted at a prefix (`/api/v2`) handles the
+ * request, so an answer sent from inside one would otherwise be looked up without its prefix, match no operation and
+ * go unchecked; `originalUrl` keeps the whole path. */
+function requestUrl(req: IncomingMessage): string {
+  return (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+}
+
 const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
 /**
@@ -93,14 +100,14 @@ export class ContractCheck {
     const problems = this.problems(req, res, body);
     if (problems.length === 0) return;
     const id = req.headers[CHECK_ID_HEADER];
-    const text = problems.map((p) => `${req.method} ${req.url} → ${res.statusCode}: ${p}`);
+    const text = problems.map((p) => `${req.method} ${requestUrl(req)} → ${res.statusCode}: ${p}`);
     if (typeof id === 'string') this.byId.set(id, [...(this.byId.get(id) ?? []), ...text]);
     else this.unclaimed.push(...text);
   }
 
   private problems(req: IncomingMessage, res: ServerResponse, body: Buffer): string[] {
     const method = (req.method ?? 'GET').toLowerCase();
-    const path = (req.url ?? '/').split('?')[0];
+    const path = requestUrl(req).split('?')[0];
     const route = this.routes.find((r) => r.op.method === method && r.pattern.test(path));
     if (!route) return [];
     const status = String(res.statusCode);

@@ -3,8 +3,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CHECK_ID_HEADER, ContractCheck } from '../support/contract-check';
 
 /** Answers one request through the check with a listener that writes `body` as JSON with `status`. */
-function answer(check: ContractCheck, method: string, url: string, status: number, body: unknown, id = '1'): void {
-  const req = { method, url, headers: { [CHECK_ID_HEADER]: id } } as unknown as IncomingMessage;
+function answer(
+  check: ContractCheck,
+  method: string,
+  url: string,
+  status: number,
+  body: unknown,
+  id = '1',
+  routerUrl?: string,
+): void {
+  // Inside a router mounted at a prefix, Express shows the handler `req.url` without it and keeps `originalUrl`.
+  const req = {
+    method,
+    url: routerUrl ?? url,
+    ...(routerUrl ? { originalUrl: url } : {}),
+    headers: { [CHECK_ID_HEADER]: id },
+  } as unknown as IncomingMessage;
   const headers = new Map<string, string>();
   const res = Object.assign(new EventEmitter(), {
     statusCode: status,
@@ -44,6 +58,13 @@ describe('the check of answers against the document', () => {
     answer(check, 'GET', '/api/v2/runs/run_x', 404, { error: { code: 'gone', message: 'no' } });
     expect(check.take('1')).toEqual([
       expect.stringContaining('body/error/code must be equal to one of the allowed values'),
+    ]);
+  });
+
+  it('when the answer is sent from inside a router mounted at /api/v2, then it is checked against the whole path', () => {
+    answer(check, 'GET', '/api/v2/runs/run_x', 200, { id: 'run_x' }, '1', '/runs/run_x');
+    expect(check.take('1')).toEqual([
+      expect.stringMatching(/^GET \/api\/v2\/runs\/run_x → 200: body must have required property/),
     ]);
   });
 

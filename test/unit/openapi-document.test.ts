@@ -34,6 +34,11 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('when a scanner file is uploaded compressed, then its 415 is documented, as for a JSON body', () => {
+    const responses = copy().paths['/api/v2/findings/imports'].post.responses;
+    expect(responses['415'].description).toContain('`unsupported_media_type`');
+  });
+
   it('when a report is created, then links lead to reading and downloading it, and from the read to the download', () => {
     const paths = copy().paths;
     const byId = { id: '$response.body#/id' };
