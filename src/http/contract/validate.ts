@@ -4,6 +4,7 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats';
 import { AppError } from '../../domain/errors';
 import { FRAMEWORK_SLUGS } from '../../domain/frameworks';
+import { shown } from '../../domain/validation';
 import { operation, type Operation } from './operations';
 
 type Schema = Record<string, unknown>;
@@ -28,15 +29,6 @@ function fieldName(pointer: string, prefix = ''): string {
     field += /^\d+$/.test(part) ? `[${part}]` : field ? `.${part}` : part;
   }
   return field;
-}
-
-/** A value as an error may echo it: a short scalar, never a structure (which could be nested thousands deep). */
-function shown(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
 /** What a schema allows, in words: its own description, else one made from its type and limits. */
