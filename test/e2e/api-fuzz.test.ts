@@ -6,6 +6,7 @@ import { DEMO_TENANT_ID } from '../../src/demo/demo-data';
 import { documentedRequest } from '../fixtures/requests';
 import { ROOT, ReportsApi, ServiceProcesses, freePort, requireBuild, tail } from '../support/processes';
 import { stackEnv, uniqueSuffix } from '../support/stack';
+import { SCOPES } from '../../src/domain/tokens';
 
 /**
  * Schemathesis, an outside fuzzer, holds the built API to its OpenAPI document: it reads the document the server
@@ -37,19 +38,7 @@ const RUN_TIMEOUT_MS = Math.max(15, MAX_EXAMPLES * 1.5) * 60_000;
 jest.setTimeout(RUN_TIMEOUT_MS + 240_000);
 
 /** Every scope a tenant's token can hold, so that no operation is only ever refused for a missing one. */
-const ALL_SCOPES = [
-  'reports:generate',
-  'reports:read',
-  'reports:legal_hold',
-  'reports:approve',
-  'tenant:settings',
-  'findings:write',
-  'findings:read',
-  'findings:triage',
-  'evidence:read',
-  'audit:read',
-  'tokens:manage',
-].join(',');
+const ALL_SCOPES = SCOPES.join(',');
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
