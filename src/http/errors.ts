@@ -3,6 +3,7 @@ import { AppError, ERRORS, publicMessage } from '../domain/errors';
 import type { Logger } from '../infra/logger';
 import { knownPrincipal } from './auth';
 import { BODY_ENCODINGS } from './json-body';
+import { PRIVATE_HEADERS } from './headers';
 import { undecodablePath, unrouted } from './route-table';
 
 /** Errors raised by Express's body parser carry a `type`; these are the ones a client can cause. */
@@ -24,8 +25,11 @@ function fromBodyParser(err: { type?: string; limit?: number }): AppError | unde
   }
 }
 
-/** Answers any request no route handled: `405` when its path takes other methods, else `404`. */
-export const notFound: RequestHandler = (req, _res, next) => {
+/** Answers any request no route handled: `405` when its path takes other methods, else `404`. Marked private
+ * ({@link PRIVATE_HEADERS}) as an authenticated route's answers are: the routers authenticate only their own
+ * paths, and whether a path exists must not be kept by a cache for another token. */
+export const notFound: RequestHandler = (req, res, next) => {
+  res.set('Cache-Control', PRIVATE_HEADERS['Cache-Control']).vary(PRIVATE_HEADERS.Vary);
   next(unrouted(req));
 };
 
