@@ -14,7 +14,9 @@ import {
 } from '../../../src/infra/signing/signing-identity';
 import { httpTimestampAuthority } from '../../../src/infra/signing/timestamp-authority';
 import { pdfSignatureContents } from '../../../src/infra/signing/verify-artifact';
+import { freePort } from '../../support/processes';
 import { stackEnv, tsaEnv, uniqueSuffix } from '../../support/stack';
+import { opensslVerifyToken } from '../../support/timestamps';
 
 jest.setTimeout(120_000);
 
@@ -146,46 +148,24 @@ describe('a PDF signed under a local root with a signature time-stamp (PAdES B-T
     const token = signatureTimestampOf(cms!);
     expect(token).toBeDefined();
     const digest = createHash('sha256').update(signatureValueOf(cms!)).digest('hex');
-    const chain = (await fs.readFile(tsaEnv().chain, 'utf8')).match(
-      /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g,
-    )!;
-    expect(chain).toHaveLength(3);
-    const root = await saved(Buffer.from(`${chain[2]}\n`), 'tsa-root.pem');
-    const untrusted = await saved(Buffer.from(`${chain[0]}\n${chain[1]}\n`), 'tsa-untrusted.pem');
-    const tokenFile = await saved(token!, 'token.der');
 
-    const ok = await run('openssl', [
-      'ts',
-      '-verify',
-      '-token_in',
-      '-in',
-      tokenFile,
-      '-digest',
-      digest,
-      '-CAfile',
-      root,
-      '-untrusted',
-      untrusted,
-    ]);
-    expect(ok.out).toContain('Verification: OK');
-
+    expect(await opensslVerifyToken(token!, digest)).toContain('Verification: OK');
     const wrong = createHash('sha256').update('another signature').digest('hex');
-    const bad = await run('openssl', [
-      'ts',
-      '-verify',
-      '-token_in',
-      '-in',
-      tokenFile,
-      '-digest',
-      wrong,
-      '-CAfile',
-      root,
-      '-untrusted',
-      untrusted,
-    ]);
-    expect(bad.out).toContain('Verification: FAILED');
+    expect(await opensslVerifyToken(token!, wrong)).toContain('Verification: FAILED');
 
     const info = parseTimeStampToken(token!);
     expect(Math.abs(info.genTime.getTime() - Date.now())).toBeLessThan(5 * 60_000);
+  });
+
+  it('when the authority is down, then signing fails with timestamp_unavailable and gives back no PDF', async () => {
+    const down = `http://127.0.0.1:${await freePort()}/api/v1/timestamp`;
+    const signer = new PdfSigner(identity, { timestamps: httpTimestampAuthority({ url: down }) });
+    const doc = await PDFDocument.create();
+    doc.addPage();
+
+    await expect(signer.sign(Buffer.from(await doc.save()), facts)).rejects.toMatchObject({
+      code: 'timestamp_unavailable',
+      message: `the time-stamping authority ${down} is unreachable`,
+    });
   });
 });
