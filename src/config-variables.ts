@@ -186,7 +186,7 @@ export const VARIABLES = {
   TSA_URL: {
     group: 'signing',
     default: 'none: signatures carry no timestamp (development only)',
-    doc: 'The RFC 3161 time-stamping authority (`http(s)://`) whose token every signature carries, so that its time is a third party\'s; the activity retries while it is down and the report then fails with `timestamp_unavailable`; required in production (see [Verifying artifacts](verifying-artifacts.md)).',
+    doc: "The RFC 3161 time-stamping authority (`http(s)://`) whose token every signature carries, so that its time is a third party's; the activity retries while it is down and the report then fails with `timestamp_unavailable`; required in production (see [Verifying artifacts](verifying-artifacts.md)).",
   },
   TSA_TIMEOUT_MS: {
     group: 'signing',
