@@ -16,8 +16,8 @@ export interface Config extends ApiConfig {
    * workflow purges it. */
   failedReportRetentionHours: number;
   signing: {
-    /** PDF signing key as PKCS#12; without a path (development only), a self-signed key is generated into
-     * `dataDir`. */
+    /** PDF signing key as PKCS#12; without a path (development only), a local root CA and a signing key it issued
+     * are generated into `dataDir`. */
     p12Path?: string;
     p12Password: string;
     /** The folder holding the JSON (JWS) signing keys, one `<kid>.private.jwk.json` each; in development it defaults
