@@ -245,9 +245,10 @@ export interface PdfSigning {
   sign(unsignedPdf: Buffer, facts: PdfSignatureFacts): Promise<Buffer>;
 }
 
-/** Signs bytes with a detached JWS. */
+/** Signs bytes with a detached JWS, and where a time-stamping authority is configured, stamps the signature:
+ * `timestamp` is the base64 of the RFC 3161 token (DER) over the JWS signature's bytes. */
 export interface DetachedSigning {
-  sign(bytes: Buffer): Promise<{ kid: string; jws: string }>;
+  sign(bytes: Buffer): Promise<{ kid: string; jws: string; timestamp?: string }>;
 }
 
 /** Signs a whole JSON document as a compact JWS that carries it. */

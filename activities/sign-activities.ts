@@ -31,8 +31,11 @@ export function createSignActivities(deps: SignActivityDeps) {
       // A PDF comes from the render worker through the staging store; a JSON render never leaves this worker.
       const rendered = await (ref.format === 'pdf' ? deps.staging : deps.store).get(ref.renderedKey);
       if (ref.format === 'json') {
-        const { kid, jws } = await deps.json.sign(rendered);
-        return { signedKey: ref.renderedKey, signature: { type: 'jws-detached', keyId: kid, jws } };
+        const { kid, jws, timestamp } = await deps.json.sign(rendered);
+        const signature: ArtifactSignature = { type: 'jws-detached', keyId: kid, jws };
+        // Only when there is one: a signature recorded without a timestamp looks as it always did.
+        if (timestamp) signature.timestamp = timestamp;
+        return { signedKey: ref.renderedKey, signature };
       }
       const modelBytes = await deps.staging.get(ref.modelKey);
       const model = JSON.parse(modelBytes.toString('utf8')) as ReportModel;

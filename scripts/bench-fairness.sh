@@ -13,6 +13,7 @@
 #   STACK_TASKQUEUE_PARTITIONS (default 1) reaches scripts/stack.sh: the partitions of every task queue. Fairness
 #   orders tasks only within a partition; with Temporal's default of 4 it did not shorten B's wait.
 #   BENCH_FAIRNESS_TEMPORAL_PORT (default 26233), BENCH_FAIRNESS_TEMPORAL_UI_PORT (26234),
+#   BENCH_FAIRNESS_TSA_PORT (26433; the time-stamping authority)
 #   BENCH_FAIRNESS_MONGO_PORT (26017), BENCH_FAIRNESS_S3_PORT (26333; SeaweedFS also takes the seven ports after
 #   it, when SeaweedFS runs). The API server needs the database and Temporal (its readiness asks both); its
 #   artifacts are files, so the stack runs no SeaweedFS.
@@ -30,6 +31,7 @@ export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${BENCH_FAIRNESS_TEMPORAL_PORT:-26233}"
 export TEMPORAL_UI_PORT="${BENCH_FAIRNESS_TEMPORAL_UI_PORT:-26234}"
 export MONGO_PORT="${BENCH_FAIRNESS_MONGO_PORT:-26017}"
+export TSA_PORT="${BENCH_FAIRNESS_TSA_PORT:-26433}"
 export S3_PORT="${BENCH_FAIRNESS_S3_PORT:-26333}"
 export STACK_S3=false
 RESULTS_DIR="$REPO_ROOT/.data/bench-fairness-results"

@@ -11,6 +11,7 @@
 #   BENCH_FINDINGS_OTHER_FINDINGS   the other tenants' findings together (default 1000000)
 #   BENCH_FINDINGS_REQUESTS         requests in the mix (default 300); BENCH_FINDINGS_SEED (default 2026)
 #   BENCH_FINDINGS_TEMPORAL_PORT (default 27833), BENCH_FINDINGS_TEMPORAL_UI_PORT (28833),
+#   BENCH_FINDINGS_TSA_PORT (27853; the time-stamping authority)
 #   BENCH_FINDINGS_MONGO_PORT (27817), BENCH_FINDINGS_S3_PORT (29833; SeaweedFS also takes the seven ports after
 #   it, when SeaweedFS runs). The API server needs the database and Temporal (its readiness asks both); its
 #   artifacts are files, so the stack runs no SeaweedFS.
@@ -28,6 +29,7 @@ export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${BENCH_FINDINGS_TEMPORAL_PORT:-27833}"
 export TEMPORAL_UI_PORT="${BENCH_FINDINGS_TEMPORAL_UI_PORT:-28833}"
 export MONGO_PORT="${BENCH_FINDINGS_MONGO_PORT:-27817}"
+export TSA_PORT="${BENCH_FINDINGS_TSA_PORT:-27853}"
 export S3_PORT="${BENCH_FINDINGS_S3_PORT:-29833}"
 export STACK_S3=false
 

@@ -15,6 +15,7 @@
 #   BENCH_IMPORT_NODE_ARGS   extra Node options for the measured child processes, API server and worker
 #                            (e.g. --cpu-prof)
 #   BENCH_IMPORT_TEMPORAL_PORT (default 27433), BENCH_IMPORT_TEMPORAL_UI_PORT (28433),
+#   BENCH_IMPORT_TSA_PORT (27453; the time-stamping authority)
 #   BENCH_IMPORT_MONGO_PORT (27417), BENCH_IMPORT_S3_PORT (29433; SeaweedFS also takes the seven ports after
 #   it, when it runs). The job path needs the database and Temporal; its artifact store is the fs one
 #   (ARTIFACT_STORE and S3_* pass through, to a bucket of the caller's), so the stack runs no SeaweedFS.
@@ -32,6 +33,7 @@ export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${BENCH_IMPORT_TEMPORAL_PORT:-27433}"
 export TEMPORAL_UI_PORT="${BENCH_IMPORT_TEMPORAL_UI_PORT:-28433}"
 export MONGO_PORT="${BENCH_IMPORT_MONGO_PORT:-27417}"
+export TSA_PORT="${BENCH_IMPORT_TSA_PORT:-27453}"
 export S3_PORT="${BENCH_IMPORT_S3_PORT:-29433}"
 export STACK_S3=false
 WORK_DIR="$REPO_ROOT/.data/bench-import"

@@ -2,6 +2,7 @@
 # Benchmark of the report model step (see bench/report-model.bench.ts) on a database stack of its own,
 # started fresh and stopped afterwards. Prints medians and maxima at 1k, 10k and 100k findings.
 #
+#   BENCH_TSA_PORT (27353; the time-stamping authority)
 #   BENCH_TEMPORAL_PORT (default 27333), BENCH_TEMPORAL_UI_PORT (28333), BENCH_MONGO_PORT (27117),
 #   BENCH_S3_PORT (29333, and the seven ports after it: the stack's own, though it runs no SeaweedFS, so that
 #   turning it on never meets the dev stack's 8333)
@@ -22,6 +23,7 @@ export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${BENCH_TEMPORAL_PORT:-27333}"
 export TEMPORAL_UI_PORT="${BENCH_TEMPORAL_UI_PORT:-28333}"
 export MONGO_PORT="${BENCH_MONGO_PORT:-27117}"
+export TSA_PORT="${BENCH_TSA_PORT:-27353}"
 export S3_PORT="${BENCH_S3_PORT:-29333}"
 export STACK_S3=false
 

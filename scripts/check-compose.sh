@@ -14,11 +14,11 @@ docker-compose-plugin package from Docker's apt repository; elsewhere see Docker
 Compose plugin), or build it from its Go module into ~/.docker/cli-plugins/docker-compose, then run this again."
 fi
 
-# The check reads the file alone: not the operator's .env, not this shell's variables. PUBLIC_BASE_URL is the one
-# setting compose requires, so it gets a placeholder.
+# The check reads the file alone: not the operator's .env, not this shell's variables. PUBLIC_BASE_URL and TSA_URL
+# are the settings compose requires, so they get placeholders.
 check() {
   env -i PATH="$PATH" HOME="$HOME" ${DOCKER_CONFIG:+DOCKER_CONFIG="$DOCKER_CONFIG"} \
-    PUBLIC_BASE_URL=https://evidence.example.com docker compose --env-file /dev/null "$@" config -q
+    PUBLIC_BASE_URL=https://evidence.example.com TSA_URL=https://tsa.example.com/tsr docker compose --env-file /dev/null "$@" config -q
 }
 check
 check --profile ui

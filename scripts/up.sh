@@ -9,7 +9,7 @@
 #                     service keeps its artifacts in the stack's bucket
 #   HTTP_PORT         API port (default 3000)
 #   OPS_PORT          the API's /healthz, /readyz and /metrics, on 127.0.0.1 (default 9400)
-#   TEMPORAL_PORT, TEMPORAL_UI_PORT, MONGO_PORT, S3_PORT, STACK_DIR   as for scripts/stack.sh (default .data/dev)
+#   TEMPORAL_PORT, TEMPORAL_UI_PORT, MONGO_PORT, TSA_PORT, S3_PORT, STACK_DIR   as for scripts/stack.sh (default .data/dev)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -22,7 +22,7 @@ case "${ARTIFACT_STORE:=fs}" in
   *) die "ARTIFACT_STORE must be fs or s3, got \"$ARTIFACT_STORE\"" ;;
 esac
 stack_env
-export STACK_DIR STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT S3_PORT STACK_S3 HTTP_PORT OPS_PORT
+export STACK_DIR STACK_HOST TEMPORAL_PORT TEMPORAL_UI_PORT MONGO_PORT TSA_PORT S3_PORT STACK_S3 HTTP_PORT OPS_PORT
 
 if [[ $STACK_S3 == true ]]; then
   "$REPO_ROOT/scripts/install.sh"
@@ -46,6 +46,8 @@ export TEMPORAL_ADDRESS="$STACK_HOST:$TEMPORAL_PORT"
 export DATA_DIR="$STACK_DIR/app"
 export PUBLIC_BASE_URL="http://127.0.0.1:$HTTP_PORT"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+# The stack's own RFC 3161 authority stamps every signature, as production's does.
+export TSA_URL="http://$STACK_HOST:$TSA_PORT/api/v1/timestamp"
 export ARTIFACT_STORE
 if [[ $ARTIFACT_STORE == s3 ]]; then
   s3_credentials || die "seaweedfs: no credentials in $(s3_credentials_file)"
@@ -138,7 +140,13 @@ curl -sS "\$API/reports/\$REPORT_ID" -H "Authorization: Bearer \$TOKEN"; echo
 # Download: the API redirects to a short-lived signed URL; curl saves the PDF under its own name
 curl -fOJL -H "Authorization: Bearer \$TOKEN" "\$API/reports/\$REPORT_ID/download"
 
+# Trust the local signing root once, so pdfsig reports the certificate trusted (certutil: libnss3-tools)
+mkdir -p ~/.pki/nssdb && [ -f ~/.pki/nssdb/cert9.db ] || certutil -d sql:\$HOME/.pki/nssdb -N --empty-password
+certutil -d sql:\$HOME/.pki/nssdb -A -n 'Audit Evidence Reports local root' -t 'C,C,C' -i $(printf '%q' "$DATA_DIR/keys/pdf-signing-root.pem")
+pdfsig -nssdir sql:\$HOME/.pki/nssdb "\$REPORT_ID.pdf"
+
 Temporal Web UI: http://127.0.0.1:$TEMPORAL_UI_PORT/namespaces/default/workflows
+Time-stamping:   $TSA_URL (its chain: $STACK_DIR/tsa/chain.pem)
 Artifacts:       $ARTIFACT_STORE store$([[ $ARTIFACT_STORE == s3 ]] && printf ', bucket %s at %s' "$STACK_S3_BUCKET" "$S3_ENDPOINT")
 Logs:            $LOG_DIR/{server,worker-steps,worker-render,temporal,ferretdb$([[ $STACK_S3 == true ]] && printf ',seaweedfs')}.log
 Status / stop:   $stack_cmd status   /   $stack_cmd down

@@ -183,6 +183,17 @@ export const VARIABLES = {
     doc: 'The folder of the JSON (JWS) signing keys, one `<kid>.private.jwk.json` each (`cli new-jws-key <folder>` adds one); required in production.',
   },
 
+  TSA_URL: {
+    group: 'signing',
+    default: 'none: signatures carry no timestamp (development only)',
+    doc: "The RFC 3161 time-stamping authority (`http(s)://`) whose token every signature carries, so that its time is a third party's; the activity retries while it is down and the report then fails with `timestamp_unavailable`; required in production (see [Verifying artifacts](verifying-artifacts.md)).",
+  },
+  TSA_TIMEOUT_MS: {
+    group: 'signing',
+    default: '`15000`',
+    doc: 'How long one request to the time-stamping authority may take before it counts as down.',
+  },
+
   CHROMIUM_PATH: { group: 'render', default: '`/usr/bin/chromium`', doc: 'The Chromium the renderer drives.' },
   CHROMIUM_SANDBOX: {
     group: 'render',

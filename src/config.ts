@@ -16,13 +16,18 @@ export interface Config extends ApiConfig {
    * workflow purges it. */
   failedReportRetentionHours: number;
   signing: {
-    /** PDF signing key as PKCS#12; without a path (development only), a self-signed key is generated into
-     * `dataDir`. */
+    /** PDF signing key as PKCS#12; without a path (development only), a local root CA and a signing key it issued
+     * are generated into `dataDir`. */
     p12Path?: string;
     p12Password: string;
     /** The folder holding the JSON (JWS) signing keys, one `<kid>.private.jwk.json` each; in development it defaults
      * to `<dataDir>/keys/jws`, where a first key is generated when there is none. */
     jwsKeysDir: string;
+    /** The RFC 3161 time-stamping authority every signature is stamped by; absent (development only), signatures
+     * carry no timestamp. */
+    tsaUrl?: string;
+    /** How long one request to the authority may take. */
+    tsaTimeoutMs: number;
   };
 }
 
@@ -354,6 +359,8 @@ export function loadConfig(given: GivenEnv, role: Role): ApiConfig | Config | Re
             p12Path: env.SIGNING_P12_PATH?.trim() ? path.resolve(env.SIGNING_P12_PATH.trim()) : undefined,
             p12Password: env.SIGNING_P12_PASSWORD ?? '',
             jwsKeysDir: path.resolve(env.JWS_KEYS_DIR?.trim() || path.join(dataDir, 'keys', 'jws')),
+            tsaUrl: env.TSA_URL?.trim() ? p.url(env, 'TSA_URL', '') : undefined,
+            tsaTimeoutMs: p.int(env, 'TSA_TIMEOUT_MS', 15_000, 100, 300_000),
           },
           staging: stagingConfig(env, p, base.artifacts.store, stagingBucket(env, p, base.artifacts.s3)),
           failedReportRetentionHours: p.int(env, 'FAILED_REPORT_RETENTION_HOURS', 72, 1, 8_760),
@@ -513,6 +520,11 @@ function signingProblems(env: Env, config: Config, p: Problems): void {
   if (!env.JWS_KEYS_DIR?.trim()) {
     p.list.push(
       'JWS_KEYS_DIR is required: a folder outside DATA_DIR holding the JSON signing keys (create one with cli new-jws-key <folder>)',
+    );
+  }
+  if (signing.tsaUrl === undefined) {
+    p.list.push(
+      'TSA_URL is required: the http(s) URL of an RFC 3161 time-stamping authority; production issues no artifact whose time is only its own clock',
     );
   }
   const keyFiles: [string, string | undefined][] = [

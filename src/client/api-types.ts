@@ -982,7 +982,7 @@ export interface components {
                  * @description a code of the error table; the status is decided by the code alone
                  * @enum {string}
                  */
-                code: "invalid_request" | "framework_unknown" | "unauthenticated" | "missing_scope" | "tenant_suspended" | "tenant_offboarded" | "legal_hold_active" | "receipt_not_found" | "download_link_invalid" | "download_link_expired" | "not_found" | "method_not_allowed" | "report_not_found" | "report_not_ready" | "report_expired" | "report_not_retryable" | "approval_in_progress" | "report_purging" | "transition_refused" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "import_invalid" | "rate_limited" | "quota_exceeded" | "unavailable" | "render_failed" | "template_failed" | "artifact_missing" | "artifact_corrupt" | "already_exists" | "internal";
+                code: "invalid_request" | "framework_unknown" | "unauthenticated" | "missing_scope" | "tenant_suspended" | "tenant_offboarded" | "legal_hold_active" | "receipt_not_found" | "download_link_invalid" | "download_link_expired" | "not_found" | "method_not_allowed" | "report_not_found" | "report_not_ready" | "report_expired" | "report_not_retryable" | "approval_in_progress" | "report_purging" | "transition_refused" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "import_invalid" | "rate_limited" | "quota_exceeded" | "unavailable" | "render_failed" | "template_failed" | "timestamp_unavailable" | "artifact_missing" | "artifact_corrupt" | "already_exists" | "internal";
                 /** @description for people: names the field and what it allows */
                 message: string;
                 /** @description the offending field, e.g. `frameworks[2]` */
@@ -1361,6 +1361,7 @@ export interface components {
                     type: "pdf-cms" | "jws-detached";
                     key_id: string;
                     jws: string | null;
+                    timestamp: string | null;
                 } | null;
             } | null;
             version: number | null;
@@ -1405,6 +1406,7 @@ export interface components {
                         type: "pdf-cms" | "jws-detached";
                         key_id: string;
                         jws: string | null;
+                        timestamp: string | null;
                     } | null;
                 };
                 download: string | null;

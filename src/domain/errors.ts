@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'unavailable'
   | 'render_failed'
   | 'template_failed'
+  | 'timestamp_unavailable'
   | 'artifact_missing'
   | 'artifact_corrupt'
   | 'already_exists'
@@ -97,6 +98,15 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
     expose: false,
     shown:
       'The report template could not be applied to this report. Contact support with the report id; retry it once fixed.',
+  },
+  // The time-stamping authority could not be reached, or its answer did not stamp what was asked. Signing is retried;
+  // when the retries run out the report fails rather than being issued without a third party's time.
+  timestamp_unavailable: {
+    status: 503,
+    retryable: true,
+    expose: false,
+    shown:
+      'The time-stamping authority could not be reached after several attempts, so no artifact was issued. Retry the report later; if it fails again, contact support with the report id.',
   },
   artifact_missing: {
     status: 500,

@@ -67,6 +67,9 @@ export interface ArtifactSignature {
   keyId: string;
   /** The compact detached JWS, for `jws-detached`. */
   jws?: string;
+  /** For `jws-detached`, when a time-stamping authority is configured: base64 of its RFC 3161 token (DER) over the
+   * JWS signature's bytes (the base64url-decoded third part). A PDF carries its token inside its signature. */
+  timestamp?: string;
 }
 
 /** Facts about a stored artifact, kept on the report once it is ready. */

@@ -83,7 +83,14 @@ function presentArtifact(
     content_type: a.contentType,
     size: a.size,
     sha256: a.sha256,
-    signature: a.signature ? { type: a.signature.type, key_id: a.signature.keyId, jws: a.signature.jws ?? null } : null,
+    signature: a.signature
+      ? {
+          type: a.signature.type,
+          key_id: a.signature.keyId,
+          jws: a.signature.jws ?? null,
+          timestamp: a.signature.timestamp ?? null,
+        }
+      : null,
   };
 }
 

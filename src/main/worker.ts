@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig, type Config } from '../config';
@@ -16,7 +17,12 @@ import { jwsSigner } from '../infra/signing/artifact-signers';
 import { PUBLISHED_KEYS_REFRESH_MS, signingKeySet } from '../infra/signing/published-keys';
 import { loadJwsKeys } from '../infra/signing/jwks';
 import { PdfSigner } from '../infra/signing/pdf-signer';
-import { loadOrCreateSigningIdentity } from '../infra/signing/signing-identity';
+import {
+  LOCAL_SIGNING_ROOT_FILE,
+  loadOrCreateSigningIdentity,
+  trustRootInstructions,
+} from '../infra/signing/signing-identity';
+import { httpTimestampAuthority } from '../infra/signing/timestamp-authority';
 import { createArtifactStore } from '../infra/storage';
 import { createStagingStore, withArtifactStoreFallback } from '../infra/storage/staging-store';
 import { moveEarlierStagedModels } from '../infra/storage/staging-upgrade';
@@ -74,10 +80,18 @@ async function main(role: WorkerRole): Promise<void> {
   });
   // In production the configuration guarantees every key is set, so nothing here generates anything.
   if (signing.created) {
+    const root = path.join(config.dataDir, LOCAL_SIGNING_ROOT_FILE);
     logger.warn(
-      'development: generated a self-signed PDF signing key into DATA_DIR; production requires SIGNING_P12_PATH and SIGNING_P12_PASSWORD',
-      { keyId: signing.identity.keyId },
+      'development: generated a local root CA and a PDF signing key it issued into DATA_DIR; production requires SIGNING_P12_PATH and SIGNING_P12_PASSWORD',
+      { keyId: signing.identity.keyId, root, trustWith: trustRootInstructions(root) },
     );
+  }
+  // Production requires an authority (see config.ts); development without one signs with the signer's clock alone.
+  const timestamps = config.signing.tsaUrl
+    ? httpTimestampAuthority({ url: config.signing.tsaUrl, timeoutMs: config.signing.tsaTimeoutMs })
+    : undefined;
+  if (!timestamps) {
+    logger.warn('development: no TSA_URL, so signatures carry no timestamp; production requires one');
   }
   const jws = await loadJwsKeys(config.signing.jwsKeysDir, { create: config.mode === 'development' });
   if (jws.created) {
@@ -130,7 +144,7 @@ async function main(role: WorkerRole): Promise<void> {
     treatment: weaknessTreatmentOf(db, audit, client, config.temporal.taskQueue, clock),
     clock,
     failedRetentionMs: config.failedReportRetentionHours * 3_600_000,
-    signers: { pdf: new PdfSigner(signing.identity), json: jwsSigner(jws.keys) },
+    signers: { pdf: new PdfSigner(signing.identity, { timestamps }), json: jwsSigner(jws.keys, timestamps) },
     quotas,
     imports: {
       repo: imports,

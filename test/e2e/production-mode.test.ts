@@ -17,7 +17,12 @@ const SHARED = ['PUBLIC_BASE_URL is required', 'ARTIFACT_MASTER_KEY is required'
 /** The API's alone: only it signs download links. */
 const DOWNLOAD = 'DOWNLOAD_URL_SECRET is required';
 /** The signing keys: the steps worker's alone, the API serves what the worker publishes. */
-const SIGNING = ['SIGNING_P12_PATH is required', 'SIGNING_P12_PASSWORD is required', 'JWS_KEYS_DIR is required'];
+const SIGNING = [
+  'SIGNING_P12_PATH is required',
+  'SIGNING_P12_PASSWORD is required',
+  'JWS_KEYS_DIR is required',
+  'TSA_URL is required',
+];
 /** What the two workers hand each other is sealed under it. */
 const STAGING = 'STAGING_KEY is required';
 const ROLE = '--role is required';
@@ -105,6 +110,7 @@ const CONFIGURED = {
   SIGNING_P12_PATH: '/etc/evidence-reports/keys/pdf-signing.p12',
   SIGNING_P12_PASSWORD: 's3cret',
   JWS_KEYS_DIR: '/etc/evidence-reports/keys/jws',
+  TSA_URL: 'https://tsa.example.test/tsr',
 };
 /** What each process requires, one by one. */
 const REQUIRED_ONE_BY_ONE = [
@@ -119,6 +125,7 @@ const REQUIRED_ONE_BY_ONE = [
       'SIGNING_P12_PATH',
       'SIGNING_P12_PASSWORD',
       'JWS_KEYS_DIR',
+      'TSA_URL',
     ],
   ],
   ['worker', ['--role', 'render'], ['PUBLIC_BASE_URL', 'STAGING_KEY']],

@@ -11,6 +11,10 @@ import { verifyDetached } from '../../src/infra/signing/jws-signer';
 import { verifyPdfSignature } from '../../src/infra/signing/pdf-signer';
 import { PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
 import { readPdf } from '../support/pdf';
+import { opensslVerifyToken } from '../support/timestamps';
+import { createHash } from 'node:crypto';
+import { signatureTimestampOf, signatureValueOf } from '../../src/infra/signing/cms-timestamp';
+import { pdfSignatureContents } from '../../src/infra/signing/verify-artifact';
 
 jest.setTimeout(120_000);
 
@@ -86,7 +90,13 @@ describe('the documented flow: create, poll, download', () => {
       type: 'pdf-cms',
       key_id: expect.stringMatching(/^pdf-[0-9a-f]{16}$/),
       jws: null,
+      // A PDF carries its time-stamp token inside its signature (test/integration/signing/pdf-timestamp.test.ts).
+      timestamp: null,
     });
+    const [cms] = pdfSignatureContents(bytes);
+    const pdfToken = signatureTimestampOf(cms!)!;
+    const pdfStamped = createHash('sha256').update(signatureValueOf(cms!)).digest('hex');
+    expect(await opensslVerifyToken(pdfToken, pdfStamped)).toContain('Verification: OK');
     expect(artifact.headers.get('x-artifact-signature-key-id')).toBe(report.body.artifact.signature.key_id);
     expect(await verifyPdfSignature(bytes)).toMatchObject({ valid: true });
     // Every section bookmarked (cover, the committee's page, contents, approval and versions, six sections, two
@@ -136,7 +146,14 @@ describe('the documented flow: create, poll, download', () => {
       type: 'jws-detached',
       key_id: artifact.headers.get('x-artifact-signature-key-id'),
       jws,
+      timestamp: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/),
     });
+    // The authority's token stamps the JWS signature's bytes, and verifies against its chain with openssl alone.
+    const stamped = createHash('sha256')
+      .update(Buffer.from(jws.split('.')[2]!, 'base64url'))
+      .digest('hex');
+    const token = Buffer.from(ready.body.artifact.signature.timestamp, 'base64');
+    expect(await opensslVerifyToken(token, stamped)).toContain('Verification: OK');
     const jwks = (await h.request('GET', '/.well-known/jwks.json')).body;
     expect(await verifyDetached(bytes, jws, jwks)).toMatchObject({ valid: true });
     const tampered = Buffer.from(bytes);

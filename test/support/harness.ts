@@ -33,6 +33,7 @@ import { loadOrCreateJwsKeys } from '../../src/infra/signing/jwks';
 import { cachedPublishedKeys, publishedPdfSigner, signingKeySet } from '../../src/infra/signing/published-keys';
 import { PdfSigner } from '../../src/infra/signing/pdf-signer';
 import { loadOrCreateSigningIdentity } from '../../src/infra/signing/signing-identity';
+import { httpTimestampAuthority } from '../../src/infra/signing/timestamp-authority';
 import { FsArtifactStore, loadOrCreateMasterKey } from '../../src/infra/storage';
 import { masterKeyFrom } from '../../src/infra/storage/envelope';
 import { S3ArtifactStore } from '../../src/infra/storage/s3-artifact-store';
@@ -50,7 +51,7 @@ import { weaknessTreatmentOf } from '../../src/main/weakness-treatment';
 import { composeApi } from '../../src/main/compose-api';
 import { loadConfig } from '../../src/config';
 import { CHECK_ID_HEADER, ContractCheck } from './contract-check';
-import { freshDatabase, s3Env, stackEnv, uniqueSuffix } from './stack';
+import { freshDatabase, s3Env, stackEnv, tsaEnv, uniqueSuffix } from './stack';
 
 /** A response as the tests look at it. */
 export interface ApiResponse {
@@ -127,6 +128,9 @@ export async function startHarness(
     label?: string;
     /** A browser path for the workers, e.g. a missing one to make every render fail. */
     chromiumPath?: string;
+    /** The time-stamping authority the workers' signers ask (default: the test stack's); null signs without
+     * timestamps, as development without TSA_URL does. */
+    tsaUrl?: string | null;
     /** `s3`: artifacts in the test stack's S3 server, downloads redirected to presigned GETs. */
     store?: 'fs' | 's3';
     /** Per-token rate limit; generous unless a test is about the limit. */
@@ -248,6 +252,8 @@ export async function startHarness(
       executablePath: opts.chromiumPath ?? env.chromiumPath,
     });
     const testRuns = new MongoRunsRepo(db);
+    const tsaUrl = opts.tsaUrl === undefined ? tsaEnv().url : opts.tsaUrl;
+    const timestamps = tsaUrl ? httpTimestampAuthority({ url: tsaUrl, timeoutMs: 5_000 }) : undefined;
     const stepsStaging = withArtifactStoreFallback(staging, store);
     const workers = await createReportWorkers({
       connection: native,
@@ -266,7 +272,7 @@ export async function startHarness(
       treatment: weaknessTreatmentOf(db, audit, temporal, taskQueue, clock),
       clock,
       failedRetentionMs: opts.failedRetentionMs,
-      signers: { pdf: new PdfSigner(identity), json: jwsSigner(jwsKeys) },
+      signers: { pdf: new PdfSigner(identity, { timestamps }), json: jwsSigner(jwsKeys, timestamps) },
       quotas,
       imports: {
         repo: imports,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadJwsKeys } from '../../src/infra/signing/jwks';
 import { freePort } from './processes';
-import type { stackEnv } from './stack';
+import { tsaEnv, type stackEnv } from './stack';
 
 const run = promisify(execFile);
 
@@ -47,6 +47,8 @@ export async function productionEnv(
     DOWNLOAD_URL_SECRET: randomBytes(32).toString('hex'),
     ARTIFACT_MASTER_KEY: randomBytes(32).toString('base64'),
     STAGING_KEY: randomBytes(32).toString('base64'),
+    // The test stack's own time-stamping authority: production stamps every signature.
+    TSA_URL: tsaEnv().url,
     CHROMIUM_PATH: stack.chromiumPath,
     LOG_LEVEL: 'warn',
     WORKER_METRICS_ADDRESS: 'off',

@@ -46,3 +46,16 @@ export async function freshDatabase(label: string): Promise<{ client: MongoClien
   await client.connect();
   return { client, db: client.db(`test_${label}_${uniqueSuffix()}`) };
 }
+
+/** The RFC 3161 time-stamping authority of the test stack started by scripts/test.sh, and the file of its
+ * certificate chain (its certificate, the intermediate, the root). Tests fail loudly, never skip, without it. */
+export function tsaEnv(): { url: string; chain: string } {
+  const url = process.env.TEST_TSA_URL;
+  const chain = process.env.TEST_TSA_CHAIN;
+  if (!url || !chain) {
+    throw new Error(
+      'TEST_TSA_URL and TEST_TSA_CHAIN are not set: run the suite with ./scripts/test.sh, which starts the test stack',
+    );
+  }
+  return { url, chain };
+}

@@ -10,6 +10,7 @@ const PRODUCTION = {
   DATA_DIR: '/var/lib/evidence-reports',
   PUBLIC_BASE_URL: 'https://evidence.example.com',
   SIGNING_P12_PATH: '/run/secrets/pdf_signing_p12',
+  TSA_URL: 'https://tsa.example.com/tsr',
   JWS_KEYS_DIR: '/etc/evidence-reports/keys/jws',
   ARTIFACT_STORE: 's3',
   S3_BUCKET: 'evidence-artifacts',

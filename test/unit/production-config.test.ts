@@ -11,6 +11,7 @@ const PRODUCTION = {
   SIGNING_P12_PATH: '/etc/evidence-reports/keys/pdf-signing.p12',
   SIGNING_P12_PASSWORD: 's3cret',
   JWS_KEYS_DIR: '/etc/evidence-reports/keys/jws',
+  TSA_URL: 'https://tsa.example.com/tsr',
   ARTIFACT_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
   STAGING_KEY: Buffer.alloc(32, 9).toString('base64'),
 };
@@ -27,6 +28,8 @@ describe('production configuration', () => {
       p12Path: PRODUCTION.SIGNING_P12_PATH,
       p12Password: 's3cret',
       jwsKeysDir: PRODUCTION.JWS_KEYS_DIR,
+      tsaUrl: 'https://tsa.example.com/tsr',
+      tsaTimeoutMs: 15_000,
     });
     expect(config.artifacts).toEqual({ store: 'fs', masterKey: PRODUCTION.ARTIFACT_MASTER_KEY });
     expect(config.http.publicBaseUrl).toBe('https://evidence.example.com');
@@ -48,6 +51,7 @@ describe('production configuration', () => {
       'SIGNING_P12_PATH is required: a PKCS#12 file outside DATA_DIR holding the PDF signing key and certificate',
       'SIGNING_P12_PASSWORD is required: the password of the PKCS#12; an unprotected key is not accepted',
       'JWS_KEYS_DIR is required: a folder outside DATA_DIR holding the JSON signing keys (create one with cli new-jws-key <folder>)',
+      'TSA_URL is required: the http(s) URL of an RFC 3161 time-stamping authority; production issues no artifact whose time is only its own clock',
     ]);
     expect((thrown as Error).message).toMatch(/^Invalid configuration \(NODE_ENV=production\):\n {2}- PUBLIC_BASE_URL/);
     expect(problemsOf({ NODE_ENV: 'production', DATA_DIR: '/var/lib/evidence-reports' }, 'api')[0]).toBe(
@@ -113,6 +117,19 @@ describe('production configuration', () => {
     expect(config.artifacts.masterKey).toBeUndefined();
   });
 
+  it('when TSA_URL is empty in production, then it is refused; in development it means signatures carry no timestamp', () => {
+    expect(problemsOf({ ...PRODUCTION, TSA_URL: ' ' })).toEqual([
+      'TSA_URL is required: the http(s) URL of an RFC 3161 time-stamping authority; production issues no artifact whose time is only its own clock',
+    ]);
+    expect(problemsOf({ ...PRODUCTION, TSA_URL: 'tsa.example.com' })).toEqual([
+      'TSA_URL must be an http(s) URL, got "tsa.example.com"',
+    ]);
+    expect(loadConfig({ NODE_ENV: 'development' }, 'worker').signing.tsaUrl).toBeUndefined();
+    expect(
+      loadConfig({ NODE_ENV: 'development', TSA_URL: 'http://127.0.0.1:8433/api/v1/timestamp' }, 'worker').signing,
+    ).toMatchObject({ tsaUrl: 'http://127.0.0.1:8433/api/v1/timestamp', tsaTimeoutMs: 15_000 });
+  });
+
   it('when NODE_ENV is misspelt, then it is refused rather than read as development', () => {
     expect(problemsOf({ ...PRODUCTION, NODE_ENV: 'prod' })).toEqual([
       'NODE_ENV must be one of production, development, test, got "prod"',
@@ -159,6 +176,8 @@ describe('development configuration', () => {
         p12Path: undefined,
         p12Password: '',
         jwsKeysDir: path.join(config.dataDir, 'keys', 'jws'),
+        tsaUrl: undefined,
+        tsaTimeoutMs: 15_000,
       });
       expect(config.artifacts).toEqual({ store: 'fs', masterKey: undefined });
       expect(config.http.publicBaseUrl).toBe('http://127.0.0.1:3000');

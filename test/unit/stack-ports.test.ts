@@ -11,7 +11,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const SCRIPTS = path.join(ROOT, 'scripts');
 
 /** The ports a stack's services listen on, named by the variables scripts/stack.sh reads. */
-const PORT_SETTINGS = ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'MONGO_PORT', 'S3_PORT'] as const;
+const PORT_SETTINGS = ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'MONGO_PORT', 'TSA_PORT', 'S3_PORT'] as const;
 type PortSetting = (typeof PORT_SETTINGS)[number];
 
 /** SeaweedFS's master, volume and filer servers take the seven ports after S3_PORT (see scripts/stack.sh). */
@@ -114,6 +114,7 @@ it('when the scripts are read, then every stack they start is found, the dev sta
     TEMPORAL_PORT: 7233,
     TEMPORAL_UI_PORT: 8233,
     MONGO_PORT: 27017,
+    TSA_PORT: 8433,
     S3_PORT: 8333,
   });
 });
@@ -136,6 +137,7 @@ it('when a benchmark leaves out its S3 port, then it is named as taking the dev 
     'export TEMPORAL_PORT="${BENCH_TEMPORAL_PORT:-27333}"',
     'export TEMPORAL_UI_PORT="${BENCH_TEMPORAL_UI_PORT:-28333}"',
     'export MONGO_PORT="${BENCH_MONGO_PORT:-27117}"',
+    'export TSA_PORT="${BENCH_TSA_PORT:-27353}"',
     '"$REPO_ROOT/scripts/stack.sh" up',
   ].join('\n');
   const found = stacksOf({ 'up.sh': '"$REPO_ROOT/scripts/stack.sh" up', 'bench.sh': benchmark }, LIB);
@@ -147,8 +149,11 @@ it('when a benchmark leaves out its S3 port, then it is named as taking the dev 
 it('when the local stack is documented, then its table of ports says what the scripts choose', () => {
   const doc = fs.readFileSync(path.join(ROOT, 'docs', 'local-stack.md'), 'utf8');
   const rows = [...doc.matchAll(/^\| `(scripts\/[a-z-]+\.sh)`[^|]*\|([^\n]+)$/gm)].map(([, script, rest]) => {
-    const [temporal, ui, mongo, s3] = rest!.split('|').map((cell) => Number(/\d+/.exec(cell)?.[0]));
-    return { script, ports: { TEMPORAL_PORT: temporal, TEMPORAL_UI_PORT: ui, MONGO_PORT: mongo, S3_PORT: s3 } };
+    const [temporal, ui, tsa, mongo, s3] = rest!.split('|').map((cell) => Number(/\d+/.exec(cell)?.[0]));
+    return {
+      script,
+      ports: { TEMPORAL_PORT: temporal, TEMPORAL_UI_PORT: ui, MONGO_PORT: mongo, TSA_PORT: tsa, S3_PORT: s3 },
+    };
   });
 
   expect(rows.sort((a, b) => a.script!.localeCompare(b.script!))).toEqual(

@@ -81,6 +81,13 @@ const Signature = Type.Object(
     type: Enum(['pdf-cms', 'jws-detached'] as const),
     key_id: Type.String(),
     jws: Nullable(Type.String()),
+    timestamp: Nullable(
+      Type.String({
+        description:
+          "An RFC 3161 time-stamp token (base64 of its DER) over the JWS signature's bytes, from the service's " +
+          'time-stamping authority; null for a PDF, whose token is inside its signature, and when no authority is set.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

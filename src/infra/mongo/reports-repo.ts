@@ -43,7 +43,7 @@ interface ReportDoc {
     sha256: string;
     size: number;
     content_type: string;
-    signature?: { type: ArtifactSignature['type']; key_id: string; jws?: string };
+    signature?: { type: ArtifactSignature['type']; key_id: string; jws?: string; timestamp?: string };
   };
   counts?: { rows: number; findings: number };
   legal_hold?: { reason: string; placed_at: Date; placed_by: string };
@@ -179,6 +179,7 @@ function artifactFromDoc(a: NonNullable<ReportDoc['artifact']>): ArtifactFacts {
   if (a.signature) {
     facts.signature = { type: a.signature.type, keyId: a.signature.key_id };
     if (a.signature.jws) facts.signature.jws = a.signature.jws;
+    if (a.signature.timestamp) facts.signature.timestamp = a.signature.timestamp;
   }
   return facts;
 }
@@ -193,6 +194,7 @@ function artifactToDoc(a: ArtifactFacts): NonNullable<ReportDoc['artifact']> {
   if (a.signature) {
     doc.signature = { type: a.signature.type, key_id: a.signature.keyId };
     if (a.signature.jws) doc.signature.jws = a.signature.jws;
+    if (a.signature.timestamp) doc.signature.timestamp = a.signature.timestamp;
   }
   return doc;
 }

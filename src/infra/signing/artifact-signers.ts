@@ -4,16 +4,27 @@ import type { DetachedSigning, DocumentSigning } from '../../../activities/ports
 import type { JwsKeyRing } from './jwks';
 import { signCompact, signDetached } from './jws-signer';
 import type { SigningIdentity } from './signing-identity';
+import type { TimestampAuthority } from './timestamp-authority';
 
 /** A detached-JWS signer on the newest key of a key ring. The key is read once per call, so the kid returned
- * is always the one that signed. */
-export function jwsSigner(ring: JwsKeyRing): DetachedSigning {
+ * is always the one that signed. Given a time-stamping authority, each signature is stamped: the token is over the
+ * signature's bytes, as a PDF's signature time-stamp is over its CMS signature value, so it shows the signature
+ * existed at the authority's time. */
+export function jwsSigner(ring: JwsKeyRing, timestamps?: TimestampAuthority): DetachedSigning {
   return {
     async sign(bytes) {
       const key = ring.current;
-      return { kid: key.kid, jws: await signDetached(bytes, key) };
+      const jws = await signDetached(bytes, key);
+      if (!timestamps) return { kid: key.kid, jws };
+      const { token } = await timestamps.stamp(jwsSignatureBytes(jws));
+      return { kid: key.kid, jws, timestamp: token.toString('base64') };
     },
   };
+}
+
+/** The bytes of a compact JWS's signature: its third part, base64url-decoded. */
+export function jwsSignatureBytes(jws: string): Buffer {
+  return Buffer.from(jws.split('.')[2] ?? '', 'base64url');
 }
 
 /** A signer of whole JSON documents as compact JWS on the newest key of a key ring: the key set JSON artifacts are

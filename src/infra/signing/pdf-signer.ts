@@ -7,30 +7,39 @@ import { promisify } from 'node:util';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { P12Signer } from '@signpdf/signer-p12';
 import { SignPdf } from '@signpdf/signpdf';
+import { Signer } from '@signpdf/utils';
 import { PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
+import { addSignatureTimestamp, signatureValueOf } from './cms-timestamp';
 import { numberContents } from './pdf-contents';
 import { addOutline, locateOutline } from './pdf-outline';
 import type { SigningIdentity } from './signing-identity';
+import type { TimestampAuthority } from './timestamp-authority';
 
 const run = promisify(execFile);
 
 /** Product name written as the PDF's Creator and Producer and as the signing application. */
 export const PRODUCT_NAME = 'Audit Evidence Reports';
 
-/** Room for the PKCS#7 in bytes: a 3072-bit signature plus its certificate need about 2 KiB, a chain more. */
-const SIGNATURE_BYTES = 8192;
+/** Room for the CMS in bytes: a 3072-bit signature with a three-certificate chain needs about 5 KiB, and a
+ * signature time-stamp token carrying its authority's chain up to 6 KiB more; the rest is margin for an
+ * organisation's longer chain or larger keys. */
+const SIGNATURE_BYTES = 20_480;
 
 /** The facts about a report that its signed PDF carries in the document information dictionary. */
 export type { PdfSignatureFacts };
 
 /** Signs rendered report PDFs: writes the report's facts into the document information, then adds a detached
- * PKCS#7 (SHA-256) signature over the whole file that `pdfsig` and Acrobat verify. */
+ * CMS (SHA-256) signature over the whole file that `pdfsig` and Acrobat verify, carrying the signing certificate's
+ * whole chain. Given a time-stamping authority, the signature also carries the authority's token over its signature
+ * value (PAdES B-T), so that its time is a third party's rather than the signer's own clock. */
 export class PdfSigner {
   private readonly identity: SigningIdentity;
+  private readonly timestamps?: TimestampAuthority;
   private readonly signPdf = new SignPdf();
 
-  constructor(identity: SigningIdentity) {
+  constructor(identity: SigningIdentity, options: { timestamps?: TimestampAuthority } = {}) {
     this.identity = identity;
+    this.timestamps = options.timestamps;
   }
 
   /** Identifies the signing certificate, for the report record and the logs. */
@@ -78,9 +87,27 @@ export class PdfSigner {
     });
     // Object streams would hide the placeholder from the byte-level search the signer does.
     const prepared = Buffer.from(await doc.save({ useObjectStreams: false }));
-    const signer = new P12Signer(this.identity.p12, { passphrase: this.identity.password });
+    const p12 = new P12Signer(this.identity.p12, { passphrase: this.identity.password });
+    const signer = this.timestamps ? new TimestampedSigner(p12, this.timestamps) : p12;
     // Nothing may touch the bytes after this: the signature covers the file exactly as returned.
     return this.signPdf.sign(prepared, signer);
+  }
+}
+
+/** A CMS signer whose signatures carry a signature time-stamp token: the inner signer makes the CMS, the authority
+ * stamps its signature value, and the token goes in as an unsigned attribute, which the signature does not cover. */
+class TimestampedSigner extends Signer {
+  constructor(
+    private readonly inner: Signer,
+    private readonly timestamps: TimestampAuthority,
+  ) {
+    super();
+  }
+
+  override async sign(pdf: Buffer, signingTime?: Date): Promise<Buffer> {
+    const cms = await this.inner.sign(pdf, signingTime);
+    const { token } = await this.timestamps.stamp(signatureValueOf(cms));
+    return addSignatureTimestamp(cms, token);
   }
 }
 

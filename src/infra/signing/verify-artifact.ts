@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import forge from 'node-forge';
+import { readElement } from './der';
 import { verifyDetached } from './jws-signer';
 import { verifyPdfSignature } from './pdf-signer';
 
@@ -16,16 +17,30 @@ export interface ArtifactVerdict {
   detail: string;
 }
 
-/** The certificates carried in a PDF's signatures (DER), read from each `/Contents <hex>` CMS blob. */
-export function pdfSignatureCertificates(pdf: Buffer): Buffer[] {
+/** The CMS blobs of a PDF's signatures (DER, without the zero padding of their placeholders), read from each
+ * `/Contents <hex>` that holds one, in file order. */
+export function pdfSignatureContents(pdf: Buffer): Buffer[] {
   const text = pdf.toString('latin1');
-  const certs: Buffer[] = [];
+  const blobs: Buffer[] = [];
   for (const m of text.matchAll(/\/Contents\s*<([0-9A-Fa-f]+)>/g)) {
     const hex = m[1];
     if (/^0*$/.test(hex)) continue;
     try {
-      const der = forge.util.hexToBytes(hex.length % 2 ? `${hex}0` : hex);
-      const message = forge.pkcs7.messageFromAsn1(parseDer(der)) as forge.pkcs7.PkcsSignedData;
+      const bytes = Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex');
+      blobs.push(bytes.subarray(0, readElement(bytes, 0).end));
+    } catch {
+      // Not a DER blob (a /Contents of some other object): not a signature.
+    }
+  }
+  return blobs;
+}
+
+/** The certificates carried in a PDF's signatures (DER), read from each `/Contents <hex>` CMS blob. */
+export function pdfSignatureCertificates(pdf: Buffer): Buffer[] {
+  const certs: Buffer[] = [];
+  for (const blob of pdfSignatureContents(pdf)) {
+    try {
+      const message = forge.pkcs7.messageFromAsn1(parseDer(blob.toString('binary'))) as forge.pkcs7.PkcsSignedData;
       for (const cert of message.certificates) {
         certs.push(Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary'));
       }

@@ -258,7 +258,11 @@ describe('loadOrCreateSigningIdentity', () => {
     expect(first.identity.keyId).toMatch(/^pdf-[0-9a-f]{16}$/);
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
     expect((await fs.stat(path.dirname(file))).mode & 0o777).toBe(0o700);
-    expect(await fs.readdir(path.dirname(file))).toEqual(['pdf-signing.p12']);
+    // Beside the key, the local root's certificate, for whoever chooses to trust it; its private key is not kept.
+    expect((await fs.readdir(path.dirname(file))).sort()).toEqual(['pdf-signing-root.pem', 'pdf-signing.p12']);
+    const rootPem = await fs.readFile(path.join(dataDir, 'keys', 'pdf-signing-root.pem'), 'utf8');
+    expect(first.identity.chainPem).toEqual([rootPem]);
+    expect(rootPem).not.toMatch(/PRIVATE KEY/);
   });
 
   test('when two callers race to create the key, then both end up with the same one', async () => {
@@ -269,14 +273,21 @@ describe('loadOrCreateSigningIdentity', () => {
     expect(results.filter((r) => r.created)).toHaveLength(1);
   });
 
-  test('when the generated certificate is inspected, then it is a self-signed CA key for signing, valid three years', async () => {
+  test('when the generated certificate is inspected, then it is a signing key issued by the local root, valid three years', async () => {
     const pem = path.join(root, 'cert.pem');
+    const rootPem = path.join(root, 'root.pem');
     await fs.writeFile(pem, identity.certificatePem);
+    await fs.writeFile(rootPem, identity.chainPem.at(-1) ?? '');
     const { stdout } = await runFile('openssl', ['x509', '-in', pem, '-noout', '-text', '-dates']);
+    const { stdout: rootText } = await runFile('openssl', ['x509', '-in', rootPem, '-noout', '-text']);
 
     expect(stdout).toMatch(/Public-Key: \(3072 bit\)/);
-    expect(stdout).toMatch(/CA:TRUE/);
-    expect(stdout).toMatch(/Digital Signature, Non Repudiation, Certificate Sign/);
+    expect(stdout).toMatch(/CA:FALSE/);
+    expect(stdout).toMatch(/Digital Signature, Non Repudiation\n/);
+    expect(stdout).toMatch(/Issuer: CN = Audit Evidence Reports root CA \(local\), O = Local deployment/);
+    expect(rootText).toMatch(/CA:TRUE, pathlen:0/);
+    expect(rootText).toMatch(/Certificate Sign, CRL Sign/);
+    expect((await runFile('openssl', ['verify', '-CAfile', rootPem, pem])).stdout).toBe(`${pem}: OK\n`);
     const notBefore = new Date(/notBefore=(.*)/.exec(stdout)![1]);
     const notAfter = new Date(/notAfter=(.*)/.exec(stdout)![1]);
     const years = (notAfter.getTime() - notBefore.getTime()) / (365.25 * 24 * 3600 * 1000);
