@@ -954,13 +954,13 @@ export interface components {
         };
         /** @description Texts are trimmed and printable; the logo must read as an image of its declared type, at most 2000 pixels a side. */
         BrandingInput: {
-            /** @description a printable text of 1 to 120 characters; leave the field out to use the default */
+            /** @description a printable text, not blank, of at most 120 characters; leave the field out to use the default */
             organisation_name?: string;
-            /** @description a colour #RRGGBB, such as "#1f3a5f" */
+            /** @description a colour: use #RRGGBB, such as "#1f3a5f" */
             accent_colour?: string;
-            /** @description a printable text of 1 to 200 characters; leave the field out to use the default */
+            /** @description a printable text, not blank, of at most 200 characters; leave the field out to use the default */
             confidentiality?: string;
-            /** @description a printable text of 1 to 1000 characters; leave the field out to use the default */
+            /** @description a printable text, not blank, of at most 1000 characters; leave the field out to use the default */
             cover_text?: string;
             logo?: {
                 /**
@@ -968,7 +968,7 @@ export interface components {
                  * @enum {string}
                  */
                 content_type: "image/png" | "image/jpeg";
-                /** @description a PNG or JPEG of at most 256 KiB as base64 (A–Z, a–z, 0–9, + and /, padded with =) */
+                /** @description a PNG or JPEG that decodes to at most 262144 bytes (256 KiB), as base64 */
                 data_base64: string;
             };
         };
@@ -5455,7 +5455,7 @@ export interface operations {
             query?: {
                 /** @description Events of one report. */
                 report_id?: string;
-                /** @description Actions, comma separated: any of report.created, report.regenerated, report.retried, report.download_link_issued, report.artifact_fetched, report.legal_hold_placed, report.legal_hold_released, report.purged, report.staging_purged, report.approval_requested, report.approved, report.approval_failed, tenant.retention_changed, tenant.applicability_changed, tenant.rating_method_changed, tenant.branding_changed, tenant.suspended, tenant.resumed, tenant.offboarding_started, tenant.offboarding_blocked, tenant.purged, token.minted, token.revoked, weakness.treated. */
+                /** @description Actions, comma separated. */
                 action?: string;
                 /** @description Earliest time, inclusive: a day (`2026-04-01`) or a time with a zone. */
                 from?: string;

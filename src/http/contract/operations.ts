@@ -102,12 +102,6 @@ const Bound = (name: string): Parameter => ({
       : 'Earliest time, inclusive: a day (`2026-04-01`) or a time with a zone.',
 });
 
-/** A comma list of `values`, none left empty: `a,b`. */
-function commaList(values: readonly string[]): string {
-  const one = `(${values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`;
-  return `^${one}(,${one})*$`;
-}
-
 const REPORT_ERRORS: ErrorCode[] = ['report_not_found'];
 
 /** Where a queued report leads: reading it, and once it is ready (or failed) downloading, retrying, regenerating. */
@@ -647,11 +641,10 @@ export const OPERATIONS: readonly Operation[] = [
     query: {
       report_id: { schema: ReportId, description: 'Events of one report.' },
       action: {
-        schema: Type.String({
-          pattern: commaList(AUDIT_ACTIONS),
-          description: 'a comma list of audit actions, such as "report.created,token.minted"',
-        }),
-        description: `Actions, comma separated: any of ${AUDIT_ACTIONS.join(', ')}.`,
+        // Which of the list's actions is unknown is the domain code's to say: a pattern could refuse the list only
+        // as a whole, without naming the action or the ones allowed.
+        schema: Type.String({ description: `a comma list of ${AUDIT_ACTIONS.join(', ')}` }),
+        description: 'Actions, comma separated.',
       },
       from: Bound('from'),
       to: Bound('to'),

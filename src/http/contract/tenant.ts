@@ -6,6 +6,7 @@ import {
   MAX_CONFIDENTIALITY,
   MAX_COVER_TEXT,
   MAX_LOGO_BASE64,
+  MAX_LOGO_BYTES,
   MAX_ORGANISATION_NAME,
 } from '../../domain/branding';
 import { MAX_SCALE, METHOD_ID } from '../../domain/evidence/rating';
@@ -170,7 +171,7 @@ const BrandingText = (max: number) =>
     minLength: 1,
     maxLength: max,
     pattern: '\\S',
-    description: `a printable text of 1 to ${max} characters; leave the field out to use the default`,
+    description: `a printable text, not blank, of at most ${max} characters; leave the field out to use the default`,
   });
 
 /** The body of `PUT /tenant/branding`. */
@@ -178,7 +179,7 @@ export const BrandingInput = Type.Object(
   {
     organisation_name: Type.Optional(BrandingText(MAX_ORGANISATION_NAME)),
     accent_colour: Type.Optional(
-      Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'a colour #RRGGBB, such as "#1f3a5f"' }),
+      Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'a colour: use #RRGGBB, such as "#1f3a5f"' }),
     ),
     confidentiality: Type.Optional(BrandingText(MAX_CONFIDENTIALITY)),
     cover_text: Type.Optional(BrandingText(MAX_COVER_TEXT)),
@@ -193,7 +194,7 @@ export const BrandingInput = Type.Object(
             minLength: 1,
             maxLength: MAX_LOGO_BASE64,
             pattern: BASE64.source,
-            description: 'a PNG or JPEG of at most 256 KiB as base64 (A–Z, a–z, 0–9, + and /, padded with =)',
+            description: `a PNG or JPEG that decodes to at most ${MAX_LOGO_BYTES} bytes (256 KiB), as base64`,
           }),
         },
         { additionalProperties: false },
