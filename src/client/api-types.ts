@@ -829,21 +829,32 @@ export interface components {
         Applicability: {
             profile: {
                 eu_ai_act?: {
-                    /** @enum {string} */
+                    /**
+                     * role
+                     * @enum {string}
+                     */
                     role: "provider" | "deployer" | "both";
+                    /** @description an array of at most 1000 {endpoint_id, risk_class} */
                     systems?: {
                         /**
                          * @description an id such as "ep_2026_abc123"
                          * @example ep_2026_abc123
                          */
                         endpoint_id: string;
-                        /** @enum {string} */
+                        /**
+                         * risk class
+                         * @enum {string}
+                         */
                         risk_class: "prohibited" | "high_risk" | "limited_risk" | "gpai" | "gpai_systemic" | "minimal";
                     }[];
-                    /** @enum {string} */
+                    /**
+                     * risk class
+                     * @enum {string}
+                     */
                     default_risk_class?: "prohibited" | "high_risk" | "limited_risk" | "gpai" | "gpai_systemic" | "minimal";
                 };
                 iso_42001?: {
+                    /** @description a non-empty array of {control, applicable, justification} */
                     statement_of_applicability: {
                         /** @description an ISO/IEC 42001 Annex A control, such as "A.6.2.4" */
                         control: string;
@@ -863,21 +874,32 @@ export interface components {
         /** @description Every `eu_ai_act.systems[].endpoint_id` must be an endpoint of the tenant; each system and each control is listed once; an Annex A control not applicable needs a justification; editions must be ones the catalogue holds. */
         ApplicabilityProfileInput: {
             eu_ai_act?: {
-                /** @enum {string} */
+                /**
+                 * role
+                 * @enum {string}
+                 */
                 role: "provider" | "deployer" | "both";
+                /** @description an array of at most 1000 {endpoint_id, risk_class} */
                 systems?: {
                     /**
                      * @description an id such as "ep_2026_abc123"
                      * @example ep_2026_abc123
                      */
                     endpoint_id: string;
-                    /** @enum {string} */
+                    /**
+                     * risk class
+                     * @enum {string}
+                     */
                     risk_class: "prohibited" | "high_risk" | "limited_risk" | "gpai" | "gpai_systemic" | "minimal";
                 }[];
-                /** @enum {string} */
+                /**
+                 * risk class
+                 * @enum {string}
+                 */
                 default_risk_class?: "prohibited" | "high_risk" | "limited_risk" | "gpai" | "gpai_systemic" | "minimal";
             };
             iso_42001?: {
+                /** @description a non-empty array of {control, applicable, justification} */
                 statement_of_applicability: {
                     /** @description an ISO/IEC 42001 Annex A control, such as "A.6.2.4" */
                     control: string;
@@ -932,15 +954,21 @@ export interface components {
         };
         /** @description Texts are trimmed and printable; the logo must read as an image of its declared type, at most 2000 pixels a side. */
         BrandingInput: {
+            /** @description a printable text, not blank, of at most 120 characters; leave the field out to use the default */
             organisation_name?: string;
-            /** @description a colour #RRGGBB */
+            /** @description a colour: use #RRGGBB, such as "#1f3a5f" */
             accent_colour?: string;
+            /** @description a printable text, not blank, of at most 200 characters; leave the field out to use the default */
             confidentiality?: string;
+            /** @description a printable text, not blank, of at most 1000 characters; leave the field out to use the default */
             cover_text?: string;
             logo?: {
-                /** @enum {string} */
+                /**
+                 * @description one of image/png, image/jpeg (SVG and other formats are refused)
+                 * @enum {string}
+                 */
                 content_type: "image/png" | "image/jpeg";
-                /** @description a PNG or JPEG of at most 256 KiB */
+                /** @description a PNG or JPEG that decodes to at most 262144 bytes (256 KiB), as base64 */
                 data_base64: string;
             };
         };
@@ -1251,48 +1279,70 @@ export interface components {
         /** @description A method (null: back to the service's default) and why. Levels name each severity once; the matrix has one row per likelihood and one column per impact. */
         RatingChange: {
             rating_method: {
+                /** @description lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64 */
                 id: string;
+                /** @description a string of 1 to 32 characters */
                 version: string;
+                /** @description a string of 1 to 4000 characters */
                 description: string;
+                /** @description an array of {severity, meaning}, one for every severity */
                 levels: {
                     severity: components["schemas"]["Severity"];
+                    /** @description a string of 1 to 1000 characters */
                     meaning: string;
                 }[];
+                /** @description an array of 2 to 10 levels {value, label, meaning}, numbered from 1, lowest first */
                 likelihood: {
                     value: number;
+                    /** @description a string of 1 to 40 characters */
                     label: string;
+                    /** @description a string of 1 to 1000 characters */
                     meaning: string;
                 }[];
+                /** @description an array of 2 to 10 levels {value, label, meaning}, numbered from 1, lowest first */
                 impact: {
                     value: number;
+                    /** @description a string of 1 to 40 characters */
                     label: string;
+                    /** @description a string of 1 to 1000 characters */
                     meaning: string;
                 }[];
                 /** @description the severity of each likelihood (row) and impact (column) */
                 matrix: components["schemas"]["Severity"][][];
             } | null;
-            /** @description a text of 1 to 2000 characters */
+            /** @description a string of 1 to 2000 characters */
             reason: string;
         };
         RatingInUse: {
             /** @enum {string} */
             source: "default" | "tenant";
             rating_method: {
+                /** @description lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64 */
                 id: string;
+                /** @description a string of 1 to 32 characters */
                 version: string;
+                /** @description a string of 1 to 4000 characters */
                 description: string;
+                /** @description an array of {severity, meaning}, one for every severity */
                 levels: {
                     severity: components["schemas"]["Severity"];
+                    /** @description a string of 1 to 1000 characters */
                     meaning: string;
                 }[];
+                /** @description an array of 2 to 10 levels {value, label, meaning}, numbered from 1, lowest first */
                 likelihood: {
                     value: number;
+                    /** @description a string of 1 to 40 characters */
                     label: string;
+                    /** @description a string of 1 to 1000 characters */
                     meaning: string;
                 }[];
+                /** @description an array of 2 to 10 levels {value, label, meaning}, numbered from 1, lowest first */
                 impact: {
                     value: number;
+                    /** @description a string of 1 to 40 characters */
                     label: string;
+                    /** @description a string of 1 to 1000 characters */
                     meaning: string;
                 }[];
                 /** @description the severity of each likelihood (row) and impact (column) */
@@ -1640,6 +1690,7 @@ export interface components {
          *     }
          */
         TenantCreate: {
+            /** @description a non-empty string of at most 100 characters */
             name: string;
             /** @description a whole number of days from 1 to 3650 */
             audit_retention_days?: number;
@@ -1684,8 +1735,11 @@ export interface components {
          *     }
          */
         TokenMint: {
+            /** @description a non-empty array of any of reports:generate, reports:read, reports:legal_hold, reports:approve, tenant:settings, findings:write, findings:read, findings:triage, evidence:read, audit:read, tokens:manage */
             scopes: ("reports:generate" | "reports:read" | "reports:legal_hold" | "reports:approve" | "tenant:settings" | "findings:write" | "findings:read" | "findings:triage" | "evidence:read" | "audit:read" | "tokens:manage")[];
+            /** @description a non-empty string of at most 100 characters */
             name?: string;
+            /** @description a whole number of days from 1 to 3650 */
             expires_in_days?: number;
         };
         /**
@@ -1697,13 +1751,17 @@ export interface components {
          *     }
          */
         TreatmentChange: {
-            /** @enum {string} */
+            /**
+             * state a change may ask for
+             * @description one of open, mitigated, risk_accepted, false_positive (regressed is set by the service when a mitigated weakness is detected again)
+             * @enum {string}
+             */
             state?: "open" | "mitigated" | "risk_accepted" | "false_positive";
             /** @description a text, or an https link, of 1 to 4000 characters */
             evidence?: string;
             /**
              * Format: date
-             * @description a calendar date written YYYY-MM-DD
+             * @description a calendar day written YYYY-MM-DD
              * @example 2026-04-01
              */
             mitigated_on?: string;
@@ -1715,7 +1773,7 @@ export interface components {
             justification?: string;
             /**
              * Format: date
-             * @description a calendar date written YYYY-MM-DD
+             * @description a calendar day written YYYY-MM-DD
              * @example 2026-04-01
              */
             expires_on?: string;

@@ -42,14 +42,17 @@ export const MAX_CONFIDENTIALITY = 200;
 export const MAX_COVER_TEXT = 1000;
 export const MAX_LOGO_BYTES = 256 * 1024;
 export const MAX_LOGO_PIXELS = 2000;
+/** Most base64 characters a logo of {@link MAX_LOGO_BYTES} takes. */
+export const MAX_LOGO_BASE64 = Math.ceil(MAX_LOGO_BYTES / 3) * 4;
 /** The largest body `PUT /tenant/branding` can need: the logo in base64 (4 bytes for 3) and the texts with room for
  * JSON escapes. Larger than the API's usual body limit, which is sized for settings without an image. */
-export const BRANDING_BODY_LIMIT_BYTES = Math.ceil(MAX_LOGO_BYTES / 3) * 4 + 64 * 1024;
+export const BRANDING_BODY_LIMIT_BYTES = MAX_LOGO_BASE64 + 64 * 1024;
 
 const BODY_FIELDS = ['organisation_name', 'accent_colour', 'confidentiality', 'cover_text', 'logo'];
 const LOGO_FIELDS = ['content_type', 'data_base64'];
 const COLOUR = /^#[0-9a-fA-F]{6}$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Strict base64: the standard alphabet, padded, no line breaks. */
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** C0 and C1 controls, DEL, and the Unicode line and paragraph separators, bidirectional overrides and isolates
  * (which can make printed text read differently from what it says), and lone surrogates. */
 const FORBIDDEN_CHARACTERS =
@@ -97,7 +100,7 @@ function parseLogo(value: unknown): BrandingLogo {
   const data = value.data_base64;
   if (typeof data !== 'string' || data === '') throw invalid('logo.data_base64', 'is required: the image as base64');
   // Checked before decoding: Node's decoder skips what it does not understand, and would read garbage as an image.
-  if (data.length > Math.ceil(MAX_LOGO_BYTES / 3) * 4) {
+  if (data.length > MAX_LOGO_BASE64) {
     throw invalid('logo.data_base64', `decodes to more than ${MAX_LOGO_BYTES} bytes (256 KiB); use a smaller image`);
   }
   if (!BASE64.test(data)) {

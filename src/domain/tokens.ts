@@ -51,7 +51,8 @@ export function isScope(value: unknown): value is Scope {
 
 /** Longest lifetime a token may be minted with, in days. */
 export const MAX_TOKEN_DAYS = 3650;
-const MAX_NAME = 100;
+/** Longest name of a token or a tenant, in characters. */
+export const MAX_NAME = 100;
 
 /** A validated request to mint a tenant's token. */
 export interface TokenMintRequest {

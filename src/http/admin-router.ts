@@ -106,7 +106,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     requireScope('admin'),
   );
 
-  router.post('/admin/tenants', ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
+  router.post('/admin/tenants', ...jsonBody(deps.bodyLimitBytes), validateRequest('createTenant'), async (req, res) => {
     res.status(201).json(presentTenant(await admin.createTenant(parseTenantCreate(req.body))));
   });
 
@@ -127,10 +127,15 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json(presentTenant(await admin.resume(req.params.id, principalOf(res).tokenId)));
   });
 
-  router.post('/admin/tenants/:id/tokens', ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
-    const minted = await admin.mintToken(String(req.params.id), parseTokenMint(req.body), principalOf(res).tokenId);
-    res.status(201).json(presentMinted(minted));
-  });
+  router.post(
+    '/admin/tenants/:id/tokens',
+    ...jsonBody(deps.bodyLimitBytes),
+    validateRequest('mintTenantToken'),
+    async (req, res) => {
+      const minted = await admin.mintToken(String(req.params.id), parseTokenMint(req.body), principalOf(res).tokenId);
+      res.status(201).json(presentMinted(minted));
+    },
+  );
 
   router.get('/admin/tenants/:id/tokens', validateRequest('listTenantTokens'), async (req, res) => {
     const { limit, after } = listPosition(req);

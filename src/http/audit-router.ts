@@ -3,6 +3,7 @@ import type { Clock } from '../../activities/ports';
 import type { LoggedAuditEvent } from '../domain/audit';
 import type { AuditEventQuery } from '../infra/mongo/audit-repo';
 import { parseAuditQuery } from './audit-query';
+import { validateRequest } from './contract/validate';
 import { authenticate, principalOf, requireScope, type TokenAuthenticator } from './auth';
 import { pageOf } from './paging';
 import { rateLimit, type TokenBuckets } from './rate-limit';
@@ -34,7 +35,7 @@ export function auditRouter(deps: AuditRouterDeps): Router {
   const router = Router();
   router.use('/audit-events', authenticate(deps.tokens, deps.unauthLimits), rateLimit(deps.rateLimits));
 
-  router.get('/audit-events', requireScope('audit:read'), async (req, res) => {
+  router.get('/audit-events', requireScope('audit:read'), validateRequest('listAuditEvents'), async (req, res) => {
     const { pageSize, ...query } = parseAuditQuery(req.query, deps.clock.now());
     const events = await deps.auditEvents.list(principalOf(res).tenantId, query);
     const page = pageOf(events, pageSize, (e) => [e.at.getTime(), e.id]);

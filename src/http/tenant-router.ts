@@ -92,66 +92,76 @@ export function tenantRouter(deps: TenantRouterDeps): Router {
     res.json(presentApplicability(tenant.applicability));
   });
 
-  router.put('/tenant/applicability', ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
-    const principal = principalOf(res);
-    const stated = validateApplicabilityProfile(req.body);
-    const systems = stated.euAiAct?.systems ?? [];
-    for (const [i, system] of systems.entries()) {
-      if (!(await deps.endpointsStore.get(principal.tenantId, system.endpointId))) {
-        const field = `eu_ai_act.systems[${i}].endpoint_id`;
-        throw invalid(field, `${shown(system.endpointId)} is not an endpoint of this tenant`);
+  router.put(
+    '/tenant/applicability',
+    ...jsonBody(deps.bodyLimitBytes),
+    validateRequest('setApplicability'),
+    async (req, res) => {
+      const principal = principalOf(res);
+      const stated = validateApplicabilityProfile(req.body);
+      const systems = stated.euAiAct?.systems ?? [];
+      for (const [i, system] of systems.entries()) {
+        if (!(await deps.endpointsStore.get(principal.tenantId, system.endpointId))) {
+          const field = `eu_ai_act.systems[${i}].endpoint_id`;
+          throw invalid(field, `${shown(system.endpointId)} is not an endpoint of this tenant`);
+        }
       }
-    }
-    await current(principal.tenantId);
-    const now = deps.clock.now();
-    const profile: ApplicabilityProfile = { ...stated, updatedAt: now.toISOString(), updatedBy: principal.tokenId };
-    const after = await deps.tenants.setApplicability(principal.tenantId, profile);
-    await deps.audit.record({
-      tenant_id: principal.tenantId,
-      action: 'tenant.applicability_changed',
-      actor: principal.tokenId,
-      at: now,
-      details: {
-        eu_ai_act_role: profile.euAiAct?.role ?? 'none',
-        eu_systems: systems.length,
-        iso_42001_soa_entries: profile.iso42001?.soa.length ?? 0,
-      },
-    });
-    res.json(presentApplicability(after?.applicability));
-  });
+      await current(principal.tenantId);
+      const now = deps.clock.now();
+      const profile: ApplicabilityProfile = { ...stated, updatedAt: now.toISOString(), updatedBy: principal.tokenId };
+      const after = await deps.tenants.setApplicability(principal.tenantId, profile);
+      await deps.audit.record({
+        tenant_id: principal.tenantId,
+        action: 'tenant.applicability_changed',
+        actor: principal.tokenId,
+        at: now,
+        details: {
+          eu_ai_act_role: profile.euAiAct?.role ?? 'none',
+          eu_systems: systems.length,
+          iso_42001_soa_entries: profile.iso42001?.soa.length ?? 0,
+        },
+      });
+      res.json(presentApplicability(after?.applicability));
+    },
+  );
 
   router.get('/tenant/rating-method', async (_req, res) => {
     const tenant = await current(principalOf(res).tenantId);
     res.json(presentRating(ratingInUse(tenant.ratingMethod)));
   });
 
-  router.put('/tenant/rating-method', ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
-    const principal = principalOf(res);
-    const change = parseRatingChange(req.body);
-    const before = await current(principal.tenantId);
-    const now = deps.clock.now();
-    const override: RatingOverride | null = change.method && {
-      method: change.method,
-      reason: change.reason,
-      updatedBy: principal.tokenId,
-      updatedAt: now.toISOString(),
-    };
-    const after = (await deps.tenants.setRatingMethod(principal.tenantId, override)) ?? before;
-    await deps.audit.record({
-      tenant_id: principal.tenantId,
-      action: 'tenant.rating_method_changed',
-      actor: principal.tokenId,
-      at: now,
-      details: {
-        from: before.ratingMethod
-          ? `${before.ratingMethod.method.id} ${before.ratingMethod.method.version}`
-          : 'default',
-        to: change.method ? `${change.method.id} ${change.method.version}` : 'default',
+  router.put(
+    '/tenant/rating-method',
+    ...jsonBody(deps.bodyLimitBytes),
+    validateRequest('setRatingMethod'),
+    async (req, res) => {
+      const principal = principalOf(res);
+      const change = parseRatingChange(req.body);
+      const before = await current(principal.tenantId);
+      const now = deps.clock.now();
+      const override: RatingOverride | null = change.method && {
+        method: change.method,
         reason: change.reason,
-      },
-    });
-    res.json(presentRating(ratingInUse(after.ratingMethod)));
-  });
+        updatedBy: principal.tokenId,
+        updatedAt: now.toISOString(),
+      };
+      const after = (await deps.tenants.setRatingMethod(principal.tenantId, override)) ?? before;
+      await deps.audit.record({
+        tenant_id: principal.tenantId,
+        action: 'tenant.rating_method_changed',
+        actor: principal.tokenId,
+        at: now,
+        details: {
+          from: before.ratingMethod
+            ? `${before.ratingMethod.method.id} ${before.ratingMethod.method.version}`
+            : 'default',
+          to: change.method ? `${change.method.id} ${change.method.version}` : 'default',
+          reason: change.reason,
+        },
+      });
+      res.json(presentRating(ratingInUse(after.ratingMethod)));
+    },
+  );
 
   router.get('/tenant/branding', async (_req, res) => {
     const principal = principalOf(res);
@@ -161,7 +171,7 @@ export function tenantRouter(deps: TenantRouterDeps): Router {
 
   // Its own body limit: a logo of up to 256 KiB arrives as base64 in the JSON body, more than any other setting.
   const brandingBody = jsonBody(Math.max(deps.bodyLimitBytes, BRANDING_BODY_LIMIT_BYTES));
-  router.put('/tenant/branding', ...brandingBody, async (req, res) => {
+  router.put('/tenant/branding', ...brandingBody, validateRequest('setBranding'), async (req, res) => {
     const principal = principalOf(res);
     const stated = validateBranding(req.body);
     const before = await deps.tenants.branding(principal.tenantId);

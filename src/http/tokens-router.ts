@@ -18,7 +18,7 @@ export function tokensRouter(deps: AdminRouterDeps): Router {
     requireScope('tokens:manage'),
   );
 
-  router.post('/tokens', ...jsonBody(deps.bodyLimitBytes), async (req, res) => {
+  router.post('/tokens', ...jsonBody(deps.bodyLimitBytes), validateRequest('mintToken'), async (req, res) => {
     const principal = principalOf(res);
     const minted = await admin.mintToken(
       principal.tenantId,

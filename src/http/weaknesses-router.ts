@@ -148,6 +148,7 @@ export function weaknessesRouter(deps: WeaknessesRouterDeps): Router {
     '/weaknesses/:key',
     requireScope('findings:triage'),
     ...jsonBody(deps.bodyLimitBytes),
+    validateRequest('treatWeakness'),
     async (req, res) => {
       const principal = principalOf(res);
       const key = keyOf(req.params.key);

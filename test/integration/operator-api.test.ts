@@ -79,7 +79,7 @@ describe('operator API', () => {
     expect([bad.status, bad.body.error.code, bad.body.error.message]).toEqual([
       400,
       'invalid_request',
-      'audit_retention_days: must be a whole number of days from 1 to 3650',
+      'audit_retention_days: "long" is not a whole number of days from 1 to 3650',
     ]);
     const tenantId = await onboard('Validated Co');
     const scope = await asOperator('POST', `/tenants/${tenantId}/tokens`, { scopes: ['reports:read', 'root'] });

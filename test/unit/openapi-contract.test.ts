@@ -8,9 +8,24 @@ import { parseLegalHoldRequest, parseTenantSettingsChange } from '../../src/doma
 import { EndpointInput, FindingInput, FindingsBatch, RunInput } from '../../src/http/contract/findings';
 import { OPERATIONS } from '../../src/http/contract/operations';
 import { ApprovalRequest, LegalHoldRequest, ReportRequest } from '../../src/http/contract/reports';
-import { TenantSettingsChange } from '../../src/http/contract/tenant';
+import {
+  ApplicabilityProfileInput,
+  BrandingInput,
+  RatingChange,
+  TenantCreate,
+  TenantSettingsChange,
+  TokenMint,
+  TreatmentChange,
+} from '../../src/http/contract/tenant';
 import { schemaCheck, validateRequest } from '../../src/http/contract/validate';
 import { documentedRequest } from '../fixtures/requests';
+import { pngImage } from '../fixtures/images';
+import { validateApplicabilityProfile } from '../../src/domain/applicability';
+import { validateBranding } from '../../src/domain/branding';
+import { DEFAULT_RATING_METHOD, parseRatingChange, toWireRatingMethod } from '../../src/domain/evidence/rating';
+import { parseTenantCreate, parseTokenMint } from '../../src/domain/tokens';
+import { parseTreatmentChange } from '../../src/domain/treatment';
+import { parseAuditQuery } from '../../src/http/audit-query';
 
 const NOW = new Date('2026-07-01T00:00:00Z');
 
@@ -217,5 +232,207 @@ describe('the schemas of the request bodies', () => {
 
   it('when every operation is given its middleware, then each compiles (once, when the router is built)', () => {
     for (const op of OPERATIONS) expect(typeof validateRequest(op.id)).toBe('function');
+  });
+});
+
+describe('the schemas of the bodies the domain code alone once checked', () => {
+  const TODAY = '2026-07-01';
+  const rating = () => ({ rating_method: toWireRatingMethod(DEFAULT_RATING_METHOD), reason: 'Our risk committee’s.' });
+  const ratingWith = (change: Record<string, unknown>) => {
+    const body = rating();
+    return { ...body, rating_method: { ...body.rating_method, ...change } };
+  };
+  const logo = (overrides: Record<string, unknown> = {}) => ({
+    content_type: 'image/png',
+    data_base64: pngImage(40, 20).toString('base64'),
+    ...overrides,
+  });
+  const profile = () => ({
+    eu_ai_act: { role: 'provider', systems: [{ endpoint_id: 'ep_2026_abc123', risk_class: 'high_risk' }] },
+    iso_42001: {
+      statement_of_applicability: [
+        { control: 'A.6.2.4', applicable: true },
+        { control: 'A.10.3', applicable: false, justification: 'No third-party AI components.' },
+      ],
+    },
+  });
+  const soaEntry = (entry: Record<string, unknown>) => ({
+    iso_42001: { statement_of_applicability: [{ control: 'A.6.2.4', applicable: true, ...entry }] },
+  });
+  const system = (s: Record<string, unknown>) => ({
+    eu_ai_act: { role: 'provider', systems: [{ endpoint_id: 'ep_2026_abc123', risk_class: 'high_risk', ...s }] },
+  });
+
+  const treat = (b: unknown) => parseTreatmentChange(b, TODAY);
+  const checks: Record<string, [TSchema, (body: unknown) => unknown]> = {
+    treatment: [TreatmentChange, treat],
+    applicability: [ApplicabilityProfileInput, validateApplicabilityProfile],
+    rating: [RatingChange, parseRatingChange],
+    branding: [BrandingInput, validateBranding],
+    token: [TokenMint, (b) => parseTokenMint(b)],
+    tenant: [TenantCreate, parseTenantCreate],
+  };
+
+  it.each([
+    ['treatment', { state: 'false_positive', reason: 'Public documentation.', reviewer: 'A. Auditor' }],
+    ['treatment', { state: 'mitigated', evidence: 'https://tickets.example.com/SEC-42', mitigated_on: '2026-06-30' }],
+    [
+      'treatment',
+      { state: 'risk_accepted', approver: 'B', approver_role: 'CISO', justification: 'J', expires_on: '2026-12-31' },
+    ],
+    ['treatment', { owner: 'Platform team', due_date: null, management_response: 'Fixed next sprint.' }],
+    ['applicability', profile()],
+    ['applicability', { editions: { OWASP_LLM: '2025' } }],
+    ['rating', rating()],
+    ['rating', { rating_method: null, reason: 'Back to the default.' }],
+    ['branding', { organisation_name: ' Example Corp ', accent_colour: '#1F3A5F', cover_text: 'Line 1\nLine 2' }],
+    ['branding', { confidentiality: 'Confidential', logo: logo() }],
+    ['token', { scopes: ['reports:read'], name: 'ci', expires_in_days: 90 }],
+    ['tenant', { name: 'Example Corp', audit_retention_days: 365 }],
+  ])('when a good %s body is checked, then its schema and the domain code both accept it', (kind, body) => {
+    const [schema, parse] = checks[kind];
+    expect(outcome(() => schemaCheck(schema)(body))).toBeUndefined();
+    expect(outcome(() => parse(body))).toBeUndefined();
+  });
+
+  it('when every example these schemas carry is checked, then the schema accepts it', () => {
+    for (const schema of [TreatmentChange, TokenMint, TenantCreate]) {
+      const examples = (schema as { examples?: unknown[] }).examples ?? [];
+      expect(examples.length).toBeGreaterThan(0);
+      for (const example of examples) expect(outcome(() => schemaCheck(schema)(example))).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ['treatment', 'a body that is not an object', ['state', 'open']],
+    ['treatment', 'an unknown state', { state: 'closed' }],
+    ['treatment', 'a state only the service sets', { state: 'regressed' }],
+    ['treatment', 'an unknown field', { state: 'open', colour: 'red' }],
+    ['treatment', 'blank evidence', { state: 'mitigated', evidence: '  ', mitigated_on: '2026-06-01' }],
+    ['treatment', 'a day that is no day', { state: 'mitigated', evidence: 'Patched', mitigated_on: '2026-02-30' }],
+    [
+      'treatment',
+      'an approver of 201 characters',
+      { state: 'risk_accepted', approver: 'x'.repeat(201), approver_role: 'R', justification: 'J', expires_on: TODAY },
+    ],
+    ['treatment', 'a reviewer that is a number', { state: 'false_positive', reason: 'R', reviewer: 7 }],
+    ['treatment', 'an empty owner', { owner: '' }],
+    ['treatment', 'a due date written otherwise', { due_date: 'next week' }],
+    ['treatment', 'a response of 4001 characters', { management_response: 'x'.repeat(4001) }],
+    ['applicability', 'a body that is not an object', 'eu'],
+    ['applicability', 'a field the server sets', { updated_at: '2026-07-01T00:00:00Z' }],
+    ['applicability', 'an unknown role', { eu_ai_act: { role: 'user' } }],
+    ['applicability', 'no role', { eu_ai_act: { systems: [] } }],
+    ['applicability', 'an endpoint id of the wrong form', system({ endpoint_id: 'ep_1' })],
+    ['applicability', 'an unknown risk class', system({ risk_class: 'extreme' })],
+    ['applicability', 'a system with an unknown field', system({ note: 'x' })],
+    [
+      'applicability',
+      '1001 systems',
+      {
+        eu_ai_act: {
+          role: 'provider',
+          systems: Array(1001).fill({ endpoint_id: 'ep_2026_abc123', risk_class: 'gpai' }),
+        },
+      },
+    ],
+    ['applicability', 'an empty statement of applicability', { iso_42001: { statement_of_applicability: [] } }],
+    ['applicability', 'an entry whose applicable is no boolean', soaEntry({ applicable: 'yes' })],
+    ['applicability', 'a justification of 2001 characters', soaEntry({ justification: 'x'.repeat(2001) })],
+    ['applicability', 'an edition that is no text', { editions: { OWASP_LLM: 2025 } }],
+    ['rating', 'a body that is not an object', null],
+    ['rating', 'no reason', { rating_method: null }],
+    ['rating', 'a blank reason', { rating_method: null, reason: ' ' }],
+    ['rating', 'an unknown field', { ...rating(), scope: 'all' }],
+    ['rating', 'a method id starting with a dot', ratingWith({ id: '.mine' })],
+    ['rating', 'a method id in capitals', ratingWith({ id: 'Mine' })],
+    ['rating', 'a blank version', ratingWith({ version: ' ' })],
+    ['rating', 'a method with an unknown field', ratingWith({ owner: 'x' })],
+    ['rating', 'an unknown severity', ratingWith({ levels: [{ severity: 'urgent', meaning: 'm' }] })],
+    ['rating', 'a scale of one level', ratingWith({ likelihood: [{ value: 1, label: 'Any', meaning: 'm' }] })],
+    [
+      'rating',
+      'a level with a blank label',
+      ratingWith({
+        impact: [
+          { value: 1, label: '', meaning: 'm' },
+          { value: 2, label: 'High', meaning: 'm' },
+        ],
+      }),
+    ],
+    ['rating', 'a matrix cell that is no severity', ratingWith({ matrix: [['severe']] })],
+    ['branding', 'a body that is not an object', []],
+    ['branding', 'a blank organisation name', { organisation_name: '   ' }],
+    ['branding', 'a cover text of 1001 characters', { cover_text: 'x'.repeat(1001) }],
+    ['branding', 'a colour by name', { accent_colour: 'red' }],
+    ['branding', 'a logo of SVG', { logo: logo({ content_type: 'image/svg+xml' }) }],
+    ['branding', 'a logo without its data', { logo: { content_type: 'image/png' } }],
+    ['branding', 'a logo whose data is no base64', { logo: logo({ data_base64: 'not base64!' }) }],
+    ['branding', 'a logo too large', { logo: logo({ data_base64: 'A'.repeat(350_000) }) }],
+    ['branding', 'an unknown field', { font: 'serif' }],
+    ['token', 'a body that is not an object', 'reports:read'],
+    ['token', 'no scopes', { name: 'ci' }],
+    ['token', 'an empty list of scopes', { scopes: [] }],
+    ['token', 'an unknown scope', { scopes: ['reports:read', 'root'] }],
+    ['token', 'a blank name', { scopes: ['reports:read'], name: ' ' }],
+    ['token', 'a name of 101 characters', { scopes: ['reports:read'], name: 'x'.repeat(101) }],
+    ['token', 'no days', { scopes: ['reports:read'], expires_in_days: 0 }],
+    ['token', 'a fraction of a day', { scopes: ['reports:read'], expires_in_days: 1.5 }],
+    ['token', 'an unknown field', { scopes: ['reports:read'], tenant: 'x' }],
+    ['tenant', 'no name', { audit_retention_days: 365 }],
+    ['tenant', 'a blank name', { name: '  ' }],
+    ['tenant', 'a retention of 0 days', { name: 'E', audit_retention_days: 0 }],
+    ['tenant', 'a retention as text', { name: 'E', audit_retention_days: '365' }],
+    ['tenant', 'an unknown field', { name: 'E', plan: 'gold' }],
+  ])(
+    'when a %s body has %s, then the schema refuses it with the code and field the domain code gives',
+    (kind, _case, body) => {
+      const [schema, parse] = checks[kind];
+      const today = outcome(() => parse(body));
+      expect(today).toBeDefined();
+      expect(outcome(() => schemaCheck(schema)(body))).toEqual(today);
+    },
+  );
+
+  it('when a change asks for a state only the service sets, then the refusal still says why', () => {
+    expect(() => schemaCheck(TreatmentChange)({ state: 'regressed' })).toThrow(
+      'state: "regressed" is not a state a change may ask for; use one of open, mitigated, risk_accepted, false_positive (regressed is set by the service when a mitigated weakness is detected again)',
+    );
+  });
+
+  it('when a token asks for an unknown scope, then the refusal reads as it always did', () => {
+    expect(() => schemaCheck(TokenMint)({ scopes: ['reports:read', 'root'] })).toThrow(
+      /^scopes\[1\]: "root" is not a scope; use any of reports:generate, reports:read/,
+    );
+  });
+
+  /** The refusal of the audit log's query middleware, as code and field, or undefined when it lets it through. */
+  function auditQuery(query: Record<string, unknown>) {
+    const check = validateRequest('listAuditEvents');
+    return outcome(() => check({ query } as never, {} as never, () => undefined));
+  }
+
+  it.each([
+    ['an unknown parameter', { actor: 'tok_1' }],
+    ['a bound in another form', { from: 'yesterday' }],
+    ['a bound written with slashes', { to: '2026/06/30' }],
+    ['a report id of the wrong form', { report_id: 'rpt_1' }],
+    ['a page too long', { limit: '201' }],
+    ['a page that is no number', { limit: 'ten' }],
+  ])('when the audit query has %s, then the document refuses it with the code and field the code gives', (_case, q) => {
+    const today = outcome(() => parseAuditQuery(q, NOW));
+    expect(today).toBeDefined();
+    expect(auditQuery(q)).toEqual(today);
+  });
+
+  it('when the audit query is one the docs show, then the document and the code both accept it', () => {
+    for (const q of [
+      {},
+      { action: 'report.created,token.minted', from: '2026-04-01', to: '2026-06-30T12:00:00Z', limit: '50' },
+      { report_id: 'rpt_2026_3kq9x2m7v4c8p1za', from: '2026-06-01 10:00+02:00' },
+    ]) {
+      expect(auditQuery(q)).toBeUndefined();
+      expect(outcome(() => parseAuditQuery(q, NOW))).toBeUndefined();
+    }
   });
 });

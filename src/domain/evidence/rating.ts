@@ -129,8 +129,10 @@ export function rate(method: RatingMethod, likelihood: number, impact: number): 
 }
 
 const FIELDS = ['id', 'version', 'description', 'levels', 'likelihood', 'impact', 'matrix'];
-const MAX_SCALE = 10;
-const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Most levels a likelihood or impact scale has. */
+export const MAX_SCALE = 10;
+/** A method's id: lowercase, as it is printed in a report's method section. */
+export const METHOD_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 function text(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > max) {
@@ -231,7 +233,7 @@ export function validateRatingMethod(input: unknown, where = 'rating_method'): R
   if (!isPlainObject(input)) throw invalid(where, 'must be an object');
   rejectUnknownFields(input, FIELDS, where);
   const id = text(input.id, `${where}.id`, 64);
-  if (!ID.test(id)) throw invalid(`${where}.id`, 'must be lowercase letters, digits, ".", "_" or "-"');
+  if (!METHOD_ID.test(id)) throw invalid(`${where}.id`, 'must be lowercase letters, digits, ".", "_" or "-"');
   const likelihood = parseScale(input.likelihood, `${where}.likelihood`);
   const impact = parseScale(input.impact, `${where}.impact`);
   return {

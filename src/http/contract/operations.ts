@@ -6,7 +6,7 @@ import { TREATMENT_STATES } from '../../domain/treatment';
 import * as f from './findings';
 import * as r from './reports';
 import * as t from './tenant';
-import { Day, EndpointId, IsoTime, OpenObject, Page, ReportId } from './types';
+import { Day, EndpointId, ISO_TIME_PATTERN, IsoTime, OpenObject, Page, ReportId } from './types';
 
 /** Who may call an operation: a tenant's bearer token, an operator's, the holder of a signed URL, or anyone. */
 export type Security = 'tenant' | 'operator' | 'signedUrl' | 'none';
@@ -52,14 +52,12 @@ export interface Operation {
   scope?: string;
   params?: Record<string, Parameter>;
   query?: Record<string, Parameter>;
-  /** A JSON body (`schema`) or a raw upload (`upload`). */
+  /** Whether a query parameter the operation does not list is refused by name (the audit log's, where a misspelt
+   * filter would otherwise widen what a request reads). */
+  closedQuery?: boolean;
+  /** A JSON body (`schema`), which the middleware checks before the domain code reads it, or a raw upload
+   * (`upload`). */
   body?: { schema: TSchema } | { upload: true };
-  /**
-   * Whether the middleware checks the body against its schema. Off where the domain code is still the body's only
-   * checker (its messages are richer than a schema's: a logo's pixels, a rating matrix's shape); the document
-   * describes the body either way.
-   */
-  validateBody?: boolean;
   /** An array property of the body whose items the domain code checks one by one (with {@link schemaCheck}), so
    * that a refused batch lists every bad item, the schema's problems and the domain's together. */
   itemsChecked?: string;
@@ -91,8 +89,13 @@ const Wait: Parameter = {
   schema: Type.Integer({ minimum: 0, maximum: 300, description: 'a whole number of seconds from 0 to 300' }),
   description: 'Seconds to hold the request open while the import runs, 0 to 300; 0 answers at once.',
 };
+/** A list's time bound, as src/http/time-bounds.ts reads it: a day or a zone-bearing time; the calendar (30 February)
+ * is the domain code's to check. */
 const Bound = (name: string): Parameter => ({
-  schema: Type.String({ description: 'a calendar day (YYYY-MM-DD) or an ISO 8601 time with a zone' }),
+  schema: Type.String({
+    pattern: `^[0-9]{4}-[0-9]{2}-[0-9]{2}$|${ISO_TIME_PATTERN}`,
+    description: 'a calendar day (YYYY-MM-DD) or an ISO 8601 time with a zone',
+  }),
   description:
     name === 'to'
       ? 'Latest time, exclusive: a day is taken whole (`2026-06-30` includes that day).'
@@ -126,7 +129,6 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'reports:generate',
     body: { schema: r.ReportRequest },
-    validateBody: true,
     responses: {
       202: {
         ...ok('Queued; poll `Location` until `status` is `ready` or `failed`.', r.ReportQueued, [
@@ -225,7 +227,6 @@ export const OPERATIONS: readonly Operation[] = [
     scope: 'reports:approve',
     params: reportParam,
     body: { schema: r.ApprovalRequest },
-    validateBody: true,
     responses: { 202: ok('The approval is being made; the report as it stands.', r.Report, ['Location']) },
     errors: [...REPORT_ERRORS, 'report_not_ready', 'report_expired', 'approval_in_progress'],
   },
@@ -240,7 +241,6 @@ export const OPERATIONS: readonly Operation[] = [
     scope: 'reports:legal_hold',
     params: reportParam,
     body: { schema: r.LegalHoldRequest },
-    validateBody: true,
     responses: { 200: ok('The report with its hold.', r.Report) },
     errors: [...REPORT_ERRORS, 'report_not_ready', 'report_expired', 'report_purging'],
   },
@@ -267,7 +267,6 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'findings:write',
     body: { schema: f.EndpointInput },
-    validateBody: true,
     responses: {
       201: { ...ok('Registered.', f.Endpoint, ['Location']), links: { GetEndpoint: 'getEndpoint' } },
       200: ok('Registered before under this name.', f.Endpoint, ['Location']),
@@ -307,7 +306,6 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'findings:write',
     body: { schema: f.FindingsBatch },
-    validateBody: true,
     itemsChecked: 'findings',
     responses: {
       201: ok('Stored; at least one was new.', f.FindingsStored),
@@ -405,7 +403,6 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'findings:write',
     body: { schema: f.RunInput },
-    validateBody: true,
     responses: {
       201: { ...ok('Recorded.', f.Run, ['Location']), links: { GetRun: 'getRun' } },
       200: ok('Recorded before (or replaced by this one).', f.Run, ['Location']),
@@ -518,7 +515,6 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'tenant',
     scope: 'tenant:settings',
     body: { schema: t.TenantSettingsChange },
-    validateBody: true,
     responses: { 200: ok('The settings as changed.', t.TenantSettings) },
   },
   {
@@ -645,6 +641,8 @@ export const OPERATIONS: readonly Operation[] = [
     query: {
       report_id: { schema: ReportId, description: 'Events of one report.' },
       action: {
+        // Which of the list's actions is unknown is the domain code's to say: a pattern could refuse the list only
+        // as a whole, without naming the action or the ones allowed.
         schema: Type.String({ description: `a comma list of ${AUDIT_ACTIONS.join(', ')}` }),
         description: 'Actions, comma separated.',
       },
@@ -653,6 +651,7 @@ export const OPERATIONS: readonly Operation[] = [
       limit: Limit(200),
       cursor: Cursor,
     },
+    closedQuery: true,
     responses: { 200: ok('One page of events.', Page(t.AuditEvent)) },
   },
   // Operator

@@ -1,10 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import { AUDIT_ACTIONS } from '../../domain/audit';
 import { EU_PROFILE_ROLES, EU_RISK_CLASSES } from '../../domain/eu-ai-act';
+import {
+  BASE64,
+  MAX_CONFIDENTIALITY,
+  MAX_COVER_TEXT,
+  MAX_LOGO_BASE64,
+  MAX_LOGO_BYTES,
+  MAX_ORGANISATION_NAME,
+} from '../../domain/branding';
+import { MAX_SCALE, METHOD_ID } from '../../domain/evidence/rating';
 import { LOGO_CONTENT_TYPES } from '../../domain/image-header';
 import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from '../../domain/retention';
-import { MAX_TOKEN_DAYS, SCOPES } from '../../domain/tokens';
-import { SETTABLE_STATES, TREATMENT_STATES } from '../../domain/treatment';
+import { MAX_NAME as MAX_TOKEN_NAME, MAX_TOKEN_DAYS, SCOPES } from '../../domain/tokens';
+import { MAX_NAME, MAX_TEXT, SETTABLE_STATES, TREATMENT_STATES } from '../../domain/treatment';
 import { Framework, Severity } from './reports';
 import { Day, EndpointId, Enum, Instant, Nullable, OpenObject, Text } from './types';
 
@@ -30,16 +39,16 @@ export const TenantSettingsChange = Type.Object(
   { additionalProperties: false, examples: [{ audit_retention_days: 365 }] },
 );
 
-const EuRiskClass = Enum(EU_RISK_CLASSES);
+const EuRiskClass = Enum(EU_RISK_CLASSES, { title: 'risk class' });
 const ApplicabilityBody = {
   eu_ai_act: Type.Optional(
     Type.Object(
       {
-        role: Enum(EU_PROFILE_ROLES as readonly string[]),
+        role: Enum(EU_PROFILE_ROLES as readonly string[], { title: 'role' }),
         systems: Type.Optional(
           Type.Array(
             Type.Object({ endpoint_id: EndpointId, risk_class: EuRiskClass }, { additionalProperties: false }),
-            { maxItems: 1000 },
+            { maxItems: 1000, description: 'an array of at most 1000 {endpoint_id, risk_class}' },
           ),
         ),
         default_risk_class: Type.Optional(EuRiskClass),
@@ -59,6 +68,7 @@ const ApplicabilityBody = {
             },
             { additionalProperties: false },
           ),
+          { minItems: 1, description: 'a non-empty array of {control, applicable, justification}' },
         ),
       },
       { additionalProperties: false },
@@ -92,18 +102,36 @@ export const Applicability = Type.Object(
   { additionalProperties: false },
 );
 
+/** A text of the rating method: not blank, at most `max` characters (counted untrimmed, as the method stores it). */
+const MethodText = (max: number) => Text(max, `a string of 1 to ${max} characters`);
+
 const ScaleLevel = Type.Object(
-  { value: Type.Integer(), label: Type.String(), meaning: Type.String() },
+  { value: Type.Integer(), label: MethodText(40), meaning: MethodText(1000) },
   { additionalProperties: false },
 );
+const Scale = Type.Array(ScaleLevel, {
+  minItems: 2,
+  maxItems: MAX_SCALE,
+  description: `an array of 2 to ${MAX_SCALE} levels {value, label, meaning}, numbered from 1, lowest first`,
+});
 const RatingMethod = Type.Object(
   {
-    id: Type.String({ maxLength: 64, pattern: '^[a-z0-9._-]+$' }),
-    version: Type.String({ maxLength: 32 }),
-    description: Type.String({ maxLength: 4000 }),
-    levels: Type.Array(Type.Object({ severity: Severity, meaning: Type.String() }, { additionalProperties: false })),
-    likelihood: Type.Array(ScaleLevel),
-    impact: Type.Array(ScaleLevel),
+    id: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: METHOD_ID.source,
+      description: 'lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64',
+    }),
+    version: MethodText(32),
+    description: MethodText(4000),
+    levels: Type.Array(
+      Type.Object({ severity: Severity, meaning: MethodText(1000) }, { additionalProperties: false }),
+      {
+        description: 'an array of {severity, meaning}, one for every severity',
+      },
+    ),
+    likelihood: Scale,
+    impact: Scale,
     matrix: Type.Array(Type.Array(Severity), {
       description: 'the severity of each likelihood (row) and impact (column)',
     }),
@@ -113,7 +141,7 @@ const RatingMethod = Type.Object(
 
 /** The body of `PUT /tenant/rating-method`. */
 export const RatingChange = Type.Object(
-  { rating_method: Nullable(RatingMethod), reason: Text(2000) },
+  { rating_method: Nullable(RatingMethod), reason: MethodText(2000) },
   {
     additionalProperties: false,
     description:
@@ -136,18 +164,38 @@ export const RatingInUse = Type.Object(
   { additionalProperties: false },
 );
 
+/** A text of the branding: not blank; the domain code trims it, refuses control characters and counts its
+ * characters once trimmed, so the limit here is on what is sent. */
+const BrandingText = (max: number) =>
+  Type.String({
+    minLength: 1,
+    maxLength: max,
+    pattern: '\\S',
+    description: `a printable text, not blank, of at most ${max} characters; leave the field out to use the default`,
+  });
+
 /** The body of `PUT /tenant/branding`. */
 export const BrandingInput = Type.Object(
   {
-    organisation_name: Type.Optional(Type.String({ maxLength: 120 })),
-    accent_colour: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'a colour #RRGGBB' })),
-    confidentiality: Type.Optional(Type.String({ maxLength: 200 })),
-    cover_text: Type.Optional(Type.String({ maxLength: 1000 })),
+    organisation_name: Type.Optional(BrandingText(MAX_ORGANISATION_NAME)),
+    accent_colour: Type.Optional(
+      Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'a colour: use #RRGGBB, such as "#1f3a5f"' }),
+    ),
+    confidentiality: Type.Optional(BrandingText(MAX_CONFIDENTIALITY)),
+    cover_text: Type.Optional(BrandingText(MAX_COVER_TEXT)),
     logo: Type.Optional(
       Type.Object(
         {
-          content_type: Enum(LOGO_CONTENT_TYPES as readonly string[]),
-          data_base64: Type.String({ contentEncoding: 'base64', description: 'a PNG or JPEG of at most 256 KiB' }),
+          content_type: Enum(LOGO_CONTENT_TYPES as readonly string[], {
+            description: `one of ${LOGO_CONTENT_TYPES.join(', ')} (SVG and other formats are refused)`,
+          }),
+          data_base64: Type.String({
+            contentEncoding: 'base64',
+            minLength: 1,
+            maxLength: MAX_LOGO_BASE64,
+            pattern: BASE64.source,
+            description: `a PNG or JPEG that decodes to at most ${MAX_LOGO_BYTES} bytes (256 KiB), as base64`,
+          }),
         },
         { additionalProperties: false },
       ),
@@ -257,21 +305,28 @@ export const WeaknessHistory = Type.Object(
   { additionalProperties: false },
 );
 
+const TreatmentDay = Day('a calendar day written YYYY-MM-DD');
+
 /** The body of `PATCH /weaknesses/:key`. */
 export const TreatmentChange = Type.Object(
   {
-    state: Type.Optional(Enum(SETTABLE_STATES)),
-    evidence: Type.Optional(Text(4000, 'a text, or an https link, of 1 to 4000 characters')),
-    mitigated_on: Type.Optional(Day()),
-    approver: Type.Optional(Text(200)),
-    approver_role: Type.Optional(Text(200)),
-    justification: Type.Optional(Text(4000)),
-    expires_on: Type.Optional(Day()),
-    reason: Type.Optional(Text(4000)),
-    reviewer: Type.Optional(Text(200)),
-    owner: Type.Optional(Nullable(Text(200))),
-    due_date: Type.Optional(Nullable(Day())),
-    management_response: Type.Optional(Nullable(Text(4000))),
+    state: Type.Optional(
+      Enum(SETTABLE_STATES, {
+        title: 'state a change may ask for',
+        description: `one of ${SETTABLE_STATES.join(', ')} (regressed is set by the service when a mitigated weakness is detected again)`,
+      }),
+    ),
+    evidence: Type.Optional(Text(MAX_TEXT, `a text, or an https link, of 1 to ${MAX_TEXT} characters`)),
+    mitigated_on: Type.Optional(TreatmentDay),
+    approver: Type.Optional(Text(MAX_NAME)),
+    approver_role: Type.Optional(Text(MAX_NAME)),
+    justification: Type.Optional(Text(MAX_TEXT)),
+    expires_on: Type.Optional(TreatmentDay),
+    reason: Type.Optional(Text(MAX_TEXT)),
+    reviewer: Type.Optional(Text(MAX_NAME)),
+    owner: Type.Optional(Nullable(Text(MAX_NAME))),
+    due_date: Type.Optional(Nullable(TreatmentDay)),
+    management_response: Type.Optional(Nullable(Text(MAX_TEXT))),
   },
   {
     additionalProperties: false,
@@ -299,14 +354,27 @@ export const AuditEvent = Type.Object(
   { additionalProperties: false },
 );
 
-const Scope = Enum(SCOPES, { description: `any of ${SCOPES.join(', ')}` });
+const Scope = Enum(SCOPES, { title: 'scope', description: `any of ${SCOPES.join(', ')}` });
+/** A token's or a tenant's name, in the words the API has always used for it. */
+const Name = Type.String({
+  minLength: 1,
+  maxLength: MAX_TOKEN_NAME,
+  pattern: '\\S',
+  description: `a non-empty string of at most ${MAX_TOKEN_NAME} characters`,
+});
 
 /** The body of `POST /tokens` and `POST /admin/tenants/:id/tokens`. */
 export const TokenMint = Type.Object(
   {
-    scopes: Type.Array(Scope, { minItems: 1 }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
-    expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKEN_DAYS })),
+    scopes: Type.Array(Scope, { minItems: 1, description: `a non-empty array of any of ${SCOPES.join(', ')}` }),
+    name: Type.Optional(Name),
+    expires_in_days: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_TOKEN_DAYS,
+        description: `a whole number of days from 1 to ${MAX_TOKEN_DAYS}`,
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -340,7 +408,7 @@ export const Token = Type.Object(
 
 export const TenantCreate = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+    name: Name,
     audit_retention_days: Type.Optional(RetentionDays),
   },
   { additionalProperties: false, examples: [{ name: 'Example Corp' }] },

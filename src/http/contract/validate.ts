@@ -100,7 +100,8 @@ export function refusal(error: ErrorObject, prefix = '', echoNumbers = true): Ap
     }
     case 'enum': {
       const noun = typeof parent?.title === 'string' ? `a ${parent.title}` : 'allowed';
-      return refuse(field, `${shown(error.data)} is not ${noun}; use ${allowed({ enum: parent?.enum })}`);
+      // The enum's own description, where it has one, may say more than the list (why a value is refused).
+      return refuse(field, `${shown(error.data)} is not ${noun}; use ${allowed(parent)}`);
     }
     default:
       if (error.keyword === 'type' && !at && error.schemaPath === '#/type') {
@@ -138,6 +139,7 @@ function queryValidator(op: Operation): ValidateFunction | undefined {
     type: 'object',
     properties: Object.fromEntries(Object.entries(op.query).map(([name, p]) => [name, p.schema])),
     ...(required.length > 0 ? { required } : {}),
+    ...(op.closedQuery ? { additionalProperties: false } : {}),
   });
 }
 
@@ -150,7 +152,7 @@ export function validateRequest(operationId: string): RequestHandler {
   const op = operation(operationId);
   const query = queryValidator(op);
   const body =
-    op.body && 'schema' in op.body && op.validateBody
+    op.body && 'schema' in op.body
       ? bodies.compile(op.itemsChecked ? withoutItems(op.body.schema, op.itemsChecked) : op.body.schema)
       : undefined;
   return (req, _res, next) => {

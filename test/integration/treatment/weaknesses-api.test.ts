@@ -350,12 +350,13 @@ describe('triage through each state', () => {
       [
         { due_date: '2026-13-01' },
         'due_date',
-        'due_date: must be a calendar day written YYYY-MM-DD, found "2026-13-01"',
+        // The document's check answers before the domain code, in its words: the value is not quoted back.
+        'due_date: must be a calendar day written YYYY-MM-DD',
       ],
       [
         { state: 'regressed' },
         'state',
-        'state: "regressed" is set by the service when a mitigated weakness is detected again; use one of open, mitigated, risk_accepted, false_positive',
+        'state: "regressed" is not a state a change may ask for; use one of open, mitigated, risk_accepted, false_positive (regressed is set by the service when a mitigated weakness is detected again)',
       ],
     ];
     for (const [body, field, message] of cases) {
