@@ -229,6 +229,15 @@ install_schemathesis() {
 # per lookup. It now runs only in debug builds, as its stack capture already did.
 FERRETDB_PATCHES='key-lookups no-leak-tracking'
 
+# The folder of a Go module's source in the module cache, downloaded from the module proxy when missing.
+go_module_dir() {
+  local dir
+  dir="$(go mod download -json "$1" |
+    node -e 'const m = JSON.parse(require("fs").readFileSync(0, "utf8")); if (m.Error || !m.Dir) { console.error(m.Error || "no module folder"); process.exit(1); } console.log(m.Dir)')" ||
+    die "could not download the Go module $1"
+  printf '%s\n' "$dir"
+}
+
 install_ferretdb() {
   local bin="$TOOLS_BIN/ferretdb" src="$TOOLS_DIR/src/ferretdb-$FERRETDB_VERSION" moddir
   if [[ -x $bin && "$("$bin" --version 2>/dev/null)" == *"version: v$FERRETDB_VERSION"* &&
@@ -241,9 +250,7 @@ install_ferretdb() {
 
   # Outside any workspace, so a go.work or GOFLAGS from elsewhere cannot change what gets built.
   local -x GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
-  moddir="$(go mod download -json "$FERRETDB_MODULE@v$FERRETDB_VERSION" |
-    node -e 'const m = JSON.parse(require("fs").readFileSync(0, "utf8")); if (m.Error || !m.Dir) { console.error(m.Error || "no module folder"); process.exit(1); } console.log(m.Dir)')" ||
-    die "could not download the Go module $FERRETDB_MODULE@v$FERRETDB_VERSION"
+  moddir="$(go_module_dir "$FERRETDB_MODULE@v$FERRETDB_VERSION")"
 
   # The module cache is read-only and lacks build/version/version.txt, which upstream generates at release
   # time and FerretDB reads at start-up (it panics without it). So build from a writable copy with it added.
@@ -289,9 +296,7 @@ install_seaweedfs() {
   log "SeaweedFS: building $SEAWEEDFS_VERSION from its Go module (6-7 minutes of a free 2-core machine the first time; seconds with a warm Go build cache)"
 
   local -x GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
-  moddir="$(go mod download -json "$SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION" |
-    node -e 'const m = JSON.parse(require("fs").readFileSync(0, "utf8")); if (m.Error || !m.Dir) { console.error(m.Error || "no module folder"); process.exit(1); } console.log(m.Dir)')" ||
-    die "could not download the Go module $SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION"
+  moddir="$(go_module_dir "$SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION")"
 
   # Built inside the (read-only) module cache: nothing there needs writing, and the module's own go.mod, with its
   # replace directives, is what `go install module@version` would refuse to honour. Default build tags: no
@@ -316,9 +321,7 @@ install_timestamp_authority() {
   log "timestamp-authority: building $TSA_VERSION from its Go module (about a minute the first time)"
 
   local -x GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
-  moddir="$(go mod download -json "$TSA_MODULE@$TSA_VERSION" |
-    node -e 'const m = JSON.parse(require("fs").readFileSync(0, "utf8")); if (m.Error || !m.Dir) { console.error(m.Error || "no module folder"); process.exit(1); } console.log(m.Dir)')" ||
-    die "could not download the Go module $TSA_MODULE@$TSA_VERSION"
+  moddir="$(go_module_dir "$TSA_MODULE@$TSA_VERSION")"
 
   # Built inside the read-only module cache, as SeaweedFS is: nothing there needs writing.
   mkdir -p "$TOOLS_BIN"
