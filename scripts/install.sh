@@ -27,6 +27,8 @@ SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
 # authority that is not the signer.
 TSA_MODULE=github.com/sigstore/timestamp-authority/v2
 TSA_VERSION=v2.1.3
+# Changes made to its source before building (see install_timestamp_authority); a changed list rebuilds it.
+TSA_PATCHES='metrics-address'
 CHROMIUM=/usr/bin/chromium
 
 with_seaweedfs=1
@@ -312,8 +314,9 @@ install_seaweedfs() {
 # The version is stamped into the binary (sigstore's release builds do the same through ldflags), so
 # `timestamp-server version` tells which pin was built and a changed pin rebuilds.
 install_timestamp_authority() {
-  local bin="$TOOLS_BIN/timestamp-server" moddir start=$SECONDS
-  if [[ -x $bin && "$("$bin" version 2>&1)" == *"$TSA_VERSION"* ]]; then
+  local bin="$TOOLS_BIN/timestamp-server" src="$TOOLS_DIR/src/timestamp-authority-$TSA_VERSION" moddir start=$SECONDS
+  if [[ -x $bin && "$("$bin" version 2>&1)" == *"$TSA_VERSION"* &&
+    "$(cat "$bin.patches" 2>/dev/null)" == "$TSA_PATCHES" ]]; then
     log "timestamp-authority: present"
     return
   fi
@@ -323,12 +326,39 @@ install_timestamp_authority() {
   local -x GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
   moddir="$(go_module_dir "$TSA_MODULE@$TSA_VERSION")"
 
-  # Built inside the read-only module cache, as SeaweedFS is: nothing there needs writing.
+  # The server binds its metrics listener to port 2112 of every interface, a fixed address no flag changes: two
+  # stacks on one machine could not both run, and the metrics would be open to the network. Built from a writable
+  # copy whose listener binds TIMESTAMP_METRICS_ADDRESS (the stack gives a free loopback port), or the loopback's
+  # port 2112.
+  if [[ -d $src ]]; then
+    chmod -R u+w "$src"
+    rm -rf "$src"
+  fi
+  mkdir -p "$(dirname -- "$src")"
+  cp -R "$moddir" "$src"
+  chmod -R u+w "$src"
+  local prometheus="$src/pkg/server/prometheus.go"
+  grep -qF 'Addr:         ":2112",' "$prometheus" ||
+    die "timestamp-authority $TSA_VERSION: $prometheus no longer reads as the metrics-address patch expects"
+  perl -0pi -e 's/Addr:         ":2112",/Addr:         metricsAddress(),/; s/import \(\n/import (\n\t"os"\n/' "$prometheus"
+  cat >>"$prometheus" <<'GO'
+
+// metricsAddress is where the metrics listener binds: TIMESTAMP_METRICS_ADDRESS, else the loopback's port 2112.
+func metricsAddress() string {
+	if address := os.Getenv("TIMESTAMP_METRICS_ADDRESS"); address != "" {
+		return address
+	}
+	return "127.0.0.1:2112"
+}
+GO
+  grep -qF 'Addr:         metricsAddress(),' "$prometheus" || die "the timestamp-authority metrics-address patch did not apply"
+
   mkdir -p "$TOOLS_BIN"
-  (cd "$moddir" && go build -trimpath -buildvcs=false \
+  (cd "$src" && go build -trimpath -buildvcs=false \
     -ldflags "-s -w -X sigs.k8s.io/release-utils/version.gitVersion=$TSA_VERSION" -o "$bin.tmp" ./cmd/timestamp-server)
   mv -f "$bin.tmp" "$bin"
   [[ "$("$bin" version 2>&1)" == *"$TSA_VERSION"* ]] || die "the timestamp-authority build does not report $TSA_VERSION"
+  printf '%s\n' "$TSA_PATCHES" >"$bin.patches"
   log "timestamp-authority: built in $((SECONDS - start))s"
 }
 

@@ -283,7 +283,8 @@ start_tsa() {
   # time). NTP monitoring would reach out to public time servers, which a local stack does not do: the machine's
   # clock is the authority's. The issuing chain goes into every token that asks for certificates, so a token
   # verifies with the root alone. It starts in its own folder, so no configuration file of the caller's is read.
-  svc_start tsa env -C "$TSA_DIR" "$TSA" serve \
+  # Its metrics listener takes a free loopback port (see install.sh), so stacks side by side never meet there.
+  svc_start tsa env -C "$TSA_DIR" TIMESTAMP_METRICS_ADDRESS=127.0.0.1:0 "$TSA" serve \
     --host "$STACK_HOST" \
     --port "$TSA_PORT" \
     --timestamp-signer file \
