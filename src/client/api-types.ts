@@ -913,9 +913,9 @@ export interface components {
             };
         };
         ApprovalRequest: {
-            /** @description a text of 1 to 200 characters */
+            /** @description a text of 1 to 200 characters with no control or bidirectional formatting characters */
             approver_name: string;
-            /** @description a text of 1 to 200 characters */
+            /** @description a text of 1 to 200 characters with no control or bidirectional formatting characters */
             approver_role: string;
             /** @description a text of 1 to 4000 characters */
             assertion: string;
@@ -999,7 +999,7 @@ export interface components {
          *     }
          */
         EndpointInput: {
-            /** @description a text of 1 to 200 characters */
+            /** @description a text of 1 to 200 characters with no control or bidirectional formatting characters */
             name: string;
             /** @description a text of 1 to 2000 characters */
             description?: string;
@@ -1239,7 +1239,7 @@ export interface components {
          *     }
          */
         LegalHoldRequest: {
-            /** @description a text of 1 to 500 characters naming the matter the hold is for */
+            /** @description a text of 1 to 500 characters naming the matter the hold is for, with no control or bidirectional formatting characters */
             reason: string;
         };
         MintedToken: {
@@ -1519,7 +1519,7 @@ export interface components {
          *     }
          */
         ReportRequest: {
-            /** @description a text of 1 to 200 characters */
+            /** @description a text of 1 to 200 characters with no control or bidirectional formatting characters */
             title: string;
             /** @description a non-empty array of framework slugs: OWASP_LLM, OWASP_AGENTIC, NIST_AI_600_1, MITRE_ATLAS, EU_AI_ACT, ISO_42001 */
             frameworks: components["schemas"]["Framework"][];
@@ -1690,7 +1690,7 @@ export interface components {
          *     }
          */
         TenantCreate: {
-            /** @description a non-empty string of at most 100 characters */
+            /** @description a non-empty string of at most 100 characters with no control or bidirectional formatting characters */
             name: string;
             /** @description a whole number of days from 1 to 3650 */
             audit_retention_days?: number;

@@ -1,6 +1,6 @@
 import type { ArtifactFacts, ReportRecord } from './report';
 import { reportTreatmentAsOf } from './treatment/dates';
-import { invalid, isPlainObject, rejectUnknownFields, requiredText } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, requiredText, refuseHiddenCharacters } from './validation';
 
 /** Longest approver name and role, and longest assertion or statement of limitations, in characters. */
 export const MAX_APPROVER = 200;
@@ -45,6 +45,13 @@ export interface PendingApproval {
   error?: { code: string; message: string };
 }
 
+/** A name or role printed on the signed sign-off page: a text with no hidden characters. */
+function plainText(body: Record<string, unknown>, field: string): string {
+  const value = requiredText(body, field, MAX_APPROVER);
+  refuseHiddenCharacters(field, value);
+  return value;
+}
+
 const APPROVAL_FIELDS = ['approver_name', 'approver_role', 'assertion', 'limitations'] as const;
 
 /** Reads the body of `POST /reports/:id/approve`. Every field is required: a sign-off that names nobody, asserts
@@ -59,8 +66,8 @@ export function parseApprovalRequest(body: unknown): ApprovalRequest {
   }
   rejectUnknownFields(body, APPROVAL_FIELDS);
   return {
-    approverName: requiredText(body, 'approver_name', MAX_APPROVER),
-    approverRole: requiredText(body, 'approver_role', MAX_APPROVER),
+    approverName: plainText(body, 'approver_name'),
+    approverRole: plainText(body, 'approver_role'),
     assertion: requiredText(body, 'assertion', MAX_STATEMENT),
     limitations: requiredText(body, 'limitations', MAX_STATEMENT),
   };

@@ -4,7 +4,7 @@ import type { Evidence, FindingSource, FrameworkRef } from './finding';
 import { FRAMEWORK_SLUGS, isFrameworkSlug, normaliseControlId, type FrameworkSlug } from './frameworks';
 import { isId } from './ids';
 import { isSeverity, SEVERITIES, type Severity } from './severity';
-import { invalid, isPlainObject, rejectUnknownFields, shown } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, shown, refuseHiddenCharacters } from './validation';
 
 /** Most findings one request may carry; larger sets go in several requests (or through an import). */
 export const MAX_FINDINGS_PER_BATCH = 1_000;
@@ -231,6 +231,7 @@ export function parseEndpointInput(body: unknown): { name: string; description: 
   if (!isPlainObject(body)) throw invalid('body', 'must be an object {name, description?}');
   rejectUnknownFields(body, ['name', 'description']);
   const name = text(body.name, 'name', MAX_KEY)!;
+  refuseHiddenCharacters('name', name);
   const description = body.description === undefined ? '' : text(body.description, 'description', 2_000)!;
   return { name, description };
 }

@@ -3,7 +3,7 @@ import { FRAMEWORK_SLUGS, isFrameworkSlug, type FrameworkSlug } from './framewor
 import { isId } from './ids';
 import { REPORT_FORMATS, type ReportFormat, type ReportRequest } from './report';
 import { SEVERITIES, isSeverity, type Severity } from './severity';
-import { invalid, isPlainObject, rejectUnknownFields, shown } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, shown, refuseHiddenCharacters } from './validation';
 
 const MAX_TITLE = 200;
 const MAX_ENDPOINTS = 100;
@@ -23,6 +23,7 @@ function parseTitle(value: unknown): string {
   if (title.length === 0 || title.length > MAX_TITLE) {
     throw invalid('title', `must be 1 to ${MAX_TITLE} characters`);
   }
+  refuseHiddenCharacters('title', title);
   return title;
 }
 

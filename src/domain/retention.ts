@@ -1,4 +1,4 @@
-import { invalid, isPlainObject, rejectUnknownFields } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, refuseHiddenCharacters } from './validation';
 
 /** One day in milliseconds: retention is counted in days from the moment a report became ready. */
 export const DAY_MS = 86_400_000;
@@ -49,5 +49,6 @@ export function parseLegalHoldRequest(body: unknown): { reason: string } {
   if (reason.length === 0 || reason.length > MAX_HOLD_REASON) {
     throw invalid('reason', `is required: 1 to ${MAX_HOLD_REASON} characters naming the matter the hold is for`);
   }
+  refuseHiddenCharacters('reason', reason);
   return { reason };
 }

@@ -1,5 +1,5 @@
 import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from './retention';
-import { invalid, isPlainObject, rejectUnknownFields, shown } from './validation';
+import { invalid, isPlainObject, rejectUnknownFields, shown, refuseHiddenCharacters } from './validation';
 
 /** The API scopes a tenant's token can carry. */
 export const SCOPES = [
@@ -121,6 +121,7 @@ export function parseTenantCreate(body: unknown): TenantCreateRequest {
   rejectUnknownFields(body, ['name', 'audit_retention_days']);
   const name = optionalName(body);
   if (name === undefined) throw invalid('name', `is required: a non-empty string of at most ${MAX_NAME} characters`);
+  refuseHiddenCharacters('name', name);
   const days = body.audit_retention_days ?? DEFAULT_RETENTION_DAYS;
   if (typeof days !== 'number' || !Number.isInteger(days) || days < MIN_RETENTION_DAYS || days > MAX_RETENTION_DAYS) {
     throw invalid(

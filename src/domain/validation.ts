@@ -1,4 +1,5 @@
 import { AppError } from './errors';
+import { firstHiddenCharacter } from './hidden-characters';
 
 /** An `invalid_request` error naming the offending field. */
 export function invalid(field: string, message: string): AppError {
@@ -89,4 +90,16 @@ function quoteValue(value: unknown, depth: number): string {
   }
   if (more) parts.push('…');
   return list ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
+}
+
+/** Refuses a name or title a signed report prints when it holds a control or bidirectional formatting character
+ * (see hidden-characters.ts): the report would show something other than what was sent. */
+export function refuseHiddenCharacters(field: string, text: string): void {
+  const found = firstHiddenCharacter(text);
+  if (found) {
+    throw invalid(
+      field,
+      `must hold no control or bidirectional formatting characters (U+0000–U+001F, U+007F–U+009F, U+202A–U+202E, U+2066–U+2069); found ${found.label} at character ${found.position}`,
+    );
+  }
 }

@@ -332,3 +332,31 @@ describe('query parameters given twice or with brackets', () => {
     expect([path, res.status, res.body.error.code]).toEqual([path, 400, 'invalid_request']);
   });
 });
+
+describe('names and titles a signed report prints', () => {
+  it('when a report title holds a right-to-left override, then 400 names the title and no report is made', async () => {
+    const before = await reportRows();
+    const body = { ...scenarioRequest(s), title: 'PT \u202Efdp.exe\u202C' };
+    const res = await h.request('POST', '/api/v2/reports', { token: s.a.token, body });
+    expect([res.status, res.body.error.code, res.body.error.field]).toEqual([400, 'invalid_request', 'title']);
+    expect(res.body.error.message).toMatch(/control or bidirectional formatting characters/);
+    expect(await reportRows()).toBe(before);
+  });
+
+  it.each([
+    ['an endpoint name with a NUL', '/api/v2/endpoints', { name: 'bot\u0000' }, 'name'],
+    ['an endpoint name with a BEL', '/api/v2/endpoints', { name: 'bot\u0007' }, 'name'],
+  ])('when %s is sent, then 400 names the field', async (_case, path, body, field) => {
+    const res = await h.request('POST', path, { token: writer, body });
+    expect([res.status, res.body.error.code, res.body.error.field]).toEqual([400, 'invalid_request', field]);
+  });
+
+  it('when a legal-hold reason holds a line feed, then 400 names the reason', async () => {
+    const holder = (await mintToken(h.db, { tenantId: s.a.tenantId, scopes: ['reports:legal_hold'] })).secret;
+    const res = await h.request('PUT', '/api/v2/reports/rpt_2026_0000000000000000/legal-hold', {
+      token: holder,
+      body: { reason: 'matter\n114' },
+    });
+    expect([res.status, res.body.error.code, res.body.error.field]).toEqual([400, 'invalid_request', 'reason']);
+  });
+});

@@ -123,6 +123,8 @@ describe('the schemas of the request bodies', () => {
     ['no severities', { ...report, scope: { ...report.scope, include_severities: [] } }],
     ['an unknown format', { ...report, format: 'xlsx' }],
     ['a format nested deep', { ...report, format: [[['pdf']]] }],
+    ['a title with a right-to-left override', { ...report, title: 'PT \u202Efdp.exe\u202C' }],
+    ['a title with a NUL', { ...report, title: 'Q2\u0000' }],
   ])(
     'when a report request has %s, then the schema refuses it with the code and field the domain code gives',
     (_case, body) => {
@@ -435,4 +437,25 @@ describe('the schemas of the bodies the domain code alone once checked', () => {
       expect(outcome(() => parseAuditQuery(q, NOW))).toBeUndefined();
     }
   });
+});
+
+describe('the names and titles a signed report prints', () => {
+  it.each<[string, TSchema, unknown, (body: unknown) => unknown, string]>([
+    ['an endpoint name with a BEL', EndpointInput, { name: 'bot\u0007' }, parseEndpointInput, 'name'],
+    ['a hold reason with a line feed', LegalHoldRequest, { reason: 'matter\n114' }, parseLegalHoldRequest, 'reason'],
+    [
+      'an approver name with an isolate',
+      ApprovalRequest,
+      { approver_name: 'A\u2066B', approver_role: 'CISO', assertion: 'Fair.', limitations: 'None identified.' },
+      parseApprovalRequest,
+      'approver_name',
+    ],
+  ])(
+    'when %s is sent, then the schema and the domain code both refuse it naming the field',
+    (_c, schema, body, parse, field) => {
+      const today = outcome(() => parse(body));
+      expect(today).toMatchObject({ code: 'invalid_request', field });
+      expect(outcome(() => schemaCheck(schema)(body))).toMatchObject({ code: 'invalid_request', field });
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { IMPORT_STATUSES } from '../../domain/imports';
 import { SCANNER_FORMATS } from '../../domain/importers/types';
 import { MAX_RUN_RESULTS } from '../../domain/runs';
 import { Framework, Severity } from './reports';
-import { EndpointId, Enum, ImportId, Instant, IsoTime, Nullable, RunId, Sha256, Text } from './types';
+import { EndpointId, Enum, ImportId, Instant, IsoTime, Nullable, PlainText, RunId, Sha256, Text } from './types';
 
 export const ScannerFormat = Enum(SCANNER_FORMATS, {
   title: 'format the importer reads',
@@ -13,7 +13,7 @@ export const ScannerFormat = Enum(SCANNER_FORMATS, {
 
 /** The body of `POST /endpoints`. */
 export const EndpointInput = Type.Object(
-  { name: Text(200), description: Type.Optional(Text(2000)) },
+  { name: PlainText(200), description: Type.Optional(Text(2000)) },
   {
     additionalProperties: false,
     examples: [{ name: 'support-chatbot', description: 'The customer support assistant' }],

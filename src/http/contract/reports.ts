@@ -3,7 +3,7 @@ import { FRAMEWORK_SLUGS } from '../../domain/frameworks';
 import { REPORT_FORMATS, REPORT_STATUSES } from '../../domain/report';
 import { SEVERITIES } from '../../domain/severity';
 import { MAX_APPROVER, MAX_STATEMENT } from '../../domain/approval';
-import { Day, EndpointId, Enum, Instant, Nullable, ReportId, Sha256, Text } from './types';
+import { Day, EndpointId, Enum, Instant, Nullable, ReportId, PlainText, Sha256, Text } from './types';
 
 export const Framework = Enum(FRAMEWORK_SLUGS, { description: `any of ${FRAMEWORK_SLUGS.join(', ')}` });
 export const Severity = Enum(SEVERITIES, { title: 'severity', description: `one of ${SEVERITIES.join(', ')}` });
@@ -17,7 +17,7 @@ const STAGES = ['queued', 'collecting', 'modelling', 'rendering', 'signing', 'st
 /** The body of `POST /reports`. */
 export const ReportRequest = Type.Object(
   {
-    title: Text(200),
+    title: PlainText(200),
     frameworks: Type.Array(Framework, {
       minItems: 1,
       description: `a non-empty array of framework slugs: ${FRAMEWORK_SLUGS.join(', ')}`,
@@ -207,8 +207,8 @@ export const Report = Type.Object(
 /** The body of `POST /reports/:id/approve`: every field required, none blank. */
 export const ApprovalRequest = Type.Object(
   {
-    approver_name: Text(MAX_APPROVER),
-    approver_role: Text(MAX_APPROVER),
+    approver_name: PlainText(MAX_APPROVER),
+    approver_role: PlainText(MAX_APPROVER),
     assertion: Text(MAX_STATEMENT),
     limitations: Text(MAX_STATEMENT, `a text of 1 to ${MAX_STATEMENT} characters ("None identified." is one)`),
   },
@@ -217,6 +217,11 @@ export const ApprovalRequest = Type.Object(
 
 /** The body of `PUT /reports/:id/legal-hold`. */
 export const LegalHoldRequest = Type.Object(
-  { reason: Text(500, 'a text of 1 to 500 characters naming the matter the hold is for') },
+  {
+    reason: PlainText(
+      500,
+      'a text of 1 to 500 characters naming the matter the hold is for, with no control or bidirectional formatting characters',
+    ),
+  },
   { additionalProperties: false, examples: [{ reason: 'matter 2026-114' }] },
 );

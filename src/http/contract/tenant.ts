@@ -15,7 +15,7 @@ import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from '../../domain/retention';
 import { MAX_NAME as MAX_TOKEN_NAME, MAX_TOKEN_DAYS, SCOPES } from '../../domain/tokens';
 import { MAX_NAME, MAX_TEXT, SETTABLE_STATES, TREATMENT_STATES } from '../../domain/treatment';
 import { Framework, Severity } from './reports';
-import { Day, EndpointId, Enum, Instant, Nullable, OpenObject, Text } from './types';
+import { Day, EndpointId, Enum, Instant, Nullable, OpenObject, PLAIN_TEXT_PATTERN, Text } from './types';
 
 const RetentionDays = Type.Integer({
   minimum: MIN_RETENTION_DAYS,
@@ -408,7 +408,12 @@ export const Token = Type.Object(
 
 export const TenantCreate = Type.Object(
   {
-    name: Name,
+    name: Type.String({
+      minLength: 1,
+      maxLength: MAX_TOKEN_NAME,
+      pattern: PLAIN_TEXT_PATTERN,
+      description: `a non-empty string of at most ${MAX_TOKEN_NAME} characters with no control or bidirectional formatting characters`,
+    }),
     audit_retention_days: Type.Optional(RetentionDays),
   },
   { additionalProperties: false, examples: [{ name: 'Example Corp' }] },

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { HIDDEN_CHARACTER_CLASS } from '../../domain/hidden-characters';
 import type { IdPrefix } from '../../domain/ids';
 
 /** A value or `null`: the API writes every key of a resource, null where it does not apply. */
@@ -10,6 +11,16 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
  */
 export const Text = (max: number, description = `a text of 1 to ${max} characters`) =>
   Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description });
+
+/** Some character other than white space, and no control or bidirectional formatting character (see
+ * src/domain/hidden-characters.ts), which would make a signed report show something other than what was sent. */
+export const PLAIN_TEXT_PATTERN = `^(?=[\\s\\S]*\\S)[^${HIDDEN_CHARACTER_CLASS}]*$`;
+
+/** A text a signed report prints as a name or title: as {@link Text}, with {@link PLAIN_TEXT_PATTERN}. */
+export const PlainText = (
+  max: number,
+  description = `a text of 1 to ${max} characters with no control or bidirectional formatting characters`,
+) => Type.String({ minLength: 1, maxLength: max, pattern: PLAIN_TEXT_PATTERN, description });
 
 /** The characters of an id after its prefix: see src/domain/ids.ts, whose `isId` this pattern mirrors. */
 const DATED = '_[0-9]{4}_[0-9a-z]{6,40}';

@@ -5,6 +5,7 @@ import { excerpt as focusedExcerpt } from '../../domain/evidence/excerpt';
 import type { Mask } from '../../domain/evidence/masking';
 import type { RedactionKind } from '../../domain/evidence/redaction';
 import type { ScanEvidence } from '../../domain/finding';
+import { showHiddenCharacters } from '../../domain/hidden-characters';
 import {
   CONTROL_STATUSES,
   type ControlStatus,
@@ -218,6 +219,9 @@ function wholeMasks(full: string, start: number, end: number): { start: number; 
   return { start: first ? Math.min(first.stop, end) : start, end: last ? Math.max(last.index, start) : end };
 }
 
+/** The control characters evidence is laid out by, printed as they are: tab, line feed and carriage return. */
+const EVIDENCE_LAYOUT = '\t\n\r';
+
 /** The prompt or the response of a row's evidence, cut to `limit` around the longest run of the attack goal's
  * words (the scanner evidence records no matched strings to centre on), or from the start without one. The text
  * is already masked by the model, so no personal data is cut in half and left unrecognised; a mask at either end
@@ -234,7 +238,8 @@ export function evidenceExcerpt(
   const text = full.slice(start, end);
   const truncated = start > 0 || end < full.length;
   return {
-    text,
+    // Evidence keeps its bytes; what would print as nothing, or reorder the text around it, is printed visibly.
+    text: showHiddenCharacters(text, EVIDENCE_LAYOUT),
     truncated,
     shown: groupDigits(text.length),
     total: groupDigits(full.length),

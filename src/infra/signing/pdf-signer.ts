@@ -1,3 +1,4 @@
+import { showHiddenCharacters } from '../../domain/hidden-characters';
 import type { PdfSignatureFacts } from '../../../activities/ports';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -54,9 +55,12 @@ export class PdfSigner {
     const generatedAt = new Date(facts.generatedAt);
     if (Number.isNaN(generatedAt.getTime())) throw new Error(`generatedAt: "${facts.generatedAt}" is not a date`);
 
-    doc.setTitle(facts.title, { showInWindowTitleBar: true });
-    doc.setAuthor(facts.tenantName);
-    doc.setSubject(`Audit evidence report ${facts.reportId} for ${facts.tenantName}`);
+    // Titles and names are refused with hidden characters when sent; one stored before that is shown visibly here.
+    const title = showHiddenCharacters(facts.title);
+    const tenantName = showHiddenCharacters(facts.tenantName);
+    doc.setTitle(title, { showInWindowTitleBar: true });
+    doc.setAuthor(tenantName);
+    doc.setSubject(`Audit evidence report ${facts.reportId} for ${tenantName}`);
     doc.setKeywords([...facts.frameworks, facts.reportId]);
     doc.setCreator(PRODUCT_NAME);
     doc.setProducer(PRODUCT_NAME);

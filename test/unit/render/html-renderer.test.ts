@@ -936,6 +936,19 @@ describe('render helpers', () => {
     expect(cut).toEqual({ text: 'ab', truncated: true, shown: 2, total: 6 });
   });
 
+  it('when evidence holds control or bidirectional formatting characters, then the excerpt prints them visibly and keeps its layout', () => {
+    const evidence: RowEvidence = {
+      prompt: 'p',
+      response: 'PT \u202Efdp.exe\u202C\nbell\u0007 nul\u0000\tend',
+      findingId: 'fnd_2026_evidence000002',
+      redactions: noRedactions(),
+    };
+    const cut = evidenceExcerpt(evidence, 'response');
+    expect(cut.text).toBe('PT ⟨U+202E⟩fdp.exe⟨U+202C⟩\nbell⟨U+0007⟩ nul⟨U+0000⟩\tend');
+    // The counts are of the evidence as stored.
+    expect(cut.total).toBe(String(evidence.response.length));
+  });
+
   it('when an excerpt’s window would start or end inside a mask, then the mask is left out whole', () => {
     const evidence = (response: string, goal?: string): RowEvidence => ({
       prompt: 'p',
