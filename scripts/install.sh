@@ -240,8 +240,21 @@ go_module_dir() {
   printf '%s\n' "$dir"
 }
 
+# A writable copy at $2 of the Go module $1's source, for a build that patches it: the module cache is read-only.
+writable_module_copy() {
+  local moddir
+  moddir="$(go_module_dir "$1")"
+  if [[ -d $2 ]]; then
+    chmod -R u+w "$2"
+    rm -rf "$2"
+  fi
+  mkdir -p "$(dirname -- "$2")"
+  cp -R "$moddir" "$2"
+  chmod -R u+w "$2"
+}
+
 install_ferretdb() {
-  local bin="$TOOLS_BIN/ferretdb" src="$TOOLS_DIR/src/ferretdb-$FERRETDB_VERSION" moddir
+  local bin="$TOOLS_BIN/ferretdb" src="$TOOLS_DIR/src/ferretdb-$FERRETDB_VERSION"
   if [[ -x $bin && "$("$bin" --version 2>/dev/null)" == *"version: v$FERRETDB_VERSION"* &&
     "$(cat "$bin.patches" 2>/dev/null)" == "$FERRETDB_PATCHES" ]]; then
     log "FerretDB: present"
@@ -252,17 +265,9 @@ install_ferretdb() {
 
   # Outside any workspace, so a go.work or GOFLAGS from elsewhere cannot change what gets built.
   local -x GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
-  moddir="$(go_module_dir "$FERRETDB_MODULE@v$FERRETDB_VERSION")"
-
   # The module cache is read-only and lacks build/version/version.txt, which upstream generates at release
   # time and FerretDB reads at start-up (it panics without it). So build from a writable copy with it added.
-  if [[ -d $src ]]; then
-    chmod -R u+w "$src"
-    rm -rf "$src"
-  fi
-  mkdir -p "$(dirname -- "$src")"
-  cp -R "$moddir" "$src"
-  chmod -R u+w "$src"
+  writable_module_copy "$FERRETDB_MODULE@v$FERRETDB_VERSION" "$src"
   printf 'v%s\n' "$FERRETDB_VERSION" >"$src/build/version/version.txt"
   local metadata="$src/internal/backends/sqlite/metadata/metadata.go"
   grep -qF "IDColumn = DefaultColumn + \"->'\$._id'\"" "$metadata" ||
@@ -314,7 +319,7 @@ install_seaweedfs() {
 # The version is stamped into the binary (sigstore's release builds do the same through ldflags), so
 # `timestamp-server version` tells which pin was built and a changed pin rebuilds.
 install_timestamp_authority() {
-  local bin="$TOOLS_BIN/timestamp-server" src="$TOOLS_DIR/src/timestamp-authority-$TSA_VERSION" moddir start=$SECONDS
+  local bin="$TOOLS_BIN/timestamp-server" src="$TOOLS_DIR/src/timestamp-authority-$TSA_VERSION" start=$SECONDS
   if [[ -x $bin && "$("$bin" version 2>&1)" == *"$TSA_VERSION"* &&
     "$(cat "$bin.patches" 2>/dev/null)" == "$TSA_PATCHES" ]]; then
     log "timestamp-authority: present"
@@ -324,19 +329,11 @@ install_timestamp_authority() {
   log "timestamp-authority: building $TSA_VERSION from its Go module (about a minute the first time)"
 
   local -x GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
-  moddir="$(go_module_dir "$TSA_MODULE@$TSA_VERSION")"
-
   # The server binds its metrics listener to port 2112 of every interface, a fixed address no flag changes: two
   # stacks on one machine could not both run, and the metrics would be open to the network. Built from a writable
   # copy whose listener binds TIMESTAMP_METRICS_ADDRESS (the stack gives a free loopback port), or the loopback's
   # port 2112.
-  if [[ -d $src ]]; then
-    chmod -R u+w "$src"
-    rm -rf "$src"
-  fi
-  mkdir -p "$(dirname -- "$src")"
-  cp -R "$moddir" "$src"
-  chmod -R u+w "$src"
+  writable_module_copy "$TSA_MODULE@$TSA_VERSION" "$src"
   local prometheus="$src/pkg/server/prometheus.go"
   grep -qF 'Addr:         ":2112",' "$prometheus" ||
     die "timestamp-authority $TSA_VERSION: $prometheus no longer reads as the metrics-address patch expects"
