@@ -307,6 +307,8 @@ const hasWord =
 /** What every {@link SECRET_NAME} contains, and every {@link CODE_NAME}. */
 const SECRET_WORDS = ['pass', 'secret', 'key', 'token'];
 const CODE_WORDS = ['code', 'pin', 'key', 'otp'];
+const hasSecretWord = hasWord(SECRET_WORDS);
+const hasCodeWord = hasWord(CODE_WORDS);
 
 const MAY_MATCH: Readonly<Record<RedactionKind, MayMatch>> = {
   private_key: (t) => t.includes('PRIVATE KEY-----'),
@@ -317,9 +319,9 @@ const MAY_MATCH: Readonly<Record<RedactionKind, MayMatch>> = {
   google_api_key: (t) => t.includes('AIza'),
   api_key: (t) => t.includes('sk-'),
   bearer_token: hasWord(['bearer']),
-  credential: (t, lower) => (t.includes(':') || t.includes('=')) && hasWord(SECRET_WORDS)(t, lower),
+  credential: (t, lower) => (t.includes(':') || t.includes('=')) && hasSecretWord(t, lower),
   // A code is masked only when its value has a digit (checkCode).
-  access_code: (t, lower) => hasDigit(t, lower) && hasWord(CODE_WORDS)(t, lower),
+  access_code: (t, lower) => hasDigit(t, lower) && hasCodeWord(t, lower),
   email: (t) => t.includes('@'),
   street_address: hasDigit,
   iban: hasDigit,
